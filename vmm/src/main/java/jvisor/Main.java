@@ -1,0 +1,56 @@
+package jvisor;
+
+import jvisor.boot.BadInputException;
+import jvisor.boot.CommandLine;
+import jvisor.boot.Console;
+import jvisor.core.VmmMain;
+
+/** jvisor's command line: BitVisor's {@code entry}. Prints one line for every error, never a stack trace. */
+public final class Main {
+    private static final int INTERNAL_ERROR = 70;
+
+    private Main() { }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String[] args) {
+        try {
+            return switch (CommandLine.parse(args)) {
+                case CommandLine.Command.Run run -> VmmMain.run(run.config(), Console.system());
+                case CommandLine.Command.Help h -> {
+                    System.out.print(CommandLine.usage());
+                    yield 0;
+                }
+                case CommandLine.Command.Version v -> {
+                    System.out.println("jvisor " + version());
+                    yield 0;
+                }
+                case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
+            };
+        } catch (BadInputException e) {
+            System.err.println("jvisor: " + e.getMessage());
+            return BadInputException.EXIT_STATUS;
+        } catch (jvisor.sys.PosixException e) {
+            System.err.println("jvisor: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException | Error e) {
+            System.err.println("jvisor: internal error: " + e
+                    + (debug() ? "" : " (set JVISOR_DEBUG=1 for the stack trace)"));
+            if (debug()) {
+                e.printStackTrace();
+            }
+            return INTERNAL_ERROR;
+        }
+    }
+
+    private static boolean debug() {
+        return System.getenv("JVISOR_DEBUG") != null;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+}

@@ -1,0 +1,83 @@
+package jvisor.boot;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a run of the VMM needs to know, validated: the "multiboot info" of the VMM itself.
+ * Built from the command line by {@link CommandLine}.
+ */
+public record BootConfig(
+        GuestImage kernel,
+        String cmdline,
+        GuestImage initrd,
+        List<GuestImage> modules,
+        int cpus,
+        long memory,
+        EngineChoice engine,
+        boolean traceBoot,
+        boolean stats) {
+
+    public static final int MAX_CPUS = 64;
+    public static final long MIN_MEMORY = 4L << 20;
+    public static final long DEFAULT_MEMORY = 128L << 20;
+
+    public BootConfig {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(engine, "engine");
+        cmdline = cmdline == null ? "" : cmdline;
+        modules = List.copyOf(modules);
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new BadInputException("--cpus " + cpus + " is out of range: use 1 to " + MAX_CPUS);
+        }
+        if (memory < MIN_MEMORY) {
+            throw new BadInputException("--memory " + MemorySize.format(memory) + " is too small: use at least "
+                    + MemorySize.format(MIN_MEMORY));
+        }
+        long max = MemorySize.hostLimit();
+        if (memory > max) {
+            throw new BadInputException("--memory " + MemorySize.format(memory) + " is more than this host can give ("
+                    + MemorySize.format(max) + ")");
+        }
+        if ((memory & 0xFFF) != 0) {
+            throw new BadInputException("--memory must be a multiple of 4K");
+        }
+    }
+
+    /** A configuration with the defaults: one processor, 128 MiB, engine picked automatically. */
+    public static BootConfig of(GuestImage kernel) {
+        return new BootConfig(kernel, "", null, List.of(), 1, DEFAULT_MEMORY, EngineChoice.AUTO, false, false);
+    }
+
+    public BootConfig withCpus(int n) {
+        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats);
+    }
+
+    public BootConfig withMemory(long bytes) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats);
+    }
+
+    public BootConfig withEngine(EngineChoice e) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats);
+    }
+
+    public BootConfig withCmdline(String c) {
+        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats);
+    }
+
+    public BootConfig withInitrd(GuestImage i) {
+        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats);
+    }
+
+    public BootConfig withModules(List<GuestImage> m) {
+        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats);
+    }
+
+    public BootConfig withTraceBoot(boolean t) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats);
+    }
+
+    public BootConfig withStats(boolean s) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s);
+    }
+}

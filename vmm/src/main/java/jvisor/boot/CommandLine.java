@@ -1,0 +1,173 @@
+package jvisor.boot;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Parses jvisor's command line: BitVisor's {@code entry}, where the boot loader's multiboot info
+ * becomes the VMM's configuration. Every mistake is a {@link BadInputException} naming the option
+ * and the fix.
+ */
+public final class CommandLine {
+    /** What the user asked jvisor to do. */
+    public sealed interface Command {
+        record Run(BootConfig config) implements Command { }
+        record Help() implements Command { }
+        record Version() implements Command { }
+        /** Anything after {@code bench}: the benchmark harness parses it. */
+        record Bench(List<String> args) implements Command { }
+    }
+
+    public static final String DEMO_GUEST = "demo";
+    public static final int DEMO_CPUS = 2;
+
+    private CommandLine() { }
+
+    public static Command parse(String... args) {
+        if (args.length == 0) {
+            return new Command.Help();
+        }
+        List<String> rest = List.of(args).subList(1, args.length);
+        return switch (args[0]) {
+            case "run" -> new Command.Run(parseRun(rest, false));
+            case "demo" -> new Command.Run(parseRun(rest, true));
+            case "bench" -> new Command.Bench(rest);
+            case "help", "-h", "--help" -> new Command.Help();
+            case "version", "--version" -> new Command.Version();
+            case "test" -> throw new BadInputException("'test' is run by the launcher: use ./jvisor test");
+            default -> throw new BadInputException("unknown command '" + args[0]
+                    + "': use run, demo, bench or help");
+        };
+    }
+
+    private static BootConfig parseRun(List<String> args, boolean demo) {
+        GuestImage kernel = demo ? new GuestImage.Builtin(DEMO_GUEST) : null;
+        GuestImage initrd = null;
+        List<GuestImage> modules = new ArrayList<>();
+        String cmdline = "";
+        int cpus = demo ? DEMO_CPUS : 1;
+        long memory = BootConfig.DEFAULT_MEMORY;
+        EngineChoice engine = EngineChoice.AUTO;
+        boolean trace = false;
+        boolean stats = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String name = arg;
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = arg.substring(eq + 1);
+            }
+            switch (name) {
+                case "--trace-boot" -> trace = flag(name, inline);
+                case "--stats" -> stats = flag(name, inline);
+                default -> {
+                    String value = inline;
+                    if (value == null) {
+                        if (i + 1 >= args.size()) {
+                            throw new BadInputException(optionHelp(name, demo) == null
+                                    ? unknown(name) : name + " needs a value: " + optionHelp(name, demo));
+                        }
+                        value = args.get(++i);
+                    }
+                    switch (name) {
+                        case "--kernel" -> {
+                            rejectInDemo(name, demo);
+                            kernel = new GuestImage.File(Path.of(value));
+                        }
+                        case "--guest" -> {
+                            rejectInDemo(name, demo);
+                            kernel = new GuestImage.Builtin(value);
+                        }
+                        case "--initrd" -> initrd = new GuestImage.File(Path.of(value));
+                        case "--module" -> modules.add(new GuestImage.File(Path.of(value)));
+                        case "--cmdline", "--append" -> cmdline = value;
+                        case "--cpus", "--smp" -> cpus = number(name, value);
+                        case "--memory", "-m" -> memory = MemorySize.parse(value);
+                        case "--engine" -> engine = EngineChoice.parse(value);
+                        default -> throw new BadInputException(unknown(name));
+                    }
+                }
+            }
+        }
+        if (kernel == null) {
+            throw new BadInputException("no kernel: use --kernel FILE (a multiboot image), --guest NAME, "
+                    + "or ./jvisor demo");
+        }
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats);
+    }
+
+    private static String unknown(String option) {
+        return "unknown option '" + option + "'; see ./jvisor help";
+    }
+
+    private static String optionHelp(String name, boolean demo) {
+        return switch (name) {
+            case "--kernel" -> "the path of a multiboot image";
+            case "--guest" -> "the name of a built-in test guest";
+            case "--initrd" -> "the path of an initial ramdisk";
+            case "--module" -> "the path of a multiboot module";
+            case "--cmdline", "--append" -> "the guest's command line, quoted";
+            case "--cpus", "--smp" -> "a processor count, 1 to " + BootConfig.MAX_CPUS;
+            case "--memory", "-m" -> "a size such as 128M or 2G";
+            case "--engine" -> "kvm, emu or auto";
+            default -> null;
+        };
+    }
+
+    private static void rejectInDemo(String option, boolean demo) {
+        if (demo) {
+            throw new BadInputException(option + " does not go with demo, which boots the built-in demo guest; "
+                    + "use ./jvisor run " + option + " ...");
+        }
+    }
+
+    private static boolean flag(String name, String inline) {
+        if (inline != null) {
+            throw new BadInputException(name + " takes no value");
+        }
+        return true;
+    }
+
+    private static int number(String name, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new BadInputException(name + " '" + value + "' is not a number");
+        }
+    }
+
+    public static String usage() {
+        return """
+                jvisor: a thin hypervisor in Java with BitVisor's boot path.
+
+                Usage:
+                  ./jvisor demo [--engine kvm|emu|auto] [--cpus N] [--trace-boot] [--stats]
+                      Boot the built-in demo guest on 2 processors.
+                  ./jvisor run --kernel FILE [options]
+                      Boot a multiboot v1 image (e.g. one written for qemu -kernel).
+                  ./jvisor run --guest NAME [options]
+                      Boot one of the built-in test guests (hello, smp, poweroff, ...).
+                  ./jvisor test
+                      Run the whole test suite.
+                  ./jvisor bench [exit|...]
+                      Run the benchmark harness and print its figures.
+
+                Options:
+                  --kernel FILE      multiboot image to boot
+                  --cmdline "..."    the guest's command line
+                  --initrd FILE      initial ramdisk (Linux)
+                  --module FILE      multiboot module (repeatable)
+                  --cpus N           processors, 1 to %d (default 1; demo: 2)
+                  --memory SIZE      guest RAM, e.g. 128M (default), 2G
+                  --engine E         kvm, emu or auto (default auto)
+                  --trace-boot       print every step of the boot path with time and processor
+                  --stats            print exit counters when the VM stops
+
+                Exit status: the guest's (debug-exit port: (v << 1) | 1; power-off: 0),
+                2 for bad input, 4 if the guest crashed, 1 if jvisor or the host failed.
+                """.formatted(BootConfig.MAX_CPUS);
+    }
+}

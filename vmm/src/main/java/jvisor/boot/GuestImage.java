@@ -1,0 +1,61 @@
+package jvisor.boot;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Where a kernel, initrd or module comes from: a file the user named, or an image built into jvisor. */
+public sealed interface GuestImage {
+    /** The largest image jvisor reads; guests are loaded into RAM, which is capped well below this. */
+    long MAX_BYTES = Integer.MAX_VALUE - 8;
+
+    String name();
+
+    byte[] read();
+
+    record File(Path path) implements GuestImage {
+        public String name() {
+            return path.toString();
+        }
+
+        public byte[] read() {
+            try {
+                if (Files.isDirectory(path)) {
+                    throw new BadInputException(path + " is a directory, not a kernel image");
+                }
+                if (Files.size(path) > MAX_BYTES) {
+                    throw new BadInputException(path + " is too large to be a guest image");
+                }
+                return Files.readAllBytes(path);
+            } catch (NoSuchFileException e) {
+                throw new BadInputException(path + ": no such file; check the path");
+            } catch (AccessDeniedException e) {
+                throw new BadInputException(path + ": permission denied; make it readable");
+            } catch (IOException e) {
+                throw new BadInputException(path + ": cannot read it (" + e.getMessage() + ")");
+            }
+        }
+    }
+
+    /** A test guest packaged into jvisor's jar under {@code /guests/}. */
+    record Builtin(String guest) implements GuestImage {
+        public String name() {
+            return "built-in guest '" + guest + "'";
+        }
+
+        public byte[] read() {
+            try (InputStream in = GuestImage.class.getResourceAsStream("/guests/" + guest + ".elf")) {
+                if (in == null) {
+                    throw new BadInputException("jvisor has no built-in guest '" + guest
+                            + "'; rebuild it with ./jvisor build");
+                }
+                return in.readAllBytes();
+            } catch (IOException e) {
+                throw new BadInputException("cannot read built-in guest '" + guest + "': " + e.getMessage());
+            }
+        }
+    }
+}

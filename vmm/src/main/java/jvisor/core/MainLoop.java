@@ -1,0 +1,50 @@
+package jvisor.core;
+
+import jvisor.engine.ExitReason;
+import jvisor.engine.VirtualCpu;
+
+/**
+ * BitVisor's {@code vt_mainloop}: run the guest, dispatch the exit, until the VM stops. One per
+ * processor thread; the exit path reads the engine's exit record in place and allocates nothing.
+ */
+final class MainLoop {
+    private MainLoop() { }
+
+    static void run(Processor p) {
+        Vmm vmm = p.vmm();
+        PassVm vm = vmm.vm();
+        VirtualCpu cpu = p.vcpu();
+        IoDispatch io = vm.dispatch(p.number());
+        ExitStats stats = vmm.stats(p.number());
+        while (!vmm.stopping()) {
+            ExitReason reason = cpu.run();
+            stats.exit(reason);
+            switch (reason) {
+                case IO -> io.dispatch(cpu.io());
+                case MMIO -> io.dispatch(cpu.mmio());
+                case STOPPED -> { }
+                case HLT -> {
+                    haltForever(p);
+                    return;
+                }
+                case SHUTDOWN -> vmm.requestShutdown(new ShutdownCause.TripleFault(p.number()));
+                case POWER_OFF -> vmm.requestShutdown(new ShutdownCause.PowerOff("platform event"));
+                case RESET -> vmm.requestShutdown(new ShutdownCause.Reset("platform event"));
+                case FAIL_ENTRY, INTERNAL_ERROR, SYSTEM_EVENT, UNHANDLED ->
+                        vmm.requestShutdown(new ShutdownCause.GuestError(p.number(), reason, cpu.describeExit()));
+            }
+        }
+    }
+
+    /**
+     * The engine reported a halt nothing can end (interrupts off, no NMI source). The processor
+     * stays parked; once every processor is parked the VM is over.
+     */
+    private static void haltForever(Processor p) {
+        Vmm vmm = p.vmm();
+        vmm.trace().step(p, "halted", "interrupts disabled; parked");
+        if (vmm.haltedProcessors().incrementAndGet() == vmm.cpuCount()) {
+            vmm.requestShutdown(new ShutdownCause.AllHalted());
+        }
+    }
+}

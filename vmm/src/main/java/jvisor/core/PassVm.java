@@ -1,0 +1,115 @@
+package jvisor.core;
+
+import jvisor.bus.IrqLine;
+import jvisor.bus.MmioBus;
+import jvisor.bus.PortBus;
+import jvisor.engine.GuestMemory;
+import jvisor.engine.VirtualMachine;
+import jvisor.engine.VmSpec;
+
+/**
+ * The one pass-through VM (BitVisor's {@code create_pass_vm}): every processor's virtual
+ * processor shares its port table, its MMIO registry and its interrupt lines.
+ */
+public final class PassVm implements AutoCloseable {
+    private final Vmm vmm;
+    private final PortBus ports = new PortBus();
+    private final PassThrough passThrough = new PassThrough();
+    private final MmioBus mmio = new MmioBus(passThrough);
+    private final IoDispatch[] dispatch;
+    private final VirtualMachine machine;
+
+    private PassVm(Vmm vmm) {
+        this.vmm = vmm;
+        this.dispatch = new IoDispatch[vmm.cpuCount()];
+        for (int i = 0; i < dispatch.length; i++) {
+            dispatch[i] = new IoDispatch(ports, mmio, vmm.stats(i));
+        }
+        this.machine = vmm.engine().createVm(new VmSpec(vmm.ram(), vmm.cpuCount(), ports, mmio));
+    }
+
+    /** {@code create_pass_vm}: run by every processor; the barriers keep BitVisor's order. */
+    static void create(Processor p) {
+        Vmm vmm = p.vmm();
+        InitRegistry initfuncs = vmm.initfuncs();
+        vmm.syncAllProcessors(p);
+        if (p.isBsp()) {
+            vmm.trace().step(p, "create_pass_vm", "vmctl.vminit on " + vmm.engine().kind().label());
+            vmm.setVm(new PassVm(vmm));
+            initfuncs.call(Stage.VCPU, p);
+            initfuncs.call(Stage.PASS, p);
+        }
+        vmm.syncAllProcessors(p);
+        if (!p.isBsp()) {
+            initfuncs.call(Stage.VCPU, p);
+        }
+        vmm.syncAllProcessors(p);
+        if (p.isBsp()) {
+            initfuncs.call(Stage.DRIVER, p);
+        }
+        vmm.syncAllProcessors(p);
+        if (p.isBsp()) {
+            vmm.trace().message("Starting a virtual machine.");
+        }
+        vmm.trace().step(p, "start_vm", p.isBsp() ? "guest entry" : "waiting for INIT/SIPI");
+        MainLoop.run(p);
+    }
+
+    @InitFunction(stage = Stage.VCPU, order = 0)
+    static void createVcpu(Processor p) {
+        PassVm vm = p.vm();
+        p.setVcpu(vm.machine.createCpu(p.number(), vm.dispatch[p.number()]));
+    }
+
+    /** The BSP starts where the guest loader said; APs keep their reset state until SIPI. */
+    @InitFunction(stage = Stage.PASS, order = 1)
+    static void loadBootState(Processor p) {
+        p.vcpu().setState(p.vmm().bootState());
+    }
+
+    public PortBus ports() {
+        return ports;
+    }
+
+    public MmioBus mmio() {
+        return mmio;
+    }
+
+    public PassThrough passThrough() {
+        return passThrough;
+    }
+
+    public IrqLine irqLine(int gsi) {
+        return machine.irqLine(gsi);
+    }
+
+    public GuestMemory ram() {
+        return vmm.ram();
+    }
+
+    public int cpuCount() {
+        return vmm.cpuCount();
+    }
+
+    public Vmm vmm() {
+        return vmm;
+    }
+
+    IoDispatch dispatch(int processor) {
+        return dispatch[processor];
+    }
+
+    /** Stops the VM for {@code cause}: devices call this for power-off, reset and debug-exit. */
+    public void requestShutdown(ShutdownCause cause) {
+        vmm.requestShutdown(cause);
+    }
+
+    public boolean stopping() {
+        return vmm.stopping();
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}

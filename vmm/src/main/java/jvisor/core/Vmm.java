@@ -1,0 +1,207 @@
+package jvisor.core;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import jvisor.boot.BootConfig;
+import jvisor.boot.Console;
+import jvisor.engine.CpuState;
+import jvisor.engine.Engine;
+import jvisor.engine.GuestMemory;
+
+/**
+ * The VMM's own state for one run: what BitVisor keeps in globals, passed explicitly. Slots are
+ * filled once by the init functions of the global stage and by create_pass_vm; reading a slot
+ * before its stage ran is a jvisor bug and throws.
+ */
+public final class Vmm {
+    private final BootConfig config;
+    private final Console console;
+    private final BootTrace trace;
+    private final InitRegistry initfuncs;
+    private final Processor[] processors;
+    private final ExitStats[] stats;
+    private final CyclicBarrier barrier;
+    private final AtomicReference<ShutdownCause> shutdown = new AtomicReference<>();
+    private final AtomicInteger haltedProcessors = new AtomicInteger();
+    private final Deque<AutoCloseable> teardown = new ArrayDeque<>();
+    private final long startNanos = System.nanoTime();
+
+    private volatile Engine engine;
+    private volatile GuestMemory ram;
+    private volatile CpuState bootState;
+    private volatile PassVm vm;
+
+    Vmm(BootConfig config, Console console, InitRegistry initfuncs) {
+        this.config = config;
+        this.console = console;
+        this.trace = new BootTrace(console.log(), config.traceBoot());
+        this.initfuncs = initfuncs;
+        this.processors = new Processor[config.cpus()];
+        this.stats = new ExitStats[config.cpus()];
+        for (int i = 0; i < processors.length; i++) {
+            processors[i] = new Processor(i, this);
+            stats[i] = new ExitStats();
+        }
+        this.barrier = new CyclicBarrier(config.cpus());
+    }
+
+    public BootConfig config() {
+        return config;
+    }
+
+    public Console console() {
+        return console;
+    }
+
+    public BootTrace trace() {
+        return trace;
+    }
+
+    InitRegistry initfuncs() {
+        return initfuncs;
+    }
+
+    public Processor bsp() {
+        return processors[0];
+    }
+
+    public Processor processor(int n) {
+        return processors[n];
+    }
+
+    public int cpuCount() {
+        return processors.length;
+    }
+
+    ExitStats stats(int processor) {
+        return stats[processor];
+    }
+
+    AtomicInteger haltedProcessors() {
+        return haltedProcessors;
+    }
+
+    /** Nanoseconds since vmm_main began. */
+    public long uptimeNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    public Engine engine() {
+        return require(engine, "engine");
+    }
+
+    public void setEngine(Engine e) {
+        engine = e;
+        onTeardown(e);
+    }
+
+    public GuestMemory ram() {
+        return require(ram, "guest RAM");
+    }
+
+    public void setRam(GuestMemory m) {
+        ram = m;
+        onTeardown(m);
+    }
+
+    /** The BSP's state at the guest's entry point, set by the guest loader. */
+    public CpuState bootState() {
+        return require(bootState, "boot state");
+    }
+
+    public void setBootState(CpuState s) {
+        bootState = s;
+    }
+
+    public PassVm vm() {
+        return require(vm, "pass-through VM");
+    }
+
+    boolean hasVm() {
+        return vm != null;
+    }
+
+    void setVm(PassVm v) {
+        vm = v;
+        onTeardown(v);
+    }
+
+    /** Registers something to close when the VMM ends, in reverse order of registration. */
+    public synchronized void onTeardown(AutoCloseable resource) {
+        teardown.push(resource);
+    }
+
+    /**
+     * Records why the VM stops (the first cause wins) and makes every processor stop promptly:
+     * processors waiting at a barrier are released, running ones are kicked out of the guest.
+     */
+    public void requestShutdown(ShutdownCause cause) {
+        if (!shutdown.compareAndSet(null, cause)) {
+            return;
+        }
+        barrier.reset();
+        for (Processor p : processors) {
+            if (p.hasVcpu()) {
+                p.vcpu().kick();
+            }
+        }
+    }
+
+    public boolean stopping() {
+        return shutdown.get() != null;
+    }
+
+    public ShutdownCause shutdownCause() {
+        return shutdown.get();
+    }
+
+    /** BitVisor's {@code sync_all_processors}. Throws {@link ProcessorAbort} if the VMM is stopping. */
+    void syncAllProcessors(Processor p) {
+        if (stopping()) {
+            throw new ProcessorAbort();
+        }
+        try {
+            barrier.await();
+        } catch (BrokenBarrierException e) {
+            throw new ProcessorAbort();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProcessorAbort();
+        }
+    }
+
+    void closeAll() {
+        while (true) {
+            AutoCloseable r;
+            synchronized (this) {
+                r = teardown.poll();
+            }
+            if (r == null) {
+                return;
+            }
+            try {
+                r.close();
+            } catch (Exception e) {
+                console.log().println("jvisor: teardown of " + r.getClass().getSimpleName() + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private static <T> T require(T value, String what) {
+        if (value == null) {
+            throw new IllegalStateException(what + " used before the stage that creates it");
+        }
+        return value;
+    }
+
+    /** Unwinds a processor thread quietly because another one stopped the VMM. */
+    static final class ProcessorAbort extends RuntimeException {
+        ProcessorAbort() {
+            super(null, null, false, false);
+        }
+    }
+}

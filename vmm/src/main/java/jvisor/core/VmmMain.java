@@ -1,0 +1,52 @@
+package jvisor.core;
+
+import jvisor.boot.BootConfig;
+import jvisor.boot.Console;
+
+/**
+ * The boot path, top-down, as in BitVisor's {@code main.c}: {@code vmm_main} runs the global stage
+ * and starts all processors; each runs its own stages and joins {@code create_pass_vm}, which
+ * starts the VM and enters the main loop.
+ */
+public final class VmmMain {
+    private VmmMain() { }
+
+    /**
+     * {@code vmm_main}: boots the guest described by {@code config} and returns jvisor's exit
+     * status once the VM has stopped. Bad input found in the global stage is thrown as
+     * {@link jvisor.boot.BadInputException} before any processor starts.
+     */
+    public static int run(BootConfig config, Console console) {
+        return run(config, console, new InitRegistry());
+    }
+
+    static int run(BootConfig config, Console console, InitRegistry initfuncs) {
+        Vmm vmm = new Vmm(config, console, initfuncs);
+        try (var signals = HostSignals.install(vmm)) {
+            Processor bsp = vmm.bsp();
+            vmm.trace().step(bsp, "vmm_main", config.cpus() + " processors, " + config.kernel().name());
+            initfuncs.call(Stage.GLOBAL, bsp);
+            vmm.trace().step(bsp, "start_all_processors", "");
+            Processors.startAll(vmm, VmmMain::bspProc, VmmMain::apProc);
+            return VmmReport.finish(vmm);
+        } finally {
+            vmm.closeAll();
+        }
+    }
+
+    /** {@code bsp_proc}. */
+    static void bspProc(Processor p) {
+        p.vmm().initfuncs().call(Stage.BSP, p);
+        p.vmm().initfuncs().callParallel(p);
+        p.vmm().initfuncs().call(Stage.PCPU, p);
+        PassVm.create(p);
+    }
+
+    /** {@code ap_proc}. */
+    static void apProc(Processor p) {
+        p.vmm().initfuncs().call(Stage.AP, p);
+        p.vmm().initfuncs().callParallel(p);
+        p.vmm().initfuncs().call(Stage.PCPU, p);
+        PassVm.create(p);
+    }
+}

@@ -1,0 +1,160 @@
+package jvisor.engine;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+import jvisor.sys.Posix;
+
+/**
+ * The guest's RAM: one anonymous {@code MAP_NORESERVE} mapping shared by the engine, the
+ * loaders and the devices. RAM below 4 GiB stops at {@link #LOW_RAM_LIMIT} (the rest of the
+ * 32-bit space is the PCI/MMIO hole); what does not fit there continues at 4 GiB.
+ *
+ * <p>Every guest-physical access through this class is bounds-checked: an address outside RAM
+ * throws {@link GuestAddressException}, which device code turns into a device error.
+ */
+public final class GuestMemory implements AutoCloseable {
+    public static final long LOW_RAM_LIMIT = 0xC000_0000L;
+    public static final long HIGH_RAM_BASE = 1L << 32;
+
+    private static final ValueLayout.OfShort U16 =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** One contiguous piece of guest-physical RAM and where it lives in the host mapping. */
+    public record Region(long guestPhysical, long hostOffset, long size) {
+        public long end() {
+            return guestPhysical + size;
+        }
+    }
+
+    private final MemorySegment ram;
+    private final long lowSize;
+    private final List<Region> regions;
+    private boolean closed;
+
+    private GuestMemory(MemorySegment ram) {
+        this.ram = ram;
+        long size = ram.byteSize();
+        this.lowSize = Math.min(size, LOW_RAM_LIMIT);
+        this.regions = size > lowSize
+                ? List.of(new Region(0, 0, lowSize), new Region(HIGH_RAM_BASE, lowSize, size - lowSize))
+                : List.of(new Region(0, 0, lowSize));
+    }
+
+    /** Maps {@code size} bytes of zeroed RAM; pages are only backed once the guest touches them. */
+    public static GuestMemory allocate(long size) {
+        if (size <= 0 || (size & 0xFFF) != 0) {
+            throw new IllegalArgumentException("guest RAM must be a positive multiple of 4 KiB: " + size);
+        }
+        return new GuestMemory(Posix.mmapAnonymous(size));
+    }
+
+    /** The whole host mapping, for engines that hand it to the kernel or index it directly. */
+    public MemorySegment segment() {
+        return ram;
+    }
+
+    public long size() {
+        return ram.byteSize();
+    }
+
+    /** RAM below 4 GiB: guest-physical 0 up to this size. */
+    public long lowSize() {
+        return lowSize;
+    }
+
+    public List<Region> regions() {
+        return regions;
+    }
+
+    /** The host offset of {@code [gpa, gpa+length)} if all of it is RAM, else -1. */
+    public long hostOffset(long gpa, long length) {
+        if (length < 0 || gpa < 0) {
+            return -1;
+        }
+        if (gpa + length <= lowSize && gpa + length >= gpa) {
+            return gpa;
+        }
+        long high = gpa - HIGH_RAM_BASE;
+        if (high >= 0 && high + length <= ram.byteSize() - lowSize && high + length >= high) {
+            return lowSize + high;
+        }
+        return -1;
+    }
+
+    public boolean isRam(long gpa, long length) {
+        return hostOffset(gpa, length) >= 0;
+    }
+
+    /** A view of guest RAM {@code [gpa, gpa+length)}, which must be RAM. */
+    public MemorySegment slice(long gpa, long length) {
+        return ram.asSlice(checked(gpa, length), length);
+    }
+
+    public int read8(long gpa) {
+        return ram.get(ValueLayout.JAVA_BYTE, checked(gpa, 1)) & 0xFF;
+    }
+
+    public int read16(long gpa) {
+        return ram.get(U16, checked(gpa, 2)) & 0xFFFF;
+    }
+
+    public int read32(long gpa) {
+        return ram.get(U32, checked(gpa, 4));
+    }
+
+    public long read64(long gpa) {
+        return ram.get(U64, checked(gpa, 8));
+    }
+
+    public void write8(long gpa, int value) {
+        ram.set(ValueLayout.JAVA_BYTE, checked(gpa, 1), (byte) value);
+    }
+
+    public void write16(long gpa, int value) {
+        ram.set(U16, checked(gpa, 2), (short) value);
+    }
+
+    public void write32(long gpa, int value) {
+        ram.set(U32, checked(gpa, 4), value);
+    }
+
+    public void write64(long gpa, long value) {
+        ram.set(U64, checked(gpa, 8), value);
+    }
+
+    public void write(long gpa, byte[] bytes) {
+        MemorySegment.copy(bytes, 0, ram, ValueLayout.JAVA_BYTE, checked(gpa, bytes.length), bytes.length);
+    }
+
+    public byte[] read(long gpa, int length) {
+        byte[] bytes = new byte[length];
+        MemorySegment.copy(ram, ValueLayout.JAVA_BYTE, checked(gpa, length), bytes, 0, length);
+        return bytes;
+    }
+
+    public void fill(long gpa, long length, byte value) {
+        ram.asSlice(checked(gpa, length), length).fill(value);
+    }
+
+    private long checked(long gpa, long length) {
+        long offset = hostOffset(gpa, length);
+        if (offset < 0) {
+            throw new GuestAddressException(gpa, length);
+        }
+        return offset;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            Posix.munmap(ram);
+        }
+    }
+}
