@@ -1,0 +1,59 @@
+package jvisor.engine.emu;
+
+/**
+ * The contract between one emulated processor and its local interrupt controller (the local
+ * APIC, with the 8259 PIC behind LINT0 and NMIs behind LINT1). The processor polls
+ * {@link #hasEvents()} between blocks; everything else is called only when that returns true or
+ * when the processor touches the APIC's registers. Implementations are thread-safe: devices,
+ * timers and other processors post events from their own threads.
+ */
+public interface LocalInterrupts {
+    /** Cheap (one volatile read): is an interrupt, NMI, INIT or SIPI possibly waiting? */
+    boolean hasEvents();
+
+    /**
+     * The vector of the highest-priority maskable interrupt that may be delivered now (above the
+     * processor priority; from the PIC through LINT0 in ExtINT mode), or -1. Called only while
+     * RFLAGS.IF = 1 and outside an interrupt shadow. Does not change state.
+     */
+    int pendingInterrupt();
+
+    /** The processor takes {@code vector} (returned by {@link #pendingInterrupt()}): IRR to ISR, or the PIC's INTA. */
+    void acknowledge(int vector);
+
+    /** Takes a pending NMI, if any. */
+    boolean takeNmi();
+
+    /** Takes a pending INIT, if any: the processor resets and waits for SIPI (APs) . */
+    boolean takeInit();
+
+    /** Takes a pending startup IPI: its vector (the processor starts at vector * 4096 in real mode), or -1. */
+    int takeSipi();
+
+    /**
+     * Blocks the calling processor thread (halted, or waiting for SIPI) until an event may be
+     * pending or {@link #wake()} is called. Returns at once if {@link #hasEvents()} is true.
+     */
+    void awaitEvent();
+
+    /** Ends an {@link #awaitEvent()} early: the VMM wants the processor back. */
+    void wake();
+
+    /** The APIC ID of this processor. */
+    int apicId();
+
+    /** A read of the APIC's 4 KiB register page at {@code offset} (xAPIC MMIO). */
+    long mmioRead(int offset, int size);
+
+    void mmioWrite(int offset, int size, long value);
+
+    /** The IA32_APIC_BASE MSR (0x1B). */
+    long apicBaseMsr();
+
+    void setApicBaseMsr(long value);
+
+    /** IA32_TSC_DEADLINE (0x6E0), if the timer's TSC-deadline mode is advertised. */
+    long tscDeadlineMsr();
+
+    void setTscDeadlineMsr(long value);
+}
