@@ -1,8 +1,8 @@
 package jvisor.core;
 
-import jvisor.boot.BadInputException;
 import jvisor.engine.Engine;
 import jvisor.engine.GuestMemory;
+import jvisor.engine.emu.EmuEngine;
 import jvisor.engine.kvm.KvmEngine;
 
 /** The global stage's first steps: pick the engine (BitVisor picks VT-x or SVM) and map guest RAM. */
@@ -14,7 +14,7 @@ final class EngineSelection {
         Vmm vmm = p.vmm();
         Engine engine = switch (vmm.config().engine()) {
             case KVM, AUTO -> KvmEngine.open(vmm.config().cpus());
-            case EMU -> throw new BadInputException("the emu engine is not available yet: use --engine kvm");
+            case EMU -> EmuEngine.open();
         };
         vmm.setEngine(engine);
         vmm.trace().step(p, "engine", engine.description());

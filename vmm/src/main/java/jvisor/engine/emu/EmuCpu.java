@@ -1,0 +1,85 @@
+package jvisor.engine.emu;
+
+import jvisor.engine.CpuState;
+import jvisor.engine.ExitReason;
+import jvisor.engine.IoExit;
+import jvisor.engine.MmioExit;
+import jvisor.engine.VirtualCpu;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.StateTransfer;
+import jvisor.engine.emu.exec.Interpreter;
+
+/**
+ * A virtual processor of the emu engine. Port and MMIO accesses go straight to the VMM's
+ * {@link jvisor.engine.GuestIo} from the instruction that makes them, so {@link #run()} never
+ * returns IO or MMIO exits.
+ */
+public final class EmuCpu implements VirtualCpu {
+    private final Cpu cpu;
+    private final Interpreter interpreter;
+    private volatile String failure;
+
+    EmuCpu(Cpu cpu) {
+        this.cpu = cpu;
+        this.interpreter = new Interpreter(cpu);
+    }
+
+    @Override
+    public int index() {
+        return cpu.index();
+    }
+
+    /** Runs the guest; a Java exception here is a jvisor bug, reported as an internal error, never thrown. */
+    @Override
+    public ExitReason run() {
+        try {
+            return interpreter.run();
+        } catch (RuntimeException | StackOverflowError e) {
+            failure = "emulation failed at rip " + Long.toHexString(cpu.rip()) + ": " + e;
+            EmuLog.once("internal" + e.getClass().getName() + cpu.rip(), failure);
+            return ExitReason.INTERNAL_ERROR;
+        }
+    }
+
+    @Override
+    public IoExit io() {
+        throw new IllegalStateException("the emu engine delivers port I/O itself and never exits for it");
+    }
+
+    @Override
+    public MmioExit mmio() {
+        throw new IllegalStateException("the emu engine delivers MMIO itself and never exits for it");
+    }
+
+    @Override
+    public CpuState state() {
+        return StateTransfer.read(cpu);
+    }
+
+    @Override
+    public void setState(CpuState state) {
+        StateTransfer.write(cpu, state);
+        interpreter.stateLoaded();
+    }
+
+    @Override
+    public void kick() {
+        interpreter.requestStop();
+    }
+
+    @Override
+    public String describeExit() {
+        String f = failure;
+        return f != null ? f : interpreter.lastEvent() + " (" + interpreter.retired() + " instructions retired)";
+    }
+
+    /** Instructions this processor has completed. */
+    public long retired() {
+        return interpreter.retired();
+    }
+
+    /** The processor itself, for tests and benchmarks. */
+    public Cpu processor() {
+        return cpu;
+    }
+}

@@ -1,0 +1,34 @@
+package jvisor.engine.emu;
+
+import jvisor.engine.Engine;
+import jvisor.engine.EngineKind;
+import jvisor.engine.VirtualMachine;
+import jvisor.engine.VmSpec;
+
+/** The emu engine: jvisor's own x86-64 processor in Java, for hosts where kvm is absent or slow. */
+public final class EmuEngine implements Engine {
+    private EmuEngine() { }
+
+    public static Engine open() {
+        return new EmuEngine();
+    }
+
+    @Override
+    public EngineKind kind() {
+        return EngineKind.EMU;
+    }
+
+    @Override
+    public String description() {
+        return "emu: jvisor's x86-64 interpreter in Java (decoded blocks, lazy flags, software TLB)";
+    }
+
+    @Override
+    public VirtualMachine createVm(VmSpec spec) {
+        Tsc tsc = new Tsc();
+        return new EmuVm(spec, new NoInterruptsPlatform(spec.cpuCount()), tsc);
+    }
+
+    @Override
+    public void close() { }
+}

@@ -1,0 +1,27 @@
+package jvisor.engine.emu;
+
+import java.io.PrintStream;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The emu engine's log: things a guest did that the engine does not implement (an opcode, an
+ * MSR), each reported once so a guest that retries in a loop cannot flood the console.
+ */
+public final class EmuLog {
+    private static final Set<String> SEEN = ConcurrentHashMap.newKeySet();
+    private static volatile PrintStream out = System.err;
+
+    private EmuLog() { }
+
+    public static void setOutput(PrintStream stream) {
+        out = stream;
+    }
+
+    /** Logs {@code message} the first time {@code key} is seen in this JVM. */
+    public static void once(String key, String message) {
+        if (SEEN.size() < 10_000 && SEEN.add(key)) {
+            out.println("jvisor: emu: " + message);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package jvisor.engine.emu;
+
+import jvisor.bus.IrqLine;
+import jvisor.engine.GuestIo;
+import jvisor.engine.VirtualCpu;
+import jvisor.engine.VirtualMachine;
+import jvisor.engine.VmSpec;
+import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.cpu.Cpu;
+
+/** A VM on the emu engine: guest RAM, the Java platform devices, and one {@link EmuCpu} per processor. */
+public final class EmuVm implements VirtualMachine {
+    private final VmSpec spec;
+    private final EmuPlatform platform;
+    private final Tsc tsc;
+    private final CodePages codePages;
+
+    EmuVm(VmSpec spec, EmuPlatform platform, Tsc tsc) {
+        this.spec = spec;
+        this.platform = platform;
+        this.tsc = tsc;
+        this.codePages = new CodePages(spec.ram().size());
+    }
+
+    @Override
+    public VirtualCpu createCpu(int index, GuestIo io) {
+        Cpu cpu = new Cpu(index, spec.ram(), codePages, tsc);
+        cpu.cpuCount = spec.cpuCount();
+        cpu.connect(io, platform.localInterrupts(index));
+        return new EmuCpu(cpu);
+    }
+
+    @Override
+    public IrqLine irqLine(int gsi) {
+        return platform.irqLine(gsi);
+    }
+
+    @Override
+    public void close() {
+        platform.close();
+    }
+}

@@ -1,0 +1,70 @@
+package jvisor.engine.emu.cpu;
+
+/**
+ * Which guest RAM holds decoded code, shared by every processor of a VM. Each 4 KiB page has a
+ * bitmap of 64-byte chunks that decoded blocks cover, and an epoch that a write into one of those
+ * chunks bumps: a block is valid while its page's epoch is the one it was decoded under. Indexed
+ * by host page number (the RAM mapping's offset / 4096).
+ */
+public final class CodePages {
+    private final long[] chunks;
+    private final int[] epochs;
+    /** Bumped when a page first gets code, so processors drop write translations that bypass the check. */
+    private volatile int writeEpoch;
+
+    public CodePages(long ramBytes) {
+        int pages = (int) ((ramBytes + 0xFFF) >>> 12);
+        chunks = new long[pages];
+        epochs = new int[pages];
+    }
+
+    public int epoch(int page) {
+        return epochs[page];
+    }
+
+    public boolean hasCode(int page) {
+        return chunks[page] != 0;
+    }
+
+    public int writeEpoch() {
+        return writeEpoch;
+    }
+
+    /** Marks host bytes {@code [offset, offset + length)} (within one page) as decoded code. */
+    public void markCode(long offset, int length) {
+        int page = (int) (offset >>> 12);
+        int first = (int) (offset & 0xFFF) >>> 6;
+        int last = (int) ((offset + length - 1) & 0xFFF) >>> 6;
+        long bits = (-1L >>> (63 - last)) & (-1L << first);
+        boolean wasEmpty = chunks[page] == 0;
+        chunks[page] |= bits;
+        if (wasEmpty) {
+            writeEpoch++;
+        }
+    }
+
+    /**
+     * A write to host bytes {@code [offset, offset + length)} (within one page): if it touches
+     * decoded code, every block on the page becomes stale. Returns whether it did.
+     */
+    public boolean written(long offset, int length) {
+        int page = (int) (offset >>> 12);
+        long have = chunks[page];
+        if (have == 0) {
+            return false;
+        }
+        int first = (int) (offset & 0xFFF) >>> 6;
+        int last = (int) ((offset + length - 1) & 0xFFF) >>> 6;
+        long bits = (-1L >>> (63 - last)) & (-1L << first);
+        if ((have & bits) == 0) {
+            return false;
+        }
+        chunks[page] = 0;
+        epochs[page]++;
+        return true;
+    }
+
+    public int pages() {
+        return chunks.length;
+    }
+}

@@ -1,0 +1,166 @@
+package jvisor.engine.emu.cpu;
+
+import java.nio.charset.StandardCharsets;
+import jvisor.engine.emu.Tsc;
+
+/**
+ * What CPUID reports: exactly the features the interpreter implements. The processor calls
+ * itself GenuineIntel because the leaves guests read for the TSC rate (0x15, 0x16) and for
+ * topology (0xB) are Intel's, and Linux only trusts them on Intel parts; x87, SSE and XSAVE are
+ * absent until they are implemented.
+ */
+public final class Cpuid {
+    private Cpuid() { }
+
+    static final int MAX_BASIC = 0x16;
+    static final int MAX_EXTENDED = 0x8000_0008;
+    /** Family 6, model 0x6A, stepping 6. */
+    static final int SIGNATURE = 0x0006_06A6;
+    private static final String VENDOR = "GenuineIntel";
+    private static final String HYPERVISOR = "JvisorEmuCpu";
+    private static final String BRAND = "jvisor emulated x86-64 processor";
+    /** The crystal CPUID 0x15 reports; the TSC runs at an integer multiple of it. */
+    private static final long CRYSTAL_HZ = 25_000_000L;
+
+    // leaf 1 EDX
+    static final int DE = 1 << 2;
+    static final int PSE = 1 << 3;
+    static final int TSC = 1 << 4;
+    static final int MSR = 1 << 5;
+    static final int PAE = 1 << 6;
+    static final int CX8 = 1 << 8;
+    static final int APIC = 1 << 9;
+    static final int SEP = 1 << 11;
+    static final int MTRR = 1 << 12;
+    static final int PGE = 1 << 13;
+    static final int CMOV = 1 << 15;
+    static final int PAT = 1 << 16;
+    static final int CLFSH = 1 << 19;
+    static final int HTT = 1 << 28;
+    // leaf 1 ECX
+    static final int CX16 = 1 << 13;
+    static final int MOVBE = 1 << 22;
+    static final int POPCNT = 1 << 23;
+    static final int TSC_DEADLINE = 1 << 24;
+    static final int HYPERVISOR_BIT = 1 << 31;
+    // leaf 7 EBX / EDX
+    static final int BMI1 = 1 << 3;
+    static final int BMI2 = 1 << 8;
+    static final int ERMS = 1 << 9;
+    static final int ARCH_CAPABILITIES = 1 << 29;
+    // 0x80000001 ECX / EDX
+    static final int LAHF_LM = 1;
+    static final int ABM = 1 << 5;
+    static final int SYSCALL = 1 << 11;
+    static final int NX = 1 << 20;
+    static final int PDPE1GB = 1 << 26;
+    static final int RDTSCP = 1 << 27;
+    static final int LM = 1 << 29;
+
+    /** Whether the local APIC's timer has TSC-deadline mode (the platform decides). */
+    private static volatile boolean tscDeadline;
+
+    public static void setTscDeadline(boolean supported) {
+        tscDeadline = supported;
+    }
+
+    /** Runs CPUID for EAX = {@code leaf}, ECX = {@code subleaf}; writes EAX, EBX, ECX, EDX. */
+    public static void execute(Cpu c, int leaf, int subleaf, int cpuCount) {
+        int[] r = c.cpuidOut;
+        r[0] = r[1] = r[2] = r[3] = 0;
+        if (Integer.compareUnsigned(leaf, MAX_BASIC) > 0 && Integer.compareUnsigned(leaf, 0x4000_0000) < 0) {
+            leaf = MAX_BASIC;
+        }
+        if (Integer.compareUnsigned(leaf, MAX_EXTENDED) > 0) {
+            leaf = MAX_BASIC;
+        }
+        int apicId = c.lapic() == null ? c.index() : c.lapic().apicId();
+        switch (leaf) {
+            case 0 -> {
+                r[0] = MAX_BASIC;
+                text(r, VENDOR, 1, 3, 2);
+            }
+            case 1 -> {
+                r[0] = SIGNATURE;
+                r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
+                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (tscDeadline ? TSC_DEADLINE : 0);
+                boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
+                r[3] = DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
+                        | (apicOn ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
+            }
+            case 7 -> {
+                if (subleaf == 0) {
+                    r[1] = BMI1 | BMI2 | ERMS;
+                    r[3] = ARCH_CAPABILITIES;
+                }
+            }
+            case 0xB -> topology(r, subleaf, cpuCount, apicId);
+            case 0x15 -> {
+                r[0] = 1;
+                r[1] = (int) (Tsc.HZ / CRYSTAL_HZ);
+                r[2] = (int) CRYSTAL_HZ;
+            }
+            case 0x16 -> {
+                r[0] = (int) (Tsc.HZ / 1_000_000);
+                r[1] = r[0];
+                r[2] = 100;
+            }
+            case 0x4000_0000 -> {
+                r[0] = 0x4000_0000;
+                text(r, HYPERVISOR, 1, 2, 3);
+            }
+            case 0x8000_0000 -> r[0] = MAX_EXTENDED;
+            case 0x8000_0001 -> {
+                r[2] = LAHF_LM | ABM;
+                r[3] = SYSCALL | NX | PDPE1GB | RDTSCP | LM;
+            }
+            case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> brand(r, leaf - 0x8000_0002);
+            case 0x8000_0007 -> r[3] = 1 << 8;
+            case 0x8000_0008 -> r[0] = (48 << 8) | PageWalker.MAX_PHYS_BITS;
+            default -> { }
+        }
+        c.setReg(Cpu.RAX, r[0] & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RBX, r[1] & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RCX, r[2] & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RDX, r[3] & 0xFFFF_FFFFL);
+    }
+
+    /** Leaf 0xB: one thread per core, all processors cores of one package. */
+    private static void topology(int[] r, int subleaf, int cpuCount, int apicId) {
+        int coreBits = 32 - Integer.numberOfLeadingZeros(Math.max(cpuCount, 1) - 1);
+        switch (subleaf) {
+            case 0 -> {
+                r[0] = 0;
+                r[1] = 1;
+                r[2] = (1 << 8);
+            }
+            case 1 -> {
+                r[0] = coreBits;
+                r[1] = cpuCount;
+                r[2] = (2 << 8) | 1;
+            }
+            default -> r[2] = subleaf & 0xFF;
+        }
+        r[3] = apicId;
+    }
+
+    private static void text(int[] r, String s, int a, int b, int c) {
+        byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
+        r[a] = word(bytes, 0);
+        r[b] = word(bytes, 4);
+        r[c] = word(bytes, 8);
+    }
+
+    private static final byte[] BRAND_BYTES = java.util.Arrays.copyOf(BRAND.getBytes(StandardCharsets.US_ASCII), 48);
+
+    private static void brand(int[] r, int part) {
+        byte[] bytes = BRAND_BYTES;
+        for (int i = 0; i < 4; i++) {
+            r[i] = word(bytes, part * 16 + i * 4);
+        }
+    }
+
+    private static int word(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+}

@@ -1,0 +1,410 @@
+package jvisor.engine.emu.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jvisor.engine.GuestIo;
+import jvisor.engine.GuestMemory;
+import jvisor.engine.emu.LocalInterrupts;
+
+/**
+ * Linear-to-physical translation and every guest memory access of one processor. A software TLB
+ * maps linear pages to offsets in the shared RAM mapping: six direct-mapped sets (read, write,
+ * fetch; supervisor and user), each entry a tag and the value to add to a linear address to get
+ * its host offset. A hit is one compare and one access; misses walk the guest's page tables
+ * ({@link PageWalker}). Pages that are not RAM (MMIO, the local APIC) are never cached, so their
+ * accesses always reach the device.
+ */
+public final class Mmu {
+    public static final int READ = 0;
+    public static final int WRITE = 1;
+    public static final int EXEC = 2;
+
+    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final int BITS = 9;
+    private static final int SIZE = 1 << BITS;
+    private static final int MASK = SIZE - 1;
+    private static final int USER = 3 * SIZE;
+    private static final long PAGE = ~0xFFFL;
+    private static final long INVALID = -1L;
+    /** Set in a write tag whose page holds decoded code: the fast path misses, the slow path checks. */
+    private static final long CODE_FLAG = 1L;
+
+    private final long[] tags = new long[6 * SIZE];
+    private final long[] hosts = new long[6 * SIZE];
+    private final boolean[] global = new boolean[6 * SIZE];
+    private int user;
+    private int largeEntries;
+    private int writeEpochSeen;
+
+    private final MemorySegment ram;
+    private final GuestMemory memory;
+    private final CodePages code;
+    private final Cpu cpu;
+    final PageWalker walker;
+    private GuestIo io;
+    private LocalInterrupts apic;
+
+    Mmu(Cpu cpu, GuestMemory memory, CodePages code) {
+        this.cpu = cpu;
+        this.memory = memory;
+        this.ram = memory.segment();
+        this.code = code;
+        this.walker = new PageWalker(this, cpu);
+        Arrays.fill(tags, INVALID);
+    }
+
+    void connect(GuestIo io, LocalInterrupts apic) {
+        this.io = io;
+        this.apic = apic;
+    }
+
+    public MemorySegment ram() {
+        return ram;
+    }
+
+    public CodePages codePages() {
+        return code;
+    }
+
+    void setUserMode(boolean userMode) {
+        user = userMode ? USER : 0;
+    }
+
+    private static int index(long lin) {
+        return (int) (lin >>> 12) & MASK;
+    }
+
+    // ---- data accesses at the current privilege level -----------------------------------------
+
+    public int read8(long lin) {
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE)) {
+            return ram.get(ValueLayout.JAVA_BYTE, hosts[i] + lin) & 0xFF;
+        }
+        return (int) slowRead(lin, 1, user != 0, READ);
+    }
+
+    public int read16(long lin) {
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
+            return ram.get(U16, hosts[i] + lin) & 0xFFFF;
+        }
+        return (int) slowRead(lin, 2, user != 0, READ);
+    }
+
+    public int read32(long lin) {
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
+            return ram.get(U32, hosts[i] + lin);
+        }
+        return (int) slowRead(lin, 4, user != 0, READ);
+    }
+
+    public long read64(long lin) {
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
+            return ram.get(U64, hosts[i] + lin);
+        }
+        return slowRead(lin, 8, user != 0, READ);
+    }
+
+    /** A read of 1, 2, 4 or 8 bytes, zero-extended. */
+    public long read(long lin, int size) {
+        return switch (size) {
+            case 1 -> read8(lin);
+            case 2 -> read16(lin);
+            case 4 -> read32(lin) & 0xFFFF_FFFFL;
+            default -> read64(lin);
+        };
+    }
+
+    public void write8(long lin, int v) {
+        int i = index(lin) + user + SIZE;
+        if (tags[i] == (lin & PAGE)) {
+            ram.set(ValueLayout.JAVA_BYTE, hosts[i] + lin, (byte) v);
+            return;
+        }
+        slowWrite(lin, 1, v, user != 0);
+    }
+
+    public void write16(long lin, int v) {
+        int i = index(lin) + user + SIZE;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
+            ram.set(U16, hosts[i] + lin, (short) v);
+            return;
+        }
+        slowWrite(lin, 2, v, user != 0);
+    }
+
+    public void write32(long lin, int v) {
+        int i = index(lin) + user + SIZE;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
+            ram.set(U32, hosts[i] + lin, v);
+            return;
+        }
+        slowWrite(lin, 4, v, user != 0);
+    }
+
+    public void write64(long lin, long v) {
+        int i = index(lin) + user + SIZE;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
+            ram.set(U64, hosts[i] + lin, v);
+            return;
+        }
+        slowWrite(lin, 8, v, user != 0);
+    }
+
+    public void write(long lin, int size, long v) {
+        switch (size) {
+            case 1 -> write8(lin, (int) v);
+            case 2 -> write16(lin, (int) v);
+            case 4 -> write32(lin, (int) v);
+            default -> write64(lin, v);
+        }
+    }
+
+    /**
+     * The read half of a read-modify-write: checked for writing (a fault reports a write), so the
+     * write that follows cannot fault.
+     */
+    public long readForWrite(long lin, int size) {
+        int i = index(lin) + user + SIZE;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
+            return readHost(hosts[i] + lin, size);
+        }
+        boolean userAccess = user != 0;
+        long last = lin + size - 1;
+        if (((last ^ lin) & PAGE) != 0) {
+            walker.translate(last, WRITE, userAccess);
+            walker.translate(lin, WRITE, userAccess);
+            return slowRead(lin, size, userAccess, READ);
+        }
+        return readPhysical(walker.translate(lin, WRITE, userAccess), size);
+    }
+
+    /** Checks that {@code lin} may be read (faulting if not) without reading it. */
+    public void probeRead(long lin) {
+        int i = index(lin) + user;
+        if (tags[i] != (lin & PAGE)) {
+            walker.translate(lin, READ, user != 0);
+        }
+    }
+
+    /**
+     * Checks that {@code [lin, lin+size)} may be written (faulting if not) without writing:
+     * instructions that write several places check them all first, so a fault leaves no trace.
+     */
+    public void probeWrite(long lin, int size, boolean userAccess) {
+        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
+        if ((tags[i] & ~CODE_FLAG) == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
+            return;
+        }
+        walker.translate(lin, WRITE, userAccess);
+        long last = lin + size - 1;
+        if (((last ^ lin) & PAGE) != 0) {
+            walker.translate(last, WRITE, userAccess);
+        }
+    }
+
+    // ---- accesses at an explicit privilege (descriptor tables, TSS, IDT: always supervisor) ----
+
+    public long readAs(long lin, int size, boolean userAccess) {
+        int i = index(lin) + (userAccess ? USER : 0);
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
+            return readHost(hosts[i] + lin, size);
+        }
+        return slowRead(lin, size, userAccess, READ);
+    }
+
+    public void writeAs(long lin, int size, long v, boolean userAccess) {
+        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
+        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
+            writeHost(hosts[i] + lin, size, v);
+            return;
+        }
+        slowWrite(lin, size, v, userAccess);
+    }
+
+    /** An instruction byte at the current privilege. */
+    public int fetch8(long lin) {
+        int i = index(lin) + user + 2 * SIZE;
+        if (tags[i] == (lin & PAGE)) {
+            return ram.get(ValueLayout.JAVA_BYTE, hosts[i] + lin) & 0xFF;
+        }
+        return (int) slowRead(lin, 1, user != 0, EXEC);
+    }
+
+    /** The physical address of an instruction fetch from {@code lin}, checked and translated. */
+    public long fetchPhysical(long lin) {
+        return walker.translate(lin, EXEC, user != 0);
+    }
+
+    private long slowRead(long lin, int size, boolean userAccess, int kind) {
+        long last = lin + size - 1;
+        if (((last ^ lin) & PAGE) != 0) {
+            long p1 = walker.translate(lin, kind, userAccess);
+            long p2 = walker.translate(last, kind, userAccess);
+            int first = (int) (0x1000 - (lin & 0xFFF));
+            long v = 0;
+            for (int b = 0; b < size; b++) {
+                long phys = b < first ? p1 + b : p2 + (b - first);
+                v |= (readPhysical(phys, 1) & 0xFF) << (8 * b);
+            }
+            return v;
+        }
+        return readPhysical(walker.translate(lin, kind, userAccess), size);
+    }
+
+    private void slowWrite(long lin, int size, long v, boolean userAccess) {
+        long last = lin + size - 1;
+        if (((last ^ lin) & PAGE) != 0) {
+            long p1 = walker.translate(lin, WRITE, userAccess);
+            long p2 = walker.translate(last, WRITE, userAccess);
+            int first = (int) (0x1000 - (lin & 0xFFF));
+            for (int b = 0; b < size; b++) {
+                long phys = b < first ? p1 + b : p2 + (b - first);
+                writePhysical(phys, 1, v >>> (8 * b));
+            }
+            return;
+        }
+        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
+        if (tags[i] == ((lin & PAGE) | CODE_FLAG)) {
+            long host = hosts[i] + lin;
+            writeHost(host, size, v);
+            if (code.written(host, size)) {
+                cpu.codeWritten();
+            }
+            return;
+        }
+        writePhysical(walker.translate(lin, WRITE, userAccess), size, v);
+    }
+
+    /** Caches a translation the walker just checked, if its page is plain RAM. */
+    void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, boolean large) {
+        long host = memory.hostOffset(physPage, 0x1000);
+        if (host < 0 || isApicPage(physPage)) {
+            return;
+        }
+        int i = index(lin) + (userAccess ? USER : 0) + kind * SIZE;
+        long tag = lin & PAGE;
+        if (kind == WRITE && code.hasCode((int) (host >>> 12))) {
+            tag |= CODE_FLAG;
+        }
+        tags[i] = tag;
+        hosts[i] = host - (lin & PAGE);
+        global[i] = isGlobal;
+        if (large) {
+            largeEntries++;
+        }
+    }
+
+    // ---- physical accesses -----------------------------------------------------------------
+
+    private boolean isApicPage(long phys) {
+        return apic != null && (apic.apicBaseMsr() & (1L << 11)) != 0
+                && (phys & PAGE) == (apic.apicBaseMsr() & 0xF_FFFF_F000L);
+    }
+
+    public long readPhysical(long phys, int size) {
+        long host = memory.hostOffset(phys, size);
+        if (host >= 0 && !isApicPage(phys)) {
+            return readHost(host, size);
+        }
+        if (isApicPage(phys)) {
+            return apic.mmioRead((int) (phys & 0xFFF), size);
+        }
+        return io.mmioRead(phys, size);
+    }
+
+    public void writePhysical(long phys, int size, long v) {
+        long host = memory.hostOffset(phys, size);
+        if (host >= 0 && !isApicPage(phys)) {
+            writeHost(host, size, v);
+            if (code.written(host, size)) {
+                cpu.codeWritten();
+            }
+            return;
+        }
+        if (isApicPage(phys)) {
+            apic.mmioWrite((int) (phys & 0xFFF), size, v);
+        } else {
+            io.mmioWrite(phys, size, v);
+        }
+    }
+
+    long readHost(long host, int size) {
+        return switch (size) {
+            case 1 -> ram.get(ValueLayout.JAVA_BYTE, host) & 0xFF;
+            case 2 -> ram.get(U16, host) & 0xFFFF;
+            case 4 -> ram.get(U32, host) & 0xFFFF_FFFFL;
+            default -> ram.get(U64, host);
+        };
+    }
+
+    void writeHost(long host, int size, long v) {
+        switch (size) {
+            case 1 -> ram.set(ValueLayout.JAVA_BYTE, host, (byte) v);
+            case 2 -> ram.set(U16, host, (short) v);
+            case 4 -> ram.set(U32, host, (int) v);
+            default -> ram.set(U64, host, v);
+        }
+    }
+
+    /** The host offset of guest-physical {@code phys} if it is plain RAM, else -1. */
+    public long hostOffset(long phys, int length) {
+        return isApicPage(phys) ? -1 : memory.hostOffset(phys, length);
+    }
+
+    // ---- TLB maintenance ----------------------------------------------------------------------
+
+    public void flushAll() {
+        Arrays.fill(tags, INVALID);
+        largeEntries = 0;
+        cpu.translationsChanged();
+    }
+
+    /** A CR3 load: global translations survive when CR4.PGE is set. */
+    public void flushNonGlobal(boolean keepGlobal) {
+        if (!keepGlobal) {
+            flushAll();
+            return;
+        }
+        for (int i = 0; i < tags.length; i++) {
+            if (!global[i]) {
+                tags[i] = INVALID;
+            }
+        }
+        cpu.translationsChanged();
+    }
+
+    /** INVLPG: a large page is cached as many small entries, so any large entry means a full flush. */
+    public void flushPage(long lin) {
+        if (largeEntries > 0) {
+            flushAll();
+            return;
+        }
+        int idx = index(lin);
+        for (int set = 0; set < 6; set++) {
+            int i = set * SIZE + idx;
+            if ((tags[i] & PAGE) == (lin & PAGE)) {
+                tags[i] = INVALID;
+            }
+        }
+        cpu.translationsChanged();
+    }
+
+    /** Drops write translations when a page has newly become code (here or on another processor). */
+    public void checkCodeEpoch() {
+        int e = code.writeEpoch();
+        if (e != writeEpochSeen) {
+            writeEpochSeen = e;
+            Arrays.fill(tags, SIZE, 2 * SIZE, INVALID);
+            Arrays.fill(tags, USER + SIZE, USER + 2 * SIZE, INVALID);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package jvisor.engine.emu.cpu;
+
+import jvisor.engine.emu.EmuLog;
+
+/**
+ * The model-specific registers the processor implements (RDMSR/WRMSR): what CPUID advertises and
+ * nothing else. An MSR that is not here raises #GP(0), as on a processor without it.
+ */
+public final class Msrs {
+    public static final int TSC = 0x10;
+    public static final int PLATFORM_ID = 0x17;
+    public static final int APIC_BASE = 0x1B;
+    public static final int FEATURE_CONTROL = 0x3A;
+    public static final int BIOS_SIGN_ID = 0x8B;
+    public static final int MTRR_CAP = 0xFE;
+    public static final int ARCH_CAPABILITIES = 0x10A;
+    public static final int SYSENTER_CS = 0x174;
+    public static final int SYSENTER_ESP = 0x175;
+    public static final int SYSENTER_EIP = 0x176;
+    public static final int MISC_ENABLE = 0x1A0;
+    public static final int MTRR_PHYS_FIRST = 0x200;
+    public static final int MTRR_PHYS_LAST = 0x20F;
+    public static final int MTRR_FIX_64K = 0x250;
+    public static final int MTRR_FIX_16K_80000 = 0x258;
+    public static final int MTRR_FIX_16K_A0000 = 0x259;
+    public static final int MTRR_FIX_4K_FIRST = 0x268;
+    public static final int MTRR_FIX_4K_LAST = 0x26F;
+    public static final int PAT = 0x277;
+    public static final int MTRR_DEF_TYPE = 0x2FF;
+    public static final int TSC_DEADLINE = 0x6E0;
+    public static final int EFER = 0xC000_0080;
+    public static final int STAR = 0xC000_0081;
+    public static final int LSTAR = 0xC000_0082;
+    public static final int CSTAR = 0xC000_0083;
+    public static final int SFMASK = 0xC000_0084;
+    public static final int FS_BASE = 0xC000_0100;
+    public static final int GS_BASE = 0xC000_0101;
+    public static final int KERNEL_GS_BASE = 0xC000_0102;
+    public static final int TSC_AUX = 0xC000_0103;
+
+    /** Variable MTRRs advertised in MTRRcap, with fixed ranges and write-combining. */
+    static final int MTRR_VARIABLE = 8;
+    static final long MTRR_CAP_VALUE = MTRR_VARIABLE | (1 << 8) | (1 << 10);
+    static final long PAT_DEFAULT = 0x0007_0406_0007_0406L;
+    /** Fast strings enabled; branch-trace and PEBS unavailable. */
+    static final long MISC_ENABLE_DEFAULT = 1 | (1 << 11) | (1 << 12);
+    /** RDCL_NO, SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO: an interpreter does not speculate. */
+    static final long ARCH_CAPABILITIES_VALUE = 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8);
+
+    private final Cpu cpu;
+    long star;
+    long lstar;
+    long cstar;
+    long sfmask;
+    long kernelGsBase;
+    long sysenterCs;
+    long sysenterEsp;
+    long sysenterEip;
+    long tscAux;
+    long pat = PAT_DEFAULT;
+    long miscEnable = MISC_ENABLE_DEFAULT;
+    long mtrrDefType;
+    final long[] mtrrVariable = new long[2 * MTRR_VARIABLE];
+    final long[] mtrrFixed = new long[11];
+
+    Msrs(Cpu cpu) {
+        this.cpu = cpu;
+    }
+
+    /** RDMSR: the value, or #GP(0) for an MSR this processor does not have. */
+    public long read(int msr) {
+        return switch (msr) {
+            case TSC -> cpu.tsc.now();
+            case PLATFORM_ID, BIOS_SIGN_ID -> 0;
+            case APIC_BASE -> cpu.lapic().apicBaseMsr();
+            case FEATURE_CONTROL -> 1;
+            case MTRR_CAP -> MTRR_CAP_VALUE;
+            case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
+            case SYSENTER_CS -> sysenterCs;
+            case SYSENTER_ESP -> sysenterEsp;
+            case SYSENTER_EIP -> sysenterEip;
+            case MISC_ENABLE -> miscEnable;
+            case PAT -> pat;
+            case MTRR_DEF_TYPE -> mtrrDefType;
+            case TSC_DEADLINE -> cpu.lapic().tscDeadlineMsr();
+            case EFER -> cpu.efer;
+            case STAR -> star;
+            case LSTAR -> lstar;
+            case CSTAR -> cstar;
+            case SFMASK -> sfmask;
+            case FS_BASE -> cpu.seg(Cpu.FS).base();
+            case GS_BASE -> cpu.seg(Cpu.GS).base();
+            case KERNEL_GS_BASE -> kernelGsBase;
+            case TSC_AUX -> tscAux;
+            default -> {
+                if (msr >= MTRR_PHYS_FIRST && msr <= MTRR_PHYS_LAST) {
+                    yield mtrrVariable[msr - MTRR_PHYS_FIRST];
+                }
+                int fixed = fixedMtrrIndex(msr);
+                if (fixed >= 0) {
+                    yield mtrrFixed[fixed];
+                }
+                throw unknown(msr, "RDMSR");
+            }
+        };
+    }
+
+    /** WRMSR: stores the value, or #GP(0) for an unknown MSR or a value it does not accept. */
+    public void write(int msr, long v) {
+        switch (msr) {
+            case TSC -> cpu.tsc.set(v);
+            case BIOS_SIGN_ID, PLATFORM_ID -> { }
+            case APIC_BASE -> {
+                cpu.lapic().setApicBaseMsr(v);
+                cpu.mmu.flushAll();
+            }
+            case SYSENTER_CS -> sysenterCs = v & 0xFFFF_FFFFL;
+            case SYSENTER_ESP -> sysenterEsp = canonical(v);
+            case SYSENTER_EIP -> sysenterEip = canonical(v);
+            case MISC_ENABLE -> miscEnable = v;
+            case PAT -> pat = checkedPat(v);
+            case MTRR_DEF_TYPE -> mtrrDefType = v & 0xCFF;
+            case TSC_DEADLINE -> cpu.lapic().setTscDeadlineMsr(v);
+            case EFER -> SystemOps.writeEfer(cpu, v);
+            case STAR -> star = v;
+            case LSTAR -> lstar = canonical(v);
+            case CSTAR -> cstar = canonical(v);
+            case SFMASK -> sfmask = v & 0xFFFF_FFFFL;
+            case FS_BASE -> setBase(Cpu.FS, canonical(v));
+            case GS_BASE -> setBase(Cpu.GS, canonical(v));
+            case KERNEL_GS_BASE -> kernelGsBase = canonical(v);
+            case TSC_AUX -> tscAux = v & 0xFFFF_FFFFL;
+            default -> {
+                if (msr >= MTRR_PHYS_FIRST && msr <= MTRR_PHYS_LAST) {
+                    mtrrVariable[msr - MTRR_PHYS_FIRST] = v;
+                    return;
+                }
+                int fixed = fixedMtrrIndex(msr);
+                if (fixed >= 0) {
+                    mtrrFixed[fixed] = v;
+                    return;
+                }
+                throw unknown(msr, "WRMSR");
+            }
+        }
+    }
+
+    public long star() {
+        return star;
+    }
+
+    public long lstar() {
+        return lstar;
+    }
+
+    public long cstar() {
+        return cstar;
+    }
+
+    public long sfmask() {
+        return sfmask;
+    }
+
+    public long kernelGsBase() {
+        return kernelGsBase;
+    }
+
+    public void setKernelGsBase(long v) {
+        kernelGsBase = v;
+    }
+
+    public long tscAux() {
+        return tscAux;
+    }
+
+    private void setBase(int sreg, long base) {
+        cpu.seg(sreg).setBase(base);
+        cpu.updateMode();
+    }
+
+    private long canonical(long v) {
+        if ((v << 16 >> 16) != v) {
+            throw cpu.fault(Vectors.GP, 0);
+        }
+        return v;
+    }
+
+    private long checkedPat(long v) {
+        for (int i = 0; i < 8; i++) {
+            int type = (int) (v >>> (8 * i)) & 0xFF;
+            if (type == 2 || type == 3 || type > 7) {
+                throw cpu.fault(Vectors.GP, 0);
+            }
+        }
+        return v;
+    }
+
+    private static int fixedMtrrIndex(int msr) {
+        if (msr == MTRR_FIX_64K) {
+            return 0;
+        }
+        if (msr == MTRR_FIX_16K_80000 || msr == MTRR_FIX_16K_A0000) {
+            return 1 + msr - MTRR_FIX_16K_80000;
+        }
+        if (msr >= MTRR_FIX_4K_FIRST && msr <= MTRR_FIX_4K_LAST) {
+            return 3 + msr - MTRR_FIX_4K_FIRST;
+        }
+        return -1;
+    }
+
+    private CpuFault unknown(int msr, String what) {
+        EmuLog.once("msr" + what + msr, what + " of MSR " + Integer.toHexString(msr)
+                + " which this processor does not have: #GP");
+        return cpu.fault(Vectors.GP, 0);
+    }
+}

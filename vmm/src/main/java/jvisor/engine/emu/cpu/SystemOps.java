@@ -1,0 +1,257 @@
+package jvisor.engine.emu.cpu;
+
+import jvisor.engine.Segment;
+import jvisor.engine.emu.EmuLog;
+
+/**
+ * Writes to the registers that change how the processor works: CR0/CR3/CR4/CR8, EFER, the debug
+ * registers and the descriptor-table registers, with the architectural checks (#GP on reserved
+ * bits and illegal combinations) and the mode switches they cause (long-mode activation).
+ */
+public final class SystemOps {
+    private SystemOps() { }
+
+    /** CR4 bits this processor implements. OSFXSR/OSXMMEXCPT are accepted so SSE set-up code does not #GP. */
+    static final long CR4_VALID = Cpu.CR4_TSD | Cpu.CR4_DE | Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE
+            | Cpu.CR4_PCE | (1L << 9) | (1L << 10);
+    static final long EFER_VALID = Cpu.EFER_SCE | Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_NXE;
+    private static final long CR0_FIXED = Cpu.CR0_ET;
+
+    /** Privileged instructions outside ring 0 of protected mode raise #GP(0). */
+    public static void requireRing0(Cpu c) {
+        if (c.protectedMode() && c.cpl() != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+    }
+
+    public static void writeCr0(Cpu c, long v) {
+        if ((v >>> 32) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        v |= CR0_FIXED;
+        boolean pg = (v & Cpu.CR0_PG) != 0;
+        if ((pg && (v & Cpu.CR0_PE) == 0) || ((v & Cpu.CR0_NW) != 0 && (v & Cpu.CR0_CD) == 0)) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        long old = c.cr0;
+        boolean wasPg = (old & Cpu.CR0_PG) != 0;
+        if (pg && !wasPg && (c.efer & Cpu.EFER_LME) != 0) {
+            if ((c.cr4 & Cpu.CR4_PAE) == 0 || c.seg(Cpu.CS).longMode()) {
+                throw c.fault(Vectors.GP, 0);
+            }
+            c.efer |= Cpu.EFER_LMA;
+        } else if (!pg && wasPg && (c.efer & Cpu.EFER_LMA) != 0) {
+            if (c.mode64()) {
+                throw c.fault(Vectors.GP, 0);
+            }
+            c.efer &= ~Cpu.EFER_LMA;
+        }
+        if ((old & Cpu.CR0_PE) != 0 && (v & Cpu.CR0_PE) == 0) {
+            c.setCpl(0);
+        }
+        c.cr0 = v;
+        if (((old ^ v) & (Cpu.CR0_PG | Cpu.CR0_PE | Cpu.CR0_WP)) != 0) {
+            c.configurePaging();
+            c.mmu.flushAll();
+        }
+        c.updateMode();
+    }
+
+    /** LMSW: only the low four bits, and PE can be set but not cleared. */
+    public static void lmsw(Cpu c, int v) {
+        long low = v & 0xF;
+        long keepPe = c.cr0 & Cpu.CR0_PE;
+        writeCr0(c, (c.cr0 & ~0xFL) | low | keepPe);
+    }
+
+    public static void writeCr3(Cpu c, long v) {
+        if (c.longModeActive() && (v >>> PageWalker.MAX_PHYS_BITS) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        c.cr3 = c.longModeActive() ? v : v & 0xFFFF_FFFFL;
+        c.configurePaging();
+        c.mmu.flushNonGlobal((c.cr4 & Cpu.CR4_PGE) != 0);
+    }
+
+    public static void writeCr4(Cpu c, long v) {
+        if ((v & ~CR4_VALID) != 0 || (c.longModeActive() && (v & Cpu.CR4_PAE) == 0)) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        long old = c.cr4;
+        c.cr4 = v;
+        if (((old ^ v) & (Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE)) != 0) {
+            c.configurePaging();
+            c.mmu.flushAll();
+        }
+    }
+
+    /** CR8 is the local APIC's task priority (TPR bits 7:4). */
+    public static void writeCr8(Cpu c, long v) {
+        if ((v & ~0xFL) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        c.lapic().mmioWrite(0x80, 4, (v & 0xF) << 4);
+    }
+
+    public static long readCr8(Cpu c) {
+        return (c.lapic().mmioRead(0x80, 4) >>> 4) & 0xF;
+    }
+
+    static void writeEfer(Cpu c, long v) {
+        if ((v & ~EFER_VALID) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        boolean paging = (c.cr0 & Cpu.CR0_PG) != 0;
+        if (paging && ((v ^ c.efer) & Cpu.EFER_LME) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        long old = c.efer;
+        c.efer = (v & ~Cpu.EFER_LMA) | (old & Cpu.EFER_LMA);
+        if (((old ^ c.efer) & Cpu.EFER_NXE) != 0) {
+            c.configurePaging();
+            c.mmu.flushAll();
+        }
+        c.updateMode();
+    }
+
+    public static long readDr(Cpu c, int n) {
+        return c.dr[debugIndex(c, n)];
+    }
+
+    public static void writeDr(Cpu c, int n, long v) {
+        int i = debugIndex(c, n);
+        if ((i == 6 || i == 7) && (v >>> 32) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        if (i == 7 && (v & 0xFF) != 0) {
+            EmuLog.once("dr7", "the guest enabled hardware breakpoints (DR7), which are not implemented");
+        }
+        c.dr[i] = switch (i) {
+            case 6 -> v | 0xFFFF_0FF0L;
+            case 7 -> (v | 0x400) & ~0xD000L;
+            default -> v;
+        };
+    }
+
+    private static int debugIndex(Cpu c, int n) {
+        if (n == 4 || n == 5) {
+            if ((c.cr4 & Cpu.CR4_DE) != 0) {
+                throw c.fault(Vectors.UD);
+            }
+            return n + 2;
+        }
+        return n;
+    }
+
+    public static void loadGdt(Cpu c, long base, int limit) {
+        c.gdtBase = base;
+        c.gdtLimit = limit & 0xFFFF;
+    }
+
+    public static void loadIdt(Cpu c, long base, int limit) {
+        c.idtBase = base;
+        c.idtLimit = limit & 0xFFFF;
+    }
+
+    /** LLDT. */
+    public static void loadLdt(Cpu c, int selector) {
+        selector &= 0xFFFF;
+        if ((selector & 0xFFFC) == 0) {
+            c.ldtr.loadNull(selector);
+            return;
+        }
+        if ((selector & 4) != 0) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        long addr = Segmentation.descriptorAddress(c, selector, Vectors.GP);
+        long d = c.mmu.readAs(addr, 8, false);
+        if ((Segmentation.access(d) & 0x1F) != Segment.TYPE_LDT) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        if (!Segmentation.present(d)) {
+            throw c.fault(Vectors.NP, selector & 0xFFFC);
+        }
+        long base = Segmentation.base(d);
+        if (c.longModeActive()) {
+            base |= readHighBase(c, selector, addr);
+        }
+        c.ldtr.load(selector, base, Segmentation.limit(d), Segmentation.access(d));
+    }
+
+    /** LTR: the descriptor must be an available TSS; it becomes busy. */
+    public static void loadTr(Cpu c, int selector) {
+        selector &= 0xFFFF;
+        if ((selector & 0xFFFC) == 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        if ((selector & 4) != 0) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        long addr = Segmentation.descriptorAddress(c, selector, Vectors.GP);
+        long d = c.mmu.readAs(addr, 8, false);
+        int type = Segmentation.access(d) & 0x1F;
+        boolean ok = c.longModeActive() ? type == 9 : type == 1 || type == 9;
+        if (!ok) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        if (!Segmentation.present(d)) {
+            throw c.fault(Vectors.NP, selector & 0xFFFC);
+        }
+        long base = Segmentation.base(d);
+        if (c.longModeActive()) {
+            base |= readHighBase(c, selector, addr);
+        }
+        c.mmu.writeAs(addr + 5, 1, (d >>> 40) | 2, false);
+        c.tr.load(selector, base, Segmentation.limit(d), Segmentation.access(d) | 2);
+    }
+
+    private static long readHighBase(Cpu c, int selector, long addr) {
+        if (Integer.toUnsignedLong((selector & 0xFFF8) + 15) > Integer.toUnsignedLong(c.gdtLimit)) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        long high = c.mmu.readAs(addr + 8, 8, false);
+        long base = (high & 0xFFFF_FFFFL) << 32;
+        if ((base << 16 >> 16) != base) {
+            throw c.fault(Vectors.GP, selector & 0xFFFC);
+        }
+        return base;
+    }
+
+    /** SWAPGS: 64-bit mode, ring 0. */
+    public static void swapgs(Cpu c) {
+        if (!c.mode64()) {
+            throw c.fault(Vectors.UD);
+        }
+        requireRing0(c);
+        long kernel = c.msrs.kernelGsBase();
+        c.msrs.setKernelGsBase(c.seg(Cpu.GS).base());
+        c.seg(Cpu.GS).setBase(kernel);
+        c.updateMode();
+    }
+
+    /**
+     * The I/O permission check of IN/OUT/INS/OUTS: free when CPL <= IOPL, otherwise every port of
+     * the access must be clear in the TSS's I/O bitmap (#GP(0) if not, or if there is none).
+     */
+    public static void checkIoPermission(Cpu c, int port, int size) {
+        if (!c.protectedMode() || (c.cpl() <= c.iopl() && !c.flag(Flags.VM))) {
+            return;
+        }
+        SegmentRegister tr = c.tr;
+        long limit = tr.limit() & 0xFFFF_FFFFL;
+        if (tr.unusable() || (tr.type() & 7) != 3 || (tr.type() & 8) == 0 || limit < 0x67) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        long mapBase = c.mmu.readAs(tr.base() + 0x66, 2, false);
+        long first = mapBase + (port >>> 3);
+        long last = mapBase + ((port + size - 1) >>> 3);
+        if (last > limit) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        long bits = c.mmu.readAs(tr.base() + first, 2, false);
+        int mask = ((1 << size) - 1) << (port & 7);
+        if ((bits & mask) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+    }
+}

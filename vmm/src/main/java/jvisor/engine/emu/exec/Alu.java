@@ -1,0 +1,274 @@
+package jvisor.engine.emu.exec;
+
+import static jvisor.engine.emu.decode.OpcodeSpec.BYTE;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMM8;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMMZ;
+import static jvisor.engine.emu.decode.OpcodeSpec.INV64;
+import static jvisor.engine.emu.decode.OpcodeSpec.LOCKABLE;
+import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
+import static jvisor.engine.emu.decode.OpcodeSpec.PLUS_R;
+import static jvisor.engine.emu.decode.OpcodeSpec.TEST_IMM;
+import static jvisor.engine.emu.decode.OpcodeMaps.ONE_BYTE;
+
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.decode.Op;
+import jvisor.engine.emu.decode.OpcodeMaps;
+
+/**
+ * The eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP) in all their encodings, TEST,
+ * INC/DEC, NOT and NEG. Each handler is specialized at decode time for register or memory
+ * operands; memory destinations are read and written through one checked linear address.
+ */
+public final class Alu {
+    private Alu() { }
+
+    public static final int ADD = 0;
+    public static final int OR = 1;
+    public static final int ADC = 2;
+    public static final int SBB = 3;
+    public static final int AND = 4;
+    public static final int SUB = 5;
+    public static final int XOR = 6;
+    public static final int CMP = 7;
+
+    /** Computes {@code a op b} at {@code size} bytes, records the flags, returns the unmasked result. */
+    public static long compute(Cpu c, int op, long a, long b, int size) {
+        Flags f = c.flags;
+        long r;
+        switch (op) {
+            case ADD -> {
+                r = a + b;
+                f.set(Flags.ADD, a, b, r, size);
+            }
+            case OR -> {
+                r = a | b;
+                f.logic(r, size);
+            }
+            case ADC -> {
+                boolean carry = f.cf();
+                r = a + b + (carry ? 1 : 0);
+                f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
+            }
+            case SBB -> {
+                boolean borrow = f.cf();
+                r = a - b - (borrow ? 1 : 0);
+                f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
+            }
+            case AND -> {
+                r = a & b;
+                f.logic(r, size);
+            }
+            case XOR -> {
+                r = a ^ b;
+                f.logic(r, size);
+            }
+            default -> {
+                r = a - b;
+                f.set(Flags.SUB, a, b, r, size);
+            }
+        }
+        return r;
+    }
+
+    static void register(OpcodeMaps m) {
+        for (int op = 0; op < 8; op++) {
+            int base = op * 8;
+            int lock = op == CMP ? 0 : LOCKABLE;
+            final int o = op;
+            m.put(ONE_BYTE, base, MODRM | BYTE | lock, i -> rmReg(o, i));
+            m.put(ONE_BYTE, base + 1, MODRM | lock, i -> rmReg(o, i));
+            m.put(ONE_BYTE, base + 2, MODRM | BYTE, i -> regRm(o, i));
+            m.put(ONE_BYTE, base + 3, MODRM, i -> regRm(o, i));
+            m.put(ONE_BYTE, base + 4, BYTE | IMM8, i -> accImm(o));
+            m.put(ONE_BYTE, base + 5, IMMZ, i -> accImm(o));
+        }
+        m.put(ONE_BYTE, 0x80, MODRM | BYTE | IMM8 | LOCKABLE, Alu::group1);
+        m.put(ONE_BYTE, 0x81, MODRM | IMMZ | LOCKABLE, Alu::group1);
+        m.put(ONE_BYTE, 0x82, MODRM | BYTE | IMM8 | LOCKABLE | INV64, Alu::group1);
+        m.put(ONE_BYTE, 0x83, MODRM | IMM8 | LOCKABLE, Alu::group1);
+        m.put(ONE_BYTE, 0x84, MODRM | BYTE, i -> test(i));
+        m.put(ONE_BYTE, 0x85, MODRM, i -> test(i));
+        m.put(ONE_BYTE, 0xA8, BYTE | IMM8, i -> TEST_ACC);
+        m.put(ONE_BYTE, 0xA9, IMMZ, i -> TEST_ACC);
+        m.put(ONE_BYTE, 0xF6, MODRM | BYTE | TEST_IMM | LOCKABLE, Alu::group3);
+        m.put(ONE_BYTE, 0xF7, MODRM | TEST_IMM | LOCKABLE, Alu::group3);
+        m.put(ONE_BYTE, 0xFE, MODRM | BYTE | LOCKABLE, i -> i.sub <= 1 ? incDec(i) : null);
+        m.putRange(ONE_BYTE, 0x40, 8, PLUS_R | INV64, i -> INC_REG);
+        m.putRange(ONE_BYTE, 0x48, 8, PLUS_R | INV64, i -> DEC_REG);
+    }
+
+    private static boolean lockedCompare(Insn i, int op) {
+        return op == CMP && i.hasPrefix(Insn.P_LOCK);
+    }
+
+    /** op r/m, reg. */
+    private static Op rmReg(int op, Insn i) {
+        if (i.rm >= 0) {
+            if (op == CMP) {
+                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), c.reg(x.reg, x.opSize), x.opSize);
+            }
+            if (op == XOR && i.rm == i.reg && i.opSize >= 4) {
+                return (c, x) -> {
+                    c.setReg(x.rm, 0);
+                    c.flags.logic(0, x.opSize);
+                };
+            }
+            return (c, x) -> {
+                int s = x.opSize;
+                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), c.reg(x.reg, s), s));
+            };
+        }
+        if (op == CMP) {
+            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize), c.reg(x.reg, x.opSize),
+                    x.opSize);
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            long lin = Operands.linearRmw(c, x, s);
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), c.reg(x.reg, s), s));
+        };
+    }
+
+    /** op reg, r/m. */
+    private static Op regRm(int op, Insn i) {
+        if (i.rm >= 0) {
+            if (op == CMP) {
+                return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.reg(x.rm, x.opSize), x.opSize);
+            }
+            return (c, x) -> {
+                int s = x.opSize;
+                c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.reg(x.rm, s), s));
+            };
+        }
+        if (op == CMP) {
+            return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.read(x.seg, Operands.ea(c, x), x.opSize),
+                    x.opSize);
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.read(x.seg, Operands.ea(c, x), s), s));
+        };
+    }
+
+    private static Op accImm(int op) {
+        return (c, x) -> {
+            int s = x.opSize;
+            long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm, s), s);
+            if (op != CMP) {
+                c.setReg(Cpu.RAX, s, r);
+            }
+        };
+    }
+
+    /** 80-83: op r/m, imm. */
+    private static Op group1(Insn i) {
+        int op = i.sub;
+        if (lockedCompare(i, op)) {
+            return null;
+        }
+        if (i.rm >= 0) {
+            if (op == CMP) {
+                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), Operands.mask(x.imm, x.opSize), x.opSize);
+            }
+            return (c, x) -> {
+                int s = x.opSize;
+                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), Operands.mask(x.imm, s), s));
+            };
+        }
+        if (op == CMP) {
+            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize),
+                    Operands.mask(x.imm, x.opSize), x.opSize);
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            long lin = Operands.linearRmw(c, x, s);
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), Operands.mask(x.imm, s), s));
+        };
+    }
+
+    private static Op test(Insn i) {
+        if (i.rm >= 0) {
+            return (c, x) -> c.flags.logic(c.reg(x.rm, x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+        }
+        return (c, x) -> c.flags.logic(c.read(x.seg, Operands.ea(c, x), x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+    }
+
+    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize) & x.imm, x.opSize);
+
+    private static final Op TEST_RM_IMM = (c, x) ->
+            c.flags.logic(Operands.readRm(c, x, x.opSize) & x.imm, x.opSize);
+
+    /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
+    private static Op group3(Insn i) {
+        boolean locked = i.hasPrefix(Insn.P_LOCK);
+        return switch (i.sub) {
+            case 0, 1 -> locked ? null : TEST_RM_IMM;
+            case 2 -> NOT;
+            case 3 -> NEG;
+            default -> locked ? null : MulDiv.group3(i);
+        };
+    }
+
+    private static final Op NOT = (c, x) -> {
+        int s = x.opSize;
+        if (x.rm >= 0) {
+            c.setReg(x.rm, s, ~c.reg(x.rm, s));
+        } else {
+            long lin = Operands.linearRmw(c, x, s);
+            c.mmu.write(lin, s, ~c.mmu.readForWrite(lin, s));
+        }
+    };
+
+    private static final Op NEG = (c, x) -> {
+        int s = x.opSize;
+        if (x.rm >= 0) {
+            long v = c.reg(x.rm, s);
+            c.setReg(x.rm, s, neg(c, v, s));
+        } else {
+            long lin = Operands.linearRmw(c, x, s);
+            c.mmu.write(lin, s, neg(c, c.mmu.readForWrite(lin, s), s));
+        }
+    };
+
+    private static long neg(Cpu c, long v, int s) {
+        long r = -v;
+        c.flags.set(Flags.SUB, 0, v, r, s);
+        return r;
+    }
+
+    /** FE/FF /0 /1. */
+    static Op incDec(Insn i) {
+        boolean inc = i.sub == 0;
+        if (i.rm >= 0) {
+            return (c, x) -> {
+                int s = x.opSize;
+                long v = c.reg(x.rm, s);
+                long r = inc ? v + 1 : v - 1;
+                c.flags.incDec(inc, v, r, s);
+                c.setReg(x.rm, s, r);
+            };
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            long lin = Operands.linearRmw(c, x, s);
+            long v = c.mmu.readForWrite(lin, s);
+            long r = inc ? v + 1 : v - 1;
+            c.flags.incDec(inc, v, r, s);
+            c.mmu.write(lin, s, r);
+        };
+    }
+
+    private static final Op INC_REG = (c, x) -> {
+        long v = c.reg(x.reg, x.opSize);
+        c.flags.incDec(true, v, v + 1, x.opSize);
+        c.setReg(x.reg, x.opSize, v + 1);
+    };
+
+    private static final Op DEC_REG = (c, x) -> {
+        long v = c.reg(x.reg, x.opSize);
+        c.flags.incDec(false, v, v - 1, x.opSize);
+        c.setReg(x.reg, x.opSize, v - 1);
+    };
+}

@@ -1,0 +1,49 @@
+package jvisor.engine.emu.exec;
+
+import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.decode.Insn;
+
+/**
+ * A basic block: instructions decoded once from one guest page (the last one may run into the
+ * next page), valid while neither page's code epoch changes. Keyed by where it was entered (RIP,
+ * CS base, mode) and by its host offset.
+ */
+final class Block {
+    final Insn[] insns;
+    final long rip;
+    final long csBase;
+    final int modeKey;
+    /** Host offset of the first byte, or -1 for code outside RAM (never cached). */
+    final long host;
+    final int page;
+    final int epoch;
+    /** Second page for a block whose last instruction crosses a page boundary, else -1. */
+    final int page2;
+    final int epoch2;
+    /** Linear address of the second page (for re-checking its translation). */
+    final long lin2;
+    final byte[] bytes;
+    /** Translation generation the block was last looked up under. */
+    int gen;
+    /** Next block in the host-offset hash chain. */
+    Block chain;
+
+    Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
+          byte[] bytes) {
+        this.insns = insns;
+        this.rip = rip;
+        this.csBase = csBase;
+        this.modeKey = modeKey;
+        this.host = host;
+        this.page = host < 0 ? -1 : (int) (host >>> 12);
+        this.epoch = host < 0 ? 0 : pages.epoch(page);
+        this.page2 = host2 < 0 ? -1 : (int) (host2 >>> 12);
+        this.epoch2 = host2 < 0 ? 0 : pages.epoch(page2);
+        this.lin2 = lin2;
+        this.bytes = bytes;
+    }
+
+    boolean valid(CodePages pages) {
+        return page >= 0 && pages.epoch(page) == epoch && (page2 < 0 || pages.epoch(page2) == epoch2);
+    }
+}

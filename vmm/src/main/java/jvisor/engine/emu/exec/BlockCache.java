@@ -1,0 +1,204 @@
+package jvisor.engine.emu.exec;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.CpuFault;
+import jvisor.engine.emu.decode.Decoder;
+import jvisor.engine.emu.decode.Insn;
+
+/**
+ * One processor's decoded code. The first level is a direct-mapped table by RIP, valid while the
+ * translation generation and the pages' code epochs are unchanged: one lookup and a few compares
+ * per block. Behind it, blocks are found by host offset (after a TLB flush, the same code is
+ * usually still there: its bytes are compared, which also catches code a device rewrote by DMA),
+ * and only then decoded.
+ */
+final class BlockCache {
+    private static final int L1_SIZE = 1 << 12;
+    private static final int MAX_INSNS = 64;
+    /** Past this many blocks the cache starts over, like a translation cache that filled up. */
+    private static final int MAX_BLOCKS = 1 << 18;
+
+    private final Block[] level1 = new Block[L1_SIZE];
+    private Block[] byHost = new Block[1 << 12];
+    private int blocks;
+    private final Decoder decoder;
+    private final CodePages pages;
+    private final MemorySegment ram;
+    private final List<Insn> scratch = new ArrayList<>();
+
+    BlockCache(Decoder decoder, Cpu c) {
+        this.decoder = decoder;
+        this.pages = c.mmu.codePages();
+        this.ram = c.mmu.ram();
+    }
+
+    private static int l1Index(long rip) {
+        return (int) (rip ^ (rip >>> 12)) & (L1_SIZE - 1);
+    }
+
+    /** The block at the processor's CS:RIP; may throw the fetch fault (#PF, #GP). */
+    Block find(Cpu c) {
+        long rip = c.rip();
+        long csBase = c.mode64() ? 0 : c.seg(Cpu.CS).base();
+        int key = c.modeKey();
+        int h = l1Index(rip);
+        Block b = level1[h];
+        if (b != null && b.rip == rip && b.gen == c.translationGen && b.modeKey == key && b.csBase == csBase
+                && b.valid(pages)) {
+            return b;
+        }
+        b = lookup(c, rip, csBase, key);
+        b.gen = c.translationGen;
+        level1[h] = b;
+        return b;
+    }
+
+    private Block lookup(Cpu c, long rip, long csBase, int key) {
+        long lin = (csBase + rip) & (c.mode64() ? -1L : 0xFFFF_FFFFL);
+        long phys = c.mmu.fetchPhysical(lin);
+        long host = c.mmu.hostOffset(phys, 1);
+        if (host < 0) {
+            return decode(c, rip, csBase, key, lin, -1);
+        }
+        int slot = hostIndex(host);
+        Block prev = null;
+        for (Block b = byHost[slot]; b != null; b = b.chain) {
+            if (!b.valid(pages)) {
+                unlink(slot, prev, b);
+                continue;
+            }
+            if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key && sameCode(c, b)) {
+                return b;
+            }
+            prev = b;
+        }
+        Block b = decode(c, rip, csBase, key, lin, host);
+        if (blocks >= MAX_BLOCKS) {
+            clear();
+        }
+        b.chain = byHost[slot];
+        byHost[slot] = b;
+        blocks++;
+        if (blocks > byHost.length * 2) {
+            grow();
+        }
+        return b;
+    }
+
+    private void unlink(int slot, Block prev, Block b) {
+        if (prev == null) {
+            byHost[slot] = b.chain;
+        } else {
+            prev.chain = b.chain;
+        }
+        blocks--;
+    }
+
+    private int hostIndex(long host) {
+        long h = host * 0x9E37_79B9_7F4A_7C15L;
+        return (int) (h >>> 40) & (byHost.length - 1);
+    }
+
+    private void grow() {
+        Block[] old = byHost;
+        byHost = new Block[old.length * 2];
+        for (Block head : old) {
+            for (Block b = head; b != null; ) {
+                Block next = b.chain;
+                int slot = hostIndex(b.host);
+                b.chain = byHost[slot];
+                byHost[slot] = b;
+                b = next;
+            }
+        }
+    }
+
+    /** Drops every block (the cache filled up, or the processor was reset). */
+    void clear() {
+        Arrays.fill(byHost, null);
+        Arrays.fill(level1, null);
+        blocks = 0;
+    }
+
+    /** Whether the block's bytes are still what memory holds (DMA does not go through the MMU). */
+    private boolean sameCode(Cpu c, Block b) {
+        if (b.page2 >= 0) {
+            long phys2 = c.mmu.fetchPhysical(b.lin2);
+            long host2 = c.mmu.hostOffset(phys2, 1);
+            if (host2 < 0 || (int) (host2 >>> 12) != b.page2) {
+                return false;
+            }
+        }
+        int first = (int) Math.min(b.bytes.length, 0x1000 - (b.host & 0xFFF));
+        if (MemorySegment.mismatch(ram, b.host, b.host + first, MemorySegment.ofArray(b.bytes), 0, first) >= 0) {
+            return false;
+        }
+        if (first < b.bytes.length) {
+            long host2 = (long) b.page2 << 12;
+            int rest = b.bytes.length - first;
+            return MemorySegment.mismatch(ram, host2, host2 + rest, MemorySegment.ofArray(b.bytes), first,
+                    b.bytes.length) < 0;
+        }
+        return true;
+    }
+
+    private Block decode(Cpu c, long rip, long csBase, int key, long lin, long host) {
+        scratch.clear();
+        long page = lin & ~0xFFFL;
+        long cur = rip;
+        int length = 0;
+        long host2 = -1;
+        long lin2 = -1;
+        for (int n = 0; n < MAX_INSNS; n++) {
+            Insn i = new Insn();
+            long savedCr2 = c.cr2();
+            try {
+                decoder.decode(c, cur, i);
+            } catch (CpuFault f) {
+                if (n == 0) {
+                    throw f;
+                }
+                c.setCr2(savedCr2);
+                break;
+            }
+            scratch.add(i);
+            length += i.length;
+            long end = lin + length;
+            if (((end - 1) & ~0xFFFL) != page) {
+                lin2 = (end - 1) & ~0xFFFL;
+                if (host >= 0) {
+                    host2 = c.mmu.hostOffset(c.mmu.fetchPhysical(lin2), 1);
+                    if (host2 < 0) {
+                        host = -1;
+                    }
+                }
+                break;
+            }
+            if (i.endsBlock || (end & ~0xFFFL) != page || i.nextRip < cur) {
+                break;
+            }
+            cur = i.nextRip;
+        }
+        Insn[] insns = scratch.toArray(new Insn[0]);
+        byte[] bytes = new byte[length];
+        int at = 0;
+        for (Insn i : insns) {
+            System.arraycopy(i.bytes, 0, bytes, at, i.bytes.length);
+            at += i.bytes.length;
+        }
+        if (host >= 0) {
+            int first = (int) Math.min(length, 0x1000 - (host & 0xFFF));
+            pages.markCode(host, first);
+            if (host2 >= 0) {
+                pages.markCode(host2 & ~0xFFFL, length - first);
+            }
+            c.mmu.checkCodeEpoch();
+        }
+        return new Block(insns, rip, csBase, key, host, pages, host2, lin2, bytes);
+    }
+}

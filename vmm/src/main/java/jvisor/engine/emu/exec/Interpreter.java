@@ -1,0 +1,216 @@
+package jvisor.engine.emu.exec;
+
+import jvisor.engine.CpuState;
+import jvisor.engine.ExitReason;
+import jvisor.engine.Segment;
+import jvisor.engine.emu.LocalInterrupts;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.CpuFault;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.cpu.Interrupts;
+import jvisor.engine.emu.cpu.StateTransfer;
+import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.Decoder;
+import jvisor.engine.emu.decode.Insn;
+
+/**
+ * Tier 0 of the emu engine: runs decoded blocks one after the other, and between blocks takes the
+ * events the local interrupt controller has (INIT, SIPI, NMI, interrupts), halts, and notices a
+ * stop request. Faults raised inside a block unwind to here and are delivered to the guest.
+ */
+public final class Interpreter {
+    private final Cpu c;
+    private final BlockCache cache;
+    private volatile boolean stopRequested;
+    private boolean waitingForSipi;
+    private long retired;
+    private String lastEvent = "none yet";
+
+    public Interpreter(Cpu c) {
+        this.c = c;
+        this.cache = new BlockCache(new Decoder(BaseOpcodes.maps()), c);
+        this.waitingForSipi = c.index() != 0;
+    }
+
+    /** From any thread: the current or next {@link #run()} returns STOPPED promptly. */
+    public void requestStop() {
+        stopRequested = true;
+        LocalInterrupts apic = c.lapic();
+        if (apic != null) {
+            apic.wake();
+        }
+    }
+
+    /** Instructions completed so far. */
+    public long retired() {
+        return retired;
+    }
+
+    public String lastEvent() {
+        return lastEvent;
+    }
+
+    public boolean waitingForSipi() {
+        return waitingForSipi;
+    }
+
+    /** The VMM loaded a state: an AP given one by the VMM starts running instead of waiting for SIPI. */
+    public void stateLoaded() {
+        waitingForSipi = false;
+    }
+
+    public ExitReason run() {
+        LocalInterrupts apic = c.lapic();
+        while (true) {
+            if (stopRequested) {
+                stopRequested = false;
+                lastEvent = "stopped by the VMM";
+                return ExitReason.STOPPED;
+            }
+            if (c.shutdown) {
+                lastEvent = "triple fault: shutdown";
+                return ExitReason.SHUTDOWN;
+            }
+            if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents())) {
+                ExitReason r = events(apic);
+                if (r != null) {
+                    return r;
+                }
+                if (waitingForSipi || c.halted) {
+                    continue;
+                }
+            }
+            c.mmu.checkCodeEpoch();
+            runBlock();
+        }
+    }
+
+    private ExitReason events(LocalInterrupts apic) {
+        if (apic.takeInit()) {
+            init();
+        }
+        if (waitingForSipi) {
+            int vector = apic.takeSipi();
+            if (vector >= 0) {
+                startup(vector);
+            } else {
+                apic.awaitEvent();
+            }
+            return null;
+        }
+        if (!c.nmiBlocked && apic.takeNmi()) {
+            c.halted = false;
+            c.nmiBlocked = true;
+            external(Vectors.NMI);
+            return null;
+        }
+        if (c.interruptsEnabled() && !c.inhibitInterrupts) {
+            int vector = apic.pendingInterrupt();
+            if (vector >= 0) {
+                apic.acknowledge(vector);
+                c.halted = false;
+                external(vector);
+                return null;
+            }
+        }
+        if (c.halted) {
+            if (!c.interruptsEnabled() && c.cpuCount == 1) {
+                lastEvent = "HLT with interrupts disabled at " + Long.toHexString(c.rip());
+                return ExitReason.HLT;
+            }
+            apic.awaitEvent();
+        }
+        return null;
+    }
+
+    private void external(int vector) {
+        lastEvent = "interrupt " + vector;
+        if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXTERNAL, c.rip(), c.rip())) {
+            c.shutdown = true;
+        }
+    }
+
+    /** INIT: the processor resets; an AP then waits for a startup IPI. */
+    private void init() {
+        StateTransfer.write(c, CpuState.reset(c.index() == 0));
+        c.nmiBlocked = false;
+        waitingForSipi = c.index() != 0;
+        lastEvent = "INIT";
+    }
+
+    /** SIPI: real mode at vector * 4096. */
+    private void startup(int vector) {
+        int selector = (vector & 0xFF) << 8;
+        c.seg(Cpu.CS).load(selector, (long) selector << 4, 0xFFFF,
+                Segment.TYPE_CODE_RX_ACCESSED | Segment.S | Segment.PRESENT);
+        c.setRip(0);
+        c.updateMode();
+        waitingForSipi = false;
+        c.halted = false;
+        lastEvent = "SIPI vector " + Integer.toHexString(vector);
+    }
+
+    private void runBlock() {
+        Block b;
+        try {
+            b = cache.find(c);
+        } catch (CpuFault f) {
+            fault(f, c.rip());
+            return;
+        }
+        Insn[] insns = b.insns;
+        int n = insns.length;
+        boolean trap = c.flag(Flags.TF);
+        if (c.inhibitInterrupts || trap) {
+            n = 1;
+            c.inhibitInterrupts = false;
+        }
+        int k = 0;
+        try {
+            int last = n - 1;
+            for (; k < last; k++) {
+                Insn i = insns[k];
+                i.op.exec(c, i);
+                if (c.codeWritten) {
+                    c.codeWritten = false;
+                    c.setRip(i.nextRip);
+                    retired += k + 1;
+                    return;
+                }
+            }
+            Insn i = insns[last];
+            c.setRip(i.nextRip);
+            i.op.exec(c, i);
+            c.codeWritten = false;
+        } catch (CpuFault f) {
+            retired += k;
+            c.codeWritten = false;
+            fault(f, insns[k].rip);
+            return;
+        }
+        retired += n;
+        if (trap && !c.halted) {
+            c.setDr6Bits(1L << 14);
+            if (!Interrupts.deliver(c, Vectors.DB, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXCEPTION, c.rip(),
+                    c.rip())) {
+                c.shutdown = true;
+            }
+        }
+    }
+
+    private void fault(CpuFault f, long rip) {
+        int vector = f.vector();
+        int code = f.errorCode();
+        lastEvent = "exception " + Vectors.name(vector) + (code >= 0 ? " error " + Integer.toHexString(code) : "")
+                + " at " + Long.toHexString(rip);
+        c.setRip(rip);
+        if (!Interrupts.deliver(c, vector, code, Interrupts.Source.EXCEPTION, rip, rip)) {
+            c.shutdown = true;
+        }
+    }
+
+    /** Forgets decoded code (after the VMM rewrote guest memory wholesale). */
+    public void flushCode() {
+        cache.clear();
+    }
+}

@@ -1,0 +1,232 @@
+package jvisor.engine.emu.exec;
+
+import static jvisor.engine.emu.decode.OpcodeMaps.MAP_0F38;
+import static jvisor.engine.emu.decode.OpcodeMaps.ONE_BYTE;
+import static jvisor.engine.emu.decode.OpcodeMaps.TWO_BYTE;
+import static jvisor.engine.emu.decode.OpcodeSpec.BYTE;
+import static jvisor.engine.emu.decode.OpcodeSpec.ENDS;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMM8;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMMV;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMMZ;
+import static jvisor.engine.emu.decode.OpcodeSpec.LOCKABLE;
+import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
+import static jvisor.engine.emu.decode.OpcodeSpec.MOFFS;
+import static jvisor.engine.emu.decode.OpcodeSpec.PLUS_R;
+import static jvisor.engine.emu.decode.OpcodeSpec.RM_BYTE;
+
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.cpu.Segmentation;
+import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.decode.Op;
+import jvisor.engine.emu.decode.OpcodeMaps;
+
+/**
+ * Data movement: MOV in every form (including segment registers), MOVZX/MOVSX/MOVSXD, LEA, XCHG,
+ * the sign extensions of the accumulator, CMOVcc, SETcc, BSWAP, MOVBE, XLAT, LAHF/SAHF and the NOPs.
+ */
+public final class Moves {
+    private Moves() { }
+
+    static void register(OpcodeMaps m) {
+        m.put(ONE_BYTE, 0x88, MODRM | BYTE, Moves::storeReg);
+        m.put(ONE_BYTE, 0x89, MODRM, Moves::storeReg);
+        m.put(ONE_BYTE, 0x8A, MODRM | BYTE, Moves::loadReg);
+        m.put(ONE_BYTE, 0x8B, MODRM, Moves::loadReg);
+        m.put(ONE_BYTE, 0x8C, MODRM, i -> i.sub <= 5 ? MOV_FROM_SREG : null);
+        m.put(ONE_BYTE, 0x8E, MODRM | ENDS, i -> i.sub <= 5 && i.sub != Cpu.CS ? MOV_TO_SREG : null);
+        m.put(ONE_BYTE, 0xA0, MOFFS | BYTE, i -> LOAD_ACC);
+        m.put(ONE_BYTE, 0xA1, MOFFS, i -> LOAD_ACC);
+        m.put(ONE_BYTE, 0xA2, MOFFS | BYTE, i -> STORE_ACC);
+        m.put(ONE_BYTE, 0xA3, MOFFS, i -> STORE_ACC);
+        m.putRange(ONE_BYTE, 0xB0, 8, PLUS_R | BYTE | IMM8, i -> MOV_REG_IMM);
+        m.putRange(ONE_BYTE, 0xB8, 8, PLUS_R | IMMV, i -> MOV_REG_IMM);
+        m.put(ONE_BYTE, 0xC6, MODRM | BYTE | IMM8, Moves::storeImm);
+        m.put(ONE_BYTE, 0xC7, MODRM | IMMZ, Moves::storeImm);
+        m.put(TWO_BYTE, 0xB6, MODRM | RM_BYTE, i -> extend(1, false));
+        m.put(TWO_BYTE, 0xB7, MODRM, i -> extend(2, false));
+        m.put(TWO_BYTE, 0xBE, MODRM | RM_BYTE, i -> extend(1, true));
+        m.put(TWO_BYTE, 0xBF, MODRM, i -> extend(2, true));
+        m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? extend(4, true) : SystemInsns.arpl(i));
+        m.put(ONE_BYTE, 0x8D, MODRM, i -> i.rm >= 0 ? null : LEA);
+        m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> XCHG_RM);
+        m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> XCHG_RM);
+        m.putRange(ONE_BYTE, 0x90, 8, PLUS_R, Moves::xchgAcc);
+        m.put(ONE_BYTE, 0x98, 0, i -> WIDEN_ACC);
+        m.put(ONE_BYTE, 0x99, 0, i -> SIGN_TO_RDX);
+        m.putRange(TWO_BYTE, 0x40, 16, MODRM, i -> cmov(i.opcode & 0xF));
+        m.putRange(TWO_BYTE, 0x90, 16, MODRM | BYTE, i -> setcc(i.opcode & 0xF));
+        m.putRange(TWO_BYTE, 0xC8, 8, PLUS_R, i -> BSWAP);
+        m.put(MAP_0F38, 0xF0, MODRM, i -> movbe(i, true));
+        m.put(MAP_0F38, 0xF1, MODRM, i -> movbe(i, false));
+        m.put(ONE_BYTE, 0xD7, BYTE, i -> XLAT);
+        m.put(ONE_BYTE, 0x9E, 0, i -> SAHF);
+        m.put(ONE_BYTE, 0x9F, 0, i -> LAHF);
+        m.putRange(TWO_BYTE, 0x18, 8, MODRM, i -> NOP);
+        m.put(TWO_BYTE, 0x0D, MODRM, i -> i.rm >= 0 ? null : NOP);
+    }
+
+    public static final Op NOP = (c, x) -> { };
+
+    private static Op storeReg(Insn i) {
+        if (i.rm >= 0) {
+            if (i.opSize == 8) {
+                return (c, x) -> c.setReg(x.rm, c.reg(x.reg));
+            }
+            return (c, x) -> c.setReg(x.rm, x.opSize, c.reg(x.reg, x.opSize));
+        }
+        return switch (i.opSize) {
+            case 8 -> (c, x) -> c.write64(x.seg, Operands.ea(c, x), c.reg(x.reg));
+            case 4 -> (c, x) -> c.write32(x.seg, Operands.ea(c, x), (int) c.reg(x.reg));
+            default -> (c, x) -> c.write(x.seg, Operands.ea(c, x), x.opSize, c.reg(x.reg, x.opSize));
+        };
+    }
+
+    private static Op loadReg(Insn i) {
+        if (i.rm >= 0) {
+            if (i.opSize == 8) {
+                return (c, x) -> c.setReg(x.reg, c.reg(x.rm));
+            }
+            return (c, x) -> c.setReg(x.reg, x.opSize, c.reg(x.rm, x.opSize));
+        }
+        return switch (i.opSize) {
+            case 8 -> (c, x) -> c.setReg(x.reg, c.read64(x.seg, Operands.ea(c, x)));
+            case 4 -> (c, x) -> c.setReg(x.reg, c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL);
+            default -> (c, x) -> c.setReg(x.reg, x.opSize, c.read(x.seg, Operands.ea(c, x), x.opSize));
+        };
+    }
+
+    private static Op storeImm(Insn i) {
+        if (i.sub != 0) {
+            return null;
+        }
+        return (c, x) -> Operands.writeRm(c, x, x.opSize, x.imm);
+    }
+
+    private static final Op MOV_REG_IMM = (c, x) -> c.setReg(x.reg, x.opSize, x.imm);
+
+    private static final Op LOAD_ACC = (c, x) -> c.setReg(Cpu.RAX, x.opSize, c.read(x.seg, x.disp & x.addrMask, x.opSize));
+
+    private static final Op STORE_ACC = (c, x) -> c.write(x.seg, x.disp & x.addrMask, x.opSize, c.reg(Cpu.RAX, x.opSize));
+
+    private static final Op MOV_FROM_SREG = (c, x) -> {
+        int sel = c.seg(x.sub).selector();
+        if (x.rm >= 0) {
+            c.setReg(x.rm, x.opSize == 2 ? 2 : x.opSize, sel);
+        } else {
+            c.write16(x.seg, Operands.ea(c, x), sel);
+        }
+    };
+
+    private static final Op MOV_TO_SREG = (c, x) -> {
+        int sel = (int) Operands.readRm(c, x, 2);
+        if (x.sub == Cpu.SS) {
+            Segmentation.loadStack(c, sel);
+            c.inhibitInterrupts = true;
+        } else {
+            Segmentation.loadData(c, x.sub, sel);
+        }
+    };
+
+    /** MOVZX/MOVSX/MOVSXD: a {@code from}-byte source extended to the operand size. */
+    private static Op extend(int from, boolean signed) {
+        if (signed) {
+            return (c, x) -> c.setReg(x.reg, x.opSize, Flags.sx(Operands.readRm(c, x, from), from));
+        }
+        return (c, x) -> c.setReg(x.reg, x.opSize, Operands.readRm(c, x, from));
+    }
+
+    private static final Op LEA = (c, x) -> c.setReg(x.reg, x.opSize, Operands.ea(c, x));
+
+    private static final Op XCHG_RM = (c, x) -> {
+        int s = x.opSize;
+        long r = c.reg(x.reg, s);
+        if (x.rm >= 0) {
+            c.setReg(x.reg, s, c.reg(x.rm, s));
+            c.setReg(x.rm, s, r);
+            return;
+        }
+        long lin = Operands.linearRmw(c, x, s);
+        long m = c.mmu.readForWrite(lin, s);
+        c.mmu.write(lin, s, r);
+        c.setReg(x.reg, s, m);
+    };
+
+    private static Op xchgAcc(Insn i) {
+        if (i.reg == Cpu.RAX) {
+            return i.hasPrefix(Insn.P_REP) ? PAUSE : NOP;
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            long a = c.reg(Cpu.RAX, s);
+            c.setReg(Cpu.RAX, s, c.reg(x.reg, s));
+            c.setReg(x.reg, s, a);
+        };
+    }
+
+    private static final Op PAUSE = (c, x) -> Thread.onSpinWait();
+
+    private static final Op WIDEN_ACC = (c, x) -> {
+        int s = x.opSize;
+        c.setReg(Cpu.RAX, s, Flags.sx(c.reg(Cpu.RAX), s / 2));
+    };
+
+    private static final Op SIGN_TO_RDX = (c, x) -> {
+        int s = x.opSize;
+        c.setReg(Cpu.RDX, s, Flags.sx(c.reg(Cpu.RAX), s) < 0 ? -1L : 0);
+    };
+
+    private static Op cmov(int cc) {
+        return (c, x) -> {
+            int s = x.opSize;
+            long v = Operands.readRm(c, x, s);
+            if (c.flags.condition(cc)) {
+                c.setReg(x.reg, s, v);
+            } else if (s == 4) {
+                c.setReg(x.reg, 4, c.reg(x.reg));
+            }
+        };
+    }
+
+    private static Op setcc(int cc) {
+        return (c, x) -> Operands.writeRm(c, x, 1, c.flags.condition(cc) ? 1 : 0);
+    }
+
+    private static final Op BSWAP = (c, x) -> {
+        switch (x.opSize) {
+            case 8 -> c.setReg(x.reg, Long.reverseBytes(c.reg(x.reg)));
+            case 4 -> c.setReg(x.reg, 4, Integer.reverseBytes((int) c.reg(x.reg)));
+            default -> c.setReg(x.reg, 2, 0);
+        }
+    };
+
+    private static Op movbe(Insn i, boolean load) {
+        if (i.rm >= 0 || i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_REP)) {
+            return null;
+        }
+        if (load) {
+            return (c, x) -> c.setReg(x.reg, x.opSize, swap(c.read(x.seg, Operands.ea(c, x), x.opSize), x.opSize));
+        }
+        return (c, x) -> c.write(x.seg, Operands.ea(c, x), x.opSize, swap(c.reg(x.reg, x.opSize), x.opSize));
+    }
+
+    private static long swap(long v, int size) {
+        return switch (size) {
+            case 2 -> Short.reverseBytes((short) v) & 0xFFFF;
+            case 4 -> Integer.reverseBytes((int) v) & 0xFFFF_FFFFL;
+            default -> Long.reverseBytes(v);
+        };
+    }
+
+    private static final Op XLAT = (c, x) -> {
+        long ea = (c.reg(Cpu.RBX) + (c.reg(Cpu.RAX) & 0xFF)) & x.addrMask;
+        c.setReg8(Cpu.RAX, c.read8(x.seg, ea));
+    };
+
+    private static final Op SAHF = (c, x) -> {
+        long ah = (c.reg(Cpu.RAX) >>> 8) & (Flags.SF | Flags.ZF | Flags.AF | Flags.PF | Flags.CF);
+        c.flags.setBits((c.flags.bits() & Flags.OF) | ah);
+    };
+
+    private static final Op LAHF = (c, x) -> c.setReg8(16, c.rflags() & 0xFF);
+}

@@ -1,0 +1,250 @@
+package jvisor.engine.emu.exec;
+
+import static jvisor.engine.emu.decode.OpcodeMaps.MAP_0F38;
+import static jvisor.engine.emu.decode.OpcodeMaps.MAP_0F3A;
+import static jvisor.engine.emu.decode.OpcodeMaps.ONE_BYTE;
+import static jvisor.engine.emu.decode.OpcodeMaps.TWO_BYTE;
+import static jvisor.engine.emu.decode.OpcodeSpec.BYTE;
+import static jvisor.engine.emu.decode.OpcodeSpec.IMM8;
+import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
+
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.decode.Op;
+import jvisor.engine.emu.decode.OpcodeMaps;
+
+/**
+ * Shifts and rotates (ROL ROR RCL RCR SHL SHR SAL SAR), SHLD/SHRD and the BMI2 forms (SARX, SHLX,
+ * SHRX, RORX). Flags the SDM leaves undefined for counts above one follow the host processor this
+ * was checked against: OF from the result's top bits, AF set by shifts.
+ */
+public final class Shifts {
+    private Shifts() { }
+
+    static final int ROL = 0;
+    static final int ROR = 1;
+    static final int RCL = 2;
+    static final int RCR = 3;
+    static final int SHL = 4;
+    static final int SHR = 5;
+    static final int SAL = 6;
+    static final int SAR = 7;
+
+    /** Where the count comes from. */
+    private static final int ONE = 0;
+    private static final int CL = 1;
+    private static final int IMM = 2;
+
+    static void register(OpcodeMaps m) {
+        m.put(ONE_BYTE, 0xC0, MODRM | BYTE | IMM8, i -> group2(i, IMM));
+        m.put(ONE_BYTE, 0xC1, MODRM | IMM8, i -> group2(i, IMM));
+        m.put(ONE_BYTE, 0xD0, MODRM | BYTE, i -> group2(i, ONE));
+        m.put(ONE_BYTE, 0xD1, MODRM, i -> group2(i, ONE));
+        m.put(ONE_BYTE, 0xD2, MODRM | BYTE, i -> group2(i, CL));
+        m.put(ONE_BYTE, 0xD3, MODRM, i -> group2(i, CL));
+        m.put(TWO_BYTE, 0xA4, MODRM | IMM8, i -> doubleShift(true, IMM));
+        m.put(TWO_BYTE, 0xA5, MODRM, i -> doubleShift(true, CL));
+        m.put(TWO_BYTE, 0xAC, MODRM | IMM8, i -> doubleShift(false, IMM));
+        m.put(TWO_BYTE, 0xAD, MODRM, i -> doubleShift(false, CL));
+        m.put(MAP_0F38, 0xF7, MODRM, Shifts::bmiShift);
+        m.put(MAP_0F3A, 0xF0, MODRM | IMM8, Shifts::rorx);
+    }
+
+    private static int count(Cpu c, Insn x, int source) {
+        int raw = switch (source) {
+            case ONE -> 1;
+            case CL -> (int) c.reg(Cpu.RCX);
+            default -> (int) x.imm;
+        };
+        return raw & (x.opSize == 8 ? 63 : 31);
+    }
+
+    private static Op group2(Insn i, int source) {
+        int op = i.sub;
+        if (i.rm >= 0) {
+            return (c, x) -> {
+                int n = count(c, x, source);
+                if (n != 0) {
+                    int s = x.opSize;
+                    c.setReg(x.rm, s, shift(c, op, c.reg(x.rm, s), n, s));
+                }
+            };
+        }
+        return (c, x) -> {
+            int s = x.opSize;
+            long lin = Operands.linearRmw(c, x, s);
+            long v = c.mmu.readForWrite(lin, s);
+            int n = count(c, x, source);
+            if (n != 0) {
+                c.mmu.write(lin, s, shift(c, op, v, n, s));
+            }
+        };
+    }
+
+    /** Shifts or rotates the zero-extended {@code v} by {@code n} (1..63), sets the flags, returns the result. */
+    public static long shift(Cpu c, int op, long v, int n, int size) {
+        int w = size << 3;
+        long top = 1L << (w - 1);
+        Flags f = c.flags;
+        switch (op) {
+            case SHL, SAL -> {
+                long r = Operands.mask(v << n, size);
+                long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
+                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
+                f.result(r, size, cf | (of << 11) | Flags.AF);
+                return r;
+            }
+            case SHR -> {
+                long r = v >>> n;
+                long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
+                f.result(r, size, cf | (topBitsDiffer(r, w) ? Flags.OF : 0) | Flags.AF);
+                return r;
+            }
+            case SAR -> {
+                long sv = Flags.sx(v, size);
+                long r = Operands.mask(sv >> Math.min(n, 63), size);
+                long cf = (sv >> Math.min(n - 1, 63)) & 1;
+                f.result(r, size, cf | Flags.AF);
+                return r;
+            }
+            case ROL -> {
+                int k = n % w;
+                long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
+                long cf = r & 1;
+                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
+                rotateFlags(c, cf, of);
+                return r;
+            }
+            case ROR -> {
+                int k = n % w;
+                long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
+                rotateFlags(c, (r & top) != 0 ? 1 : 0, topBitsDiffer(r, w) ? 1 : 0);
+                return r;
+            }
+            case RCL -> {
+                int k = w < 32 ? n % (w + 1) : n;
+                long cfIn = f.cf() ? 1 : 0;
+                if (k == 0) {
+                    rotateFlags(c, cfIn, (((v & top) != 0 ? 1 : 0) ^ cfIn));
+                    return v;
+                }
+                long cf = (v >>> (w - k)) & 1;
+                long r = Operands.mask((v << k) | (cfIn << (k - 1)) | (k > 1 ? v >>> (w + 1 - k) : 0), size);
+                rotateFlags(c, cf, ((r & top) != 0 ? 1 : 0) ^ cf);
+                return r;
+            }
+            default -> {
+                int k = w < 32 ? n % (w + 1) : n;
+                long cfIn = f.cf() ? 1 : 0;
+                if (k == 0) {
+                    rotateFlags(c, cfIn, topBitsDiffer(v, w) ? 1 : 0);
+                    return v;
+                }
+                long cf = (v >>> (k - 1)) & 1;
+                long r = Operands.mask((v >>> k) | (cfIn << (w - k)) | (k > 1 ? v << (w + 1 - k) : 0), size);
+                rotateFlags(c, cf, topBitsDiffer(r, w) ? 1 : 0);
+                return r;
+            }
+        }
+    }
+
+    private static boolean topBitsDiffer(long r, int w) {
+        return (((r >>> (w - 1)) ^ (r >>> (w - 2))) & 1) != 0;
+    }
+
+    /** Rotates change only CF and OF. */
+    private static void rotateFlags(Cpu c, long cf, long of) {
+        long bits = c.flags.bits() & ~(Flags.CF | Flags.OF);
+        c.flags.setBits(bits | cf | (of << 11));
+    }
+
+    private static Op doubleShift(boolean left, int source) {
+        return (c, x) -> {
+            int s = x.opSize;
+            int n = count(c, x, source);
+            long src = c.reg(x.reg, s);
+            if (x.rm >= 0) {
+                if (n != 0) {
+                    c.setReg(x.rm, s, doubleShift(c, left, c.reg(x.rm, s), src, n, s));
+                }
+                return;
+            }
+            long lin = Operands.linearRmw(c, x, s);
+            long v = c.mmu.readForWrite(lin, s);
+            if (n != 0) {
+                c.mmu.write(lin, s, doubleShift(c, left, v, src, n, s));
+            }
+        };
+    }
+
+    /**
+     * SHLD/SHRD by {@code n} (1..63). A 16-bit operand shifted by more than 16 continues into the
+     * destination again (the pattern dst:src:dst).
+     */
+    static long doubleShift(Cpu c, boolean left, long dst, long src, int n, int size) {
+        int w = size << 3;
+        long r;
+        long cf;
+        if (size == 2) {
+            if (left) {
+                long v = (dst << 48) | (src << 32) | (dst << 16);
+                r = (v << n) >>> 48;
+                cf = (v >>> (64 - n)) & 1;
+            } else {
+                long v = dst | (src << 16) | (dst << 32);
+                r = (v >>> n) & 0xFFFF;
+                cf = (v >>> (n - 1)) & 1;
+            }
+        } else if (left) {
+            r = Operands.mask((dst << n) | (src >>> (w - n)), size);
+            cf = (dst >>> (w - n)) & 1;
+        } else {
+            r = Operands.mask((dst >>> n) | (src << (w - n)), size);
+            cf = (dst >>> (n - 1)) & 1;
+        }
+        long top = 1L << (w - 1);
+        long of = left ? (((r & top) != 0 ? 1 : 0) ^ cf) : (topBitsDiffer(r, w) ? 1 : 0);
+        c.flags.result(r, size, cf | (of << 11) | Flags.AF);
+        return r;
+    }
+
+    /** VEX 0F38 F7: SARX (F3), SHLX (66), SHRX (F2); no flags. */
+    private static Op bmiShift(Insn i) {
+        if (!i.hasPrefix(Insn.P_VEX) || i.hasPrefix(Insn.P_VEXL)) {
+            return null;
+        }
+        int s = i.hasPrefix(Insn.P_REXW) ? 8 : 4;
+        i.opSize = s;
+        int kind = i.hasPrefix(Insn.P_REP) ? SAR : i.hasPrefix(Insn.P_OPSIZE) ? SHL : i.hasPrefix(Insn.P_REPNE) ? SHR
+                : -1;
+        if (kind < 0) {
+            return Bits.BEXTR;
+        }
+        return (c, x) -> {
+            long v = Operands.readRm(c, x, s);
+            int n = (int) c.reg(x.vreg) & (s == 8 ? 63 : 31);
+            long r = switch (kind) {
+                case SAR -> Flags.sx(v, s) >> n;
+                case SHL -> v << n;
+                default -> v >>> n;
+            };
+            c.setReg(x.reg, s, r);
+        };
+    }
+
+    /** VEX.F2 0F3A F0: RORX. */
+    private static Op rorx(Insn i) {
+        if (!i.hasPrefix(Insn.P_VEX) || !i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_VEXL)) {
+            return null;
+        }
+        int s = i.hasPrefix(Insn.P_REXW) ? 8 : 4;
+        i.opSize = s;
+        return (c, x) -> {
+            long v = Operands.readRm(c, x, s);
+            int w = s << 3;
+            int k = (int) x.imm & (w - 1);
+            c.setReg(x.reg, s, k == 0 ? v : (v >>> k) | (v << (w - k)));
+        };
+    }
+}
