@@ -280,6 +280,7 @@ public final class Bits {
         }
         r = Operands.mask(r, s);
         c.setReg(x.reg, s, r);
-        c.flags.setBits(r == 0 ? Flags.ZF : 0);
+        long pf = (Long.bitCount(r & 0xFF) & 1) == 0 ? Flags.PF : 0;
+        c.flags.setBits((r == 0 ? Flags.ZF : 0) | pf | Flags.AF);
     };
 }

@@ -65,9 +65,11 @@ public final class Shifts {
         if (i.rm >= 0) {
             return (c, x) -> {
                 int n = count(c, x, source);
+                int s = x.opSize;
                 if (n != 0) {
-                    int s = x.opSize;
                     c.setReg(x.rm, s, shift(c, op, c.reg(x.rm, s), n, s));
+                } else if (s == 4) {
+                    c.setReg(x.rm, 4, c.reg(x.rm));
                 }
             };
         }
@@ -167,6 +169,8 @@ public final class Shifts {
             if (x.rm >= 0) {
                 if (n != 0) {
                     c.setReg(x.rm, s, doubleShift(c, left, c.reg(x.rm, s), src, n, s));
+                } else if (s == 4) {
+                    c.setReg(x.rm, 4, c.reg(x.rm));
                 }
                 return;
             }
@@ -179,23 +183,19 @@ public final class Shifts {
     }
 
     /**
-     * SHLD/SHRD by {@code n} (1..63). A 16-bit operand shifted by more than 16 continues into the
-     * destination again (the pattern dst:src:dst).
+     * SHLD/SHRD by {@code n} (1..63). A 16-bit operand shifted by more than 16 is undefined in the
+     * SDM; the host rotates the source by n - 16 and clears CF (and OF for SHLD).
      */
     static long doubleShift(Cpu c, boolean left, long dst, long src, int n, int size) {
         int w = size << 3;
         long r;
         long cf;
-        if (size == 2) {
-            if (left) {
-                long v = (dst << 48) | (src << 32) | (dst << 16);
-                r = (v << n) >>> 48;
-                cf = (v >>> (64 - n)) & 1;
-            } else {
-                long v = dst | (src << 16) | (dst << 32);
-                r = (v >>> n) & 0xFFFF;
-                cf = (v >>> (n - 1)) & 1;
-            }
+        if (size == 2 && n > 16) {
+            int k = n - 16;
+            r = left ? ((src << k) | (src >>> (16 - k))) & 0xFFFF : ((src >>> k) | (src << (16 - k))) & 0xFFFF;
+            long of = !left && topBitsDiffer(r, 16) ? Flags.OF : 0;
+            c.flags.result(r, size, of | Flags.AF);
+            return r;
         } else if (left) {
             r = Operands.mask((dst << n) | (src >>> (w - n)), size);
             cf = (dst >>> (w - n)) & 1;
@@ -204,7 +204,7 @@ public final class Shifts {
             cf = (dst >>> (n - 1)) & 1;
         }
         long top = 1L << (w - 1);
-        long of = left ? (((r & top) != 0 ? 1 : 0) ^ cf) : (topBitsDiffer(r, w) ? 1 : 0);
+        long of = left ? (((r & top) != 0 && n != w ? 1 : 0) ^ cf) : (topBitsDiffer(r, w) ? 1 : 0);
         c.flags.result(r, size, cf | (of << 11) | Flags.AF);
         return r;
     }

@@ -1,0 +1,64 @@
+package jvisor.engine.emu;
+
+import jvisor.engine.CpuState;
+import jvisor.engine.ExitReason;
+import jvisor.engine.GeneralRegisters;
+import jvisor.engine.emu.cpu.Cpu;
+
+/**
+ * Runs a snippet in the emulator exactly where {@link NativeCpu} runs it: the native code page
+ * and data area are mapped at the same linear addresses, the snippet is followed by HLT, and the
+ * processor runs it in 64-bit mode from the same registers and flags.
+ */
+public final class EmuOracleRunner implements AutoCloseable {
+    private static final long CODE_PHYS = 0x300000;
+    private static final long DATA_PHYS = 0x400000;
+
+    private final TestMachine machine = new TestMachine();
+    private final NativeCpu host;
+    private String lastExit = "";
+
+    public EmuOracleRunner(NativeCpu host) {
+        this.host = host;
+        machine.longMode(0);
+        machine.pages.map4k(host.codeAddress(), CODE_PHYS, PageTables.P | PageTables.RW);
+        for (long off = 0; off < NativeCpu.DATA_SIZE; off += 0x1000) {
+            machine.pages.map4k(host.dataAddress() + off, DATA_PHYS + off, PageTables.P | PageTables.RW);
+        }
+    }
+
+    public TestMachine machine() {
+        return machine;
+    }
+
+    public String lastExit() {
+        return lastExit;
+    }
+
+    public CpuSnapshot run(byte[] snippet, CpuSnapshot in) {
+        long at = CODE_PHYS + NativeCpu.SNIPPET;
+        machine.ram.write(at, snippet);
+        machine.ram.write8(at + snippet.length, 0xF4);
+        machine.ram.write(DATA_PHYS, in.memory());
+        CpuState base = machine.cpu.state();
+        long rflags = (in.rflags() & ~(0x200L | 0x100L)) | 2;
+        machine.cpu.setState(base.withRegs(GeneralRegisters.fromArray(in.regs(), host.snippetAddress(), rflags)));
+        ExitReason r = machine.run();
+        lastExit = r + ": " + machine.cpu.describeExit();
+        Cpu c = machine.processor();
+        long[] regs = new long[16];
+        for (int i = 0; i < 16; i++) {
+            regs[i] = c.reg(i);
+        }
+        if (r != ExitReason.HLT || c.rip() != host.snippetAddress() + snippet.length + 1) {
+            throw new IllegalStateException("emulator did not finish the snippet: " + lastExit
+                    + " rip=" + Long.toHexString(c.rip()));
+        }
+        return new CpuSnapshot(regs, c.rflags(), machine.ram.read(DATA_PHYS, NativeCpu.DATA_SIZE));
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}

@@ -1,0 +1,111 @@
+package jvisor.engine.emu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+/**
+ * The host processor is the oracle: every instruction form of {@link InstructionForms}, and
+ * random streams of them, run natively and in the emulator from the same random registers, flags
+ * and memory; registers, the arithmetic flags, DF and the data area must come out the same.
+ */
+class HostDifferentialTest {
+    private static NativeCpu host;
+    private static EmuOracleRunner emu;
+    private static InstructionPool pool;
+    private static final AtomicLong CASES = new AtomicLong();
+
+    @BeforeContainer
+    static void setUp() {
+        host = new NativeCpu();
+        emu = new EmuOracleRunner(host);
+        pool = new InstructionPool(host.dataAddress(), 6, 42);
+    }
+
+    @AfterContainer
+    static void tearDown() {
+        System.out.printf("host differential: %d random stream cases%n", CASES.get());
+        emu.close();
+    }
+
+    static CpuSnapshot randomState(Random rnd, long flags) {
+        long[] regs = new long[16];
+        for (int i = 0; i < 16; i++) {
+            regs[i] = switch (rnd.nextInt(6)) {
+                case 0 -> rnd.nextInt(256);
+                case 1 -> -rnd.nextInt(256);
+                case 2 -> rnd.nextInt();
+                default -> rnd.nextLong();
+            };
+        }
+        regs[3] = host.dataAddress() + InstructionPool.RBX_OFFSET;
+        regs[4] = host.dataAddress() + InstructionPool.RSP_OFFSET;
+        byte[] memory = new byte[NativeCpu.DATA_SIZE];
+        rnd.nextBytes(memory);
+        return new CpuSnapshot(regs, 0x202 | (flags & 0xCD5), memory);
+    }
+
+    private static void compare(byte[] code, CpuSnapshot in, String what) {
+        CpuSnapshot expected = host.run(code, in);
+        CpuSnapshot actual;
+        try {
+            actual = emu.run(code, in);
+        } catch (IllegalStateException e) {
+            throw new AssertionError(what + ": " + e.getMessage(), e);
+        }
+        assertEquals("", expected.diff(actual), what + " (host vs emu)");
+    }
+
+    @net.jqwik.api.Example
+    void everyFormMatchesTheHost() {
+        Random rnd = new Random(7);
+        FormCoverage coverage = new FormCoverage();
+        java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
+        for (InstructionPool.Entry e : pool.entries) {
+            for (int k = 0; k < 4 && !failures.containsKey(e.template()); k++) {
+                try {
+                    compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+                } catch (AssertionError failure) {
+                    failures.put(e.template(), failure.getMessage());
+                }
+            }
+            coverage.add(emu.machine().processor(), host.snippetAddress(), e.bytes().length);
+        }
+        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ");
+        System.out.printf("host differential: %d templates, %d assembled instances, %d opcode/size/operand forms%n",
+                pool.templates.size(), pool.entries.size(), coverage.count());
+        assertTrue(coverage.count() > 500, "forms covered: " + coverage.count());
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> streams() {
+        return Arbitraries.integers().between(0, pool.entries.size() - 1).list().ofMinSize(1).ofMaxSize(8);
+    }
+
+    @Property(tries = 3000)
+    void randomStreamsMatchTheHost(@ForAll("streams") List<Integer> stream, @ForAll long seed, @ForAll long flags) {
+        ByteArrayOutputStream code = new ByteArrayOutputStream();
+        StringBuilder text = new StringBuilder();
+        for (int index : stream) {
+            InstructionPool.Entry e = pool.entries.get(index);
+            code.writeBytes(e.bytes());
+            text.append(e.text()).append(" | ");
+        }
+        if (code.size() > NativeCpu.SNIPPET_MAX - 8) {
+            return;
+        }
+        CASES.incrementAndGet();
+        compare(code.toByteArray(), randomState(new Random(seed), flags), text.toString());
+    }
+}
