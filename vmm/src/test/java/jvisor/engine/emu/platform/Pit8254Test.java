@@ -184,7 +184,7 @@ class Pit8254Test {
         assertEquals(1, edges.get());
         at(Pit8254.MIN_PERIOD_TICKS);
         assertEquals(1, edges.get());
-        at(Pit8254.MIN_PERIOD_TICKS + 2);
+        at(2 + Pit8254.MIN_PERIOD_TICKS + 2);
         assertEquals(2, edges.get());
     }
 
