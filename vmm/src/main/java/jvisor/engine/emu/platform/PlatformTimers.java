@@ -82,16 +82,6 @@ final class PlatformTimers implements AutoCloseable {
         }
     }
 
-    /** Whether {@code t} is armed, and for when: for tests. Returns Long.MIN_VALUE when it is not. */
-    long deadlineOf(Timer t) {
-        lock.lock();
-        try {
-            return t.armed ? t.deadline : Long.MIN_VALUE;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Fires every timer whose deadline has passed; returns how many fired. */
     int fireDue() {
         long now = clock.getAsLong();
@@ -117,6 +107,16 @@ final class PlatformTimers implements AutoCloseable {
             thread = Thread.ofPlatform().name("jvisor-platform-timers").daemon().unstarted(this::run);
             thread.setPriority(Thread.MAX_PRIORITY);
             thread.start();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the timer thread is running: for tests. */
+    boolean threadAlive() {
+        lock.lock();
+        try {
+            return thread != null && thread.isAlive();
         } finally {
             lock.unlock();
         }
