@@ -108,7 +108,7 @@ final class Pit8254 implements PortHandler {
 
     /** Arms the platform timer for counter 0's first rising edge after {@code after}. */
     private void scheduleIrq(long now, long after) {
-        channels[0].output(now); // lets a pending periodic count take over first
+        channels[0].advance(now);
         scheduledEdge = channels[0].nextRisingEdge(after);
         if (scheduledEdge == PitChannel.NEVER) {
             timers.cancel(irqTimer);

@@ -259,8 +259,8 @@ final class PitChannel {
         }
     }
 
-    /** Lets a pending count of mode 2 or 3 take over once its period has begun. */
-    private void advance(long now) {
+    /** Brings the counter up to {@code now}: a pending count of mode 2 or 3 takes over once its period has begun. */
+    void advance(long now) {
         if (pendingCount >= 0 && counting && (mode == 2 || mode == 3) && now >= switchTick) {
             count = pendingCount;
             pendingCount = -1;

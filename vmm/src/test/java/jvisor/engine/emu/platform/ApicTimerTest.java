@@ -1,9 +1,9 @@
 package jvisor.engine.emu.platform;
 
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_TIMER;
-import static jvisor.engine.emu.platform.LocalApic.REG_TIMER_CURRENT;
-import static jvisor.engine.emu.platform.LocalApic.REG_TIMER_DIVIDE;
-import static jvisor.engine.emu.platform.LocalApic.REG_TIMER_INITIAL;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_TIMER;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TIMER_CURRENT;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TIMER_DIVIDE;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TIMER_INITIAL;
 import static jvisor.engine.emu.platform.TestPlatform.enable;
 import static jvisor.engine.emu.platform.TestPlatform.eoi;
 import static jvisor.engine.emu.platform.TestPlatform.read;
@@ -112,7 +112,7 @@ class ApicTimerTest {
     @Test
     void aMaskedTimerCountsButDoesNotInterrupt() {
         write(apic, REG_TIMER_DIVIDE, DIVIDE_BY_1);
-        write(apic, REG_LVT_TIMER, LocalApic.LVT_MASKED | VECTOR);
+        write(apic, REG_LVT_TIMER, ApicRegisters.LVT_MASKED | VECTOR);
         write(apic, REG_TIMER_INITIAL, 100);
         t.advance(40);
         assertEquals(60, read(apic, REG_TIMER_CURRENT));

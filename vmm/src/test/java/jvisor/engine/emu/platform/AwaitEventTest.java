@@ -73,9 +73,9 @@ class AwaitEventTest {
 
     @Test
     void theApicTimerEndsTheWait() throws InterruptedException {
-        TestPlatform.write(cpu, LocalApic.REG_TIMER_DIVIDE, 0xB); // divide by 1
-        TestPlatform.write(cpu, LocalApic.REG_LVT_TIMER, 0xEC);
-        TestPlatform.write(cpu, LocalApic.REG_TIMER_INITIAL, 1000);
+        TestPlatform.write(cpu, ApicRegisters.REG_TIMER_DIVIDE, 0xB); // divide by 1
+        TestPlatform.write(cpu, ApicRegisters.REG_LVT_TIMER, 0xEC);
+        TestPlatform.write(cpu, ApicRegisters.REG_TIMER_INITIAL, 1000);
         Thread halted = waiter(cpu::awaitEvent);
         t.advance(1000); // the "timer thread" fires from this thread
         assertEnds(halted);

@@ -1,6 +1,6 @@
 package jvisor.engine.emu.platform;
 
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_LINT0;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_LINT0;
 import static jvisor.engine.emu.platform.TestPlatform.enable;
 import static jvisor.engine.emu.platform.TestPlatform.take;
 import static jvisor.engine.emu.platform.TestPlatform.write;
@@ -250,7 +250,7 @@ class DualPicTest {
     @Test
     void withLint0MaskedThePicsReachTheBspOnlyThroughIoApicPinZeroInExtIntMode() {
         enable(bsp);
-        write(bsp, REG_LVT_LINT0, LocalApic.LVT_MASKED | 0x700);
+        write(bsp, REG_LVT_LINT0, ApicRegisters.LVT_MASKED | 0x700);
         irq(4);
         assertFalse(bsp.hasEvents(), "LINT0 masked and IOAPIC pin 0 masked");
         t.outb(MASTER_IMR, 0x10); // INTR drops while pin 0 is routed
@@ -263,7 +263,7 @@ class DualPicTest {
     @Test
     void aHardwareDisabledApicPassesIntrStraightThrough() {
         enable(bsp);
-        write(bsp, REG_LVT_LINT0, LocalApic.LVT_MASKED);
+        write(bsp, REG_LVT_LINT0, ApicRegisters.LVT_MASKED);
         bsp.setApicBaseMsr(PcLayout.LAPIC_BASE);
         irq(3);
         assertEquals(0x33, take(bsp));

@@ -1,12 +1,12 @@
 package jvisor.engine.emu.platform;
 
-import static jvisor.engine.emu.platform.LocalApic.REG_DFR;
-import static jvisor.engine.emu.platform.LocalApic.REG_ESR;
-import static jvisor.engine.emu.platform.LocalApic.REG_ICR_LOW;
-import static jvisor.engine.emu.platform.LocalApic.REG_ID;
-import static jvisor.engine.emu.platform.LocalApic.REG_LDR;
-import static jvisor.engine.emu.platform.LocalApic.REG_SVR;
-import static jvisor.engine.emu.platform.LocalApic.REG_TPR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_DFR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ESR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ICR_LOW;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ID;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LDR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_SVR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TPR;
 import static jvisor.engine.emu.platform.TestPlatform.enable;
 import static jvisor.engine.emu.platform.TestPlatform.eoi;
 import static jvisor.engine.emu.platform.TestPlatform.ipi;

@@ -53,7 +53,7 @@ class InterruptStormTest {
         LocalApic[] cpus = {t.apic(0), t.apic(1), t.apic(2), t.apic(3)};
         for (int i = 0; i < cpus.length; i++) {
             enable(cpus[i]);
-            write(cpus[i], LocalApic.REG_LDR, (1 << i) << 24);
+            write(cpus[i], ApicRegisters.REG_LDR, (1 << i) << 24);
         }
         List<List<Source>> groups = List.of(
                 List.of(ipiSource(cpus[2], 0x41, 0x100 | 0x800, 0x03), ipiSource(cpus[2], 0x92, 0x100 | 0x800, 0x03)),
@@ -85,7 +85,7 @@ class InterruptStormTest {
         }
         for (LocalApic cpu : cpus) {
             assertEquals(-1, cpu.pendingInterrupt());
-            assertEquals(0, TestPlatform.read(cpu, LocalApic.REG_PPR), "nothing left in service");
+            assertEquals(0, TestPlatform.read(cpu, ApicRegisters.REG_PPR), "nothing left in service");
         }
     }
 

@@ -1,7 +1,7 @@
 package jvisor.engine.emu.platform;
 
-import static jvisor.engine.emu.platform.LocalApic.REG_LDR;
-import static jvisor.engine.emu.platform.LocalApic.REG_TPR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LDR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TPR;
 import static jvisor.engine.emu.platform.TestPlatform.enable;
 import static jvisor.engine.emu.platform.TestPlatform.eoi;
 import static jvisor.engine.emu.platform.TestPlatform.take;

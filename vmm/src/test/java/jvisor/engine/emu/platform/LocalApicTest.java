@@ -1,21 +1,21 @@
 package jvisor.engine.emu.platform;
 
-import static jvisor.engine.emu.platform.LocalApic.REG_APR;
-import static jvisor.engine.emu.platform.LocalApic.REG_DFR;
-import static jvisor.engine.emu.platform.LocalApic.REG_ESR;
-import static jvisor.engine.emu.platform.LocalApic.REG_ID;
-import static jvisor.engine.emu.platform.LocalApic.REG_IRR;
-import static jvisor.engine.emu.platform.LocalApic.REG_ISR;
-import static jvisor.engine.emu.platform.LocalApic.REG_LDR;
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_ERROR;
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_LINT0;
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_LINT1;
-import static jvisor.engine.emu.platform.LocalApic.REG_LVT_TIMER;
-import static jvisor.engine.emu.platform.LocalApic.REG_PPR;
-import static jvisor.engine.emu.platform.LocalApic.REG_SVR;
-import static jvisor.engine.emu.platform.LocalApic.REG_TMR;
-import static jvisor.engine.emu.platform.LocalApic.REG_TPR;
-import static jvisor.engine.emu.platform.LocalApic.REG_VERSION;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_APR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_DFR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ESR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ID;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_IRR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_ISR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LDR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_ERROR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_LINT0;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_LINT1;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_LVT_TIMER;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_PPR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_SVR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TMR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_TPR;
+import static jvisor.engine.emu.platform.ApicRegisters.REG_VERSION;
 import static jvisor.engine.emu.platform.TestPlatform.bit;
 import static jvisor.engine.emu.platform.TestPlatform.enable;
 import static jvisor.engine.emu.platform.TestPlatform.eoi;
@@ -51,10 +51,10 @@ class LocalApicTest {
 
     @Test
     void apicBaseMsrMarksTheBspAndTheEnabledPageAtFee00000() {
-        assertEquals(PcLayout.LAPIC_BASE | LocalApic.BASE_ENABLE | LocalApic.BASE_BSP, bsp.apicBaseMsr());
-        assertEquals(PcLayout.LAPIC_BASE | LocalApic.BASE_ENABLE, ap.apicBaseMsr());
-        bsp.setApicBaseMsr(0xFED0_0000L | LocalApic.BASE_ENABLE); // the BSP bit is read-only
-        assertEquals(0xFED0_0000L | LocalApic.BASE_ENABLE | LocalApic.BASE_BSP, bsp.apicBaseMsr());
+        assertEquals(PcLayout.LAPIC_BASE | ApicRegisters.BASE_ENABLE | ApicRegisters.BASE_BSP, bsp.apicBaseMsr());
+        assertEquals(PcLayout.LAPIC_BASE | ApicRegisters.BASE_ENABLE, ap.apicBaseMsr());
+        bsp.setApicBaseMsr(0xFED0_0000L | ApicRegisters.BASE_ENABLE); // the BSP bit is read-only
+        assertEquals(0xFED0_0000L | ApicRegisters.BASE_ENABLE | ApicRegisters.BASE_BSP, bsp.apicBaseMsr());
     }
 
     @Test
@@ -62,7 +62,7 @@ class LocalApicTest {
         assertEquals(0xFF, read(ap, REG_SVR));
         assertEquals(0xFFFF_FFFF, read(ap, REG_DFR));
         for (int lvt = REG_LVT_TIMER; lvt <= REG_LVT_ERROR; lvt += 0x10) {
-            assertEquals(LocalApic.LVT_MASKED, read(ap, lvt), "AP LVT " + Integer.toHexString(lvt));
+            assertEquals(ApicRegisters.LVT_MASKED, read(ap, lvt), "AP LVT " + Integer.toHexString(lvt));
         }
         assertEquals(0x700, read(bsp, REG_LVT_LINT0)); // ExtINT, unmasked
         assertEquals(0x400, read(bsp, REG_LVT_LINT1)); // NMI
@@ -148,12 +148,12 @@ class LocalApicTest {
     @Test
     void lvtWritesStayMaskedWhileSoftwareDisabledAndClearingSvrEnableMasksThemAll() {
         write(ap, REG_LVT_TIMER, 0x20);
-        assertEquals(LocalApic.LVT_MASKED | 0x20, read(ap, REG_LVT_TIMER));
+        assertEquals(ApicRegisters.LVT_MASKED | 0x20, read(ap, REG_LVT_TIMER));
         enable(ap);
         write(ap, REG_LVT_TIMER, 0x20);
         assertEquals(0x20, read(ap, REG_LVT_TIMER));
         write(ap, REG_SVR, 0xFF);
-        assertEquals(LocalApic.LVT_MASKED | 0x20, read(ap, REG_LVT_TIMER));
+        assertEquals(ApicRegisters.LVT_MASKED | 0x20, read(ap, REG_LVT_TIMER));
     }
 
     @Test
@@ -163,12 +163,12 @@ class LocalApicTest {
         post(bsp, 0x0E);
         assertEquals(0, read(bsp, REG_ESR), "errors show after the next ESR write");
         write(bsp, REG_ESR, 0);
-        assertEquals(LocalApic.ESR_RECEIVE_ILLEGAL_VECTOR, read(bsp, REG_ESR));
+        assertEquals(ApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR, read(bsp, REG_ESR));
         assertEquals(0xFE, take(bsp));
         eoi(bsp);
         TestPlatform.ipi(bsp, 1, 0x0005); // fixed IPI with vector 5
         write(bsp, REG_ESR, 0);
-        assertEquals(LocalApic.ESR_SEND_ILLEGAL_VECTOR, read(bsp, REG_ESR));
+        assertEquals(ApicRegisters.ESR_SEND_ILLEGAL_VECTOR, read(bsp, REG_ESR));
         write(bsp, REG_ESR, 0);
         assertEquals(0, read(bsp, REG_ESR));
     }
@@ -220,7 +220,7 @@ class LocalApicTest {
         ap.setApicBaseMsr(PcLayout.LAPIC_BASE);
         post(ap, 0x40);
         assertFalse(ap.hasEvents());
-        ap.setApicBaseMsr(PcLayout.LAPIC_BASE | LocalApic.BASE_ENABLE);
+        ap.setApicBaseMsr(PcLayout.LAPIC_BASE | ApicRegisters.BASE_ENABLE);
         assertEquals(0, read(ap, REG_TPR));
         assertEquals(0xFF, read(ap, REG_SVR));
         assertEquals(1, ap.apicId(), "the ID survives");

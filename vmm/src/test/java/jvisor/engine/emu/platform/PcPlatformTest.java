@@ -104,12 +104,12 @@ class PcPlatformTest {
     void theApicTimerWakesAHaltedProcessorInEachMode() {
         LocalApic ap = platform.localApic(1);
         enable(ap);
-        write(ap, LocalApic.REG_TIMER_DIVIDE, 0xB);
-        write(ap, LocalApic.REG_LVT_TIMER, 1 << 17 | 0xEC); // periodic
-        write(ap, LocalApic.REG_TIMER_INITIAL, 500_000); // 0.5 ms
+        write(ap, ApicRegisters.REG_TIMER_DIVIDE, 0xB);
+        write(ap, ApicRegisters.REG_LVT_TIMER, 1 << 17 | 0xEC); // periodic
+        write(ap, ApicRegisters.REG_TIMER_INITIAL, 500_000); // 0.5 ms
         haltUntil(ap, 0xEC, 20, () -> eoi(ap));
 
-        write(ap, LocalApic.REG_LVT_TIMER, 2 << 17 | 0xED); // TSC deadline
+        write(ap, ApicRegisters.REG_LVT_TIMER, 2 << 17 | 0xED); // TSC deadline
         for (int i = 0; i < 5; i++) {
             ap.setTscDeadlineMsr(tsc.now() + 200_000);
             haltUntil(ap, 0xED, 1, () -> eoi(ap));

@@ -76,7 +76,7 @@ final class TestPlatform {
 
     /** Software-enables the APIC with spurious vector 0xFF. */
     static void enable(LocalApic apic) {
-        write(apic, LocalApic.REG_SVR, 0x1FF);
+        write(apic, ApicRegisters.REG_SVR, 0x1FF);
     }
 
     /** What the processor does at an instruction boundary with IF = 1: takes a vector, or -1. */
@@ -89,13 +89,13 @@ final class TestPlatform {
     }
 
     static void eoi(LocalApic apic) {
-        write(apic, LocalApic.REG_EOI, 0);
+        write(apic, ApicRegisters.REG_EOI, 0);
     }
 
     /** Sends an IPI: the destination into ICR high, then the command into ICR low. */
     static void ipi(LocalApic from, int destination, int command) {
-        write(from, LocalApic.REG_ICR_HIGH, destination << 24);
-        write(from, LocalApic.REG_ICR_LOW, command);
+        write(from, ApicRegisters.REG_ICR_HIGH, destination << 24);
+        write(from, ApicRegisters.REG_ICR_LOW, command);
     }
 
     /** Whether bit {@code vector} is set in the 256-bit register bank starting at {@code base}. */
