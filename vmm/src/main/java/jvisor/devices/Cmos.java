@@ -59,8 +59,12 @@ public final class Cmos implements ByteRegisters {
     private final int[] ram = new int[128];
     private int index;
     private boolean nmiMasked;
-    /** Guest time of day in epoch nanoseconds = monotonic time + this. */
-    private long guestOffset;
+    /**
+     * The guest's time of day relative to the monotonic clock, kept as whole seconds plus a
+     * sub-second shift so that any year the registers can hold (up to 9999) fits in a long.
+     */
+    private long offsetSeconds;
+    private long offsetNanos;
     private long dividerStart;
     private long lastPeriodicTick;
     private long lastUpdateSecond;
@@ -71,13 +75,13 @@ public final class Cmos implements ByteRegisters {
         this.log = log;
         this.timer = clock.newTimer(this::timerFired);
         long now = clock.nanoTime();
-        guestOffset = clock.wallClockNanos() - now;
+        long wall = clock.wallClockNanos();
         dividerStart = now;
         ram[REG_A] = A_AT_RESET;
         ram[REG_B] = B_AT_RESET;
         ram[REG_D] = D_VRT;
         memory.storeInto(ram);
-        lastUpdateSecond = guestSecond(now);
+        setGuestTime(now, Math.floorDiv(wall, SECOND), Math.floorMod(wall, SECOND));
         RtcCalendar.store(ram, lastUpdateSecond, ram[REG_B]);
     }
 
@@ -159,18 +163,18 @@ public final class Cmos implements ByteRegisters {
             lastPeriodicTick = periodicTick(now);
         }
         if (!wasRunning && running()) {
-            setGuestTime(now, dividerWasRunning ? 0 : DIVIDER_RESTART_PHASE);
+            setGuestTime(now, RtcCalendar.load(ram, ram[REG_B]), dividerWasRunning ? 0 : DIVIDER_RESTART_PHASE);
         } else if (wasRunning && running() && RtcCalendar.isTimeRegister(register)) {
-            setGuestTime(now, Math.floorMod(guestNanos(now), SECOND));
+            setGuestTime(now, RtcCalendar.load(ram, ram[REG_B]), guestFraction(now));
         }
         raiseIrqf();
         schedule(now);
     }
 
-    /** The registers' time becomes the guest's time of day, {@code phase} into its current second. */
-    private void setGuestTime(long now, long phase) {
-        long second = RtcCalendar.load(ram, ram[REG_B]);
-        guestOffset = second * SECOND + phase - now;
+    /** From {@code now} on the guest's time of day is {@code phase} nanoseconds into {@code second}. */
+    private void setGuestTime(long now, long second, long phase) {
+        offsetNanos = Math.floorMod(phase - now, SECOND);
+        offsetSeconds = second - Math.floorDiv(now + offsetNanos, SECOND);
         lastUpdateSecond = second;
     }
 
@@ -240,7 +244,7 @@ public final class Cmos implements ByteRegisters {
                 next = dividerStart + Ticks.nanosAt(lastPeriodicTick + 1, hz);
             }
             if ((b & (B_UIE | B_AIE)) != 0 && running()) {
-                next = Math.min(next, now + SECOND - Math.floorMod(guestNanos(now), SECOND));
+                next = Math.min(next, now + SECOND - guestFraction(now));
             }
         }
         if (next == Long.MAX_VALUE) {
@@ -251,7 +255,7 @@ public final class Cmos implements ByteRegisters {
     }
 
     private boolean updateInProgress(long now) {
-        return running() && Math.floorMod(guestNanos(now), SECOND) >= SECOND - UPDATE_WINDOW_NANOS;
+        return running() && guestFraction(now) >= SECOND - UPDATE_WINDOW_NANOS;
     }
 
     /** The periodic interrupt rate status A selects, in Hz; 0 when off or the divider is held. */
@@ -277,12 +281,13 @@ public final class Cmos implements ByteRegisters {
         return (ram[REG_B] & B_SET) == 0 && dividerRunning();
     }
 
-    private long guestNanos(long now) {
-        return now + guestOffset;
+    private long guestSecond(long now) {
+        return Math.floorDiv(now + offsetNanos, SECOND) + offsetSeconds;
     }
 
-    private long guestSecond(long now) {
-        return Math.floorDiv(guestNanos(now), SECOND);
+    /** How far into its current second the guest's clock is, in nanoseconds. */
+    private long guestFraction(long now) {
+        return Math.floorMod(now + offsetNanos, SECOND);
     }
 
     /**
