@@ -69,7 +69,7 @@ public final class Cmos implements ByteRegisters {
     private long lastPeriodicTick;
     private long lastUpdateSecond;
 
-    public Cmos(IrqLine irq, DeviceClock clock, MemorySizes memory, DeviceLog log) {
+    public Cmos(IrqLine irq, DeviceClock clock, CmosMemorySizes memory, DeviceLog log) {
         this.clock = clock;
         this.irq = new IrqOutput(irq);
         this.log = log;
@@ -91,7 +91,7 @@ public final class Cmos implements ByteRegisters {
         SystemDeviceClock clock = new SystemDeviceClock("jvisor-rtc", p.vmm().console().log());
         p.vmm().onTeardown(clock);
         GuestMemory ram = vm.ram();
-        MemorySizes memory = new MemorySizes(ram.lowSize(), ram.size() - ram.lowSize(), vm.cpuCount());
+        CmosMemorySizes memory = new CmosMemorySizes(ram.lowSize(), ram.size() - ram.lowSize(), vm.cpuCount());
         Cmos cmos = new Cmos(vm.irqLine(PcLayout.IRQ_RTC), clock, memory, new DeviceLog(p.vmm().console().log(), "rtc"));
         vm.ports().register(PcLayout.CMOS, PORTS, cmos, "CMOS/RTC");
     }
@@ -288,31 +288,5 @@ public final class Cmos implements ByteRegisters {
     /** How far into its current second the guest's clock is, in nanoseconds. */
     private long guestFraction(long now) {
         return Math.floorMod(now + offsetNanos, SECOND);
-    }
-
-    /**
-     * The memory sizes a PC BIOS leaves in CMOS, laid out as QEMU's pc machine does: base memory,
-     * extended memory above 1 MiB (KiB, capped), memory above 16 MiB and above 4 GiB (64 KiB
-     * units), and the number of processors less one.
-     */
-    public record MemorySizes(long belowFourGiB, long aboveFourGiB, int cpus) {
-        private static final long KIB = 1024;
-        private static final long MIB = 1024 * KIB;
-
-        void storeInto(int[] ram) {
-            putLe(ram, 0x15, 2, Math.min(belowFourGiB / KIB, 640));
-            long extended = Math.min(Math.max(belowFourGiB - MIB, 0) / KIB, 0xFFFF);
-            putLe(ram, 0x17, 2, extended);
-            putLe(ram, 0x30, 2, extended);
-            putLe(ram, 0x34, 2, Math.min(Math.max(belowFourGiB - 16 * MIB, 0) / (64 * KIB), 0xFFFF));
-            putLe(ram, 0x5B, 3, Math.min(aboveFourGiB / (64 * KIB), 0xFF_FFFF));
-            ram[0x5F] = cpus - 1;
-        }
-
-        private static void putLe(int[] ram, int at, int bytes, long value) {
-            for (int i = 0; i < bytes; i++) {
-                ram[at + i] = (int) (value >>> (8 * i)) & 0xFF;
-            }
-        }
     }
 }

@@ -18,7 +18,7 @@ class CmosTest {
 
     private final ManualClock clock = new ManualClock(START.getEpochSecond() * 1_000_000_000L);
     private final RecordingIrqLine irq = new RecordingIrqLine();
-    private final Cmos cmos = new Cmos(irq, clock, new MemorySizes(256 * MIB, 0, 2), DeviceLog.discard("rtc"));
+    private final Cmos cmos = new Cmos(irq, clock, new CmosMemorySizes(256 * MIB, 0, 2), DeviceLog.discard("rtc"));
 
     private int in(int register) {
         cmos.write(PcLayout.CMOS, 1, register);
@@ -259,7 +259,7 @@ class CmosTest {
 
     @Test
     void memoryAboveFourGiBIsCountedIn64KiBUnits() {
-        Cmos big = new Cmos(irq, clock, new MemorySizes(3072 * MIB, 3072 * MIB, 4), DeviceLog.discard("rtc"));
+        Cmos big = new Cmos(irq, clock, new CmosMemorySizes(3072 * MIB, 3072 * MIB, 4), DeviceLog.discard("rtc"));
         int[] bytes = new int[3];
         for (int i = 0; i < 3; i++) {
             big.write(PcLayout.CMOS, 1, 0x5B + i);
@@ -272,7 +272,7 @@ class CmosTest {
 
     @Test
     void smallMemoryIsNotRoundedUp() {
-        Cmos tiny = new Cmos(irq, clock, new MemorySizes(512 * 1024, 0, 1), DeviceLog.discard("rtc"));
+        Cmos tiny = new Cmos(irq, clock, new CmosMemorySizes(512 * 1024, 0, 1), DeviceLog.discard("rtc"));
         tiny.write(PcLayout.CMOS, 1, 0x15);
         int low = tiny.read(PcLayout.CMOS + 1, 1);
         tiny.write(PcLayout.CMOS, 1, 0x16);
