@@ -149,6 +149,40 @@ class BootPathTest {
     }
 
     @Test
+    void pauseParksEveryProcessorAndResumeLetsThemRunAgain() throws Exception {
+        AtomicInteger halted = new AtomicInteger();
+        FakeEngine engine = new FakeEngine((cpu, call) -> {
+            halted.incrementAndGet();
+            return cpu.waitForKick();
+        });
+        AtomicReference<Vmm> vmm = new AtomicReference<>();
+        List<InitFunc> table = new ArrayList<>(registryWith(engine).table);
+        table.add(new InitFunc(Stage.GLOBAL, 9, "test.capture", p -> vmm.set(p.vmm())));
+        AtomicInteger callsWhilePaused = new AtomicInteger(-1);
+        Thread monitor = Thread.ofPlatform().start(() -> {
+            while (halted.get() < 2) {
+                Thread.onSpinWait();
+            }
+            Vmm v = vmm.get();
+            v.pause();
+            int before = engine.cpus.get(0).calls() + engine.cpus.get(1).calls();
+            v.processor(1).vcpu().state();
+            callsWhilePaused.set(engine.cpus.get(0).calls() + engine.cpus.get(1).calls() - before);
+            v.resume();
+            while (halted.get() < 4) {
+                Thread.onSpinWait();
+            }
+            v.requestShutdown(new ShutdownCause.Interrupted("test", 0));
+        });
+        int status = VmmMain.run(config(2), console, new InitRegistry(table));
+        monitor.join();
+
+        assertEquals(0, status);
+        assertEquals(0, callsWhilePaused.get(), "no processor ran while paused");
+        assertTrue(halted.get() >= 4, "both processors ran again after resume");
+    }
+
+    @Test
     void eachParallelGroupRunsOnceOnWhicheverProcessorClaimsIt() {
         FakeEngine engine = new FakeEngine((cpu, call) ->
                 cpu.index == 0 ? ExitReason.POWER_OFF : cpu.waitForKick());

@@ -2,7 +2,7 @@ package jvisor.core;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import jvisor.bus.IrqLine;
@@ -80,8 +80,12 @@ final class FakeEngine implements Engine {
         final int index;
         final GuestIo io;
         private CpuState state;
-        private final CountDownLatch kicked = new CountDownLatch(1);
-        private int calls;
+        private final Semaphore kicks = new Semaphore(0);
+        private volatile int calls;
+
+        int calls() {
+            return calls;
+        }
         int lastIn = -1;
         private int pendingPort = -1;
 
@@ -94,7 +98,7 @@ final class FakeEngine implements Engine {
         /** Blocks like a halted processor until kicked. */
         ExitReason waitForKick() {
             try {
-                kicked.await(10, TimeUnit.SECONDS);
+                kicks.tryAcquire(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -114,7 +118,7 @@ final class FakeEngine implements Engine {
 
         @Override
         public ExitReason run() {
-            if (kicked.getCount() == 0) {
+            if (kicks.tryAcquire()) {
                 return ExitReason.STOPPED;
             }
             return script.apply(this, calls++);
@@ -142,7 +146,7 @@ final class FakeEngine implements Engine {
 
         @Override
         public void kick() {
-            kicked.countDown();
+            kicks.release();
         }
 
         @Override
