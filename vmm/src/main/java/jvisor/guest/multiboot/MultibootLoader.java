@@ -126,6 +126,11 @@ public final class MultibootLoader {
         if (placement.isFree(PREFERRED_INFO_BASE, size)) {
             return PREFERRED_INFO_BASE;
         }
+        // Above QEMU's spot first: guests put AP trampolines in the pages just below it.
+        var above = placement.findFree(size, 16, PREFERRED_INFO_BASE);
+        if (above.isPresent()) {
+            return above.getAsLong();
+        }
         return placement.findFree(size, 16, PAGE).orElseThrow(() -> new BadInputException(String.format(
                 "no room is left in guest RAM (%s) for the multiboot information (%d bytes) beside the kernel and "
                 + "modules; use --memory %s", MemorySize.format(ram.size()), size, suggestMemory(ram.size() + MIB))));
