@@ -26,9 +26,11 @@ import jvisor.guest.MemoryMap;
  * 0x9000 unless the kernel is there), and the BSP in flat 32-bit protected mode with EAX = the
  * boot magic and EBX = the information structure.
  *
- * <p>Two deliberate differences: the IVT and BIOS data area below 0x500 and everything from the
- * EBDA up to 1 MiB are never loaded into (jvisor's firmware tables live there), and flag bit 2
- * (a video mode) is ignored, as QEMU does, rather than refused.
+ * <p>Where jvisor differs: ELF64 images are accepted (GRUB accepts them, QEMU refuses them); the
+ * IVT and BIOS data area below 0x500 and everything from the EBDA up to 1 MiB are never loaded
+ * into, because jvisor's firmware tables live there; the information block carries no boot
+ * device, as there is no disk. Flag bit 2 (a video mode) is ignored, as QEMU does, rather than
+ * refused: the info's flags never claim video information, so a kernel can tell.
  */
 public final class MultibootLoader {
     public static final String BOOT_LOADER_NAME = "jvisor";
