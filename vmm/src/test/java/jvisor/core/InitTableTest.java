@@ -15,6 +15,8 @@ class InitTableTest {
         assertEquals(List.of(
                 "global0 jvisor.core.EngineSelection.openEngine",
                 "global1 jvisor.core.EngineSelection.allocateGuestRam",
+                "global2 jvisor.guest.GuestLoader.loadGuest",
+                "global3 jvisor.guest.tables.PlatformTables.install",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
                 "vcpu0 jvisor.core.PassVm.createVcpu",
