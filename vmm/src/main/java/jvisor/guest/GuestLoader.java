@@ -17,7 +17,7 @@ import jvisor.guest.multiboot.MultibootLoader;
 public final class GuestLoader {
     private GuestLoader() { }
 
-    @InitFunction(stage = Stage.GLOBAL, order = 2)
+    @InitFunction(stage = Stage.GLOBAL, order = 1)
     public static void loadGuest(Processor p) {
         Vmm vmm = p.vmm();
         LoadedGuest guest = load(vmm.config(), vmm.ram());

@@ -13,10 +13,10 @@ class InitTableTest {
                 .map(f -> f.stage().name().toLowerCase(java.util.Locale.ROOT) + f.order() + " " + f.name())
                 .toList();
         assertEquals(List.of(
-                "global0 jvisor.core.EngineSelection.openEngine",
-                "global1 jvisor.core.EngineSelection.allocateGuestRam",
-                "global2 jvisor.guest.GuestLoader.loadGuest",
-                "global3 jvisor.guest.tables.PlatformTables.install",
+                "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global1 jvisor.guest.GuestLoader.loadGuest",
+                "global2 jvisor.guest.tables.PlatformTables.install",
+                "global3 jvisor.core.EngineSelection.openEngine",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
                 "vcpu0 jvisor.core.PassVm.createVcpu",

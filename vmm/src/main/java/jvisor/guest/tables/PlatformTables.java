@@ -41,7 +41,7 @@ public record PlatformTables(List<Blob> blobs, long rsdp, long mpFloatingPointer
     }
 
     /** Writes the tables into guest RAM once it exists; the loader ran just before. */
-    @InitFunction(stage = Stage.GLOBAL, order = 3)
+    @InitFunction(stage = Stage.GLOBAL, order = 2)
     public static void install(Processor p) {
         PlatformTables tables = build(p.vmm().cpuCount());
         tables.writeTo(p.vmm().ram());
