@@ -1,0 +1,19 @@
+package jvisor.engine.emu;
+
+import jvisor.bus.IrqLine;
+
+/**
+ * The PC platform the emu engine builds in Java where kvm has it in the kernel: a local APIC per
+ * processor, the IOAPIC, the 8259 PICs and the 8254 PIT, wired to the VM's hook tables.
+ */
+public interface EmuPlatform extends AutoCloseable {
+    /** Processor {@code cpu}'s local interrupt controller. */
+    LocalInterrupts localInterrupts(int cpu);
+
+    /** Interrupt line {@code gsi}: ISA IRQs reach both the PICs and the IOAPIC. */
+    IrqLine irqLine(int gsi);
+
+    /** Stops the platform's timers. */
+    @Override
+    void close();
+}

@@ -1,0 +1,27 @@
+package jvisor.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Pins the compile-time init table: a new or reordered init function shows up here on purpose. */
+class InitTableTest {
+    @Test
+    void theTableIsSortedByStageThenOrderThenName() {
+        List<String> table = InitRegistry.table().stream()
+                .map(f -> f.stage().name().toLowerCase(java.util.Locale.ROOT) + f.order() + " " + f.name())
+                .toList();
+        assertEquals(List.of(
+                "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global1 jvisor.guest.GuestLoader.loadGuest",
+                "global2 jvisor.guest.tables.PlatformTables.install",
+                "global3 jvisor.core.EngineSelection.openEngine",
+                "bsp0 jvisor.core.Processors.announceBsp",
+                "ap0 jvisor.core.Processors.announceAp",
+                "vcpu0 jvisor.core.PassVm.createVcpu",
+                "pass0 jvisor.core.PassThrough.installDefaults",
+                "pass1 jvisor.core.PassVm.loadBootState"
+        ), table);
+    }
+}
