@@ -12,8 +12,8 @@ import jvisor.core.Stage;
 /**
  * ACPI fixed hardware: the PM1a event block (status, write 1 to clear; enable), the PM1a control
  * block (SCI_EN always set, because the FADT gives no SMI command port and so ACPI mode is never
- * left; SLP_EN with the S5 sleep type powers off), the 32-bit PM timer at 3.579545 MHz with its
- * TMR_STS event on each flip of bit 31, and a 4-byte GPE0 block. SCI (IRQ 9, level) is asserted
+ * left; SLP_EN with the S5 sleep type powers off), the PM timer at 3.579545 MHz with its TMR_STS
+ * carry event, and a 4-byte GPE0 block. SCI (IRQ 9, level) is asserted
  * while any status bit is set together with its enable bit. Registers are byte-addressable; a
  * wider access covers consecutive bytes, and a timer read takes one sample for all of them.
  */
@@ -39,7 +39,11 @@ public final class AcpiPm implements PortHandler {
     /** SCI_EN, BM_RLD and SLP_TYP keep what is written; GBL_RLS and SLP_EN are write-only. */
     static final int CNT_KEPT = SCI_EN | 0x0002 | SLP_TYP;
 
-    static final int TIMER_BIT = 31;
+    /**
+     * The counter has 32 bits, but the FADT claims 24 (TMR_VAL_EXT clear; the OS masks), so the
+     * carry into TMR_STS is the one the OS expects from a 24-bit timer: each flip of bit 23.
+     */
+    static final int TIMER_CARRY_BIT = 23;
 
     private final DeviceClock clock;
     private final DeviceTimer timer;
@@ -147,10 +151,10 @@ public final class AcpiPm implements PortHandler {
         return Ticks.count(now - timerOrigin, PcLayout.ACPI_PM_TIMER_HZ);
     }
 
-    /** TMR_STS is set whenever bit 31 of the counter flipped since the last look. */
+    /** TMR_STS is set whenever the carry bit of the counter flipped since the last look. */
     private void evaluate(long now) {
         long ticks = timerTicks(now);
-        if ((ticks >>> TIMER_BIT) != (lastTimerTicks >>> TIMER_BIT)) {
+        if ((ticks >>> TIMER_CARRY_BIT) != (lastTimerTicks >>> TIMER_CARRY_BIT)) {
             status |= TMR_STS;
         }
         lastTimerTicks = ticks;
@@ -164,10 +168,10 @@ public final class AcpiPm implements PortHandler {
         }
     }
 
-    /** Only TMR_EN with TMR_STS clear needs a wake-up: at the next flip of bit 31, ten minutes apart. */
+    /** Only TMR_EN with TMR_STS clear needs a wake-up: at the next carry, 2.3 seconds apart. */
     private void schedule() {
         if ((enable & TMR_STS) != 0 && (status & TMR_STS) == 0) {
-            long nextFlip = ((lastTimerTicks >>> TIMER_BIT) + 1) << TIMER_BIT;
+            long nextFlip = ((lastTimerTicks >>> TIMER_CARRY_BIT) + 1) << TIMER_CARRY_BIT;
             timer.arm(timerOrigin + Ticks.nanosAt(nextFlip, PcLayout.ACPI_PM_TIMER_HZ));
         } else {
             timer.disarm();
