@@ -152,7 +152,10 @@ public final class SerialConsole implements SerialHost, AutoCloseable {
         byte[] chunk = new byte[256];
         try {
             while (true) {
-                int n = in.read(chunk);
+                // InputStream's default read(byte[]) blocks until the whole chunk is filled; ask
+                // only for what is there, so a single keystroke reaches the guest at once.
+                int want = Math.min(chunk.length, Math.max(1, in.available()));
+                int n = in.read(chunk, 0, want);
                 if (n < 0 || !deliver(chunk, n)) {
                     return;
                 }

@@ -12,7 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,6 +128,34 @@ class SerialConsoleTest {
             }
         }
         assertArrayEquals(typed, received.toByteArray());
+        console.close();
+    }
+
+    /** A keyboard stream with only a blocking read(), like the interactive console's queue. */
+    @Test
+    void aSingleKeystrokeArrivesWithoutWaitingForMore() throws Exception {
+        BlockingQueue<Integer> keys = new LinkedBlockingQueue<>();
+        InputStream keyboard = new InputStream() {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return keys.take();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+
+            @Override
+            public int available() {
+                return keys.size();
+            }
+        };
+        Semaphore wakes = new Semaphore(0);
+        SerialConsole console = new SerialConsole(keyboard, new PrintStream(OutputStream.nullOutputStream()), log, "key");
+        console.start(wakes::release);
+        keys.add((int) 'a');
+        wakes.acquire();
+        assertEquals('a', console.receive());
         console.close();
     }
 
