@@ -61,8 +61,6 @@ public final class Uart8250 implements ByteRegisters {
     static final int LSR_OE = 0x02;
     static final int LSR_THRE = 0x20;
     static final int LSR_TEMT = 0x40;
-    /** Overrun, parity, framing and break: cleared by reading LSR. */
-    private static final int LSR_ERRORS = 0x1E;
 
     static final int MSR_DCTS = 0x01;
     static final int MSR_DDSR = 0x02;
