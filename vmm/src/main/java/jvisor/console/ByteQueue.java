@@ -36,6 +36,26 @@ final class ByteQueue extends InputStream {
         }
     }
 
+    /** Blocks for the first byte only, then returns whatever else is already there. */
+    @Override
+    public int read(byte[] buffer, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+        if (length == 0) {
+            return 0;
+        }
+        int first = read();
+        if (first < 0) {
+            return -1;
+        }
+        buffer[offset] = (byte) first;
+        int n = 1;
+        Integer next;
+        while (n < length && (next = bytes.peek()) != null && next != END) {
+            buffer[offset + n++] = (byte) (int) bytes.poll();
+        }
+        return n;
+    }
+
     @Override
     public int available() {
         return bytes.size();

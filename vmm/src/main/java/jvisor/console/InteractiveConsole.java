@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.function.BooleanSupplier;
 import jvisor.core.ShutdownCause;
 import jvisor.core.Vmm;
+import jvisor.devices.Uart8250;
 
 /**
  * The serial console on a terminal, as QEMU's {@code -nographic} offers it: keys go to the guest;
@@ -22,7 +23,7 @@ public final class InteractiveConsole {
     private final PrintStream screen;
     private final ByteQueue toGuest = new ByteQueue();
     private volatile Vmm vmm;
-    private volatile BooleanSupplier guestListens = () -> false;
+    private volatile BooleanSupplier guestListens = this::serialDriverTakesInput;
     private boolean escape;
 
     public InteractiveConsole(InputStream keyboard, PrintStream screen) {
@@ -83,6 +84,11 @@ public final class InteractiveConsole {
         } else {
             toGuest.offer(b);
         }
+    }
+
+    private boolean serialDriverTakesInput() {
+        Vmm v = vmm;
+        return v != null && v.hasVm() && v.vm().device(Uart8250.class).map(Uart8250::takesInput).orElse(false);
     }
 
     private void stop(ShutdownCause cause) {

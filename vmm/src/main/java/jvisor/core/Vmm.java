@@ -131,7 +131,7 @@ public final class Vmm {
         return require(vm, "pass-through VM");
     }
 
-    boolean hasVm() {
+    public boolean hasVm() {
         return vm != null;
     }
 

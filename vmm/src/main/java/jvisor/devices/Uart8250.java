@@ -109,8 +109,14 @@ public final class Uart8250 implements ByteRegisters {
         SerialConsole line = new SerialConsole(console.in(), console.out(), log, "com1");
         Uart8250 uart = new Uart8250(PcLayout.COM1, vm.irqLine(PcLayout.IRQ_COM1), line, log);
         vm.ports().register(PcLayout.COM1, PORTS, uart, "COM1");
+        vm.addDevice(Uart8250.class, uart);
         p.vmm().onTeardown(line);
         line.start(uart::serviceHost);
+    }
+
+    /** Whether the guest's driver takes input: it enabled the received-data interrupt. */
+    public synchronized boolean takesInput() {
+        return (ier & IER_RDI) != 0;
     }
 
     @Override

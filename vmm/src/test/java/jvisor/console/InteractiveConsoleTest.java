@@ -50,6 +50,15 @@ class InteractiveConsoleTest {
     }
 
     @Test
+    void aBulkReadReturnsWhatIsTypedWithoutWaitingForMore() throws IOException {
+        console.key('a');
+        console.key('b');
+        byte[] buffer = new byte[64];
+        assertEquals(2, console.guestInput().read(buffer, 0, buffer.length));
+        assertEquals("ab", new String(buffer, 0, 2, StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void ctrlAHPrintsTheKeys() throws IOException {
         console.key(InteractiveConsole.CTRL_A);
         console.key('h');

@@ -14,6 +14,8 @@ public final class Fadt {
     public static final String SIGNATURE = "FACP";
     public static final int REVISION = 3;
     public static final int LENGTH = 244;
+    /** The CMOS register holding the century, as QEMU's FADT gives it. */
+    static final int CMOS_CENTURY = 0x32;
 
     /** Field offsets the tests and later fw_cfg code read. */
     public static final int FIRMWARE_CTRL = 36;
@@ -66,7 +68,7 @@ public final class Fadt {
             w.u8(PM1_EVT_LENGTH).u8(PM1_CNT_LENGTH).u8(0).u8(PM_TMR_LENGTH).u8(PcLayout.ACPI_GPE0_LENGTH).u8(0);
             w.u8(0).u8(0);                                      // GPE1_BASE, CST_CNT
             w.u16(NO_C2).u16(NO_C3).u16(0).u16(0);              // P_LVL2/3_LAT, FLUSH_SIZE/STRIDE
-            w.u8(0).u8(0).u8(0).u8(0).u8(0);                    // DUTY_OFFSET/WIDTH, DAY/MON_ALRM, CENTURY
+            w.u8(0).u8(0).u8(0).u8(0).u8(CMOS_CENTURY);         // DUTY_OFFSET/WIDTH, DAY/MON_ALRM, CENTURY
             w.u16(BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042).u8(0);
             w.u32(FLAG_WBINVD | FLAG_PROC_C1 | FLAG_SLP_BUTTON | FLAG_RESET_REG_SUP);
             GenericAddress.io(PcLayout.RESET_CONTROL, 1, GenericAddress.ACCESS_BYTE).writeTo(w);
