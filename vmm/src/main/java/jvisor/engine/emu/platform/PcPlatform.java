@@ -21,6 +21,8 @@ import jvisor.engine.emu.Tsc;
  *       ExtINT at power-up) and IOAPIC pin 0 (for ExtINT through the IOAPIC).
  *   <li>IOAPIC messages and IPIs travel on one {@link ApicBus}.
  *   <li>One timer thread fires the PIT's counter 0 and every local APIC timer.
+ *   <li>At power-up the PICs are programmed as a PC BIOS leaves them (vectors 0x08 and 0x70,
+ *       everything but the cascade masked) and the BSP's LINT0 is in ExtINT mode; the PIT is idle.
  * </ul>
  *
  * The local APIC timer counts at {@link #APIC_TIMER_HZ}: CPUID leaf 0x15 should report it as the
