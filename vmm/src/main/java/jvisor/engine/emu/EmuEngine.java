@@ -4,6 +4,7 @@ import jvisor.engine.Engine;
 import jvisor.engine.EngineKind;
 import jvisor.engine.VirtualMachine;
 import jvisor.engine.VmSpec;
+import jvisor.engine.emu.platform.PcPlatform;
 
 /** The emu engine: jvisor's own x86-64 processor in Java, for hosts where kvm is absent or slow. */
 public final class EmuEngine implements Engine {
@@ -26,7 +27,7 @@ public final class EmuEngine implements Engine {
     @Override
     public VirtualMachine createVm(VmSpec spec) {
         Tsc tsc = new Tsc();
-        return new EmuVm(spec, new NoInterruptsPlatform(spec.cpuCount()), tsc);
+        return new EmuVm(spec, PcPlatform.create(spec, tsc), tsc, PcPlatform.APIC_TIMER_HZ, true);
     }
 
     @Override

@@ -14,18 +14,28 @@ public final class EmuVm implements VirtualMachine {
     private final EmuPlatform platform;
     private final Tsc tsc;
     private final CodePages codePages;
+    private final long crystalHz;
+    private final boolean tscDeadline;
 
-    EmuVm(VmSpec spec, EmuPlatform platform, Tsc tsc) {
+    /**
+     * @param crystalHz the rate the platform's APIC timer counts at (CPUID 0x15 reports it)
+     * @param tscDeadline whether the platform's APIC timer has TSC-deadline mode (CPUID advertises it)
+     */
+    EmuVm(VmSpec spec, EmuPlatform platform, Tsc tsc, long crystalHz, boolean tscDeadline) {
         this.spec = spec;
         this.platform = platform;
         this.tsc = tsc;
         this.codePages = new CodePages(spec.ram().size());
+        this.crystalHz = crystalHz;
+        this.tscDeadline = tscDeadline;
     }
 
     @Override
     public VirtualCpu createCpu(int index, GuestIo io) {
         Cpu cpu = new Cpu(index, spec.ram(), codePages, tsc);
         cpu.cpuCount = spec.cpuCount();
+        cpu.crystalHz = crystalHz;
+        cpu.tscDeadline = tscDeadline;
         cpu.connect(io, platform.localInterrupts(index));
         return new EmuCpu(cpu);
     }

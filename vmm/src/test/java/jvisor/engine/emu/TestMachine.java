@@ -62,7 +62,7 @@ public final class TestMachine implements AutoCloseable {
             @Override
             public void close() { }
         };
-        EmuVm vm = new EmuVm(new VmSpec(ram, 1, new PortBus(), new MmioBus(null)), platform, new Tsc());
+        EmuVm vm = new EmuVm(new VmSpec(ram, 1, new PortBus(), new MmioBus(null)), platform, new Tsc(), Tsc.HZ, true);
         cpu = (EmuCpu) vm.createCpu(0, io);
         pages = new PageTables(ram, PML4, 0x80000);
         writeGdt();

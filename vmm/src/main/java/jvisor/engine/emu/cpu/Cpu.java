@@ -106,6 +106,10 @@ public final class Cpu {
     public boolean nmiBlocked;
     /** Processors in the VM (CPUID reports it). */
     public int cpuCount = 1;
+    /** The core crystal clock CPUID 0x15 reports: the rate the local APIC timer counts at. */
+    public long crystalHz = Tsc.HZ;
+    /** Whether CPUID advertises the local APIC timer's TSC-deadline mode. */
+    public boolean tscDeadline;
     /** STI, MOV SS and POP SS block interrupts until the next instruction has run. */
     public boolean inhibitInterrupts;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */

@@ -19,8 +19,6 @@ public final class Cpuid {
     private static final String VENDOR = "GenuineIntel";
     private static final String HYPERVISOR = "JvisorEmuCpu";
     private static final String BRAND = "jvisor emulated x86-64 processor";
-    /** The crystal CPUID 0x15 reports; the TSC runs at an integer multiple of it. */
-    private static final long CRYSTAL_HZ = 25_000_000L;
 
     // leaf 1 EDX
     static final int DE = 1 << 2;
@@ -57,13 +55,6 @@ public final class Cpuid {
     static final int RDTSCP = 1 << 27;
     static final int LM = 1 << 29;
 
-    /** Whether the local APIC's timer has TSC-deadline mode (the platform decides). */
-    private static volatile boolean tscDeadline;
-
-    public static void setTscDeadline(boolean supported) {
-        tscDeadline = supported;
-    }
-
     /** Runs CPUID for EAX = {@code leaf}, ECX = {@code subleaf}; writes EAX, EBX, ECX, EDX. */
     public static void execute(Cpu c, int leaf, int subleaf, int cpuCount) {
         int[] r = c.cpuidOut;
@@ -83,7 +74,7 @@ public final class Cpuid {
             case 1 -> {
                 r[0] = SIGNATURE;
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
-                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (tscDeadline ? TSC_DEADLINE : 0);
+                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0);
                 boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
                 r[3] = DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
                         | (apicOn ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
@@ -96,14 +87,15 @@ public final class Cpuid {
             }
             case 0xB -> topology(r, subleaf, cpuCount, apicId);
             case 0x15 -> {
-                r[0] = 1;
-                r[1] = (int) (Tsc.HZ / CRYSTAL_HZ);
-                r[2] = (int) CRYSTAL_HZ;
+                long gcd = java.math.BigInteger.valueOf(Tsc.HZ).gcd(java.math.BigInteger.valueOf(c.crystalHz)).longValue();
+                r[0] = (int) (c.crystalHz / gcd);
+                r[1] = (int) (Tsc.HZ / gcd);
+                r[2] = (int) c.crystalHz;
             }
             case 0x16 -> {
                 r[0] = (int) (Tsc.HZ / 1_000_000);
                 r[1] = r[0];
-                r[2] = 100;
+                r[2] = (int) (c.crystalHz / 1_000_000);
             }
             case 0x4000_0000 -> {
                 r[0] = 0x4000_0000;
