@@ -3,8 +3,32 @@ package jvisor.engine.emu;
 import java.util.Arrays;
 import java.util.HexFormat;
 
-/** General registers (encoding order), RFLAGS and the data area: what the differential harness compares. */
-public record CpuSnapshot(long[] regs, long rflags, byte[] memory) {
+/**
+ * General registers (encoding order), RFLAGS, the data area and the x87/SSE state as an FXSAVE64
+ * image: what the differential harness compares. A snapshot built without an image starts from
+ * the state after FNINIT with the default MXCSR and zeroed XMM registers.
+ */
+public record CpuSnapshot(long[] regs, long rflags, byte[] memory, byte[] fpu) {
+    public static final int FPU_SIZE = 512;
+
+    public CpuSnapshot(long[] regs, long rflags, byte[] memory) {
+        this(regs, rflags, memory, null);
+    }
+
+    /** The FXSAVE64 image of the FPU state after FNINIT, MXCSR 0x1F80, XMM zero. */
+    public static byte[] defaultFpu() {
+        byte[] b = new byte[FPU_SIZE];
+        b[0] = 0x7F;
+        b[1] = 0x03;
+        b[24] = (byte) 0x80;
+        b[25] = 0x1F;
+        return b;
+    }
+
+    public byte[] fpuOrDefault() {
+        return fpu != null ? fpu : defaultFpu();
+    }
+
     /** The flags both sides can set and compare: CF PF AF ZF SF OF DF. */
     public static final long COMPARED_FLAGS = 0xCD5L;
 
@@ -29,6 +53,9 @@ public record CpuSnapshot(long[] regs, long rflags, byte[] memory) {
             int end = Math.min(memory.length, at + 16);
             sb.append(String.format("memory at +%x: %s vs %s%n", at,
                     HexFormat.of().formatHex(memory, at, end), HexFormat.of().formatHex(other.memory, at, end)));
+        }
+        if (fpu != null && other.fpu != null) {
+            sb.append(FpuImage.diff(fpu, other.fpu, FpuImage.EXACT));
         }
         return sb.toString();
     }

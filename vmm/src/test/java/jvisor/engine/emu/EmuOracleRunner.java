@@ -3,12 +3,15 @@ package jvisor.engine.emu;
 import jvisor.engine.CpuState;
 import jvisor.engine.ExitReason;
 import jvisor.engine.GeneralRegisters;
+import jvisor.engine.SystemRegisters;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.fpu.FxsaveImage;
 
 /**
  * Runs a snippet in the emulator exactly where {@link NativeCpu} runs it: the native code page
  * and data area are mapped at the same linear addresses, the snippet is followed by HLT, and the
- * processor runs it in 64-bit mode from the same registers and flags.
+ * processor runs it in 64-bit mode from the same registers, flags and FPU state, with CR4.OSFXSR
+ * and CR4.OSXMMEXCPT set as an operating system would.
  */
 public final class EmuOracleRunner implements AutoCloseable {
     private static final long CODE_PHYS = 0x300000;
@@ -42,7 +45,12 @@ public final class EmuOracleRunner implements AutoCloseable {
         machine.ram.write(DATA_PHYS, in.memory());
         CpuState base = machine.cpu.state();
         long rflags = (in.rflags() & ~(0x200L | 0x100L)) | 2;
-        machine.cpu.setState(base.withRegs(GeneralRegisters.fromArray(in.regs(), host.snippetAddress(), rflags)));
+        SystemRegisters s = base.sregs();
+        SystemRegisters sse = new SystemRegisters(s.cs(), s.ds(), s.es(), s.fs(), s.gs(), s.ss(), s.tr(), s.ldt(),
+                s.gdt(), s.idt(), s.cr0() | SystemRegisters.CR0_MP, s.cr2(), s.cr3(),
+                s.cr4() | SystemRegisters.CR4_OSFXSR | SystemRegisters.CR4_OSXMMEXCPT, s.cr8(), s.efer(), s.apicBase());
+        machine.cpu.setState(new CpuState(GeneralRegisters.fromArray(in.regs(), host.snippetAddress(), rflags), sse));
+        FxsaveImage.load(machine.processor().fpu, in.fpuOrDefault(), true, 16);
         ExitReason r = machine.run();
         lastExit = r + ": " + machine.cpu.describeExit();
         Cpu c = machine.processor();
@@ -54,7 +62,9 @@ public final class EmuOracleRunner implements AutoCloseable {
             throw new IllegalStateException("emulator did not finish the snippet: " + lastExit
                     + " rip=" + Long.toHexString(c.rip()));
         }
-        return new CpuSnapshot(regs, c.rflags(), machine.ram.read(DATA_PHYS, NativeCpu.DATA_SIZE));
+        byte[] fpu = new byte[CpuSnapshot.FPU_SIZE];
+        FxsaveImage.store(c.fpu, fpu, true, 16);
+        return new CpuSnapshot(regs, c.rflags(), machine.ram.read(DATA_PHYS, NativeCpu.DATA_SIZE), fpu);
     }
 
     @Override

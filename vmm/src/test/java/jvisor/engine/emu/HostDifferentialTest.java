@@ -40,6 +40,10 @@ class HostDifferentialTest {
     }
 
     static CpuSnapshot randomState(Random rnd, long flags) {
+        return randomState(host, rnd, flags);
+    }
+
+    static CpuSnapshot randomState(NativeCpu host, Random rnd, long flags) {
         long[] regs = new long[16];
         for (int i = 0; i < 16; i++) {
             regs[i] = switch (rnd.nextInt(6)) {

@@ -11,9 +11,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Every template of {@link InstructionForms} instantiated several times with random registers,
- * displacements and immediates, all assembled in one run of the assembler. Random instruction
- * streams are then sequences of pool entries.
+ * Every template of {@link InstructionForms} (or of another catalog) instantiated several times
+ * with random registers, displacements and immediates, all assembled in one run of the
+ * assembler. Random instruction streams are then sequences of pool entries. Besides the
+ * placeholders of {@link InstructionForms}: {@code {x}} an XMM register, {@code {mm}} an MMX
+ * register, {@code {st}} an x87 stack register, {@code {m80}} a ten-byte and {@code {m128}} a
+ * 16-byte-aligned memory operand, {@code {mx}} an unaligned 16-byte one.
  */
 final class InstructionPool {
     /** One assembled instance: its template, its text and its bytes. */
@@ -39,7 +42,11 @@ final class InstructionPool {
     final List<Entry> entries = new ArrayList<>();
 
     InstructionPool(long dataAddress, int perTemplate, long seed) {
-        templates = InstructionForms.all();
+        this(InstructionForms.all(), dataAddress, perTemplate, seed);
+    }
+
+    InstructionPool(List<String> templates, long dataAddress, int perTemplate, long seed) {
+        this.templates = templates;
         Random rnd = new Random(seed);
         List<String> texts = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
@@ -80,6 +87,12 @@ final class InstructionPool {
             String value = switch (kind) {
                 case "r" -> register(size, name == null ? rnd.nextInt(R64.length)
                         : named.computeIfAbsent(name, k -> rnd.nextInt(R64.length)));
+                case "x" -> "xmm" + (name == null ? rnd.nextInt(16) : named.computeIfAbsent("x" + name,
+                        k -> rnd.nextInt(16)));
+                case "mm" -> "mm" + (name == null ? rnd.nextInt(8) : named.computeIfAbsent("mm" + name,
+                        k -> rnd.nextInt(8)));
+                case "st" -> "st(" + rnd.nextInt(8) + ")";
+                case "mx" -> "xmmword ptr [rbx + 0x" + Integer.toHexString(disp(rnd)) + "]";
                 case "h" -> H8[rnd.nextInt(H8.length)];
                 case "l" -> L32[rnd.nextInt(L32.length)];
                 case "m" -> memory(size, name == null ? disp(rnd) : namedDisp.computeIfAbsent(name, k -> disp(rnd)));
@@ -113,8 +126,13 @@ final class InstructionPool {
             case "16" -> "word ptr ";
             case "32" -> "dword ptr ";
             case "64" -> "qword ptr ";
+            case "80" -> "tbyte ptr ";
+            case "128" -> "xmmword ptr ";
             default -> "";
         };
+        if (size.equals("128")) {
+            disp &= ~15;
+        }
         return ptr + "[rbx + 0x" + Integer.toHexString(disp) + "]";
     }
 

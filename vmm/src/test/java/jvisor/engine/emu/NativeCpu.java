@@ -13,22 +13,27 @@ import jvisor.sys.Posix;
 
 /**
  * The host processor as an oracle: runs an instruction snippet natively (64-bit mode, ring 3)
- * with every general register, the flags and a data area set from a {@link CpuSnapshot}, and
- * returns the snapshot after. The snippet sits in an executable mapping between a prologue that
+ * with every general register, the flags, the x87/SSE state (FXRSTOR64 of the snapshot's image)
+ * and a data area set from a {@link CpuSnapshot}, and returns the snapshot after (FXSAVE64). The
+ * host's own floating-point state is saved and restored around the snippet. The snippet sits in an executable mapping between a prologue that
  * loads the registers and an epilogue that stores them; the data area is a second mapping that
  * the emulator maps at the same linear address, so pointers are equal on both sides.
  *
  * <p>A snippet must not fault natively (the JVM would take the signal as a crash): memory
- * operands stay inside the data area and divisions are prepared not to overflow.
+ * operands stay inside the data area and divisions are prepared not to overflow. SSE exceptions
+ * must stay masked (an unmasked one would be a SIGFPE in the JVM); an unmasked x87 exception is
+ * harmless as long as no waiting x87 instruction follows it in the snippet.
  */
 public final class NativeCpu {
-    public static final int CODE_SIZE = 0x1000;
+    public static final int CODE_SIZE = 0x2000;
     public static final int SNIPPET = 0x100;
     public static final int SNIPPET_MAX = 0x300;
     public static final int DATA_SIZE = 0x4000;
     private static final int EPILOGUE = 0x400;
     private static final int IN = 0x800;
     private static final int OUT = 0x900;
+    private static final int FX_IN = 0xC00;
+    private static final int FX_OUT = 0xE00;
 
     private static final String TRAMPOLINE = """
             push rbx
@@ -38,6 +43,8 @@ public final class NativeCpu {
             push r14
             push r15
             mov [rip + host_rsp], rsp
+            fxsave64 [rip + fx_host]
+            fxrstor64 [rip + fx_in]
             lea rsp, [rip + in_area]
             pop rax
             pop rcx
@@ -81,6 +88,8 @@ public final class NativeCpu {
             push rcx
             push rax
             cld
+            fxsave64 [rip + fx_out]
+            fxrstor64 [rip + fx_host]
             mov rax, [rip + snippet_rsp]
             mov [rip + out_area + 32], rax
             mov rsp, [rip + host_rsp]
@@ -98,6 +107,10 @@ public final class NativeCpu {
             .org 0xA00
             host_rsp: .quad 0
             snippet_rsp: .quad 0
+            .org 0xC00
+            fx_in: .fill 512, 1, 0
+            fx_out: .fill 512, 1, 0
+            fx_host: .fill 512, 1, 0
             """;
 
     private static final int PROT_RWX = 7;
@@ -156,6 +169,9 @@ public final class NativeCpu {
         }
         code.set(ValueLayout.JAVA_LONG, IN + 16 * 8L, in.rflags());
         MemorySegment.copy(in.memory(), 0, data, ValueLayout.JAVA_BYTE, 0, DATA_SIZE);
+        byte[] fpu = in.fpuOrDefault();
+        MemorySegment.copy(fpu, 0, code, ValueLayout.JAVA_BYTE, FX_IN, fpu.length);
+        code.asSlice(FX_OUT, CpuSnapshot.FPU_SIZE).fill((byte) 0);
         try {
             entry.invokeExact();
         } catch (Throwable t) {
@@ -168,6 +184,8 @@ public final class NativeCpu {
         long flags = code.get(ValueLayout.JAVA_LONG, OUT + 16 * 8L);
         byte[] memory = new byte[DATA_SIZE];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, memory, 0, DATA_SIZE);
-        return new CpuSnapshot(regs, flags, memory);
+        byte[] fpuOut = new byte[CpuSnapshot.FPU_SIZE];
+        MemorySegment.copy(code, ValueLayout.JAVA_BYTE, FX_OUT, fpuOut, 0, fpuOut.length);
+        return new CpuSnapshot(regs, flags, memory, fpuOut);
     }
 }

@@ -4,6 +4,7 @@ import jvisor.engine.GuestIo;
 import jvisor.engine.GuestMemory;
 import jvisor.engine.emu.LocalInterrupts;
 import jvisor.engine.emu.Tsc;
+import jvisor.engine.emu.fpu.FpuState;
 
 /**
  * The architectural state of one x86-64 processor and the memory path its instructions use:
@@ -87,6 +88,8 @@ public final class Cpu {
 
     public final Mmu mmu;
     public final Msrs msrs;
+    /** x87, MMX, SSE: the floating-point and SIMD state, apart from the integer core. */
+    public final FpuState fpu = new FpuState();
     final Tsc tsc;
     final int index;
     private final CpuFault fault = new CpuFault();

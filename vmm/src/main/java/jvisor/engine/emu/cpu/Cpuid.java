@@ -6,8 +6,8 @@ import jvisor.engine.emu.Tsc;
 /**
  * What CPUID reports: exactly the features the interpreter implements. The processor calls
  * itself GenuineIntel because the leaves guests read for the TSC rate (0x15, 0x16) and for
- * topology (0xB) are Intel's, and Linux only trusts them on Intel parts; x87, SSE and XSAVE are
- * absent until they are implemented.
+ * topology (0xB) are Intel's, and Linux only trusts them on Intel parts. The FPU, MMX, FXSR, SSE
+ * and SSE2 are implemented; SSE3 and later, XSAVE and AVX are not, and are not advertised.
  */
 public final class Cpuid {
     private Cpuid() { }
@@ -21,6 +21,7 @@ public final class Cpuid {
     private static final String BRAND = "jvisor emulated x86-64 processor";
 
     // leaf 1 EDX
+    static final int FPU = 1;
     static final int DE = 1 << 2;
     static final int PSE = 1 << 3;
     static final int TSC = 1 << 4;
@@ -34,6 +35,10 @@ public final class Cpuid {
     static final int CMOV = 1 << 15;
     static final int PAT = 1 << 16;
     static final int CLFSH = 1 << 19;
+    static final int MMX = 1 << 23;
+    static final int FXSR = 1 << 24;
+    static final int SSE = 1 << 25;
+    static final int SSE2 = 1 << 26;
     static final int HTT = 1 << 28;
     // leaf 1 ECX
     static final int CX16 = 1 << 13;
@@ -76,7 +81,8 @@ public final class Cpuid {
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
                 r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0);
                 boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
-                r[3] = DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
+                r[3] = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
+                        | MMX | FXSR | SSE | SSE2
                         | (apicOn ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
             }
             case 7 -> {
