@@ -87,12 +87,21 @@ final class FpuStates {
 
     /** A random FXSAVE64 image with every exception masked. */
     static byte[] image(Random rnd, boolean x87) {
+        return image(rnd, x87, 0x3F);
+    }
+
+    /**
+     * A random FXSAVE64 image with the x87 exception masks {@code x87Masks}; nothing is pending
+     * (ES clear) and MXCSR masks every SSE exception.
+     */
+    static byte[] image(Random rnd, boolean x87, int x87Masks) {
         ByteBuffer b = ByteBuffer.allocate(CpuSnapshot.FPU_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         int pc = new int[] {0, 2, 3, 3}[rnd.nextInt(4)];
-        b.putShort(0, (short) (0x3F | (pc << 8) | (rnd.nextInt(4) << 10) | 0x40));
+        b.putShort(0, (short) (x87Masks | (pc << 8) | (rnd.nextInt(4) << 10) | 0x40));
         if (x87) {
             int conditions = (rnd.nextInt(8) << 8) | (rnd.nextBoolean() ? 0x4000 : 0);
-            b.putShort(2, (short) ((rnd.nextInt(8) << 11) | conditions | rnd.nextInt(0x40)));
+            // Only masked exceptions may be flagged: an unmasked one would be pending (#MF on the host).
+            b.putShort(2, (short) ((rnd.nextInt(8) << 11) | conditions | (rnd.nextInt(0x40) & x87Masks)));
             b.put(4, (byte) (rnd.nextInt(3) == 0 ? 0xFF : rnd.nextInt(256)));
         } else {
             b.putShort(2, (short) 0);

@@ -77,6 +77,7 @@ public final class Decoder {
         }
         i.rip = rip;
         i.mode64 = mode64;
+        i.bytes = null;
         try {
             decodeFields(c, i, mode64);
         } catch (TooLong e) {
@@ -85,13 +86,16 @@ public final class Decoder {
         }
         i.length = pos;
         i.nextRip = (rip + pos) & ipMask;
-        i.bytes = Arrays.copyOf(buf, pos);
+        if (i.bytes == null) {
+            i.bytes = Arrays.copyOf(buf, pos);
+        }
     }
 
-    /** The instruction's end is known: its length, the next RIP and RIP-relative addresses. */
+    /** The instruction's end is known: its length, bytes, the next RIP and RIP-relative addresses. */
     private void finish(Insn i) {
         i.length = pos;
         i.nextRip = (startRip + pos) & ipMask;
+        i.bytes = Arrays.copyOf(buf, pos);
         if (i.base == RIP_RELATIVE) {
             i.base = Insn.NONE;
             i.disp += i.nextRip;

@@ -15,6 +15,7 @@ public final class FloatArith {
 
     /** Unsupported x87 encodings and NaNs: returns true if the result is already decided. */
     private static boolean nanOrUnsupported(SoftFloat s, int fmt, Unpacked x, Unpacked y) {
+        s.roundedUp = false;
         if (x.cls == Unpacked.UNSUPPORTED || (y != null && y.cls == Unpacked.UNSUPPORTED)) {
             s.invalid(fmt);
             return true;

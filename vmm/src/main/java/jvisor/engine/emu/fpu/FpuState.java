@@ -21,6 +21,10 @@ public final class FpuState {
     public static final int SW_B = 1 << 15;
     public static final int SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 
+    /** The control-word bits that exist: FLDCW drops the reserved ones and keeps bit 6 set. */
+    public static final int FCW_BITS = 0x1F3F;
+    public static final int FCW_ONES = 0x0040;
+
     public static final int TAG_VALID = 0;
     public static final int TAG_ZERO = 1;
     public static final int TAG_SPECIAL = 2;
@@ -65,13 +69,15 @@ public final class FpuState {
     /** The state after RESET: FCW 0x40, all registers +0.0 and tagged non-empty, MXCSR default, XMM zero. */
     public void reset() {
         initX87();
+        java.util.Arrays.fill(sig, 0);
+        java.util.Arrays.fill(sexp, 0);
         control = FCW_RESET;
         empty = 0;
         java.util.Arrays.fill(xmm, 0);
         mxcsr = Mxcsr.DEFAULT;
     }
 
-    /** FNINIT: control word 0x37F, status and pointers cleared, every register empty. */
+    /** FNINIT: control word 0x37F, status and pointers cleared, every register empty (contents kept). */
     public void initX87() {
         control = FCW_DEFAULT;
         status = 0;
@@ -82,8 +88,6 @@ public final class FpuState {
         lastOpcode = 0;
         lastDp = 0;
         lastDs = 0;
-        java.util.Arrays.fill(sig, 0);
-        java.util.Arrays.fill(sexp, 0);
     }
 
     public int statusWord() {

@@ -57,10 +57,14 @@ public final class SoftFloat {
     public int se;
     /** The last F80 result: significand. */
     public long m;
+    /** A second F80 result (FXTRACT's significand, FSINCOS's cosine, FPTAN's 1.0). */
+    public int se2;
+    public long m2;
 
     final Unpacked a = new Unpacked();
     final Unpacked b = new Unpacked();
     final Wide w = new Wide();
+    final DoubleDouble dd = new DoubleDouble();
 
     /** Configures for an SSE operation from MXCSR. */
     public void useMxcsr(int mxcsr) {
@@ -71,21 +75,32 @@ public final class SoftFloat {
         x87 = false;
         precision = 64;
         flags = 0;
+        roundedUp = false;
     }
 
-    /** Configures for an x87 operation from the control word. */
+    /**
+     * Configures for an x87 operation from the control word's rounding control and masks. The
+     * precision starts at 64 bits: only the basic arithmetic honours precision control
+     * ({@link #precisionControl}).
+     */
     public void useControlWord(int fcw) {
         rounding = (fcw >>> 10) & 3;
-        precision = switch ((fcw >>> 8) & 3) {
-            case 0 -> 24;
-            case 2 -> 53;
-            default -> 64;
-        };
+        precision = 64;
         daz = false;
         ftz = false;
         masks = fcw & ALL;
         x87 = true;
         flags = 0;
+        roundedUp = false;
+    }
+
+    /** The significand bits the x87 precision control (FCW bits 8-9) asks for: 24, 53 or 64. */
+    public static int precisionControl(int fcw) {
+        return switch ((fcw >>> 8) & 3) {
+            case 0 -> 24;
+            case 2 -> 53;
+            default -> 64;
+        };
     }
 
     // ---- taking operands apart -------------------------------------------------------------------
@@ -222,7 +237,10 @@ public final class SoftFloat {
         }
     }
 
-    /** The result when an operand is a NaN: the SSE rule takes the first NaN, x87 the larger significand. */
+    /**
+     * The result when an operand is a NaN: SSE takes the first NaN; x87 prefers a quiet NaN to a
+     * signaling one, then the larger significand.
+     */
     void propagateNan(int fmt, Unpacked x, Unpacked y) {
         if (x.signaling || (y != null && y.signaling)) {
             flags |= IE;
@@ -234,10 +252,10 @@ public final class SoftFloat {
             pick = y;
         } else if (!x87) {
             pick = x;
+        } else if (x.signaling != y.signaling) {
+            pick = x.signaling ? y : x;
         } else {
-            long qx = x.sig | (1L << 62);
-            long qy = y.sig | (1L << 62);
-            int cmp = Long.compareUnsigned(qx, qy);
+            int cmp = Long.compareUnsigned(x.sig, y.sig);
             pick = cmp > 0 || (cmp == 0 && !x.sign) ? x : y;
         }
         nan(fmt, pick.sign, pick.sig);
@@ -308,8 +326,19 @@ public final class SoftFloat {
         if (tiny) {
             if (!underflowMasked) {
                 flags |= UE;
+                if (x87 && fmt != F80) {
+                    // An x87 store to a narrower format stops here: nothing is stored, no PE.
+                    return;
+                }
             }
             if (!underflowMasked && x87 && fmt == F80) {
+                if (exp + BIAS_ADJUST < emin) {
+                    // Too small even for the bias adjustment: a zero, whatever the rounding.
+                    flags |= PE;
+                    zero(fmt, sign);
+                    roundedUp = false;
+                    return;
+                }
                 exp += BIAS_ADJUST;
             } else if (underflowMasked && ftz) {
                 flags |= UE | PE;
@@ -351,7 +380,18 @@ public final class SoftFloat {
     private void overflow(int fmt, boolean sign, int exp, long kept, int p) {
         if ((masks & OE) == 0) {
             flags |= OE;
-            encode(fmt, sign, x87 && fmt == F80 ? exp - BIAS_ADJUST : EMAX[fmt], kept, p);
+            if (x87 && fmt != F80) {
+                flags &= ~PE;
+                return;
+            }
+            if (!x87 || exp - BIAS_ADJUST <= EMAX[fmt]) {
+                encode(fmt, sign, x87 ? exp - BIAS_ADJUST : EMAX[fmt], kept, p);
+                return;
+            }
+            // Too large even for the bias adjustment: an infinity, whatever the rounding.
+            flags |= PE;
+            roundedUp = true;
+            infinity(fmt, sign);
             return;
         }
         flags |= OE | PE;
