@@ -347,6 +347,16 @@ public final class Transcendental {
 
     /** Invalid encodings and NaNs, and the denormal flag: returns true if the result is decided. */
     private static boolean special(SoftFloat s, Unpacked x, Unpacked y) {
+        if (nanOrUnsupported(s, x, y)) {
+            return true;
+        }
+        if (x.denormal || (y != null && y.denormal)) {
+            s.flags |= DE;
+        }
+        return false;
+    }
+
+    private static boolean nanOrUnsupported(SoftFloat s, Unpacked x, Unpacked y) {
         if (x.cls == Unpacked.UNSUPPORTED || (y != null && y.cls == Unpacked.UNSUPPORTED)) {
             s.invalid(F80);
             return true;
@@ -354,9 +364,6 @@ public final class Transcendental {
         if (x.isNan() || (y != null && y.isNan())) {
             s.propagateNan(F80, x, y);
             return true;
-        }
-        if (x.denormal || (y != null && y.denormal)) {
-            s.flags |= DE;
         }
         return false;
     }
@@ -370,7 +377,17 @@ public final class Transcendental {
     public static void yLog2(SoftFloat s, boolean plusOne) {
         Unpacked x = s.a;
         Unpacked y = s.b;
-        if (special(s, x, y) || (plusOne ? log2p1Special(s, x, y) : log2Special(s, x, y))) {
+        if (nanOrUnsupported(s, x, y)) {
+            return;
+        }
+        if (!plusOne && x.sign && x.cls != Unpacked.ZERO) {
+            s.invalid(F80);
+            return;
+        }
+        if (x.denormal || y.denormal) {
+            s.flags |= DE;
+        }
+        if (plusOne ? log2p1Special(s, x, y) : log2Special(s, x, y)) {
             return;
         }
         DoubleDouble d = s.dd;
@@ -418,9 +435,7 @@ public final class Transcendental {
     private static boolean log2Special(SoftFloat s, Unpacked x, Unpacked y) {
         boolean yZero = y.cls == Unpacked.ZERO;
         boolean yInf = y.cls == Unpacked.INF;
-        if (x.sign && x.cls != Unpacked.ZERO) {
-            s.invalid(F80);
-        } else if (x.cls == Unpacked.ZERO) {
+        if (x.cls == Unpacked.ZERO) {
             if (yZero) {
                 s.invalid(F80);
             } else {

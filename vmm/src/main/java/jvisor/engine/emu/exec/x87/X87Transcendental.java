@@ -69,8 +69,10 @@ final class X87Transcendental {
             setC2(f, true);
             return;
         }
-        int pushed = tangent ? 0x3FFF : s.se;
-        long pushedSig = tangent ? 1L << 63 : s.m;
+        // A NaN result (NaN operand, infinity) is what FPTAN pushes too, instead of 1.0.
+        boolean nan = (s.se & 0x7FFF) == 0x7FFF && (s.m << 1) != 0;
+        int pushed = tangent && !nan ? 0x3FFF : s.se;
+        long pushedSig = tangent && !nan ? 1L << 63 : s.m;
         boolean up = s.roundedUp;
         if (!tangent) {
             s.loadA80(f.sexpOf(0), f.sigOf(0));
