@@ -8,6 +8,9 @@ public final class BenchMain {
     private BenchMain() { }
 
     public static int run(List<String> args) {
-        throw new BadInputException("no benchmarks yet");
+        if (!args.isEmpty() && args.get(0).equals("emu")) {
+            return EmuBench.run(args.subList(1, args.size()));
+        }
+        throw new BadInputException("unknown benchmark: use ./jvisor bench emu [guest ...] [--no-qemu]");
     }
 }

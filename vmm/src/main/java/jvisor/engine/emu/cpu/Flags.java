@@ -66,6 +66,20 @@ public final class Flags {
         this.res = res << sh >> sh;
     }
 
+    /** Records an operation whose operands are already sign-extended to 64 bits (the fast paths). */
+    public void set64(int kind, long dst, long src, long res) {
+        this.kind = kind;
+        this.dst = dst;
+        this.src = src;
+        this.res = res;
+    }
+
+    /** A logic result already sign-extended to 64 bits. */
+    public void logic64(long res) {
+        this.kind = LOGIC;
+        this.res = res;
+    }
+
     /** A logic result: CF = OF = AF = 0, the rest from {@code res}. */
     public void logic(long res, int size) {
         int sh = 64 - (size << 3);
@@ -177,6 +191,24 @@ public final class Flags {
             v = slowCondition(cc >> 1);
         }
         return v ^ ((cc & 1) != 0);
+    }
+
+    // One method per condition, so each Jcc/SETcc/CMOVcc handler calls straight into its test.
+
+    public boolean below() {
+        return kind == SUB ? Long.compareUnsigned(dst, src) < 0 : cf();
+    }
+
+    public boolean belowOrEqual() {
+        return kind == SUB ? Long.compareUnsigned(dst, src) <= 0 : kind == LOGIC ? res == 0 : cf() || zf();
+    }
+
+    public boolean less() {
+        return kind == SUB ? dst < src : kind == LOGIC ? res < 0 : sf() != of();
+    }
+
+    public boolean lessOrEqual() {
+        return kind == SUB ? dst <= src : kind == LOGIC ? res <= 0 : zf() || sf() != of();
     }
 
     private boolean slowCondition(int c) {

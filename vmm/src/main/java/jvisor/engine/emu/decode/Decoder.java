@@ -190,6 +190,7 @@ public final class Decoder {
         if (i.seg < 0) {
             i.seg = Cpu.DS;
         }
+        i.flat = mode64 && (i.seg == Cpu.DS || i.seg == Cpu.ES);
         immediates(i, spec);
         boolean locked = (prefixes & Insn.P_LOCK) != 0;
         if (locked && (!spec.has(OpcodeSpec.LOCKABLE) || i.rm != Insn.NONE)) {

@@ -38,6 +38,8 @@ public final class Insn {
     /** The segment register of the memory operand (default or override). */
     public int seg;
     public long addrMask;
+    /** 64-bit mode with DS or ES: the effective address is the linear address, no segment check needed. */
+    public boolean flat;
     public long imm;
     public long imm2;
     /** The raw ModRM reg field (0-7): the operation of a group opcode. */

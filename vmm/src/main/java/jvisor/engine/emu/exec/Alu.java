@@ -105,6 +105,10 @@ public final class Alu {
 
     /** op r/m, reg. */
     private static Op rmReg(int op, Insn i) {
+        Op fast = AluFast.rmReg(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
                 return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), c.reg(x.reg, x.opSize), x.opSize);
@@ -133,6 +137,10 @@ public final class Alu {
 
     /** op reg, r/m. */
     private static Op regRm(int op, Insn i) {
+        Op fast = AluFast.regRm(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
                 return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.reg(x.rm, x.opSize), x.opSize);
@@ -168,6 +176,10 @@ public final class Alu {
         if (lockedCompare(i, op)) {
             return null;
         }
+        Op fast = AluFast.immediate(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
                 return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), Operands.mask(x.imm, x.opSize), x.opSize);
@@ -189,6 +201,9 @@ public final class Alu {
     }
 
     private static Op test(Insn i) {
+        if (i.rm >= 0 && i.opSize >= 4) {
+            return i.opSize == 8 ? AluFast.TEST_RR64 : AluFast.TEST_RR32;
+        }
         if (i.rm >= 0) {
             return (c, x) -> c.flags.logic(c.reg(x.rm, x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
         }

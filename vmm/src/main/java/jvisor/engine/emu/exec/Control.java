@@ -81,14 +81,31 @@ public final class Control {
 
     private static Op jcc(Insn i, int cc) {
         resolve(i);
-        if (i.mode64) {
-            if (!canonical(i.imm2)) {
-                return (c, x) -> c.setRip(c.flags.condition(cc) ? checkTarget(c, x.imm2) : x.nextRip);
-            }
-            return (c, x) -> c.setRip(c.flags.condition(cc) ? x.imm2 : x.nextRip);
+        if (i.mode64 && canonical(i.imm2)) {
+            return JCC64[cc];
         }
         return (c, x) -> c.setRip(c.flags.condition(cc) ? checkTarget(c, x.imm2) : x.nextRip);
     }
+
+    /** Jcc in 64-bit mode with a canonical target: one handler per condition, each one test. */
+    private static final Op[] JCC64 = {
+        (c, x) -> c.setRip(c.flags.of() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.of() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.below() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.below() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.zf() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.zf() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.sf() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.sf() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.pf() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.pf() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.less() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.less() ? x.nextRip : x.imm2),
+        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.imm2 : x.nextRip),
+        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.nextRip : x.imm2),
+    };
 
     private static Op jmp(Insn i) {
         resolve(i);

@@ -80,10 +80,28 @@ public final class Interpreter {
                     continue;
                 }
             }
-            c.mmu.checkCodeEpoch();
-            runBlock();
+            if (c.cpuCount > 1) {
+                c.mmu.checkCodeEpoch();
+            }
+            runBlocks(apic);
         }
     }
+
+    /**
+     * Runs blocks until something needs the outer loop: an event, a halt, a stop request, or
+     * {@link #SLICE} blocks. A method of its own so HotSpot compiles it normally (a long-running
+     * loop would only get on-stack replacement, which is not redone after a deoptimization).
+     */
+    private void runBlocks(LocalInterrupts apic) {
+        for (int n = 0; n < SLICE; n++) {
+            runBlock();
+            if (stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
+                return;
+            }
+        }
+    }
+
+    private static final int SLICE = 4096;
 
     private ExitReason events(LocalInterrupts apic) {
         if (apic.takeInit()) {

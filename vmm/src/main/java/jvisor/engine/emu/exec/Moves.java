@@ -75,6 +75,13 @@ public final class Moves {
             }
             return (c, x) -> c.setReg(x.rm, x.opSize, c.reg(x.reg, x.opSize));
         }
+        if (i.flat && i.opSize >= 4) {
+            return i.opSize == 8 ? (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg))
+                    : (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg));
+        }
+        if (i.flat && i.opSize == 1) {
+            return (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg));
+        }
         return switch (i.opSize) {
             case 8 -> (c, x) -> c.write64(x.seg, Operands.ea(c, x), c.reg(x.reg));
             case 4 -> (c, x) -> c.write32(x.seg, Operands.ea(c, x), (int) c.reg(x.reg));
@@ -89,6 +96,10 @@ public final class Moves {
             }
             return (c, x) -> c.setReg(x.reg, x.opSize, c.reg(x.rm, x.opSize));
         }
+        if (i.flat && i.opSize >= 4) {
+            return i.opSize == 8 ? (c, x) -> c.setReg(x.reg, c.mmu.read64(Operands.ea(c, x)))
+                    : (c, x) -> c.setReg(x.reg, c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
+        }
         return switch (i.opSize) {
             case 8 -> (c, x) -> c.setReg(x.reg, c.read64(x.seg, Operands.ea(c, x)));
             case 4 -> (c, x) -> c.setReg(x.reg, c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL);
@@ -99,6 +110,9 @@ public final class Moves {
     private static Op storeImm(Insn i) {
         if (i.sub != 0) {
             return null;
+        }
+        if (i.flat && i.opSize == 1) {
+            return (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm);
         }
         return (c, x) -> Operands.writeRm(c, x, x.opSize, x.imm);
     }
@@ -130,6 +144,10 @@ public final class Moves {
 
     /** MOVZX/MOVSX/MOVSXD: a {@code from}-byte source extended to the operand size. */
     private static Op extend(int from, boolean signed) {
+        if (!signed && from == 1) {
+            return (c, x) -> c.setReg(x.reg, x.opSize, x.rm >= 0 ? c.reg8(x.rm)
+                    : x.flat ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg, Operands.ea(c, x)));
+        }
         if (signed) {
             return (c, x) -> c.setReg(x.reg, x.opSize, Flags.sx(Operands.readRm(c, x, from), from));
         }
