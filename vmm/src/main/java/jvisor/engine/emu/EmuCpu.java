@@ -91,6 +91,11 @@ public final class EmuCpu implements VirtualCpu {
         return interpreter.retired();
     }
 
+    /** After how many interpreted runs a block is compiled to bytecode (tier 1); 0 or less never. */
+    public void setCompileThreshold(int runs) {
+        interpreter.setCompileThreshold(runs);
+    }
+
     /** The processor itself, for tests and benchmarks. */
     public Cpu processor() {
         return cpu;

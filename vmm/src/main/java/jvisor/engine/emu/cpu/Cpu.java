@@ -114,6 +114,8 @@ public final class Cpu {
     public boolean inhibitInterrupts;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
+    /** Which instruction of a compiled block raised the fault being delivered. */
+    public int faultIndex;
     /** Bumped whenever cached translations may be stale (TLB flush, paging or mode change). */
     public int translationGen;
 

@@ -68,7 +68,7 @@ public final class Interpreter {
                 return ExitReason.STOPPED;
             }
             if (c.shutdown) {
-                lastEvent = "triple fault: shutdown";
+                lastEvent = "triple fault (shutdown) after " + lastEvent;
                 return ExitReason.SHUTDOWN;
             }
             if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents())) {
@@ -182,6 +182,11 @@ public final class Interpreter {
         if (c.inhibitInterrupts || trap) {
             n = 1;
             c.inhibitInterrupts = false;
+        } else if (b.compiled != null) {
+            runCompiled(b);
+            return;
+        } else if (++b.heat == compileThreshold) {
+            b.compiled = BlockCompiler.compile(b);
         }
         int k = 0;
         try {
@@ -212,6 +217,36 @@ public final class Interpreter {
             if (!Interrupts.deliver(c, Vectors.DB, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXCEPTION, c.rip(),
                     c.rip())) {
                 c.shutdown = true;
+            }
+        }
+    }
+
+    /** Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1 off). */
+    static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true")) ? 200 : -1;
+    private int compileThreshold = HOT;
+
+    /** After how many interpreted runs a block is compiled; 0 or less never compiles. */
+    public void setCompileThreshold(int runs) {
+        compileThreshold = runs;
+    }
+
+    private void runCompiled(Block b) {
+        Insn[] insns = b.insns;
+        int done;
+        try {
+            done = b.compiled.run(c);
+        } catch (CpuFault f) {
+            int k = c.faultIndex;
+            retired += k;
+            c.codeWritten = false;
+            fault(f, insns[k].rip);
+            return;
+        }
+        retired += done;
+        if (c.codeWritten) {
+            c.codeWritten = false;
+            if (done < insns.length) {
+                c.setRip(insns[done - 1].nextRip);
             }
         }
     }
