@@ -12,6 +12,7 @@ import static jvisor.engine.emu.decode.OpcodeMaps.ONE_BYTE;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -99,71 +100,71 @@ public final class Alu {
         m.putRange(ONE_BYTE, 0x48, 8, PLUS_R | INV64, i -> DEC_REG);
     }
 
-    private static boolean lockedCompare(Insn i, int op) {
+    private static boolean lockedCompare(DecodedInsn i, int op) {
         return op == CMP && i.hasPrefix(Insn.P_LOCK);
     }
 
     /** op r/m, reg. */
-    private static Op rmReg(int op, Insn i) {
+    private static Op rmReg(int op, DecodedInsn i) {
         Op fast = AluFast.rmReg(op, i);
         if (fast != null) {
             return fast;
         }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), c.reg(x.reg, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), c.reg(x.reg(), x.opSize()), x.opSize());
             }
             if (op == XOR && i.rm == i.reg && i.opSize >= 4) {
                 return (c, x) -> {
-                    c.setReg(x.rm, 0);
-                    c.flags.logic(0, x.opSize);
+                    c.setReg(x.rm(), 0);
+                    c.flags.logic(0, x.opSize());
                 };
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), c.reg(x.reg, s), s));
+                int s = x.opSize();
+                c.setReg(x.rm(), s, compute(c, op, c.reg(x.rm(), s), c.reg(x.reg(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize), c.reg(x.reg, x.opSize),
-                    x.opSize);
+            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()), c.reg(x.reg(), x.opSize()),
+                    x.opSize());
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
-            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), c.reg(x.reg, s), s));
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), c.reg(x.reg(), s), s));
         };
     }
 
     /** op reg, r/m. */
-    private static Op regRm(int op, Insn i) {
+    private static Op regRm(int op, DecodedInsn i) {
         Op fast = AluFast.regRm(op, i);
         if (fast != null) {
             return fast;
         }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.reg(x.rm, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.reg(), x.opSize()), c.reg(x.rm(), x.opSize()), x.opSize());
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.reg(x.rm, s), s));
+                int s = x.opSize();
+                c.setReg(x.reg(), s, compute(c, op, c.reg(x.reg(), s), c.reg(x.rm(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.read(x.seg, Operands.ea(c, x), x.opSize),
-                    x.opSize);
+            return (c, x) -> compute(c, CMP, c.reg(x.reg(), x.opSize()), c.read(x.seg(), Operands.ea(c, x), x.opSize()),
+                    x.opSize());
         }
         return (c, x) -> {
-            int s = x.opSize;
-            c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.read(x.seg, Operands.ea(c, x), s), s));
+            int s = x.opSize();
+            c.setReg(x.reg(), s, compute(c, op, c.reg(x.reg(), s), c.read(x.seg(), Operands.ea(c, x), s), s));
         };
     }
 
     private static Op accImm(int op) {
         return (c, x) -> {
-            int s = x.opSize;
-            long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm, s), s);
+            int s = x.opSize();
+            long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm(), s), s);
             if (op != CMP) {
                 c.setReg(Cpu.RAX, s, r);
             }
@@ -171,7 +172,7 @@ public final class Alu {
     }
 
     /** 80-83: op r/m, imm. */
-    private static Op group1(Insn i) {
+    private static Op group1(DecodedInsn i) {
         int op = i.sub;
         if (lockedCompare(i, op)) {
             return null;
@@ -182,41 +183,41 @@ public final class Alu {
         }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), Operands.mask(x.imm, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), Operands.mask(x.imm, s), s));
+                int s = x.opSize();
+                c.setReg(x.rm(), s, compute(c, op, c.reg(x.rm(), s), Operands.mask(x.imm(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize),
-                    Operands.mask(x.imm, x.opSize), x.opSize);
+            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
+                    Operands.mask(x.imm(), x.opSize()), x.opSize());
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
-            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), Operands.mask(x.imm, s), s));
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), Operands.mask(x.imm(), s), s));
         };
     }
 
-    private static Op test(Insn i) {
+    private static Op test(DecodedInsn i) {
         if (i.rm >= 0 && i.opSize >= 4) {
             return i.opSize == 8 ? AluFast.TEST_RR64 : AluFast.TEST_RR32;
         }
         if (i.rm >= 0) {
-            return (c, x) -> c.flags.logic(c.reg(x.rm, x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+            return (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
         }
-        return (c, x) -> c.flags.logic(c.read(x.seg, Operands.ea(c, x), x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+        return (c, x) -> c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
     }
 
-    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize) & x.imm, x.opSize);
+    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
 
     private static final Op TEST_RM_IMM = (c, x) ->
-            c.flags.logic(Operands.readRm(c, x, x.opSize) & x.imm, x.opSize);
+            c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
 
     /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
-    private static Op group3(Insn i) {
+    private static Op group3(DecodedInsn i) {
         boolean locked = i.hasPrefix(Insn.P_LOCK);
         return switch (i.sub) {
             case 0, 1 -> locked ? null : TEST_RM_IMM;
@@ -227,9 +228,9 @@ public final class Alu {
     }
 
     private static final Op NOT = (c, x) -> {
-        int s = x.opSize;
-        if (x.rm >= 0) {
-            c.setReg(x.rm, s, ~c.reg(x.rm, s));
+        int s = x.opSize();
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), s, ~c.reg(x.rm(), s));
         } else {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, ~c.mmu.readForWrite(lin, s));
@@ -237,10 +238,10 @@ public final class Alu {
     };
 
     private static final Op NEG = (c, x) -> {
-        int s = x.opSize;
-        if (x.rm >= 0) {
-            long v = c.reg(x.rm, s);
-            c.setReg(x.rm, s, neg(c, v, s));
+        int s = x.opSize();
+        if (x.rm() >= 0) {
+            long v = c.reg(x.rm(), s);
+            c.setReg(x.rm(), s, neg(c, v, s));
         } else {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, neg(c, c.mmu.readForWrite(lin, s), s));
@@ -254,19 +255,19 @@ public final class Alu {
     }
 
     /** FE/FF /0 /1. */
-    static Op incDec(Insn i) {
+    static Op incDec(DecodedInsn i) {
         boolean inc = i.sub == 0;
         if (i.rm >= 0) {
             return (c, x) -> {
-                int s = x.opSize;
-                long v = c.reg(x.rm, s);
+                int s = x.opSize();
+                long v = c.reg(x.rm(), s);
                 long r = inc ? v + 1 : v - 1;
                 c.flags.incDec(inc, v, r, s);
-                c.setReg(x.rm, s, r);
+                c.setReg(x.rm(), s, r);
             };
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
             long v = c.mmu.readForWrite(lin, s);
             long r = inc ? v + 1 : v - 1;
@@ -276,14 +277,14 @@ public final class Alu {
     }
 
     private static final Op INC_REG = (c, x) -> {
-        long v = c.reg(x.reg, x.opSize);
-        c.flags.incDec(true, v, v + 1, x.opSize);
-        c.setReg(x.reg, x.opSize, v + 1);
+        long v = c.reg(x.reg(), x.opSize());
+        c.flags.incDec(true, v, v + 1, x.opSize());
+        c.setReg(x.reg(), x.opSize(), v + 1);
     };
 
     private static final Op DEC_REG = (c, x) -> {
-        long v = c.reg(x.reg, x.opSize);
-        c.flags.incDec(false, v, v - 1, x.opSize);
-        c.setReg(x.reg, x.opSize, v - 1);
+        long v = c.reg(x.reg(), x.opSize());
+        c.flags.incDec(false, v, v - 1, x.opSize());
+        c.setReg(x.reg(), x.opSize(), v - 1);
     };
 }

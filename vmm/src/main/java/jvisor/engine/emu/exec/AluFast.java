@@ -2,6 +2,7 @@ package jvisor.engine.emu.exec;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 
@@ -75,86 +76,86 @@ final class AluFast {
 
     /** Register destination, register source (opcodes 01, 09, 21, 29, 31, 39 and their 03.. twins). */
     private static final Op[] RR64 = {
-        (c, x) -> c.setReg(x.rm, add64(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, or64(c.flags, c.reg(x.rm), c.reg(x.reg))),
+        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
         null, null,
-        (c, x) -> c.setReg(x.rm, and64(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, sub64(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, xor64(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> sub64(c.flags, c.reg(x.rm), c.reg(x.reg)),
+        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> sub64(c.flags, c.reg(x.rm()), c.reg(x.reg())),
     };
 
     private static final Op[] RR32 = {
-        (c, x) -> c.setReg(x.rm, add32(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, or32(c.flags, c.reg(x.rm), c.reg(x.reg))),
+        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
         null, null,
-        (c, x) -> c.setReg(x.rm, and32(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, sub32(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> c.setReg(x.rm, xor32(c.flags, c.reg(x.rm), c.reg(x.reg))),
-        (c, x) -> sub32(c.flags, c.reg(x.rm), c.reg(x.reg)),
+        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> sub32(c.flags, c.reg(x.rm()), c.reg(x.reg())),
     };
 
     /** Register destination, immediate source (80-83 with a register, 04/05 forms use the same). */
     private static final Op[] RI64 = {
-        (c, x) -> c.setReg(x.rm, add64(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, or64(c.flags, c.reg(x.rm), x.imm)),
+        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), x.imm())),
         null, null,
-        (c, x) -> c.setReg(x.rm, and64(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, sub64(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, xor64(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> sub64(c.flags, c.reg(x.rm), x.imm),
+        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> sub64(c.flags, c.reg(x.rm()), x.imm()),
     };
 
     private static final Op[] RI32 = {
-        (c, x) -> c.setReg(x.rm, add32(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, or32(c.flags, c.reg(x.rm), x.imm)),
+        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), x.imm())),
         null, null,
-        (c, x) -> c.setReg(x.rm, and32(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, sub32(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> c.setReg(x.rm, xor32(c.flags, c.reg(x.rm), x.imm)),
-        (c, x) -> sub32(c.flags, c.reg(x.rm), x.imm),
+        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> sub32(c.flags, c.reg(x.rm()), x.imm()),
     };
 
     /** Register destination, memory source (02/03 forms). */
     private static final Op[] RM64 = {
-        (c, x) -> c.setReg(x.reg, add64(c.flags, c.reg(x.reg), load64(c, x))),
-        (c, x) -> c.setReg(x.reg, or64(c.flags, c.reg(x.reg), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), add64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), or64(c.flags, c.reg(x.reg()), load64(c, x))),
         null, null,
-        (c, x) -> c.setReg(x.reg, and64(c.flags, c.reg(x.reg), load64(c, x))),
-        (c, x) -> c.setReg(x.reg, sub64(c.flags, c.reg(x.reg), load64(c, x))),
-        (c, x) -> c.setReg(x.reg, xor64(c.flags, c.reg(x.reg), load64(c, x))),
-        (c, x) -> sub64(c.flags, c.reg(x.reg), load64(c, x)),
+        (c, x) -> c.setReg(x.reg(), and64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), sub64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), xor64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> sub64(c.flags, c.reg(x.reg()), load64(c, x)),
     };
 
     private static final Op[] RM32 = {
-        (c, x) -> c.setReg(x.reg, add32(c.flags, c.reg(x.reg), load32(c, x))),
-        (c, x) -> c.setReg(x.reg, or32(c.flags, c.reg(x.reg), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), add32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), or32(c.flags, c.reg(x.reg()), load32(c, x))),
         null, null,
-        (c, x) -> c.setReg(x.reg, and32(c.flags, c.reg(x.reg), load32(c, x))),
-        (c, x) -> c.setReg(x.reg, sub32(c.flags, c.reg(x.reg), load32(c, x))),
-        (c, x) -> c.setReg(x.reg, xor32(c.flags, c.reg(x.reg), load32(c, x))),
-        (c, x) -> sub32(c.flags, c.reg(x.reg), load32(c, x)),
+        (c, x) -> c.setReg(x.reg(), and32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), sub32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), xor32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> sub32(c.flags, c.reg(x.reg()), load32(c, x)),
     };
 
     /** CMP memory, register and CMP memory, immediate: no write-back. */
-    private static final Op CMP_MR64 = (c, x) -> sub64(c.flags, load64(c, x), c.reg(x.reg));
-    private static final Op CMP_MR32 = (c, x) -> sub32(c.flags, load32(c, x), c.reg(x.reg));
-    private static final Op CMP_MI64 = (c, x) -> sub64(c.flags, load64(c, x), x.imm);
-    private static final Op CMP_MI32 = (c, x) -> sub32(c.flags, load32(c, x), x.imm);
+    private static final Op CMP_MR64 = (c, x) -> sub64(c.flags, load64(c, x), c.reg(x.reg()));
+    private static final Op CMP_MR32 = (c, x) -> sub32(c.flags, load32(c, x), c.reg(x.reg()));
+    private static final Op CMP_MI64 = (c, x) -> sub64(c.flags, load64(c, x), x.imm());
+    private static final Op CMP_MI32 = (c, x) -> sub32(c.flags, load32(c, x), x.imm());
 
-    static final Op TEST_RR64 = (c, x) -> and64(c.flags, c.reg(x.rm), c.reg(x.reg));
-    static final Op TEST_RR32 = (c, x) -> and32(c.flags, c.reg(x.rm), c.reg(x.reg));
+    static final Op TEST_RR64 = (c, x) -> and64(c.flags, c.reg(x.rm()), c.reg(x.reg()));
+    static final Op TEST_RR32 = (c, x) -> and32(c.flags, c.reg(x.rm()), c.reg(x.reg()));
 
     static long load64(Cpu c, Insn x) {
-        return x.flat ? c.mmu.read64(Operands.ea(c, x)) : c.read64(x.seg, Operands.ea(c, x));
+        return x.flat() ? c.mmu.read64(Operands.ea(c, x)) : c.read64(x.seg(), Operands.ea(c, x));
     }
 
     static long load32(Cpu c, Insn x) {
-        return (x.flat ? c.mmu.read32(Operands.ea(c, x)) : c.read32(x.seg, Operands.ea(c, x))) & 0xFFFF_FFFFL;
+        return (x.flat() ? c.mmu.read32(Operands.ea(c, x)) : c.read32(x.seg(), Operands.ea(c, x))) & 0xFFFF_FFFFL;
     }
 
     /** The fast handler for ALU operation {@code op} in this form, or null (8/16-bit, ADC, SBB). */
-    static Op rmReg(int op, Insn i) {
+    static Op rmReg(int op, DecodedInsn i) {
         if (i.opSize < 4) {
             return null;
         }
@@ -167,14 +168,14 @@ final class AluFast {
         return null;
     }
 
-    static Op regRm(int op, Insn i) {
+    static Op regRm(int op, DecodedInsn i) {
         if (i.opSize < 4 || i.rm >= 0) {
             return null;
         }
         return (i.opSize == 8 ? RM64 : RM32)[op];
     }
 
-    static Op immediate(int op, Insn i) {
+    static Op immediate(int op, DecodedInsn i) {
         if (i.opSize < 4) {
             return null;
         }

@@ -56,7 +56,7 @@ final class BlockCompiler {
         Insn[] insns = b.insns;
         Object[] data = new Object[insns.length * 2];
         for (int k = 0; k < insns.length; k++) {
-            data[2 * k] = insns[k].op;
+            data[2 * k] = insns[k].op();
             data[2 * k + 1] = insns[k];
         }
         try {
@@ -107,7 +107,7 @@ final class BlockCompiler {
                 code.loadConstant(k).istore(index);
             }
             if (k == n - 1) {
-                code.aload(cpu).loadConstant(insns[k].nextRip).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
+                code.aload(cpu).loadConstant(insns[k].nextRip()).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
             }
             code.getstatic(THIS, "o" + k, CD_OP).aload(cpu).getstatic(THIS, "i" + k, CD_INSN)
                     .invokeinterface(CD_OP, "exec", MTD_EXEC);

@@ -8,6 +8,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -25,13 +26,13 @@ public final class Exchange {
     }
 
     private static final Op CMPXCHG = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long acc = c.reg(Cpu.RAX, s);
-        if (x.rm >= 0) {
-            long dst = c.reg(x.rm, s);
+        if (x.rm() >= 0) {
+            long dst = c.reg(x.rm(), s);
             Alu.compute(c, Alu.CMP, acc, dst, s);
             if (acc == dst) {
-                c.setReg(x.rm, s, c.reg(x.reg, s));
+                c.setReg(x.rm(), s, c.reg(x.reg(), s));
             } else {
                 c.setReg(Cpu.RAX, s, dst);
             }
@@ -41,7 +42,7 @@ public final class Exchange {
         long dst = c.mmu.readForWrite(lin, s);
         Alu.compute(c, Alu.CMP, acc, dst, s);
         if (acc == dst) {
-            c.mmu.write(lin, s, c.reg(x.reg, s));
+            c.mmu.write(lin, s, c.reg(x.reg(), s));
         } else {
             c.mmu.write(lin, s, dst);
             c.setReg(Cpu.RAX, s, dst);
@@ -49,24 +50,24 @@ public final class Exchange {
     };
 
     private static final Op XADD = (c, x) -> {
-        int s = x.opSize;
-        long src = c.reg(x.reg, s);
-        if (x.rm >= 0) {
-            long dst = c.reg(x.rm, s);
+        int s = x.opSize();
+        long src = c.reg(x.reg(), s);
+        if (x.rm() >= 0) {
+            long dst = c.reg(x.rm(), s);
             long sum = Alu.compute(c, Alu.ADD, dst, src, s);
-            c.setReg(x.reg, s, dst);
-            c.setReg(x.rm, s, sum);
+            c.setReg(x.reg(), s, dst);
+            c.setReg(x.rm(), s, sum);
             return;
         }
         long lin = Operands.linearRmw(c, x, s);
         long dst = c.mmu.readForWrite(lin, s);
         long sum = Alu.compute(c, Alu.ADD, dst, src, s);
         c.mmu.write(lin, s, sum);
-        c.setReg(x.reg, s, dst);
+        c.setReg(x.reg(), s, dst);
     };
 
     /** 0F C7 /1: CMPXCHG8B, or CMPXCHG16B with REX.W. RDRAND/RDSEED are not advertised. */
-    private static Op groupC7(Insn i) {
+    private static Op groupC7(DecodedInsn i) {
         if (i.sub != 1 || i.rm >= 0 || i.hasPrefix(Insn.P_REP) || i.hasPrefix(Insn.P_REPNE)) {
             return null;
         }
@@ -91,7 +92,7 @@ public final class Exchange {
 
     private static final Op CMPXCHG16B = (c, x) -> {
         long ea = Operands.ea(c, x);
-        long lin = c.linearWrite(x.seg, ea, 16);
+        long lin = c.linearWrite(x.seg(), ea, 16);
         if ((lin & 0xF) != 0) {
             throw c.fault(Vectors.GP, 0);
         }

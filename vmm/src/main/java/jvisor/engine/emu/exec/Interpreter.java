@@ -193,22 +193,22 @@ public final class Interpreter {
             int last = n - 1;
             for (; k < last; k++) {
                 Insn i = insns[k];
-                i.op.exec(c, i);
+                i.op().exec(c, i);
                 if (c.codeWritten) {
                     c.codeWritten = false;
-                    c.setRip(i.nextRip);
+                    c.setRip(i.nextRip());
                     retired += k + 1;
                     return;
                 }
             }
             Insn i = insns[last];
-            c.setRip(i.nextRip);
-            i.op.exec(c, i);
+            c.setRip(i.nextRip());
+            i.op().exec(c, i);
             c.codeWritten = false;
         } catch (CpuFault f) {
             retired += k;
             c.codeWritten = false;
-            fault(f, insns[k].rip);
+            fault(f, insns[k].rip());
             return;
         }
         retired += n;
@@ -239,14 +239,14 @@ public final class Interpreter {
             int k = c.faultIndex;
             retired += k;
             c.codeWritten = false;
-            fault(f, insns[k].rip);
+            fault(f, insns[k].rip());
             return;
         }
         retired += done;
         if (c.codeWritten) {
             c.codeWritten = false;
             if (done < insns.length) {
-                c.setRip(insns[done - 1].nextRip);
+                c.setRip(insns[done - 1].nextRip());
             }
         }
     }

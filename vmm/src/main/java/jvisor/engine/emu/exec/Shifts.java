@@ -10,6 +10,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -55,26 +56,26 @@ public final class Shifts {
         int raw = switch (source) {
             case ONE -> 1;
             case CL -> (int) c.reg(Cpu.RCX);
-            default -> (int) x.imm;
+            default -> (int) x.imm();
         };
-        return raw & (x.opSize == 8 ? 63 : 31);
+        return raw & (x.opSize() == 8 ? 63 : 31);
     }
 
-    private static Op group2(Insn i, int source) {
+    private static Op group2(DecodedInsn i, int source) {
         int op = i.sub;
         if (i.rm >= 0) {
             return (c, x) -> {
                 int n = count(c, x, source);
-                int s = x.opSize;
+                int s = x.opSize();
                 if (n != 0) {
-                    c.setReg(x.rm, s, shift(c, op, c.reg(x.rm, s), n, s));
+                    c.setReg(x.rm(), s, shift(c, op, c.reg(x.rm(), s), n, s));
                 } else if (s == 4) {
-                    c.setReg(x.rm, 4, c.reg(x.rm));
+                    c.setReg(x.rm(), 4, c.reg(x.rm()));
                 }
             };
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
             long v = c.mmu.readForWrite(lin, s);
             int n = count(c, x, source);
@@ -163,14 +164,14 @@ public final class Shifts {
 
     private static Op doubleShift(boolean left, int source) {
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             int n = count(c, x, source);
-            long src = c.reg(x.reg, s);
-            if (x.rm >= 0) {
+            long src = c.reg(x.reg(), s);
+            if (x.rm() >= 0) {
                 if (n != 0) {
-                    c.setReg(x.rm, s, doubleShift(c, left, c.reg(x.rm, s), src, n, s));
+                    c.setReg(x.rm(), s, doubleShift(c, left, c.reg(x.rm(), s), src, n, s));
                 } else if (s == 4) {
-                    c.setReg(x.rm, 4, c.reg(x.rm));
+                    c.setReg(x.rm(), 4, c.reg(x.rm()));
                 }
                 return;
             }
@@ -210,7 +211,7 @@ public final class Shifts {
     }
 
     /** VEX 0F38 F7: SARX (F3), SHLX (66), SHRX (F2); no flags. */
-    private static Op bmiShift(Insn i) {
+    private static Op bmiShift(DecodedInsn i) {
         if (!i.hasPrefix(Insn.P_VEX) || i.hasPrefix(Insn.P_VEXL)) {
             return null;
         }
@@ -223,18 +224,18 @@ public final class Shifts {
         }
         return (c, x) -> {
             long v = Operands.readRm(c, x, s);
-            int n = (int) c.reg(x.vreg) & (s == 8 ? 63 : 31);
+            int n = (int) c.reg(x.vreg()) & (s == 8 ? 63 : 31);
             long r = switch (kind) {
                 case SAR -> Flags.sx(v, s) >> n;
                 case SHL -> v << n;
                 default -> v >>> n;
             };
-            c.setReg(x.reg, s, r);
+            c.setReg(x.reg(), s, r);
         };
     }
 
     /** VEX.F2 0F3A F0: RORX. */
-    private static Op rorx(Insn i) {
+    private static Op rorx(DecodedInsn i) {
         if (!i.hasPrefix(Insn.P_VEX) || !i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_VEXL)) {
             return null;
         }
@@ -243,8 +244,8 @@ public final class Shifts {
         return (c, x) -> {
             long v = Operands.readRm(c, x, s);
             int w = s << 3;
-            int k = (int) x.imm & (w - 1);
-            c.setReg(x.reg, s, k == 0 ? v : (v >>> k) | (v << (w - k)));
+            int k = (int) x.imm() & (w - 1);
+            c.setReg(x.reg(), s, k == 0 ? v : (v >>> k) | (v << (w - k)));
         };
     }
 }

@@ -27,7 +27,7 @@ public final class X87Opcodes {
         if ((c.cr0() & (Cpu.CR0_EM | Cpu.CR0_TS)) != 0) {
             throw c.fault(Vectors.NM);
         }
-        EmuLog.once("x87", "x87 instruction at " + Long.toHexString(x.rip) + " (no FPU is emulated yet): #UD");
+        EmuLog.once("x87", "x87 instruction at " + Long.toHexString(x.rip()) + " (no FPU is emulated yet): #UD");
         throw c.fault(Vectors.UD);
     };
 
