@@ -164,32 +164,18 @@ public final class Flags {
         };
     }
 
-    /**
-     * Condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc). CMP and TEST followed by a
-     * branch, the common pair, are answered straight from the recorded operands.
-     */
+    /** Condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc). */
     public boolean condition(int cc) {
-        boolean v;
-        if (kind == SUB) {
-            v = switch (cc >> 1) {
-                case 1 -> Long.compareUnsigned(dst, src) < 0;
-                case 2 -> res == 0;
-                case 3 -> Long.compareUnsigned(dst, src) <= 0;
-                case 6 -> dst < src;
-                case 7 -> dst <= src;
-                default -> slowCondition(cc >> 1);
-            };
-        } else if (kind == LOGIC) {
-            v = switch (cc >> 1) {
-                case 0, 1 -> false;
-                case 2, 3 -> res == 0;
-                case 4, 6 -> res < 0;
-                case 7 -> res <= 0;
-                default -> pf();
-            };
-        } else {
-            v = slowCondition(cc >> 1);
-        }
+        boolean v = switch (cc >> 1) {
+            case 0 -> of();
+            case 1 -> below();
+            case 2 -> zf();
+            case 3 -> belowOrEqual();
+            case 4 -> sf();
+            case 5 -> pf();
+            case 6 -> less();
+            default -> lessOrEqual();
+        };
         return v ^ ((cc & 1) != 0);
     }
 
@@ -211,16 +197,4 @@ public final class Flags {
         return kind == SUB ? dst <= src : kind == LOGIC ? res <= 0 : zf() || sf() != of();
     }
 
-    private boolean slowCondition(int c) {
-        return switch (c) {
-            case 0 -> of();
-            case 1 -> cf();
-            case 2 -> zf();
-            case 3 -> cf() || zf();
-            case 4 -> sf();
-            case 5 -> pf();
-            case 6 -> sf() != of();
-            default -> zf() || sf() != of();
-        };
-    }
 }

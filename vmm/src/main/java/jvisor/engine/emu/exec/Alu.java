@@ -37,39 +37,45 @@ public final class Alu {
     /** Computes {@code a op b} at {@code size} bytes, records the flags, returns the unmasked result. */
     public static long compute(Cpu c, int op, long a, long b, int size) {
         Flags f = c.flags;
-        long r;
-        switch (op) {
-            case ADD -> {
-                r = a + b;
-                f.set(Flags.ADD, a, b, r, size);
-            }
-            case OR -> {
-                r = a | b;
-                f.logic(r, size);
-            }
-            case ADC -> {
-                boolean carry = f.cf();
-                r = a + b + (carry ? 1 : 0);
-                f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
-            }
-            case SBB -> {
-                boolean borrow = f.cf();
-                r = a - b - (borrow ? 1 : 0);
-                f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
-            }
-            case AND -> {
-                r = a & b;
-                f.logic(r, size);
-            }
-            case XOR -> {
-                r = a ^ b;
-                f.logic(r, size);
-            }
-            default -> {
-                r = a - b;
-                f.set(Flags.SUB, a, b, r, size);
-            }
-        }
+        return switch (op) {
+            case ADD -> add(f, a, b, size);
+            case OR -> logic(f, a | b, size);
+            case ADC -> adc(f, a, b, size);
+            case SBB -> sbb(f, a, b, size);
+            case AND -> logic(f, a & b, size);
+            case XOR -> logic(f, a ^ b, size);
+            default -> sub(f, a, b, size);
+        };
+    }
+
+    private static long add(Flags f, long a, long b, int size) {
+        long r = a + b;
+        f.set(Flags.ADD, a, b, r, size);
+        return r;
+    }
+
+    private static long sub(Flags f, long a, long b, int size) {
+        long r = a - b;
+        f.set(Flags.SUB, a, b, r, size);
+        return r;
+    }
+
+    private static long logic(Flags f, long r, int size) {
+        f.logic(r, size);
+        return r;
+    }
+
+    private static long adc(Flags f, long a, long b, int size) {
+        boolean carry = f.cf();
+        long r = a + b + (carry ? 1 : 0);
+        f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
+        return r;
+    }
+
+    private static long sbb(Flags f, long a, long b, int size) {
+        boolean borrow = f.cf();
+        long r = a - b - (borrow ? 1 : 0);
+        f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
         return r;
     }
 

@@ -70,7 +70,8 @@ final class BlockCompiler {
                 cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
                         .aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
                 cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, insns.length));
-                cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, code -> run(code, insns));
+                boolean loop = loopsToItself(b);
+                cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, code -> run(code, insns, loop, b.rip));
             });
             Class<?> c = LOOKUP.defineHiddenClassWithClassData(bytes, data, true).lookupClass();
             return (CompiledBlock) c.getDeclaredConstructor().newInstance();
@@ -95,17 +96,35 @@ final class BlockCompiler {
         code.return_();
     }
 
-    /** The block: each handler in turn, a code-overwritten check between them, the fault index on the way out. */
-    private static void run(CodeBuilder code, Insn[] insns) {
+    /** Iterations a self-looping block runs before it returns to the interpreter's checks. */
+    static final int LOOP_LIMIT = 4096;
+    private static final MethodTypeDesc MTD_RIP = MethodTypeDesc.of(CD_long);
+    private static final MethodTypeDesc MTD_MAY_CONTINUE = MethodTypeDesc.of(CD_boolean);
+
+    /** Whether the block ends with a branch back to its own start: it is compiled as a loop. */
+    static boolean loopsToItself(Block b) {
+        Insn last = b.insns[b.insns.length - 1];
+        int op = last.opcode();
+        boolean relative = (op >= 0x70 && op <= 0x7F) || (op >= 0x0F80 && op <= 0x0F8F) || op == 0xEB || op == 0xE9;
+        return relative && last.imm2() == b.rip && b.page2 < 0;
+    }
+
+    /**
+     * The block: each handler in turn, a code-overwritten check between them, the fault index and
+     * count on the way out. A block that branches to itself goes round again in place while
+     * {@link Cpu#loopMayContinue()} allows, up to {@link #LOOP_LIMIT} times. Returns the number
+     * of instructions completed: iterations * n + the position in the last one.
+     */
+    private static void run(CodeBuilder code, Insn[] insns, boolean loop, long startRip) {
         int n = insns.length;
         int cpu = 1;
         int index = 2;
-        code.iconst_0().istore(index);
+        int iter = 3;
+        code.iconst_0().istore(index).iconst_0().istore(iter);
         Label start = code.newBoundLabel();
+        Label top = code.newBoundLabel();
         for (int k = 0; k < n; k++) {
-            if (k > 0) {
-                code.loadConstant(k).istore(index);
-            }
+            code.loadConstant(k).istore(index);
             if (k == n - 1) {
                 code.aload(cpu).loadConstant(insns[k].nextRip()).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
             }
@@ -114,12 +133,25 @@ final class BlockCompiler {
             if (k < n - 1) {
                 Label next = code.newLabel();
                 code.aload(cpu).getfield(CD_CPU, "codeWritten", CD_boolean).ifeq(next)
-                        .loadConstant(k + 1).ireturn().labelBinding(next);
+                        .iload(iter).loadConstant(n).imul().loadConstant(k + 1).iadd().ireturn()
+                        .labelBinding(next);
             }
         }
-        code.loadConstant(n).ireturn();
+        code.iinc(iter, 1);
+        if (loop) {
+            Label exit = code.newLabel();
+            code.aload(cpu).invokevirtual(CD_CPU, "rip", MTD_RIP).loadConstant(startRip).lcmp().ifne(exit)
+                    .iload(iter).loadConstant(LOOP_LIMIT).if_icmpge(exit)
+                    .aload(cpu).invokevirtual(CD_CPU, "loopMayContinue", MTD_MAY_CONTINUE).ifeq(exit)
+                    .goto_(top)
+                    .labelBinding(exit);
+        }
+        code.iload(iter).loadConstant(n).imul().ireturn();
         Label end = code.newBoundLabel();
-        code.astore(3).aload(cpu).iload(index).putfield(CD_CPU, "faultIndex", CD_int).aload(3).athrow();
+        code.astore(4)
+                .aload(cpu).iload(index).putfield(CD_CPU, "faultIndex", CD_int)
+                .aload(cpu).iload(iter).loadConstant(n).imul().iload(index).iadd().putfield(CD_CPU, "faultRetired", CD_int)
+                .aload(4).athrow();
         code.exceptionCatch(start, end, end, CD_FAULT);
     }
 }

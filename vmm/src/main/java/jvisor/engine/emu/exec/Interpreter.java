@@ -21,7 +21,6 @@ import jvisor.engine.emu.decode.Insn;
 public final class Interpreter {
     private final Cpu c;
     private final BlockCache cache;
-    private volatile boolean stopRequested;
     private boolean waitingForSipi;
     private long retired;
     private String lastEvent = "none yet";
@@ -34,7 +33,7 @@ public final class Interpreter {
 
     /** From any thread: the current or next {@link #run()} returns STOPPED promptly. */
     public void requestStop() {
-        stopRequested = true;
+        c.stopRequested = true;
         LocalInterrupts apic = c.lapic();
         if (apic != null) {
             apic.wake();
@@ -62,8 +61,8 @@ public final class Interpreter {
     public ExitReason run() {
         LocalInterrupts apic = c.lapic();
         while (true) {
-            if (stopRequested) {
-                stopRequested = false;
+            if (c.stopRequested) {
+                c.stopRequested = false;
                 lastEvent = "stopped by the VMM";
                 return ExitReason.STOPPED;
             }
@@ -95,7 +94,7 @@ public final class Interpreter {
     private void runBlocks(LocalInterrupts apic) {
         for (int n = 0; n < SLICE; n++) {
             runBlock();
-            if (stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
+            if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
                 return;
             }
         }
@@ -230,23 +229,27 @@ public final class Interpreter {
         compileThreshold = runs;
     }
 
+    /**
+     * Runs a compiled block. It returns how many instructions completed (a block that loops to
+     * itself may run many times); if an instruction overwrote code, the block stopped after it.
+     */
     private void runCompiled(Block b) {
         Insn[] insns = b.insns;
         int done;
         try {
             done = b.compiled.run(c);
         } catch (CpuFault f) {
-            int k = c.faultIndex;
-            retired += k;
+            retired += c.faultRetired;
             c.codeWritten = false;
-            fault(f, insns[k].rip());
+            fault(f, insns[c.faultIndex].rip());
             return;
         }
         retired += done;
         if (c.codeWritten) {
             c.codeWritten = false;
-            if (done < insns.length) {
-                c.setRip(insns[done - 1].nextRip());
+            int inBlock = done % insns.length;
+            if (inBlock != 0) {
+                c.setRip(insns[inBlock - 1].nextRip());
             }
         }
     }

@@ -53,11 +53,7 @@ public final class Shifts {
     }
 
     private static int count(Cpu c, Insn x, int source) {
-        int raw = switch (source) {
-            case ONE -> 1;
-            case CL -> (int) c.reg(Cpu.RCX);
-            default -> (int) x.imm();
-        };
+        int raw = source == ONE ? 1 : source == CL ? (int) c.reg(Cpu.RCX) : (int) x.imm();
         return raw & (x.opSize() == 8 ? 63 : 31);
     }
 
@@ -85,71 +81,91 @@ public final class Shifts {
         };
     }
 
-    /** Shifts or rotates the zero-extended {@code v} by {@code n} (1..63), sets the flags, returns the result. */
+    /**
+     * Shifts or rotates the zero-extended {@code v} by {@code n} (1..63), sets the flags, returns
+     * the result. A small dispatcher over one small method per operation, so a compiled block that
+     * knows the operation inlines just that one.
+     */
     public static long shift(Cpu c, int op, long v, int n, int size) {
+        return switch (op) {
+            case SHL, SAL -> shl(c.flags, v, n, size);
+            case SHR -> shr(c.flags, v, n, size);
+            case SAR -> sar(c.flags, v, n, size);
+            case ROL -> rol(c, v, n, size);
+            case ROR -> ror(c, v, n, size);
+            case RCL -> rcl(c, v, n, size);
+            default -> rcr(c, v, n, size);
+        };
+    }
+
+    static long shl(Flags f, long v, int n, int size) {
         int w = size << 3;
-        long top = 1L << (w - 1);
-        Flags f = c.flags;
-        switch (op) {
-            case SHL, SAL -> {
-                long r = Operands.mask(v << n, size);
-                long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
-                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
-                f.result(r, size, cf | (of << 11) | Flags.AF);
-                return r;
-            }
-            case SHR -> {
-                long r = v >>> n;
-                long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
-                f.result(r, size, cf | (topBitsDiffer(r, w) ? Flags.OF : 0) | Flags.AF);
-                return r;
-            }
-            case SAR -> {
-                long sv = Flags.sx(v, size);
-                long r = Operands.mask(sv >> Math.min(n, 63), size);
-                long cf = (sv >> Math.min(n - 1, 63)) & 1;
-                f.result(r, size, cf | Flags.AF);
-                return r;
-            }
-            case ROL -> {
-                int k = n % w;
-                long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
-                long cf = r & 1;
-                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
-                rotateFlags(c, cf, of);
-                return r;
-            }
-            case ROR -> {
-                int k = n % w;
-                long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
-                rotateFlags(c, (r & top) != 0 ? 1 : 0, topBitsDiffer(r, w) ? 1 : 0);
-                return r;
-            }
-            case RCL -> {
-                int k = w < 32 ? n % (w + 1) : n;
-                long cfIn = f.cf() ? 1 : 0;
-                if (k == 0) {
-                    rotateFlags(c, cfIn, (((v & top) != 0 ? 1 : 0) ^ cfIn));
-                    return v;
-                }
-                long cf = (v >>> (w - k)) & 1;
-                long r = Operands.mask((v << k) | (cfIn << (k - 1)) | (k > 1 ? v >>> (w + 1 - k) : 0), size);
-                rotateFlags(c, cf, ((r & top) != 0 ? 1 : 0) ^ cf);
-                return r;
-            }
-            default -> {
-                int k = w < 32 ? n % (w + 1) : n;
-                long cfIn = f.cf() ? 1 : 0;
-                if (k == 0) {
-                    rotateFlags(c, cfIn, topBitsDiffer(v, w) ? 1 : 0);
-                    return v;
-                }
-                long cf = (v >>> (k - 1)) & 1;
-                long r = Operands.mask((v >>> k) | (cfIn << (w - k)) | (k > 1 ? v << (w + 1 - k) : 0), size);
-                rotateFlags(c, cf, topBitsDiffer(r, w) ? 1 : 0);
-                return r;
-            }
+        long r = Operands.mask(v << n, size);
+        long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
+        long of = ((r >>> (w - 1)) & 1) ^ cf;
+        f.result(r, size, cf | (of << 11) | Flags.AF);
+        return r;
+    }
+
+    static long shr(Flags f, long v, int n, int size) {
+        int w = size << 3;
+        long r = v >>> n;
+        long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
+        f.result(r, size, cf | (topBitsDiffer(r, w) ? Flags.OF : 0) | Flags.AF);
+        return r;
+    }
+
+    static long sar(Flags f, long v, int n, int size) {
+        long sv = Flags.sx(v, size);
+        long r = Operands.mask(sv >> Math.min(n, 63), size);
+        long cf = (sv >> Math.min(n - 1, 63)) & 1;
+        f.result(r, size, cf | Flags.AF);
+        return r;
+    }
+
+    private static long rol(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = n % w;
+        long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
+        long cf = r & 1;
+        rotateFlags(c, cf, ((r >>> (w - 1)) & 1) ^ cf);
+        return r;
+    }
+
+    private static long ror(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = n % w;
+        long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
+        rotateFlags(c, (r >>> (w - 1)) & 1, topBitsDiffer(r, w) ? 1 : 0);
+        return r;
+    }
+
+    private static long rcl(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = w < 32 ? n % (w + 1) : n;
+        long cfIn = c.flags.cf() ? 1 : 0;
+        if (k == 0) {
+            rotateFlags(c, cfIn, ((v >>> (w - 1)) & 1) ^ cfIn);
+            return v;
         }
+        long cf = (v >>> (w - k)) & 1;
+        long r = Operands.mask((v << k) | (cfIn << (k - 1)) | (k > 1 ? v >>> (w + 1 - k) : 0), size);
+        rotateFlags(c, cf, ((r >>> (w - 1)) & 1) ^ cf);
+        return r;
+    }
+
+    private static long rcr(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = w < 32 ? n % (w + 1) : n;
+        long cfIn = c.flags.cf() ? 1 : 0;
+        if (k == 0) {
+            rotateFlags(c, cfIn, topBitsDiffer(v, w) ? 1 : 0);
+            return v;
+        }
+        long cf = (v >>> (k - 1)) & 1;
+        long r = Operands.mask((v >>> k) | (cfIn << (w - k)) | (k > 1 ? v << (w + 1 - k) : 0), size);
+        rotateFlags(c, cf, topBitsDiffer(r, w) ? 1 : 0);
+        return r;
     }
 
     private static boolean topBitsDiffer(long r, int w) {
