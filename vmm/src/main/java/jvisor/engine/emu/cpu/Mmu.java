@@ -198,6 +198,30 @@ public final class Mmu {
     }
 
     /**
+     * The host offset of {@code [lin, lin+size)} checked for writing, for a locked
+     * read-modify-write done with compare-and-set; -1 if it is not plain RAM (MMIO) or crosses a
+     * page. May fault like a write. A page with decoded code is marked written.
+     */
+    public long hostForWrite(long lin, int size) {
+        if ((lin & 0xFFF) > 0x1000 - size) {
+            return -1;
+        }
+        boolean userAccess = user != 0;
+        int i = index(lin) + user + SIZE;
+        long host;
+        if ((tags[i] & ~CODE_FLAG) == (lin & PAGE)) {
+            host = hosts[i] + lin;
+        } else {
+            long phys = walker.translate(lin, WRITE, userAccess);
+            host = isApicPage(phys) ? -1 : memory.hostOffset(phys, size);
+        }
+        if (host >= 0 && code.written(host, size)) {
+            cpu.codeWritten();
+        }
+        return host;
+    }
+
+    /**
      * Checks that {@code [lin, lin+size)} may be written (faulting if not) without writing:
      * instructions that write several places check them all first, so a fault leaves no trace.
      */

@@ -135,6 +135,9 @@ public final class Alu {
             return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()), c.reg(x.reg(), x.opSize()),
                     x.opSize());
         }
+        if (i.hasPrefix(Insn.P_LOCK)) {
+            return Atomics.locked(op, false);
+        }
         return (c, x) -> {
             int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
@@ -200,6 +203,9 @@ public final class Alu {
             return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
                     Operands.mask(x.imm(), x.opSize()), x.opSize());
         }
+        if (i.hasPrefix(Insn.P_LOCK)) {
+            return Atomics.locked(op, true);
+        }
         return (c, x) -> {
             int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
@@ -227,8 +233,8 @@ public final class Alu {
         boolean locked = i.hasPrefix(Insn.P_LOCK);
         return switch (i.sub) {
             case 0, 1 -> locked ? null : TEST_RM_IMM;
-            case 2 -> NOT;
-            case 3 -> NEG;
+            case 2 -> locked && i.rm < 0 ? Atomics.locked(Atomics.NOT, false) : NOT;
+            case 3 -> locked && i.rm < 0 ? Atomics.locked(Atomics.NEG, false) : NEG;
             default -> locked ? null : MulDiv.group3(i);
         };
     }
@@ -263,6 +269,9 @@ public final class Alu {
     /** FE/FF /0 /1. */
     static Op incDec(DecodedInsn i) {
         boolean inc = i.sub == 0;
+        if (i.hasPrefix(Insn.P_LOCK) && i.rm < 0) {
+            return Atomics.locked(inc ? Atomics.INC : Atomics.DEC, false);
+        }
         if (i.rm >= 0) {
             return (c, x) -> {
                 int s = x.opSize();

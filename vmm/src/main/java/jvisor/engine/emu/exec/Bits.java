@@ -70,6 +70,10 @@ public final class Bits {
                 apply(c, op, c.read(x.seg(), ea, s), bit);
                 return;
             }
+            if (x.hasPrefix(Insn.P_LOCK)) {
+                Atomics.rmw(c, c.linearWrite(x.seg(), ea, s), s, Atomics.BTS + op - BTS, bit);
+                return;
+            }
             long lin = c.linearWrite(x.seg(), ea, s);
             long v = c.mmu.readForWrite(lin, s);
             c.mmu.write(lin, s, apply(c, op, v, bit));

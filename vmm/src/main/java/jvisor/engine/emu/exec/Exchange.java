@@ -18,11 +18,15 @@ public final class Exchange {
     private Exchange() { }
 
     static void register(OpcodeMaps m) {
-        m.put(TWO_BYTE, 0xB0, MODRM | BYTE | LOCKABLE, i -> CMPXCHG);
-        m.put(TWO_BYTE, 0xB1, MODRM | LOCKABLE, i -> CMPXCHG);
-        m.put(TWO_BYTE, 0xC0, MODRM | BYTE | LOCKABLE, i -> XADD);
-        m.put(TWO_BYTE, 0xC1, MODRM | LOCKABLE, i -> XADD);
+        m.put(TWO_BYTE, 0xB0, MODRM | BYTE | LOCKABLE, i -> locked(i) ? Atomics.LOCK_CMPXCHG : CMPXCHG);
+        m.put(TWO_BYTE, 0xB1, MODRM | LOCKABLE, i -> locked(i) ? Atomics.LOCK_CMPXCHG : CMPXCHG);
+        m.put(TWO_BYTE, 0xC0, MODRM | BYTE | LOCKABLE, i -> locked(i) ? Atomics.LOCK_XADD : XADD);
+        m.put(TWO_BYTE, 0xC1, MODRM | LOCKABLE, i -> locked(i) ? Atomics.LOCK_XADD : XADD);
         m.put(TWO_BYTE, 0xC7, MODRM | LOCKABLE, Exchange::groupC7);
+    }
+
+    private static boolean locked(DecodedInsn i) {
+        return i.hasPrefix(Insn.P_LOCK) && i.rm < 0;
     }
 
     private static final Op CMPXCHG = (c, x) -> {
@@ -76,8 +80,19 @@ public final class Exchange {
 
     private static final Op CMPXCHG8B = (c, x) -> {
         long lin = Operands.linearRmw(c, x, 8);
-        long old = c.mmu.readForWrite(lin, 8);
         long expected = (c.reg(Cpu.RDX) << 32) | (c.reg(Cpu.RAX) & 0xFFFF_FFFFL);
+        if (x.hasPrefix(Insn.P_LOCK) && c.cpuCount > 1) {
+            long replacement = (c.reg(Cpu.RCX) << 32) | (c.reg(Cpu.RBX) & 0xFFFF_FFFFL);
+            long seen = Atomics.cmpxchg(c, lin, 8, expected, replacement);
+            long kept = c.flags.bits() & ~Flags.ZF;
+            c.flags.setBits(kept | (seen == expected ? Flags.ZF : 0));
+            if (seen != expected) {
+                c.setReg(Cpu.RAX, 4, seen);
+                c.setReg(Cpu.RDX, 4, seen >>> 32);
+            }
+            return;
+        }
+        long old = c.mmu.readForWrite(lin, 8);
         long kept = c.flags.bits() & ~Flags.ZF;
         if (old == expected) {
             c.mmu.write(lin, 8, (c.reg(Cpu.RCX) << 32) | (c.reg(Cpu.RBX) & 0xFFFF_FFFFL));
@@ -97,6 +112,16 @@ public final class Exchange {
             throw c.fault(Vectors.GP, 0);
         }
         c.mmu.probeWrite(lin, 16, c.cpl() == 3);
+        if (c.cpuCount > 1) {
+            synchronized (Atomics.SPLIT_LOCK) {
+                compareExchange16(c, lin);
+            }
+        } else {
+            compareExchange16(c, lin);
+        }
+    };
+
+    private static void compareExchange16(Cpu c, long lin) {
         long lo = c.mmu.readForWrite(lin, 8);
         long hi = c.mmu.readForWrite(lin + 8, 8);
         long kept = c.flags.bits() & ~Flags.ZF;
@@ -111,5 +136,5 @@ public final class Exchange {
             c.setReg(Cpu.RDX, hi);
             c.flags.setBits(kept);
         }
-    };
+    }
 }

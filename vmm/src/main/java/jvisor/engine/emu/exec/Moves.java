@@ -50,8 +50,8 @@ public final class Moves {
         m.put(TWO_BYTE, 0xBF, MODRM, i -> extend(2, true));
         m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? extend(4, true) : SystemInsns.arpl(i));
         m.put(ONE_BYTE, 0x8D, MODRM, i -> i.rm >= 0 ? null : LEA);
-        m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> XCHG_RM);
-        m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> XCHG_RM);
+        m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
+        m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
         m.putRange(ONE_BYTE, 0x90, 8, PLUS_R, Moves::xchgAcc);
         m.put(ONE_BYTE, 0x98, 0, i -> WIDEN_ACC);
         m.put(ONE_BYTE, 0x99, 0, i -> SIGN_TO_RDX);
