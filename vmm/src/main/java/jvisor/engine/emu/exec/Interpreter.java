@@ -23,7 +23,20 @@ public final class Interpreter {
     private final BlockCache cache;
     private boolean waitingForSipi;
     private long retired;
-    private String lastEvent = "none yet";
+    /** What happened last, kept as numbers so recording it allocates nothing; described on demand. */
+    private int eventKind = EVENT_NONE;
+    private int eventVector;
+    private int eventCode;
+    private long eventRip;
+    private boolean shutdownSeen;
+
+    private static final int EVENT_NONE = 0;
+    private static final int EVENT_STOPPED = 1;
+    private static final int EVENT_HALT = 2;
+    private static final int EVENT_INTERRUPT = 3;
+    private static final int EVENT_INIT = 4;
+    private static final int EVENT_SIPI = 5;
+    private static final int EVENT_EXCEPTION = 6;
 
     public Interpreter(Cpu c) {
         this.c = c;
@@ -46,7 +59,17 @@ public final class Interpreter {
     }
 
     public String lastEvent() {
-        return lastEvent;
+        String what = switch (eventKind) {
+            case EVENT_STOPPED -> "stopped by the VMM";
+            case EVENT_HALT -> "HLT with interrupts disabled at " + Long.toHexString(eventRip);
+            case EVENT_INTERRUPT -> "interrupt " + eventVector;
+            case EVENT_INIT -> "INIT";
+            case EVENT_SIPI -> "SIPI vector " + Integer.toHexString(eventVector);
+            case EVENT_EXCEPTION -> "exception " + Vectors.name(eventVector)
+                    + (eventCode >= 0 ? " error " + Integer.toHexString(eventCode) : "") + " at " + Long.toHexString(eventRip);
+            default -> "none yet";
+        };
+        return shutdownSeen ? "triple fault (shutdown) after " + what : what;
     }
 
     public boolean waitingForSipi() {
@@ -56,6 +79,7 @@ public final class Interpreter {
     /** The VMM loaded a state: an AP given one by the VMM starts running instead of waiting for SIPI. */
     public void stateLoaded() {
         waitingForSipi = false;
+        shutdownSeen = false;
     }
 
     public ExitReason run() {
@@ -63,11 +87,11 @@ public final class Interpreter {
         while (true) {
             if (c.stopRequested) {
                 c.stopRequested = false;
-                lastEvent = "stopped by the VMM";
+                eventKind = EVENT_STOPPED;
                 return ExitReason.STOPPED;
             }
             if (c.shutdown) {
-                lastEvent = "triple fault (shutdown) after " + lastEvent;
+                shutdownSeen = true;
                 return ExitReason.SHUTDOWN;
             }
             if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents())) {
@@ -132,7 +156,8 @@ public final class Interpreter {
         }
         if (c.halted) {
             if (!c.interruptsEnabled() && c.cpuCount == 1) {
-                lastEvent = "HLT with interrupts disabled at " + Long.toHexString(c.rip());
+                eventKind = EVENT_HALT;
+                eventRip = c.rip();
                 return ExitReason.HLT;
             }
             apic.awaitEvent();
@@ -141,7 +166,8 @@ public final class Interpreter {
     }
 
     private void external(int vector) {
-        lastEvent = "interrupt " + vector;
+        eventKind = EVENT_INTERRUPT;
+        eventVector = vector;
         if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXTERNAL, c.rip(), c.rip())) {
             c.shutdown = true;
         }
@@ -152,7 +178,7 @@ public final class Interpreter {
         StateTransfer.write(c, CpuState.reset(c.index() == 0));
         c.nmiBlocked = false;
         waitingForSipi = c.index() != 0;
-        lastEvent = "INIT";
+        eventKind = EVENT_INIT;
     }
 
     /** SIPI: real mode at vector * 4096. */
@@ -164,7 +190,8 @@ public final class Interpreter {
         c.updateMode();
         waitingForSipi = false;
         c.halted = false;
-        lastEvent = "SIPI vector " + Integer.toHexString(vector);
+        eventKind = EVENT_SIPI;
+        eventVector = vector;
     }
 
     private void runBlock() {
@@ -257,8 +284,10 @@ public final class Interpreter {
     private void fault(CpuFault f, long rip) {
         int vector = f.vector();
         int code = f.errorCode();
-        lastEvent = "exception " + Vectors.name(vector) + (code >= 0 ? " error " + Integer.toHexString(code) : "")
-                + " at " + Long.toHexString(rip);
+        eventKind = EVENT_EXCEPTION;
+        eventVector = vector;
+        eventCode = code;
+        eventRip = rip;
         c.setRip(rip);
         if (!Interrupts.deliver(c, vector, code, Interrupts.Source.EXCEPTION, rip, rip)) {
             c.shutdown = true;
