@@ -7,11 +7,11 @@
  *
  *     loop: out 0x80, al / dec ecx / jnz loop / out 0xf4, al / hlt
  *
- * runs it once to warm up and once measured with ECX = iterations, and prints
+ * runs it once to warm up (ECX = warmup) and once measured (ECX = iterations), and prints
  *
  *     us_per_exit=<microseconds per exit> exits=<count>
  *
- * Usage: kvm_exit_bench ITERATIONS
+ * Usage: kvm_exit_bench ITERATIONS WARMUP
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,11 +119,12 @@ static uint64_t run_loop(int vcpu, struct kvm_run *run)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: kvm_exit_bench ITERATIONS\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: kvm_exit_bench ITERATIONS WARMUP\n");
         return 2;
     }
     uint64_t iterations = strtoull(argv[1], NULL, 0);
+    uint64_t warmup = strtoull(argv[2], NULL, 0);
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (kvm < 0)
         die("open /dev/kvm");
@@ -150,7 +151,6 @@ int main(int argc, char **argv)
         die("mmap kvm_run");
     set_cpuid(kvm, vcpu);
 
-    uint64_t warmup = iterations / 10 + 1;
     enter_protected_mode(vcpu, warmup);
     run_loop(vcpu, run);
 

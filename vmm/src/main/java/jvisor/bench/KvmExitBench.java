@@ -37,6 +37,8 @@ final class KvmExitBench {
 
     static final int DEFAULT_ITERATIONS = 200_000;
     static final double TARGET_RATIO = 1.10;
+    /** Enough exits for HotSpot to compile the exit path before the measured pass. */
+    static final long MIN_WARMUP = 50_000;
     private static final long CODE = 0x1000;
     private static final long RAM = 2L << 20;
     /** loop: out 0x80, al / dec ecx / jnz loop / out 0xf4, al / hlt */
@@ -48,10 +50,11 @@ final class KvmExitBench {
             throw new BadInputException("bench exit cannot run: /dev/kvm does not exist on this host (it measures the kvm engine)");
         }
         Instant processStart = ProcessHandle.current().info().startInstant().orElse(null);
-        JvisorResult jvisor = measureJvisor(iterations);
+        long warmup = Math.max(MIN_WARMUP, iterations / 10);
+        JvisorResult jvisor = measureJvisor(iterations, warmup);
         double cMicros;
         try (CReference c = CReference.compile("kvm_exit_bench")) {
-            cMicros = parseMicros(c.run(Long.toString(iterations)));
+            cMicros = parseMicros(c.run(Long.toString(iterations), Long.toString(warmup)));
         }
         report(iterations, jvisor, cMicros, processStart);
         return 0;
@@ -59,7 +62,7 @@ final class KvmExitBench {
 
     record JvisorResult(double microsPerExit, long exits, Instant firstRun, long vmRss, long guestResident) { }
 
-    private static JvisorResult measureJvisor(long iterations) {
+    private static JvisorResult measureJvisor(long iterations, long warmup) {
         try (KvmEngine engine = KvmEngine.open(1); GuestMemory ram = GuestMemory.allocate(RAM)) {
             StopPort stop = new StopPort();
             PortBus ports = new PortBus();
@@ -71,7 +74,7 @@ final class KvmExitBench {
             ram.write(CODE, GUEST);
             try (VirtualMachine vm = engine.createVm(new VmSpec(ram, 1, ports, mmio))) {
                 VirtualCpu cpu = vm.createCpu(0, dispatch);
-                cpu.setState(loopState(iterations / 10 + 1));
+                cpu.setState(loopState(warmup));
                 Instant firstRun = Instant.now();
                 runLoop(cpu, dispatch, stop);
                 cpu.setState(loopState(iterations));

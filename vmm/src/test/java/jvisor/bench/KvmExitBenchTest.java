@@ -27,10 +27,10 @@ class KvmExitBenchTest {
     void theCReferenceCompilesAgainstThisHostsKvmHeader() {
         try (CReference c = CReference.compile("kvm_exit_bench")) {
             if (!KvmEngine.deviceExists()) {
-                BadInputException e = assertThrows(BadInputException.class, () -> c.run("10"));
+                BadInputException e = assertThrows(BadInputException.class, () -> c.run("10", "10"));
                 assertTrue(e.getMessage().contains("open /dev/kvm"), e.getMessage());
             } else {
-                double us = KvmExitBench.parseMicros(c.run("1000"));
+                double us = KvmExitBench.parseMicros(c.run("1000", "1000"));
                 assertTrue(us > 0);
             }
         }
