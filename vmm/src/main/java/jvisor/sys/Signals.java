@@ -62,9 +62,10 @@ public final class Signals {
      * {@code void handler(int signo)} (no SA_SIGINFO); {@code int ffs(int)} has that shape in the
      * x86-64 System V ABI (argument in EDI, result in EAX, which the kernel's signal return
      * discards along with every other register it restores). ffs computes a bit index from its
-     * argument and returns: it touches no memory, makes no system call and never sets errno, and
-     * POSIX lists it among the async-signal-safe functions. A Java upcall stub would not do here:
-     * entering the JVM from a signal handler is not async-signal-safe.
+     * argument and returns: it touches no memory, makes no system call and never sets errno
+     * (glibc's is five register-only instructions: mov, bsf, cmove, add, ret), and POSIX.1-2008 TC2
+     * lists it among the async-signal-safe functions (signal-safety(7)). A Java upcall stub
+     * would not do here: entering the JVM from a signal handler is not async-signal-safe.
      */
     public static MemorySegment noOpHandler() {
         return Linker.nativeLinker().defaultLookup().find("ffs")

@@ -1,8 +1,11 @@
 package jvisor.engine.kvm;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.List;
 import jvisor.engine.DescriptorTable;
 import jvisor.engine.GeneralRegisters;
 import jvisor.engine.Segment;
@@ -29,10 +32,10 @@ final class KvmRegs {
         "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags"};
 
-    static final StructLayout REGS = structLayout(java.util.Arrays.stream(GPR_NAMES)
-            .map(JAVA_LONG::withName).toArray(java.lang.foreign.MemoryLayout[]::new)).withName("kvm_regs");
+    static final StructLayout REGS = structLayout(Arrays.stream(GPR_NAMES)
+            .map(JAVA_LONG::withName).toArray(MemoryLayout[]::new)).withName("kvm_regs");
     /** One handle per kvm_regs field, in the order of {@link #GPR_NAMES} (which is GeneralRegisters' order). */
-    private static final VarHandle[] GPR = java.util.Arrays.stream(GPR_NAMES)
+    private static final VarHandle[] GPR = Arrays.stream(GPR_NAMES)
             .map(name -> handle(REGS, name)).toArray(VarHandle[]::new);
 
     static final StructLayout SEGMENT = structLayout(
@@ -100,7 +103,7 @@ final class KvmRegs {
     private static final VarHandle APIC_BASE = handle(SREGS, "apic_base");
 
     /** Every structure here, for the layout test. */
-    static final java.util.List<StructLayout> ALL = java.util.List.of(REGS, SEGMENT, DTABLE, SREGS);
+    static final List<StructLayout> ALL = List.of(REGS, SEGMENT, DTABLE, SREGS);
 
     static GeneralRegisters readRegs(MemorySegment regs) {
         long[] v = new long[GPR.length];

@@ -4,6 +4,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.MemoryLayout.sequenceLayout;
@@ -123,7 +124,7 @@ final class KvmStructs {
     static final long ROUTING_ENTRIES = IRQ_ROUTING.byteOffset(groupElement("entries"));
 
     /** Every structure above whose offsets the layout test checks against the C header. */
-    static final java.util.List<StructLayout> ALL = java.util.List.of(
+    static final List<StructLayout> ALL = List.of(
             USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
             IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING);
 
