@@ -1,0 +1,209 @@
+package jvisor.guest.linux;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import jvisor.boot.BadInputException;
+import jvisor.boot.BootConfig;
+import jvisor.boot.LinuxEntry;
+import jvisor.boot.MemorySize;
+import jvisor.bus.PcLayout;
+import jvisor.core.Vmm;
+import jvisor.engine.GuestMemory;
+
+/**
+ * Boots a Linux bzImage through the x86 boot protocol's 64-bit entry. Two ways in: load the
+ * protected-mode kernel and enter its {@code startup_64} (load address + 0x200), which decompresses
+ * the kernel in the guest; or decompress the payload on the host, load the vmlinux segments where
+ * they were linked, and enter the kernel's own {@code startup_64} directly with the same zero page.
+ */
+public final class LinuxLoader {
+    /** The 64-bit entry of the protected-mode kernel sits this far past its load address. */
+    static final long STARTUP_64_OFFSET = 0x200;
+    static final long PAGE = 0x1000;
+
+    /** What to boot: the images and the command line, with names for messages. */
+    public record Spec(String kernelName, byte[] kernel, String initrdName, byte[] initrd, String cmdline,
+                       LinuxEntry how) {
+        public Spec {
+            cmdline = cmdline == null ? "" : cmdline;
+            how = how == null ? LinuxEntry.DEFAULT : how;
+        }
+    }
+
+    private LinuxLoader() { }
+
+    /** Whether {@code image} is a Linux bzImage (it has the boot flag and the "HdrS" magic). */
+    public static boolean isBzImage(byte[] image) {
+        return SetupHeader.present(image);
+    }
+
+    /** Loads the bzImage {@code image} as the configuration says and sets the BSP's boot state. */
+    public static LinuxBoot load(Vmm vmm, byte[] image) {
+        return load(vmm, image, 0);
+    }
+
+    /** As {@link #load(Vmm, byte[])}, telling the kernel where the platform tables put the RSDP (0: none). */
+    public static LinuxBoot load(Vmm vmm, byte[] image, long rsdp) {
+        BootConfig c = vmm.config();
+        Spec spec = new Spec(c.kernel().name(), image, c.initrd() == null ? null : c.initrd().name(),
+                c.initrd() == null ? null : c.initrd().read(), c.cmdline(), c.linuxEntry());
+        LinuxBoot boot = load(vmm.ram(), spec, defaultMemoryMap(vmm.ram()), rsdp);
+        vmm.setBootState(boot.state());
+        vmm.trace().step(vmm.bsp(), "linux", boot.describe());
+        return boot;
+    }
+
+    /** Loads {@code spec} into {@code memory} described to the kernel by {@code map}; returns where things went. */
+    public static LinuxBoot load(GuestMemory memory, Spec spec, List<E820Entry> map, long rsdp) {
+        SetupHeader header = SetupHeader.parse(spec.kernelName(), spec.kernel());
+        byte[] cmdline = commandLine(header, spec.cmdline());
+        Placed kernel = switch (spec.how()) {
+            case PROTOCOL -> loadProtectedMode(memory, map, header, spec.kernel());
+            case DECOMPRESSED -> loadDecompressed(memory, map, header, spec.kernel());
+        };
+        long initrdSize = spec.initrd() == null ? 0 : spec.initrd().length;
+        long initrdAddress = 0;
+        if (initrdSize > 0) {
+            initrdAddress = placeInitrd(map, header, kernel, spec.initrdName(), initrdSize);
+            copy(memory, initrdAddress, spec.initrd(), 0, spec.initrd().length);
+        }
+        memory.fill(LinuxLayout.CMDLINE, cmdline.length + 1L, (byte) 0);
+        memory.write(LinuxLayout.CMDLINE, cmdline);
+        ZeroPage zeroPage = new ZeroPage(header).kernelAt(kernel.start()).commandLine(LinuxLayout.CMDLINE)
+                .ramdisk(initrdAddress, initrdSize).memoryMap(map);
+        if (rsdp != 0) {
+            zeroPage.acpiRsdp(rsdp);
+        }
+        memory.write(LinuxLayout.ZERO_PAGE, zeroPage.bytes());
+        return new LinuxBoot(spec.how(), header.kernelVersion(), header.versionText(), kernel.entry(),
+                kernel.start(), kernel.end(), LinuxLayout.ZERO_PAGE, LinuxLayout.CMDLINE, initrdAddress, initrdSize,
+                LongModeEntry.prepare(memory, kernel.entry(), LinuxLayout.ZERO_PAGE));
+    }
+
+    /** The kernel's place: [start, end) is what it may use while initializing; it is entered at entry. */
+    record Placed(long start, long end, long entry) { }
+
+    private static byte[] commandLine(SetupHeader header, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        long max = Math.min(header.cmdlineSize(), LinuxLayout.CMDLINE_MAX - 1);
+        if (bytes.length > max) {
+            throw new BadInputException("the command line is " + bytes.length + " bytes, longer than the "
+                    + max + " that " + header.source() + " accepts (cmdline_size): shorten --cmdline");
+        }
+        return bytes;
+    }
+
+    private static Placed loadProtectedMode(GuestMemory memory, List<E820Entry> map, SetupHeader header,
+                                            byte[] image) {
+        long size = header.protectedModeSize(image);
+        long span = Math.max(header.initSize(), size);
+        long address = chooseLoadAddress(map, header, span);
+        copy(memory, address, image, (int) header.kernelOffset(), (int) size);
+        // A 64-bit decompressor never unpacks below pref_address (LOAD_PHYSICAL_ADDR), wherever it was loaded.
+        return new Placed(address, Math.max(address, header.prefAddress()) + span, address + STARTUP_64_OFFSET);
+    }
+
+    /** pref_address if the kernel fits there, else the lowest aligned place above 1 MiB if it may move. */
+    private static long chooseLoadAddress(List<E820Entry> map, SetupHeader header, long span) {
+        long pref = header.prefAddress();
+        if (pref % header.kernelAlignment() == 0 && isRam(map, pref, span)) {
+            return pref;
+        }
+        if (header.relocatable()) {
+            long align = header.kernelAlignment();
+            for (E820Entry e : map) {
+                long address = alignUp(Math.max(e.address(), PcLayout.HIGH_MEMORY), align);
+                if (e.type() == E820Entry.RAM && address + span <= e.end() && address + span > address) {
+                    return address;
+                }
+            }
+        }
+        throw tooLarge(header.source() + " (init_size " + MemorySize.format(alignUp(span, PAGE)) + ")", pref + span, map);
+    }
+
+    private static Placed loadDecompressed(GuestMemory memory, List<E820Entry> map, SetupHeader header,
+                                           byte[] image) {
+        byte[] vmlinux = new KernelPayload(header, image).decompress();
+        VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux);
+        long end = Math.max(elf.end(), elf.start() + header.initSize());
+        if (!isRam(map, elf.start(), end - elf.start())) {
+            throw tooLarge(header.source() + " (decompressed, with init_size "
+                    + MemorySize.format(alignUp(end - elf.start(), PAGE)) + ")", end, map);
+        }
+        for (VmlinuxElf.Segment s : elf.segments()) {
+            copy(memory, s.physical(), vmlinux, (int) s.offset(), (int) s.fileSize());
+            memory.fill(s.physical() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
+        }
+        return new Placed(elf.start(), end, elf.entry());
+    }
+
+    /** As high as the kernel allows in RAM below initrd_addr_max, page-aligned, above the kernel. */
+    private static long placeInitrd(List<E820Entry> map, SetupHeader header, Placed kernel, String name,
+                                    long size) {
+        long ceiling = header.initrdAddrMax() + 1;
+        if (ceiling <= kernel.end()) {
+            throw new BadInputException(String.format("%s cannot be placed: %s takes initrds only below 0x%x "
+                    + "(initrd_addr_max), where the kernel itself lies up to 0x%x", name, header.source(), ceiling,
+                    kernel.end()));
+        }
+        for (E820Entry e : map.reversed()) {
+            if (e.type() != E820Entry.RAM) {
+                continue;
+            }
+            long top = Math.min(e.end(), ceiling);
+            long address = (top - size) & ~(PAGE - 1);
+            if (top - size >= 0 && address >= e.address() && address >= kernel.end()) {
+                return address;
+            }
+        }
+        throw tooLarge(name + " (" + MemorySize.format(alignUp(size, PAGE)) + ") above the kernel",
+                kernel.end() + size, map);
+    }
+
+    private static BadInputException tooLarge(String what, long neededEnd, List<E820Entry> map) {
+        long ram = map.stream().filter(e -> e.type() == E820Entry.RAM).mapToLong(E820Entry::end).max().orElse(0);
+        long suggest = alignUp(neededEnd + (16L << 20), 64L << 20);
+        return new BadInputException(what + " does not fit in guest memory: it needs RAM up to "
+                + MemorySize.format(alignUp(neededEnd, 1L << 20)) + " but RAM ends at " + MemorySize.format(ram)
+                + ": use --memory " + MemorySize.format(suggest) + " or more");
+    }
+
+    private static boolean isRam(List<E820Entry> map, long address, long length) {
+        for (E820Entry e : map) {
+            if (e.type() == E820Entry.RAM && address >= e.address() && address + length <= e.end()
+                    && address + length >= address) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void copy(GuestMemory memory, long gpa, byte[] from, int offset, int length) {
+        MemorySegment.copy(from, offset, memory.slice(gpa, length), ValueLayout.JAVA_BYTE, 0, length);
+    }
+
+    static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+
+    /**
+     * The PC memory map until the platform-table code provides one: conventional memory below the
+     * EBDA, the BIOS area reserved, RAM from 1 MiB to the PCI hole, and RAM above 4 GiB.
+     */
+    static List<E820Entry> defaultMemoryMap(GuestMemory memory) {
+        List<E820Entry> map = new ArrayList<>();
+        map.add(new E820Entry(0, PcLayout.EBDA, E820Entry.RAM));
+        map.add(new E820Entry(PcLayout.EBDA, PcLayout.VGA_HOLE - PcLayout.EBDA, E820Entry.RESERVED));
+        map.add(new E820Entry(PcLayout.BIOS_AREA, PcLayout.HIGH_MEMORY - PcLayout.BIOS_AREA, E820Entry.RESERVED));
+        for (GuestMemory.Region r : memory.regions()) {
+            long start = Math.max(r.guestPhysical(), PcLayout.HIGH_MEMORY);
+            if (r.end() > start) {
+                map.add(new E820Entry(start, r.end() - start, E820Entry.RAM));
+            }
+        }
+        return List.copyOf(map);
+    }
+}
