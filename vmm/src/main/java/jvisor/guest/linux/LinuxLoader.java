@@ -102,20 +102,22 @@ public final class LinuxLoader {
         long span = Math.max(header.initSize(), size);
         long address = chooseLoadAddress(map, header, span);
         copy(memory, address, image, (int) header.kernelOffset(), (int) size);
-        // A 64-bit decompressor never unpacks below pref_address (LOAD_PHYSICAL_ADDR), wherever it was loaded.
-        return new Placed(address, Math.max(address, header.prefAddress()) + span, address + STARTUP_64_OFFSET);
+        return new Placed(address, address + span, address + STARTUP_64_OFFSET);
     }
 
-    /** pref_address if the kernel fits there, else the lowest aligned place above 1 MiB if it may move. */
+    /**
+     * pref_address if the kernel fits there, else (if it may move) the lowest aligned place above
+     * it: a 64-bit decompressor never unpacks below pref_address (LOAD_PHYSICAL_ADDR), so a lower
+     * place would not spare any memory.
+     */
     private static long chooseLoadAddress(List<E820Entry> map, SetupHeader header, long span) {
         long pref = header.prefAddress();
-        if (pref % header.kernelAlignment() == 0 && isRam(map, pref, span)) {
+        if (isRam(map, pref, span)) {
             return pref;
         }
         if (header.relocatable()) {
-            long align = header.kernelAlignment();
             for (E820Entry e : map) {
-                long address = alignUp(Math.max(e.address(), PcLayout.HIGH_MEMORY), align);
+                long address = alignUp(Math.max(e.address(), pref), header.kernelAlignment());
                 if (e.type() == E820Entry.RAM && address + span <= e.end() && address + span > address) {
                     return address;
                 }
