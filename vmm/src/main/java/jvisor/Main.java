@@ -3,7 +3,9 @@ package jvisor;
 import jvisor.boot.BadInputException;
 import jvisor.boot.CommandLine;
 import jvisor.boot.Console;
+import jvisor.console.InteractiveConsole;
 import jvisor.core.VmmMain;
+import jvisor.sys.Termios;
 
 /** jvisor's command line: BitVisor's {@code entry}. Prints one line for every error, never a stack trace. */
 public final class Main {
@@ -18,7 +20,7 @@ public final class Main {
     static int run(String[] args) {
         try {
             return switch (CommandLine.parse(args)) {
-                case CommandLine.Command.Run run -> VmmMain.run(run.config(), Console.system());
+                case CommandLine.Command.Run run -> boot(run);
                 case CommandLine.Command.Help h -> {
                     System.out.print(CommandLine.usage());
                     yield 0;
@@ -43,6 +45,25 @@ public final class Main {
                 e.printStackTrace();
             }
             return INTERNAL_ERROR;
+        }
+    }
+
+    /** Boots the guest; on a terminal, with the interactive console in raw mode, restored on every path. */
+    private static int boot(CommandLine.Command.Run run) {
+        if (!Termios.isTerminal(0) || !Termios.isTerminal(1)) {
+            return VmmMain.run(run.config(), Console.system());
+        }
+        InteractiveConsole terminal = new InteractiveConsole(System.in, System.out);
+        Termios saved = Termios.makeRaw(0);
+        Thread restoreOnExit = new Thread(saved::restore);
+        Runtime.getRuntime().addShutdownHook(restoreOnExit);
+        try {
+            System.err.println(InteractiveConsole.keysHelp());
+            return VmmMain.run(run.config(), new Console(terminal.guestInput(), System.out, System.err),
+                    terminal::attach);
+        } finally {
+            saved.restore();
+            Runtime.getRuntime().removeShutdownHook(restoreOnExit);
         }
     }
 

@@ -67,8 +67,12 @@ public final class PcLayout {
     /** The 8254's input clock. */
     public static final long PIT_HZ = 1_193_182L;
 
-    /** The IOAPIC's ID: one above the highest local APIC ID (processors are 0 .. cpus-1). */
+    /**
+     * The IOAPIC's ID: one above the highest local APIC ID (processors are 0 .. cpus-1), as
+     * SeaBIOS gives it, capped at 15 because the 82093AA's ID register has four bits. Since the
+     * P4 the IOAPIC and local APIC IDs no longer share a bus, so a clash above 15 is harmless.
+     */
     public static int ioapicId(int cpus) {
-        return cpus;
+        return Math.min(cpus, 15);
     }
 }

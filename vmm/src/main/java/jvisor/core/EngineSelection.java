@@ -5,11 +5,14 @@ import jvisor.engine.Engine;
 import jvisor.engine.GuestMemory;
 import jvisor.engine.kvm.KvmEngine;
 
-/** The global stage's first steps: pick the engine (BitVisor picks VT-x or SVM) and map guest RAM. */
+/**
+ * The global stage's first and last steps: map guest RAM (the loader and the tables fill it), and,
+ * once the guest image has proven bootable, pick the engine (BitVisor picks VT-x or SVM).
+ */
 final class EngineSelection {
     private EngineSelection() { }
 
-    @InitFunction(stage = Stage.GLOBAL, order = 0)
+    @InitFunction(stage = Stage.GLOBAL, order = 3)
     static void openEngine(Processor p) {
         Vmm vmm = p.vmm();
         Engine engine = switch (vmm.config().engine()) {
@@ -20,7 +23,7 @@ final class EngineSelection {
         vmm.trace().step(p, "engine", engine.description());
     }
 
-    @InitFunction(stage = Stage.GLOBAL, order = 1)
+    @InitFunction(stage = Stage.GLOBAL, order = 0)
     static void allocateGuestRam(Processor p) {
         p.vmm().setRam(GuestMemory.allocate(p.vmm().config().memory()));
     }

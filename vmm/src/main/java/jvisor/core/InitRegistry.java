@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on the calling processor, and the parallel groups once each on whichever processor claims them.
  */
 public final class InitRegistry {
-    private final List<InitFunc> table;
+    final List<InitFunc> table;
     private final AtomicBoolean[] parallelClaims = new AtomicBoolean[10];
 
     public InitRegistry() {

@@ -12,17 +12,25 @@ final class MainLoop {
 
     static void run(Processor p) {
         Vmm vmm = p.vmm();
-        PassVm vm = vmm.vm();
         VirtualCpu cpu = p.vcpu();
-        IoDispatch io = vm.dispatch(p.number());
+        IoDispatch io = vmm.vm().dispatch(p.number());
         ExitStats stats = vmm.stats(p.number());
+        vmm.enterMainLoop();
+        try {
+            loop(p, vmm, cpu, io, stats);
+        } finally {
+            vmm.leaveMainLoop();
+        }
+    }
+
+    private static void loop(Processor p, Vmm vmm, VirtualCpu cpu, IoDispatch io, ExitStats stats) {
         while (!vmm.stopping()) {
             ExitReason reason = cpu.run();
             stats.exit(reason);
             switch (reason) {
                 case IO -> io.dispatch(cpu.io());
                 case MMIO -> io.dispatch(cpu.mmio());
-                case STOPPED -> { }
+                case STOPPED -> vmm.parkWhilePaused();
                 case HLT -> {
                     haltForever(p);
                     return;

@@ -1,5 +1,8 @@
 package jvisor.core;
 
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import jvisor.bus.IrqLine;
 import jvisor.bus.MmioBus;
 import jvisor.bus.PortBus;
@@ -17,6 +20,7 @@ public final class PassVm implements AutoCloseable {
     private final PassThrough passThrough = new PassThrough();
     private final MmioBus mmio = new MmioBus(passThrough);
     private final IoDispatch[] dispatch;
+    private final Map<Class<?>, Object> devices = new ConcurrentHashMap<>();
     private final VirtualMachine machine;
 
     private PassVm(Vmm vmm) {
@@ -81,6 +85,20 @@ public final class PassVm implements AutoCloseable {
 
     public IrqLine irqLine(int gsi) {
         return machine.irqLine(gsi);
+    }
+
+    /**
+     * Records a device so other parts of the VMM can find it by type (the console asks the
+     * serial port whether the guest reads input). One device per type.
+     */
+    public <T> void addDevice(Class<T> type, T device) {
+        if (devices.putIfAbsent(type, device) != null) {
+            throw new IllegalStateException("a second " + type.getSimpleName() + " in one VM");
+        }
+    }
+
+    public <T> Optional<T> device(Class<T> type) {
+        return Optional.ofNullable(type.cast(devices.get(type)));
     }
 
     public GuestMemory ram() {

@@ -30,6 +30,11 @@ public final class Vmm {
     private final Deque<AutoCloseable> teardown = new ArrayDeque<>();
     private final long startNanos = System.nanoTime();
 
+    private final Object pauseLock = new Object();
+    private boolean paused;
+    private int parked;
+    private int inMainLoop;
+
     private volatile Engine engine;
     private volatile GuestMemory ram;
     private volatile CpuState bootState;
@@ -85,6 +90,11 @@ public final class Vmm {
         return haltedProcessors;
     }
 
+    /** Prints the exit counters so far (what {@code --stats} prints at the end). */
+    public void printStats(java.io.PrintStream out) {
+        VmmReport.printStats(this, out);
+    }
+
     /** Nanoseconds since vmm_main began. */
     public long uptimeNanos() {
         return System.nanoTime() - startNanos;
@@ -121,7 +131,7 @@ public final class Vmm {
         return require(vm, "pass-through VM");
     }
 
-    boolean hasVm() {
+    public boolean hasVm() {
         return vm != null;
     }
 
@@ -144,6 +154,9 @@ public final class Vmm {
             return;
         }
         barrier.reset();
+        synchronized (pauseLock) {
+            pauseLock.notifyAll();
+        }
         for (Processor p : processors) {
             if (p.hasVcpu()) {
                 p.vcpu().kick();
@@ -153,6 +166,77 @@ public final class Vmm {
 
     public boolean stopping() {
         return shutdown.get() != null;
+    }
+
+    /**
+     * Stops every processor at its next exit and waits until all that run the guest are parked,
+     * so their state can be read from this thread (the console monitor does this).
+     */
+    public void pause() {
+        synchronized (pauseLock) {
+            paused = true;
+        }
+        for (Processor p : processors) {
+            if (p.hasVcpu()) {
+                p.vcpu().kick();
+            }
+        }
+        synchronized (pauseLock) {
+            while (parked < inMainLoop && !stopping()) {
+                try {
+                    pauseLock.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    public void resume() {
+        synchronized (pauseLock) {
+            paused = false;
+            pauseLock.notifyAll();
+        }
+    }
+
+    public boolean paused() {
+        synchronized (pauseLock) {
+            return paused;
+        }
+    }
+
+    void enterMainLoop() {
+        synchronized (pauseLock) {
+            inMainLoop++;
+        }
+    }
+
+    void leaveMainLoop() {
+        synchronized (pauseLock) {
+            inMainLoop--;
+            pauseLock.notifyAll();
+        }
+    }
+
+    /** Called by a processor whose run() returned STOPPED: waits while the VMM is paused. */
+    void parkWhilePaused() {
+        synchronized (pauseLock) {
+            if (!paused) {
+                return;
+            }
+            parked++;
+            pauseLock.notifyAll();
+            try {
+                while (paused && !stopping()) {
+                    pauseLock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                parked--;
+            }
+        }
     }
 
     public ShutdownCause shutdownCause() {

@@ -17,11 +17,21 @@ public final class VmmMain {
      * {@link jvisor.boot.BadInputException} before any processor starts.
      */
     public static int run(BootConfig config, Console console) {
-        return run(config, console, new InitRegistry());
+        return run(config, console, vmm -> { });
+    }
+
+    /** As {@link #run(BootConfig, Console)}; {@code onStart} gets the VMM first (the console's monitor uses it). */
+    public static int run(BootConfig config, Console console, java.util.function.Consumer<Vmm> onStart) {
+        return run(config, console, new InitRegistry(), onStart);
     }
 
     static int run(BootConfig config, Console console, InitRegistry initfuncs) {
+        return run(config, console, initfuncs, vmm -> { });
+    }
+
+    static int run(BootConfig config, Console console, InitRegistry initfuncs, java.util.function.Consumer<Vmm> onStart) {
         Vmm vmm = new Vmm(config, console, initfuncs);
+        onStart.accept(vmm);
         try (var signals = HostSignals.install(vmm)) {
             Processor bsp = vmm.bsp();
             vmm.trace().step(bsp, "vmm_main", config.cpus() + " processors, " + config.kernel().name());

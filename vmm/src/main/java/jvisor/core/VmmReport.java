@@ -57,7 +57,7 @@ final class VmmReport {
         }
     }
 
-    private static void printStats(Vmm vmm, PrintStream log) {
+    static void printStats(Vmm vmm, PrintStream log) {
         ExitStats total = new ExitStats();
         for (int n = 0; n < vmm.cpuCount(); n++) {
             total.add(vmm.stats(n));

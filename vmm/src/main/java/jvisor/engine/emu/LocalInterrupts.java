@@ -18,31 +18,60 @@ public interface LocalInterrupts {
      */
     int pendingInterrupt();
 
-    /** The processor takes {@code vector} (returned by {@link #pendingInterrupt()}): IRR to ISR, or the PIC's INTA. */
+    /**
+     * The processor takes {@code vector}, just returned by {@link #pendingInterrupt()} on the same
+     * thread: IRR to ISR, or the PICs' interrupt acknowledge when the vector came from them.
+     */
     void acknowledge(int vector);
 
     /** Takes a pending NMI, if any. */
     boolean takeNmi();
 
-    /** Takes a pending INIT, if any: the processor resets and waits for SIPI (APs) . */
+    /**
+     * Takes a pending INIT, if any: the processor resets (the local APIC has already reset
+     * itself). An AP then waits for SIPI; the BSP (IA32_APIC_BASE bit 8) restarts at the reset
+     * vector. Check it before {@link #takeSipi()}: INIT and SIPI may both be pending.
+     */
     boolean takeInit();
 
-    /** Takes a pending startup IPI: its vector (the processor starts at vector * 4096 in real mode), or -1. */
+    /**
+     * Takes a pending startup IPI: its vector (the processor starts at vector * 4096 in real mode),
+     * or -1. Only a processor waiting for SIPI gets one (APs from power-up and after INIT);
+     * SIPIs that reach a running processor are ignored, as the SDM says.
+     */
     int takeSipi();
 
     /**
      * Blocks the calling processor thread (halted, or waiting for SIPI) until an event may be
      * pending or {@link #wake()} is called. Returns at once if {@link #hasEvents()} is true.
+     * Returns early, with the thread's interrupt status still set, if the thread is interrupted.
      */
     void awaitEvent();
 
-    /** Ends an {@link #awaitEvent()} early: the VMM wants the processor back. */
+    /**
+     * {@link #awaitEvent()} for a processor halted with RFLAGS.IF = 0 ({@code maskable} false):
+     * only an NMI, INIT, SIPI or {@link #wake()} ends the wait, so {@code cli; hlt} sleeps
+     * instead of spinning on an interrupt it cannot take.
+     */
+    default void awaitEvent(boolean maskable) {
+        awaitEvent();
+    }
+
+    /**
+     * Ends an {@link #awaitEvent()} early: the VMM wants the processor back. A wake that comes
+     * while the processor is not waiting ends its next wait at once (like a thread's park permit),
+     * so a kick between the processor's last check and its wait is not lost.
+     */
     void wake();
 
     /** The APIC ID of this processor. */
     int apicId();
 
-    /** A read of the APIC's 4 KiB register page at {@code offset} (xAPIC MMIO). */
+    /**
+     * A read of the APIC's 4 KiB register page at {@code offset} (xAPIC MMIO). The processor
+     * routes its accesses to the page at {@link #apicBaseMsr()}'s base (bits 51:12) here while
+     * the APIC is globally enabled (bit 11); each processor sees its own APIC there.
+     */
     long mmioRead(int offset, int size);
 
     void mmioWrite(int offset, int size, long value);

@@ -1,5 +1,7 @@
 package jvisor.engine.emu;
 
+import java.util.function.LongSupplier;
+
 /**
  * The emulated time-stamp counter: one per VM, shared by every processor (so it is synchronized
  * across processors), running at a fixed rate derived from the host's monotonic clock. Guests
@@ -9,17 +11,36 @@ public final class Tsc {
     /** The advertised TSC rate. One tick per nanosecond keeps conversions exact. */
     public static final long HZ = 1_000_000_000L;
 
-    private final long originNanos = System.nanoTime();
+    private final LongSupplier hostClock;
+    private final long originNanos;
     private volatile long offset;
+
+    public Tsc() {
+        this(System::nanoTime);
+    }
+
+    /**
+     * A counter driven by {@code hostClock} (monotonic nanoseconds). The platform's timers read
+     * the same clock, so tests that advance it by hand move the TSC and every timer together.
+     */
+    public Tsc(LongSupplier hostClock) {
+        this.hostClock = hostClock;
+        this.originNanos = hostClock.getAsLong();
+    }
+
+    /** The host clock the counter runs on, in nanoseconds. */
+    public long hostNanos() {
+        return hostClock.getAsLong();
+    }
 
     /** The current TSC value. */
     public long now() {
-        return System.nanoTime() - originNanos + offset;
+        return hostClock.getAsLong() - originNanos + offset;
     }
 
     /** WRMSR IA32_TSC: the counter continues from {@code value}. */
     public void set(long value) {
-        offset = value - (System.nanoTime() - originNanos);
+        offset = value - (hostClock.getAsLong() - originNanos);
     }
 
     /** Host nanoseconds until the counter reaches {@code value} (negative if passed). */

@@ -1,0 +1,110 @@
+package jvisor.devices;
+
+import java.util.HashMap;
+import java.util.Map;
+import jvisor.bus.PcLayout;
+import jvisor.bus.PortHandler;
+import jvisor.core.InitFunction;
+import jvisor.core.PassVm;
+import jvisor.core.Processor;
+import jvisor.core.ShutdownCause;
+import jvisor.core.Stage;
+
+/**
+ * The host bridge's configuration mechanism #1 (0xCF8 address, 0xCFC-0xCFF data) and the reset
+ * control register at 0xCF9. A function nobody registered reads as all ones and ignores writes,
+ * which is how a guest's bus scan learns that the slot is empty.
+ */
+public final class PciHost implements PortHandler {
+    public static final int PORTS = 8;
+    static final int ENABLE = 0x8000_0000;
+    /** Bus, device, function and dword-aligned register; reserved bits 30-24 and 1-0 read as zero. */
+    static final int ADDRESS_BITS = 0x80FF_FFFC;
+    static final int RESET_SYSTEM = 0x02;
+    static final int RESET_CPU = 0x04;
+
+    private final ShutdownRequester shutdown;
+    private volatile Map<Integer, PciDevice> functions = Map.of();
+    private int address;
+    private int resetControl;
+
+    public PciHost(ShutdownRequester shutdown) {
+        this.shutdown = shutdown;
+    }
+
+    @InitFunction(stage = Stage.DRIVER, order = 0)
+    public static void attach(Processor p) {
+        PassVm vm = p.vm();
+        vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, new PciHost(vm::requestShutdown), "PCI host");
+    }
+
+    /** Bus/device/function number as the address register encodes it (bits 23-8). */
+    static int bdf(int bus, int device, int function) {
+        return (bus << 8) | (device << 3) | function;
+    }
+
+    /** Plugs {@code device} in at bus:device.function; a slot takes one function. */
+    public synchronized void register(int bus, int device, int function, PciDevice pci) {
+        if (bus < 0 || bus > 0xFF || device < 0 || device > 0x1F || function < 0 || function > 7) {
+            throw new IllegalArgumentException(String.format("bad PCI address %x:%x.%x", bus, device, function));
+        }
+        int key = bdf(bus, device, function);
+        if (functions.containsKey(key)) {
+            throw new IllegalStateException(String.format("PCI %02x:%02x.%x is taken", bus, device, function));
+        }
+        Map<Integer, PciDevice> grown = new HashMap<>(functions);
+        grown.put(key, pci);
+        functions = Map.copyOf(grown);
+    }
+
+    @Override
+    public synchronized int read(int port, int size) {
+        if (port >= PcLayout.PCI_CONFIG_DATA) {
+            PciDevice target = target(port, size);
+            int value = target == null ? PortHandler.floating(size) : target.configRead(register(port), size);
+            return size >= 4 ? value : value & PortHandler.floating(size);
+        }
+        if (port == PcLayout.PCI_CONFIG_ADDRESS && size == 4) {
+            return address;
+        }
+        if (port == PcLayout.RESET_CONTROL && size == 1) {
+            return resetControl;
+        }
+        return PortHandler.floating(size);
+    }
+
+    /** Only a 32-bit write reaches the address register; byte writes to 0xCF8-0xCFB (old mechanism-#2 probes) do not. */
+    @Override
+    public synchronized void write(int port, int size, int value) {
+        if (port >= PcLayout.PCI_CONFIG_DATA) {
+            PciDevice target = target(port, size);
+            if (target != null) {
+                target.configWrite(register(port), size, size >= 4 ? value : value & PortHandler.floating(size));
+            }
+        } else if (port == PcLayout.PCI_CONFIG_ADDRESS && size == 4) {
+            address = value & ADDRESS_BITS;
+        } else if (port == PcLayout.RESET_CONTROL && size == 1) {
+            writeResetControl(value);
+        }
+    }
+
+    /** As QEMU's PIIX does, setting bit 2 resets (bit 1 picks hard or soft; both end the VM here). */
+    private void writeResetControl(int value) {
+        resetControl = value & RESET_SYSTEM;
+        if ((value & RESET_CPU) != 0) {
+            shutdown.requestShutdown(new ShutdownCause.Reset("0xcf9"));
+        }
+    }
+
+    /** The function the address register selects, or null (disabled, absent, or the access leaves the dword). */
+    private PciDevice target(int port, int size) {
+        if ((address & ENABLE) == 0 || (port & 3) + size > 4) {
+            return null;
+        }
+        return functions.get((address >>> 8) & 0xFFFF);
+    }
+
+    private int register(int port) {
+        return (address & 0xFC) | (port & 3);
+    }
+}

@@ -1,0 +1,194 @@
+package jvisor.engine.emu.platform;
+
+import jvisor.engine.emu.Tsc;
+
+/**
+ * A local APIC's timer (SDM vol. 3, 10.5.4): one-shot and periodic count-down at
+ * {@link LocalApic#TIMER_HZ} through the divide configuration register, or TSC-deadline mode.
+ * Counts are computed from the platform clock when read, never ticked. Only state and arithmetic:
+ * the owning {@link LocalApic} locks and arms the platform timer at {@link #expiry()}.
+ */
+final class ApicTimer {
+    /** The LVT timer's mode field (bits 18:17). */
+    enum Mode {
+        ONE_SHOT, PERIODIC, TSC_DEADLINE;
+
+        static Mode of(int lvtTimer) {
+            return switch ((lvtTimer >>> 17) & 3) {
+                case 1 -> PERIODIC;
+                case 2 -> TSC_DEADLINE;
+                default -> ONE_SHOT; // 3 is reserved
+            };
+        }
+    }
+
+    /**
+     * A periodic timer interrupts at most this often (host nanoseconds) however short the guest
+     * makes the period; the count the guest reads still follows the programmed period.
+     */
+    static final long MIN_PERIOD_NANOS = 50_000;
+
+    private final Tsc tsc;
+    private Mode mode = Mode.ONE_SHOT;
+    private int divideRegister;
+    private long divisor = 2;
+    private long initialCount;
+    private boolean counting;
+    private long startNanos;
+    private long startCount;
+    private long tscDeadline;
+    private boolean armed;
+    private long expiry;
+
+    ApicTimer(Tsc tsc) {
+        this.tsc = tsc;
+    }
+
+    /** Power-up state: one-shot, divide by 2, stopped. */
+    void reset() {
+        mode = Mode.ONE_SHOT;
+        divideRegister = 0;
+        divisor = 2;
+        stop();
+    }
+
+    /** A new LVT timer mode; changing it stops the timer (the guest re-arms it in the new mode). */
+    void setMode(Mode newMode) {
+        if (newMode != mode) {
+            mode = newMode;
+            stop();
+        }
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    int divideRegister() {
+        return divideRegister;
+    }
+
+    /** Bits 0, 1 and 3 select the divisor: 0b111 divides by 1, otherwise by 2^(value + 1). */
+    void setDivide(int value, long now) {
+        long current = currentCount(now);
+        divideRegister = value & 0xB;
+        int code = (divideRegister & 3) | ((divideRegister >>> 1) & 4);
+        divisor = code == 7 ? 1 : 2L << code;
+        if (counting && current > 0) {
+            // The count carries on from where it is at the new rate.
+            startCount = current;
+            startNanos = now;
+            expiry = startNanos + startCount * divisor;
+            armed = true;
+        }
+    }
+
+    long initialCount() {
+        return mode == Mode.TSC_DEADLINE ? 0 : initialCount;
+    }
+
+    /** A write to the initial count register: starts counting, or stops the timer with 0. */
+    void setInitialCount(long count, long now) {
+        if (mode == Mode.TSC_DEADLINE) {
+            return; // ignored in TSC-deadline mode
+        }
+        stop();
+        initialCount = count & 0xFFFF_FFFFL;
+        if (initialCount != 0) {
+            counting = true;
+            startNanos = now;
+            startCount = initialCount;
+            armed = true;
+            expiry = now + initialCount * divisor;
+        }
+    }
+
+    long currentCount(long now) {
+        if (!counting || mode == Mode.TSC_DEADLINE) {
+            return 0;
+        }
+        long elapsed = Math.max(0, now - startNanos) / divisor;
+        if (elapsed < startCount) {
+            return startCount - elapsed;
+        }
+        return mode == Mode.PERIODIC ? initialCount - (elapsed - startCount) % initialCount : 0;
+    }
+
+    long tscDeadline() {
+        return mode == Mode.TSC_DEADLINE ? tscDeadline : 0;
+    }
+
+    /** WRMSR IA32_TSC_DEADLINE: ignored outside TSC-deadline mode, disarms with 0. */
+    void setTscDeadline(long value, long now) {
+        if (mode != Mode.TSC_DEADLINE) {
+            return;
+        }
+        tscDeadline = value;
+        armed = false;
+        if (value != 0) {
+            armAtTsc(now);
+        }
+    }
+
+    boolean armed() {
+        return armed;
+    }
+
+    /** When the timer next needs attention (platform nanoseconds); valid while {@link #armed()}. */
+    long expiry() {
+        return expiry;
+    }
+
+    /**
+     * The platform timer went off at {@code now}: true if the timer interrupts now. Moves a
+     * periodic timer to its next period (missed periods coalesce into this one interrupt) and
+     * disarms the others.
+     */
+    boolean expire(long now) {
+        if (!armed || now - expiry < 0) {
+            return false;
+        }
+        switch (mode) {
+            case ONE_SHOT -> {
+                armed = false;
+                counting = false;
+            }
+            case PERIODIC -> expiry = nextPeriod(now);
+            case TSC_DEADLINE -> {
+                if (Long.compareUnsigned(tsc.now(), tscDeadline) < 0) {
+                    armAtTsc(now); // the guest moved the TSC back: not yet
+                    return false;
+                }
+                armed = false;
+                tscDeadline = 0;
+            }
+        }
+        return true;
+    }
+
+    private long nextPeriod(long now) {
+        long period = initialCount * divisor;
+        long first = startNanos + startCount * divisor;
+        long after = period >= MIN_PERIOD_NANOS ? now : now + MIN_PERIOD_NANOS - 1;
+        if (after < first) {
+            return first;
+        }
+        return first + ((after - first) / period + 1) * period;
+    }
+
+    private void armAtTsc(long now) {
+        long wait = tsc.nanosUntil(tscDeadline);
+        if (wait > Long.MAX_VALUE / 4) {
+            return; // centuries away (or an unsigned value past 2^63): never in practice
+        }
+        armed = true;
+        expiry = now + Math.max(0, wait);
+    }
+
+    private void stop() {
+        counting = false;
+        initialCount = 0;
+        tscDeadline = 0;
+        armed = false;
+    }
+}

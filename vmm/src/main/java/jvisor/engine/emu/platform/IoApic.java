@@ -1,0 +1,136 @@
+package jvisor.engine.emu.platform;
+
+import java.util.Arrays;
+import jvisor.bus.MmioHandler;
+import jvisor.bus.PcLayout;
+
+/**
+ * The I/O APIC (Intel 82093AA): 24 interrupt pins, each redirected by its entry to the local
+ * APICs as a message on the APIC bus. Registers are reached indirectly: IOREGSEL at offset 0
+ * selects, IOWIN at offset 0x10 reads and writes.
+ *
+ * <p>Pin levels are logical (true = the device requests an interrupt), so the polarity bit is
+ * stored for the guest but never inverts a pin, as in QEMU and KVM. Lock order: the IOAPIC calls
+ * local APICs while holding its lock, never the other way round.
+ */
+final class IoApic implements MmioHandler {
+    static final int VERSION = 0x11;
+    static final int PINS = PcLayout.IOAPIC_PINS;
+    static final int REG_ID = 0x00;
+    static final int REG_VERSION = 0x01;
+    static final int REG_ARBITRATION = 0x02;
+    static final int REG_REDIRECTION = 0x10;
+
+    static final long MASKED = 1L << 16;
+    static final long LEVEL = 1L << 15;
+    static final long REMOTE_IRR = 1L << 14;
+    static final long LOGICAL = 1L << 11;
+    /** Vector, delivery mode, destination mode, polarity, trigger mode and mask. */
+    private static final long WRITABLE_LOW = 0x1_AFFFL;
+
+    private final ApicBus bus;
+    private final DeviceLog log = new DeviceLog("ioapic");
+    private final long[] entries = new long[PINS];
+    private int id;
+    private int select;
+    private int asserted;
+
+    IoApic(int id, ApicBus bus) {
+        this.id = id & 0xF;
+        this.bus = bus;
+        Arrays.fill(entries, MASKED);
+    }
+
+    @Override
+    public synchronized long read(long offset, int size) {
+        long value;
+        if (offset == 0) {
+            value = select;
+        } else if (offset >= 0x10 && offset < 0x14) {
+            value = (readRegister(select) & 0xFFFF_FFFFL) >>> ((offset - 0x10) * 8);
+        } else {
+            value = 0;
+        }
+        return size >= 8 ? value : value & ((1L << (size * 8)) - 1);
+    }
+
+    @Override
+    public synchronized void write(long offset, int size, long value) {
+        if (offset == 0) {
+            select = (int) value & 0xFF;
+        } else if (offset == 0x10 && size >= 4) {
+            writeRegister(select, (int) value);
+        } else {
+            log.warn("%d-byte write of %#x at offset %#x ignored", size, value, offset);
+        }
+    }
+
+    /** Drives pin {@code pin}: edge-triggered entries fire on assertion, level ones while asserted. */
+    synchronized void setPin(int pin, boolean level) {
+        int bit = 1 << pin;
+        boolean was = (asserted & bit) != 0;
+        asserted = level ? asserted | bit : asserted & ~bit;
+        if (level && (!was || (entries[pin] & LEVEL) != 0)) {
+            service(pin);
+        }
+    }
+
+    /** The EOI broadcast for {@code vector}: clears remote IRR, and re-delivers a pin still asserted. */
+    synchronized void endOfInterrupt(int vector) {
+        for (int pin = 0; pin < PINS; pin++) {
+            long e = entries[pin];
+            if ((e & 0xFF) == vector && (e & REMOTE_IRR) != 0) {
+                entries[pin] = e & ~REMOTE_IRR;
+                service(pin);
+            }
+        }
+    }
+
+    /** Sends pin {@code pin}'s message if the pin may interrupt now. */
+    private void service(int pin) {
+        long e = entries[pin];
+        boolean level = (e & LEVEL) != 0;
+        if ((e & MASKED) != 0 || level && ((asserted & (1 << pin)) == 0 || (e & REMOTE_IRR) != 0)) {
+            return; // a masked edge is lost, as the datasheet says; a masked level waits for the unmask
+        }
+        DeliveryMode mode = DeliveryMode.decode((int) (e >>> 8));
+        ApicMessage m = ApicMessage.fromIoApic(mode, (int) e, (e & LOGICAL) != 0, (int) (e >>> 56), level);
+        boolean accepted = bus.send(m, null);
+        if (level && accepted && (mode == DeliveryMode.FIXED || mode == DeliveryMode.LOWEST_PRIORITY)) {
+            entries[pin] |= REMOTE_IRR;
+        }
+    }
+
+    private int readRegister(int index) {
+        if (index >= REG_REDIRECTION && index < REG_REDIRECTION + 2 * PINS) {
+            long e = entries[(index - REG_REDIRECTION) >> 1];
+            return (int) ((index & 1) == 0 ? e : e >>> 32);
+        }
+        return switch (index) {
+            case REG_ID, REG_ARBITRATION -> id << 24;
+            case REG_VERSION -> ((PINS - 1) << 16) | VERSION;
+            default -> 0;
+        };
+    }
+
+    private void writeRegister(int index, int value) {
+        if (index >= REG_REDIRECTION && index < REG_REDIRECTION + 2 * PINS) {
+            int pin = (index - REG_REDIRECTION) >> 1;
+            long e = entries[pin];
+            if ((index & 1) == 0) {
+                e = (e & ~WRITABLE_LOW) | (value & WRITABLE_LOW);
+                if ((e & LEVEL) == 0) {
+                    e &= ~REMOTE_IRR; // switching to edge clears a stuck remote IRR (Linux relies on it)
+                }
+            } else {
+                e = (e & 0xFFFF_FFFFL) | ((long) (value >>> 24) << 56);
+            }
+            entries[pin] = e;
+            if ((e & LEVEL) != 0) {
+                service(pin); // an asserted level pin interrupts once unmasked
+            }
+        } else if (index == REG_ID) {
+            id = (value >>> 24) & 0xF;
+        }
+    }
+}

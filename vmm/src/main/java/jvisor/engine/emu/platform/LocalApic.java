@@ -1,0 +1,675 @@
+package jvisor.engine.emu.platform;
+
+import static jvisor.engine.emu.platform.ApicRegisters.*;
+
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import jvisor.bus.PcLayout;
+import jvisor.engine.emu.LocalInterrupts;
+import jvisor.engine.emu.Tsc;
+
+/**
+ * One processor's local APIC in xAPIC mode (Intel SDM vol. 3, chapter 10): the register page,
+ * interrupt acceptance and priority (IRR, ISR, TMR, TPR, PPR), EOI, the timer, IPIs through the
+ * ICR, INIT and startup, and LINT0 with the 8259 pair behind it in ExtINT mode. x2APIC is not
+ * implemented, so CPUID must not advertise it; the TSC-deadline timer is, and may be advertised.
+ *
+ * <p>All state is guarded by one lock. The lock is never held while calling out to another
+ * APIC, the IOAPIC or the PICs (they call in while holding theirs), so no two locks are ever
+ * taken in opposite orders. Every change that may make an event pending signals the condition
+ * the processor waits on under the same lock, so no wake-up is lost.
+ */
+public final class LocalApic implements LocalInterrupts {
+    /** The timer's input clock: one count per nanosecond before the divider, as on KVM. */
+    public static final long TIMER_HZ = 1_000_000_000L;
+    /** Version 0x14 (an integrated xAPIC) with six LVT entries (max LVT index 5, no CMCI). */
+    static final int VERSION = 0x0005_0014;
+
+    private static final int LVT_TIMER = 0;
+    private static final int LVT_LINT0 = 3;
+    private static final int LVT_LINT1 = 4;
+    private static final int LVT_ERROR = 5;
+    /** Writable bits of the timer, thermal, performance, LINT0, LINT1 and error entries. */
+    private static final int[] LVT_WRITABLE = {0x700FF, 0x107FF, 0x107FF, 0x1A7FF, 0x1A7FF, 0x100FF};
+    private static final int ICR_WRITABLE = 0x000C_CFFF;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition eventOrWake = lock.newCondition();
+    private final int index;
+    private final ApicBus bus;
+    private final ExtIntSource pic;
+    private final PlatformTimers timers;
+    private final PlatformTimers.Timer timerEvent;
+    private final ApicTimer timer;
+    private final DeviceLog log;
+
+    private volatile int id;
+    private volatile int ldr;
+    private volatile int dfr;
+    private volatile int svr;
+    private volatile boolean events;
+    private long apicBase;
+    private int tpr;
+    private int esr;
+    private int pendingErrors;
+    private int icrLow;
+    private int icrHigh;
+    private final int[] lvt = new int[6];
+    private final ApicVectors irr = new ApicVectors();
+    private final ApicVectors isr = new ApicVectors();
+    private final ApicVectors tmr = new ApicVectors();
+    private boolean nmiPending;
+    private boolean initPending;
+    private boolean waitingForSipi;
+    private int sipiVector = -1;
+    private boolean picIntr;
+    private boolean busExtInt;
+    private boolean wakeRequested;
+    /** Whether the last {@link #pendingInterrupt()} offered the PIC's vector (processor thread only). */
+    private boolean offeredExtInt;
+
+    LocalApic(int index, ApicBus bus, ExtIntSource pic, PlatformTimers timers, Tsc tsc) {
+        this.index = index;
+        this.id = index;
+        this.bus = bus;
+        this.pic = pic;
+        this.timers = timers;
+        this.timer = new ApicTimer(tsc);
+        this.log = new DeviceLog("lapic" + index);
+        this.timerEvent = timers.newTimer("lapic" + index + " timer", this::onTimer);
+        boolean bsp = index == 0;
+        apicBase = PcLayout.LAPIC_BASE | BASE_ENABLE | (bsp ? BASE_BSP : 0);
+        powerUpReset();
+        if (bsp) {
+            // What the firmware leaves on a PC: virtual wire mode, the PICs' INTR on LINT0, NMI on LINT1.
+            lvt[LVT_LINT0] = DeliveryMode.EXTINT.code() << 8;
+            lvt[LVT_LINT1] = DeliveryMode.NMI.code() << 8;
+        } else {
+            waitingForSipi = true; // an AP sits in wait-for-SIPI after power-up
+        }
+    }
+
+    int index() {
+        return index;
+    }
+
+    // ---- The processor's side (LocalInterrupts) ----
+
+    @Override
+    public boolean hasEvents() {
+        return events;
+    }
+
+    @Override
+    public int pendingInterrupt() {
+        boolean extInt;
+        lock.lock();
+        try {
+            offeredExtInt = false;
+            extInt = extIntRequested();
+            if (!extInt) {
+                return deliverableVector();
+            }
+        } finally {
+            lock.unlock();
+        }
+        // ExtINT bypasses the APIC's priorities; the vector comes from the PICs (not under our lock).
+        int vector = pic.peekVector();
+        if (vector >= 0) {
+            offeredExtInt = true;
+            return vector;
+        }
+        lock.lock();
+        try {
+            return deliverableVector();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void acknowledge(int vector) {
+        if (offeredExtInt) {
+            offeredExtInt = false;
+            lock.lock();
+            try {
+                busExtInt = false;
+            } finally {
+                lock.unlock();
+            }
+            pic.acknowledge(vector); // the PICs' INTR change comes back through setPicIntr
+            return;
+        }
+        lock.lock();
+        try {
+            if (irr.get(vector)) {
+                irr.clear(vector);
+                isr.set(vector);
+                updateEvents();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean takeNmi() {
+        lock.lock();
+        try {
+            boolean taken = nmiPending;
+            nmiPending = false;
+            updateEvents();
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean takeInit() {
+        lock.lock();
+        try {
+            boolean taken = initPending;
+            initPending = false;
+            updateEvents();
+            return taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int takeSipi() {
+        lock.lock();
+        try {
+            int vector = sipiVector;
+            sipiVector = -1;
+            updateEvents();
+            return vector;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void awaitEvent() {
+        awaitEvent(true);
+    }
+
+    @Override
+    public void awaitEvent(boolean maskable) {
+        lock.lock();
+        try {
+            while (!wakeRequested && !(maskable ? events : nonMaskableEvent())) {
+                eventOrWake.await();
+            }
+            wakeRequested = false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void wake() {
+        lock.lock();
+        try {
+            wakeRequested = true;
+            eventOrWake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int apicId() {
+        return id;
+    }
+
+    @Override
+    public long apicBaseMsr() {
+        lock.lock();
+        try {
+            return apicBase;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setApicBaseMsr(long value) {
+        lock.lock();
+        try {
+            if ((value & BASE_X2APIC) != 0) {
+                log.warn("x2APIC mode requested through IA32_APIC_BASE (%#x); not supported, ignored", value);
+            }
+            boolean wasEnabled = hardwareEnabled();
+            apicBase = (apicBase & BASE_BSP) | (value & (BASE_ENABLE | BASE_ADDRESS));
+            if (wasEnabled != hardwareEnabled()) {
+                // Disabling loses the APIC's state; re-enabling starts from the power-up state.
+                powerUpReset();
+            }
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long tscDeadlineMsr() {
+        lock.lock();
+        try {
+            return timer.tscDeadline();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setTscDeadlineMsr(long value) {
+        lock.lock();
+        try {
+            timer.setTscDeadline(value, timers.now());
+            syncTimer();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- The register page ----
+
+    @Override
+    public long mmioRead(int offset, int size) {
+        int register = offset & 0xFF0;
+        int byteInRegister = offset & 0xF;
+        long value;
+        lock.lock();
+        try {
+            value = byteInRegister < 4 ? (readRegister(register) & 0xFFFF_FFFFL) >>> (byteInRegister * 8) : 0;
+        } finally {
+            lock.unlock();
+        }
+        return size >= 8 ? value : value & ((1L << (size * 8)) - 1);
+    }
+
+    @Override
+    public void mmioWrite(int offset, int size, long value) {
+        if ((offset & 0xF) != 0 || size < 4 || offset < 0 || offset >= PcLayout.PAGE) {
+            log.warn("%d-byte write at offset %#x ignored (registers take aligned 32-bit writes)", size, offset);
+            return;
+        }
+        int register = offset & 0xFF0;
+        int v = (int) value;
+        switch (register) {
+            case REG_EOI -> endOfInterrupt();
+            case REG_ICR_LOW -> sendIpi(v);
+            default -> {
+                lock.lock();
+                try {
+                    writeRegister(register, v);
+                    updateEvents();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    private int readRegister(int register) {
+        return switch (register) {
+            case REG_ID -> id << 24;
+            case REG_VERSION -> VERSION;
+            case REG_TPR -> tpr;
+            case REG_APR -> arbitrationPriorityLocked();
+            case REG_PPR -> processorPriority();
+            case REG_EOI, REG_RRD -> 0;
+            case REG_LDR -> ldr;
+            case REG_DFR -> dfr | 0x0FFF_FFFF;
+            case REG_SVR -> svr;
+            case REG_ESR -> esr;
+            case REG_ICR_LOW -> icrLow; // delivery status always idle: IPIs are delivered at once
+            case REG_ICR_HIGH -> icrHigh;
+            case REG_TIMER_INITIAL -> (int) timer.initialCount();
+            case REG_TIMER_CURRENT -> (int) timer.currentCount(timers.now());
+            case REG_TIMER_DIVIDE -> timer.divideRegister();
+            default -> readBanked(register);
+        };
+    }
+
+    private int readBanked(int register) {
+        if (register >= REG_ISR && register < REG_ISR + 0x80) {
+            return isr.register((register - REG_ISR) >> 4);
+        }
+        if (register >= REG_TMR && register < REG_TMR + 0x80) {
+            return tmr.register((register - REG_TMR) >> 4);
+        }
+        if (register >= REG_IRR && register < REG_IRR + 0x80) {
+            return irr.register((register - REG_IRR) >> 4);
+        }
+        if (register >= REG_LVT_TIMER && register <= REG_LVT_ERROR) {
+            return lvt[(register - REG_LVT_TIMER) >> 4];
+        }
+        signalError(ESR_ILLEGAL_REGISTER);
+        return 0;
+    }
+
+    private void writeRegister(int register, int value) {
+        switch (register) {
+            case REG_ID -> id = value >>> 24;
+            case REG_TPR -> tpr = value & 0xFF;
+            case REG_LDR -> ldr = value & 0xFF00_0000;
+            case REG_DFR -> dfr = value | 0x0FFF_FFFF;
+            case REG_SVR -> writeSpuriousVector(value);
+            case REG_ESR -> {
+                esr = pendingErrors;
+                pendingErrors = 0;
+            }
+            case REG_ICR_HIGH -> icrHigh = value & 0xFF00_0000;
+            case REG_TIMER_INITIAL -> {
+                timer.setInitialCount(value & 0xFFFF_FFFFL, timers.now());
+                syncTimer();
+            }
+            case REG_TIMER_DIVIDE -> {
+                timer.setDivide(value, timers.now());
+                syncTimer();
+            }
+            case REG_VERSION, REG_APR, REG_PPR, REG_RRD, REG_TIMER_CURRENT -> { } // read-only
+            default -> {
+                if (register >= REG_LVT_TIMER && register <= REG_LVT_ERROR) {
+                    writeLvt((register - REG_LVT_TIMER) >> 4, value);
+                } else if (register < REG_ISR || register >= REG_IRR + 0x80) {
+                    signalError(ESR_ILLEGAL_REGISTER); // ISR, TMR and IRR are read-only
+                }
+            }
+        }
+    }
+
+    private void writeSpuriousVector(int value) {
+        svr = value & 0x3FF;
+        if (!softwareEnabled()) {
+            for (int i = 0; i < lvt.length; i++) {
+                lvt[i] |= LVT_MASKED;
+            }
+        }
+    }
+
+    private void writeLvt(int entry, int value) {
+        int v = value & LVT_WRITABLE[entry];
+        if (!softwareEnabled()) {
+            v |= LVT_MASKED;
+        }
+        lvt[entry] = (lvt[entry] & ~LVT_WRITABLE[entry]) | v;
+        if (entry == LVT_TIMER) {
+            timer.setMode(ApicTimer.Mode.of(v));
+            syncTimer();
+        }
+    }
+
+    // ---- Acceptance and priority ----
+
+    /** A message from the APIC bus addressed to this APIC: true if it was accepted. */
+    boolean accept(ApicMessage m) {
+        lock.lock();
+        try {
+            if (!hardwareEnabled()) {
+                return false;
+            }
+            boolean accepted = switch (m.mode()) {
+                case FIXED, LOWEST_PRIORITY -> softwareEnabled() && acceptVector(m.vector(), m.level());
+                case NMI -> nmiPending = true;
+                case INIT -> {
+                    if (!m.deassert()) {
+                        initReset();
+                    }
+                    yield true;
+                }
+                case STARTUP -> {
+                    if (waitingForSipi) {
+                        waitingForSipi = false;
+                        sipiVector = m.vector();
+                    }
+                    yield true;
+                }
+                case EXTINT -> busExtInt = true;
+                case SMI, RESERVED -> false;
+            };
+            updateEvents();
+            return accepted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean acceptVector(int vector, boolean level) {
+        if (vector < 16) {
+            signalError(ESR_RECEIVE_ILLEGAL_VECTOR);
+            return false;
+        }
+        irr.set(vector);
+        if (level) {
+            tmr.set(vector);
+        } else {
+            tmr.clear(vector);
+        }
+        return true;
+    }
+
+    /** Does this APIC belong to {@code destination} (SDM 10.6.2)? */
+    boolean matches(boolean logical, int destination) {
+        if (!logical) {
+            return destination == 0xFF || destination == id;
+        }
+        int logicalId = ldr >>> 24;
+        if ((dfr >>> 28) == 0xF) {
+            return (logicalId & destination) != 0; // flat model: a bit per processor
+        }
+        int cluster = destination >>> 4; // cluster model: cluster number, then a bit per processor
+        return (cluster == 0xF || cluster == logicalId >>> 4) && (destination & logicalId & 0xF) != 0;
+    }
+
+    boolean softwareEnabled() {
+        return (svr & SVR_ENABLE) != 0;
+    }
+
+    /** The arbitration priority lowest-priority delivery compares (SDM 10.6.2.4). */
+    int arbitrationPriority() {
+        lock.lock();
+        try {
+            return arbitrationPriorityLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int arbitrationPriorityLocked() {
+        int tprClass = tpr & 0xF0;
+        int isrClass = Math.max(isr.highest(), 0) & 0xF0;
+        int irrClass = Math.max(irr.highest(), 0) & 0xF0;
+        if (tprClass >= irrClass && tprClass > isrClass) {
+            return tpr;
+        }
+        return Math.max(tprClass, Math.max(isrClass, irrClass));
+    }
+
+    private int processorPriority() {
+        int isrClass = Math.max(isr.highest(), 0) & 0xF0;
+        return (tpr & 0xF0) >= isrClass ? tpr : isrClass;
+    }
+
+    /** The highest IRR vector whose priority class is above the processor priority's, or -1. */
+    private int deliverableVector() {
+        int vector = irr.highest();
+        return vector >= 0 && (vector & 0xF0) > (processorPriority() & 0xF0) ? vector : -1;
+    }
+
+    private void endOfInterrupt() {
+        int vector;
+        boolean level;
+        lock.lock();
+        try {
+            vector = isr.highest();
+            if (vector < 0) {
+                return;
+            }
+            isr.clear(vector);
+            level = tmr.get(vector);
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+        if (level) {
+            bus.broadcastEoi(vector); // outside our lock: the IOAPIC may deliver again, even to us
+        }
+    }
+
+    private void sendIpi(int value) {
+        ApicMessage message;
+        lock.lock();
+        try {
+            icrLow = value & ICR_WRITABLE;
+            message = decodeIcr();
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+        if (message != null) {
+            bus.send(message, this);
+        }
+    }
+
+    private ApicMessage decodeIcr() {
+        DeliveryMode mode = DeliveryMode.decode(icrLow >>> 8);
+        int vector = icrLow & 0xFF;
+        boolean level = (icrLow & (1 << 15)) != 0;
+        boolean deassert = mode == DeliveryMode.INIT && level && (icrLow & (1 << 14)) == 0;
+        if (deassert) {
+            return null; // INIT level de-assert only synchronised arbitration IDs; nothing to do
+        }
+        switch (mode) {
+            case FIXED, LOWEST_PRIORITY -> {
+                if (vector < 16) {
+                    signalError(ESR_SEND_ILLEGAL_VECTOR);
+                    return null;
+                }
+            }
+            case RESERVED, EXTINT -> {
+                log.warn("IPI with reserved delivery mode %d ignored (ICR %#x)", mode.code(), icrLow);
+                return null;
+            }
+            default -> { }
+        }
+        ApicMessage.Shorthand shorthand = ApicMessage.Shorthand.values()[(icrLow >>> 18) & 3];
+        boolean logical = (icrLow & (1 << 11)) != 0;
+        return new ApicMessage(mode, vector, logical, icrHigh >>> 24, level, false, shorthand);
+    }
+
+    private void signalError(int error) {
+        pendingErrors |= error;
+        int entry = lvt[LVT_ERROR];
+        if ((entry & LVT_MASKED) == 0 && (entry & 0xFF) >= 16) {
+            acceptVector(entry & 0xFF, false);
+        }
+    }
+
+    // ---- LINT0, the timer, resets ----
+
+    /** The 8259 pair's INTR output, wired to LINT0. */
+    void setPicIntr(boolean level) {
+        lock.lock();
+        try {
+            boolean rising = level && !picIntr;
+            picIntr = level;
+            int entry = lvt[LVT_LINT0];
+            if (rising && hardwareEnabled() && (entry & LVT_MASKED) == 0) {
+                switch (DeliveryMode.decode(entry >>> 8)) {
+                    case FIXED -> acceptVector(entry & 0xFF, false);
+                    case NMI -> nmiPending = true;
+                    default -> { } // ExtINT: the vector comes from the PICs' acknowledge
+                }
+            }
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean extIntRequested() {
+        if (!picIntr) {
+            return false;
+        }
+        int entry = lvt[LVT_LINT0];
+        boolean lint0ExtInt = (entry & LVT_MASKED) == 0 && DeliveryMode.decode(entry >>> 8) == DeliveryMode.EXTINT;
+        // A hardware-disabled APIC passes INTR straight to the processor.
+        return !hardwareEnabled() || lint0ExtInt || busExtInt;
+    }
+
+    private void onTimer(long now) {
+        lock.lock();
+        try {
+            if (timer.expire(now)) {
+                int entry = lvt[LVT_TIMER];
+                if ((entry & LVT_MASKED) == 0) {
+                    acceptVector(entry & 0xFF, false);
+                }
+            }
+            syncTimer();
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void syncTimer() {
+        if (timer.armed()) {
+            timers.schedule(timerEvent, timer.expiry());
+        } else {
+            timers.cancel(timerEvent);
+        }
+    }
+
+    /** The power-up state (SDM 10.4.7.1); the APIC ID and IA32_APIC_BASE are kept. */
+    private void powerUpReset() {
+        irr.clearAll();
+        isr.clearAll();
+        tmr.clearAll();
+        tpr = 0;
+        ldr = 0;
+        dfr = 0xFFFF_FFFF;
+        svr = 0xFF;
+        esr = 0;
+        pendingErrors = 0;
+        icrLow = 0;
+        icrHigh = 0;
+        java.util.Arrays.fill(lvt, LVT_MASKED);
+        timer.reset();
+        syncTimer();
+        nmiPending = false;
+        busExtInt = false;
+        sipiVector = -1;
+    }
+
+    /** INIT (SDM 10.4.7.3): power-up state, then an AP waits for SIPI; the processor resets. */
+    private void initReset() {
+        powerUpReset();
+        initPending = true;
+        waitingForSipi = (apicBase & BASE_BSP) == 0;
+    }
+
+    private boolean hardwareEnabled() {
+        return (apicBase & BASE_ENABLE) != 0;
+    }
+
+    private boolean nonMaskableEvent() {
+        return nmiPending || initPending || sipiVector >= 0;
+    }
+
+    /** Recomputes {@link #events}; wakes the processor if something is now pending. */
+    private void updateEvents() {
+        boolean now = nonMaskableEvent() || extIntRequested() || deliverableVector() >= 0;
+        events = now;
+        if (now) {
+            eventOrWake.signalAll();
+        }
+    }
+}

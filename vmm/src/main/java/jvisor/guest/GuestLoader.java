@@ -1,0 +1,39 @@
+package jvisor.guest;
+
+import jvisor.boot.BootConfig;
+import jvisor.core.InitFunction;
+import jvisor.core.Processor;
+import jvisor.core.Stage;
+import jvisor.core.Vmm;
+import jvisor.engine.GuestMemory;
+import jvisor.guest.multiboot.MultibootLoader;
+
+/**
+ * The guest loader: BitVisor's boot loader hand-off turned around. Reads the kernel the user
+ * named, picks the boot protocol from its headers, loads it into guest RAM and sets the BSP's
+ * entry state. Runs after guest RAM exists and before the platform tables are written, which
+ * live in ranges the loaders never use.
+ */
+public final class GuestLoader {
+    private GuestLoader() { }
+
+    @InitFunction(stage = Stage.GLOBAL, order = 1)
+    public static void loadGuest(Processor p) {
+        Vmm vmm = p.vmm();
+        LoadedGuest guest = load(vmm.config(), vmm.ram());
+        vmm.setBootState(guest.bootState());
+        vmm.trace().step(p, "load_guest", guest.summary());
+    }
+
+    /** Loads {@code config}'s kernel (and modules) into {@code ram}; bad images are {@code BadInputException}s. */
+    public static LoadedGuest load(BootConfig config, GuestMemory ram) {
+        ImageBytes kernel = new ImageBytes(config.kernel().name(), config.kernel().read());
+        return switch (KernelFormat.detect(kernel)) {
+            case KernelFormat.Multiboot m -> MultibootLoader.load(config, ram, kernel, m.headerOffset());
+            case KernelFormat.LinuxBzImage linux -> throw kernel.bad(String.format("is a Linux bzImage (boot "
+                    + "protocol %d.%02d); Linux bzImage boot is not supported yet: boot a multiboot kernel",
+                    linux.protocolVersion() >> 8, linux.protocolVersion() & 0xFF));
+            case KernelFormat.Unbootable u -> throw kernel.bad(u.problem());
+        };
+    }
+}

@@ -1,0 +1,70 @@
+package jvisor.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class CommandLineTest {
+    private static BootConfig run(String... args) {
+        return assertInstanceOf(CommandLine.Command.Run.class, CommandLine.parse(args)).config();
+    }
+
+    private static String error(String... args) {
+        return assertThrows(BadInputException.class, () -> CommandLine.parse(args)).getMessage();
+    }
+
+    @Test
+    void runTakesEveryOptionInBothSpellings() {
+        BootConfig c = run("run", "--kernel", "k.elf", "--cmdline=a b", "--cpus", "4", "--memory=256M",
+                "--engine", "emu", "--trace-boot", "--stats", "--module", "m1", "--initrd", "i");
+        assertEquals(new GuestImage.File(Path.of("k.elf")), c.kernel());
+        assertEquals("a b", c.cmdline());
+        assertEquals(4, c.cpus());
+        assertEquals(256L << 20, c.memory());
+        assertEquals(EngineChoice.EMU, c.engine());
+        assertTrue(c.traceBoot() && c.stats());
+        assertEquals(1, c.modules().size());
+    }
+
+    @Test
+    void demoBootsTheBuiltInGuestOnTwoProcessors() {
+        BootConfig c = run("demo");
+        assertEquals(new GuestImage.Builtin("demo"), c.kernel());
+        assertEquals(2, c.cpus());
+        assertEquals(EngineChoice.AUTO, c.engine());
+    }
+
+    @Test
+    void mistakesGetOneLineNamingTheFix() {
+        assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "0"));
+        assertEquals("--cpus 65 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "65"));
+        assertEquals("--cpus 'two' is not a number", error("run", "--kernel", "k", "--cpus", "two"));
+        assertEquals("--memory '12Q' is not a size: write e.g. 128M or 2G", error("run", "--kernel", "k", "--memory", "12Q"));
+        assertTrue(error("run", "--kernel", "k", "--memory", "1M").startsWith("--memory 1M is too small"));
+        assertTrue(error("run", "--kernel", "k", "--memory", "64T").contains("is more than this host can give"));
+        assertEquals("unknown engine 'vmx': use --engine kvm, emu or auto", error("run", "--kernel", "k", "--engine", "vmx"));
+        assertEquals("unknown option '--frobnicate'; see ./jvisor help", error("run", "--frobnicate"));
+        assertEquals("--kernel needs a value: the path of a multiboot image", error("run", "--kernel"));
+        assertTrue(error("run").startsWith("no kernel"));
+        assertTrue(error("launch").startsWith("unknown command 'launch'"));
+        assertTrue(error("demo", "--kernel", "x").contains("does not go with demo"));
+        assertEquals("--stats takes no value", error("run", "--kernel", "k", "--stats=yes"));
+    }
+
+    @Test
+    void memorySizesParseAsUsersWriteThem() {
+        assertEquals(128L << 20, MemorySize.parse("128M"));
+        assertEquals(128L << 20, MemorySize.parse("128MiB"));
+        assertEquals(2L << 30, MemorySize.parse("2g"));
+        assertEquals(65536L << 10, MemorySize.parse("65536K"));
+        assertEquals(4096, MemorySize.parse("4096"));
+        assertEquals("128M", MemorySize.format(128L << 20));
+        assertThrows(BadInputException.class, () -> MemorySize.parse("M"));
+        assertThrows(BadInputException.class, () -> MemorySize.parse("-5M"));
+        assertThrows(BadInputException.class, () -> MemorySize.parse("99999999999999999999"));
+    }
+}
