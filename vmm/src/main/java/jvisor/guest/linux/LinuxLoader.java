@@ -9,9 +9,12 @@ import jvisor.boot.BadInputException;
 import jvisor.boot.BootConfig;
 import jvisor.boot.LinuxEntry;
 import jvisor.boot.MemorySize;
-import jvisor.bus.PcLayout;
-import jvisor.core.Vmm;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.GuestPlacement;
+import jvisor.guest.ImageBytes;
+import jvisor.guest.LoadedGuest;
+import jvisor.guest.MemoryMap;
+import jvisor.guest.tables.PlatformTables;
 
 /**
  * Boots a Linux bzImage through the x86 boot protocol's 64-bit entry. Two ways in: load the
@@ -40,24 +43,28 @@ public final class LinuxLoader {
         return SetupHeader.present(image);
     }
 
-    /** Loads the bzImage {@code image} as the configuration says and sets the BSP's boot state. */
-    public static LinuxBoot load(Vmm vmm, byte[] image) {
-        return load(vmm, image, 0);
-    }
-
-    /** As {@link #load(Vmm, byte[])}, telling the kernel where the platform tables put the RSDP (0: none). */
-    public static LinuxBoot load(Vmm vmm, byte[] image, long rsdp) {
-        BootConfig c = vmm.config();
-        Spec spec = new Spec(c.kernel().name(), image, c.initrd() == null ? null : c.initrd().name(),
-                c.initrd() == null ? null : c.initrd().read(), c.cmdline(), c.linuxEntry());
-        LinuxBoot boot = load(vmm.ram(), spec, defaultMemoryMap(vmm.ram()), rsdp);
-        vmm.setBootState(boot.state());
-        vmm.trace().step(vmm.bsp(), "linux", boot.describe());
-        return boot;
+    /**
+     * Loads the bzImage {@code kernel} as {@code config} says, for the guest loader's dispatch: the
+     * memory map is the platform's, and the zero page points at the RSDP the platform tables will
+     * put in place right after.
+     */
+    public static LoadedGuest load(BootConfig config, GuestMemory ram, ImageBytes kernel) {
+        Spec spec = new Spec(kernel.name(), kernel.array(), config.initrd() == null ? null : config.initrd().name(),
+                config.initrd() == null ? null : config.initrd().read(), config.cmdline(), config.linuxEntry());
+        LinuxBoot boot = load(ram, spec, MemoryMap.of(ram), PlatformTables.build(config.cpus()).rsdp());
+        List<GuestPlacement.Placed> placed = new ArrayList<>();
+        placed.add(new GuestPlacement.Placed("kernel", boot.kernelStart(), boot.kernelEnd() - boot.kernelStart()));
+        if (boot.initrdSize() > 0) {
+            placed.add(new GuestPlacement.Placed("initrd", boot.initrdAddress(), boot.initrdSize()));
+        }
+        placed.add(new GuestPlacement.Placed("boot structures", LinuxLayout.GDT,
+                LinuxLayout.LOW_STRUCTURES_END - LinuxLayout.GDT));
+        return new LoadedGuest("linux " + boot.kernelVersion().split(" ")[0] + " (protocol " + boot.protocolVersion()
+                + ", " + boot.how().label() + " entry)", boot.state(), placed);
     }
 
     /** Loads {@code spec} into {@code memory} described to the kernel by {@code map}; returns where things went. */
-    public static LinuxBoot load(GuestMemory memory, Spec spec, List<E820Entry> map, long rsdp) {
+    public static LinuxBoot load(GuestMemory memory, Spec spec, MemoryMap map, long rsdp) {
         SetupHeader header = SetupHeader.parse(spec.kernelName(), spec.kernel());
         byte[] cmdline = commandLine(header, spec.cmdline());
         Placed kernel = switch (spec.how()) {
@@ -96,7 +103,7 @@ public final class LinuxLoader {
         return bytes;
     }
 
-    private static Placed loadProtectedMode(GuestMemory memory, List<E820Entry> map, SetupHeader header,
+    private static Placed loadProtectedMode(GuestMemory memory, MemoryMap map, SetupHeader header,
                                             byte[] image) {
         long size = header.protectedModeSize(image);
         long span = Math.max(header.initSize(), size);
@@ -110,15 +117,15 @@ public final class LinuxLoader {
      * it: a 64-bit decompressor never unpacks below pref_address (LOAD_PHYSICAL_ADDR), so a lower
      * place would not spare any memory.
      */
-    private static long chooseLoadAddress(List<E820Entry> map, SetupHeader header, long span) {
+    private static long chooseLoadAddress(MemoryMap map, SetupHeader header, long span) {
         long pref = header.prefAddress();
         if (isRam(map, pref, span)) {
             return pref;
         }
         if (header.relocatable()) {
-            for (E820Entry e : map) {
-                long address = alignUp(Math.max(e.address(), pref), header.kernelAlignment());
-                if (e.type() == E820Entry.RAM && address + span <= e.end() && address + span > address) {
+            for (MemoryMap.Entry e : map.usable()) {
+                long address = alignUp(Math.max(e.base(), pref), header.kernelAlignment());
+                if (address + span <= e.end() && address + span > address) {
                     return address;
                 }
             }
@@ -126,7 +133,7 @@ public final class LinuxLoader {
         throw tooLarge(header.source() + " (init_size " + MemorySize.format(alignUp(span, PAGE)) + ")", pref + span, map);
     }
 
-    private static Placed loadDecompressed(GuestMemory memory, List<E820Entry> map, SetupHeader header,
+    private static Placed loadDecompressed(GuestMemory memory, MemoryMap map, SetupHeader header,
                                            byte[] image) {
         byte[] vmlinux = new KernelPayload(header, image).decompress();
         VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux);
@@ -143,7 +150,7 @@ public final class LinuxLoader {
     }
 
     /** As high as the kernel allows in RAM below initrd_addr_max, page-aligned, above the kernel. */
-    private static long placeInitrd(List<E820Entry> map, SetupHeader header, Placed kernel, String name,
+    private static long placeInitrd(MemoryMap map, SetupHeader header, Placed kernel, String name,
                                     long size) {
         long ceiling = header.initrdAddrMax() + 1;
         if (ceiling <= kernel.end()) {
@@ -151,13 +158,10 @@ public final class LinuxLoader {
                     + "(initrd_addr_max), where the kernel itself lies up to 0x%x", name, header.source(), ceiling,
                     kernel.end()));
         }
-        for (E820Entry e : map.reversed()) {
-            if (e.type() != E820Entry.RAM) {
-                continue;
-            }
+        for (MemoryMap.Entry e : map.usable().reversed()) {
             long top = Math.min(e.end(), ceiling);
             long address = (top - size) & ~(PAGE - 1);
-            if (top - size >= 0 && address >= e.address() && address >= kernel.end()) {
+            if (top - size >= 0 && address >= e.base() && address >= kernel.end()) {
                 return address;
             }
         }
@@ -165,22 +169,16 @@ public final class LinuxLoader {
                 kernel.end() + size, map);
     }
 
-    private static BadInputException tooLarge(String what, long neededEnd, List<E820Entry> map) {
-        long ram = map.stream().filter(e -> e.type() == E820Entry.RAM).mapToLong(E820Entry::end).max().orElse(0);
+    private static BadInputException tooLarge(String what, long neededEnd, MemoryMap map) {
+        long ram = map.usable().stream().mapToLong(MemoryMap.Entry::end).max().orElse(0);
         long suggest = alignUp(neededEnd + (16L << 20), 64L << 20);
         return new BadInputException(what + " does not fit in guest memory: it needs RAM up to "
                 + MemorySize.format(alignUp(neededEnd, 1L << 20)) + " but RAM ends at " + MemorySize.format(ram)
                 + ": use --memory " + MemorySize.format(suggest) + " or more");
     }
 
-    private static boolean isRam(List<E820Entry> map, long address, long length) {
-        for (E820Entry e : map) {
-            if (e.type() == E820Entry.RAM && address >= e.address() && address + length <= e.end()
-                    && address + length >= address) {
-                return true;
-            }
-        }
-        return false;
+    private static boolean isRam(MemoryMap map, long address, long length) {
+        return map.isUsable(address, length);
     }
 
     private static void copy(GuestMemory memory, long gpa, byte[] from, int offset, int length) {
@@ -191,21 +189,4 @@ public final class LinuxLoader {
         return (value + alignment - 1) & -alignment;
     }
 
-    /**
-     * The PC memory map until the platform-table code provides one: conventional memory below the
-     * EBDA, the BIOS area reserved, RAM from 1 MiB to the PCI hole, and RAM above 4 GiB.
-     */
-    static List<E820Entry> defaultMemoryMap(GuestMemory memory) {
-        List<E820Entry> map = new ArrayList<>();
-        map.add(new E820Entry(0, PcLayout.EBDA, E820Entry.RAM));
-        map.add(new E820Entry(PcLayout.EBDA, PcLayout.VGA_HOLE - PcLayout.EBDA, E820Entry.RESERVED));
-        map.add(new E820Entry(PcLayout.BIOS_AREA, PcLayout.HIGH_MEMORY - PcLayout.BIOS_AREA, E820Entry.RESERVED));
-        for (GuestMemory.Region r : memory.regions()) {
-            long start = Math.max(r.guestPhysical(), PcLayout.HIGH_MEMORY);
-            if (r.end() > start) {
-                map.add(new E820Entry(start, r.end() - start, E820Entry.RAM));
-            }
-        }
-        return List.copyOf(map);
-    }
 }

@@ -71,7 +71,7 @@ public record SetupHeader(
     /** Parses and checks the header of {@code image}; every problem is a {@link BadInputException} naming the file. */
     public static SetupHeader parse(String source, byte[] image) {
         if (image.length < PARSED_END) {
-            throw bad(source, "is truncated: " + image.length + " bytes, too short for a bzImage setup header");
+            throw bad(source, "the file is truncated: " + image.length + " bytes, too short for a bzImage setup header");
         }
         if (u16(image, BOOT_FLAG) != BOOT_FLAG_VALUE) {
             throw bad(source, String.format("has no boot flag (0x%04x at 0x1fe, expected 0xaa55): not a Linux bzImage",
@@ -108,11 +108,11 @@ public record SetupHeader(
     private void checkAgainst(byte[] image) {
         long kernelStart = kernelOffset();
         if (kernelStart >= image.length) {
-            throw bad(source, "is truncated: setup_sects says the kernel starts at byte " + kernelStart
+            throw bad(source, "the file is truncated: setup_sects says the kernel starts at byte " + kernelStart
                     + " but the file has " + image.length);
         }
         if (kernelStart + syssize * 16 > image.length) {
-            throw bad(source, "is truncated: syssize says the kernel has " + syssize * 16 + " bytes after the "
+            throw bad(source, "the file is truncated: syssize says the kernel has " + syssize * 16 + " bytes after the "
                     + kernelStart + "-byte setup, but the file has " + (image.length - kernelStart));
         }
         if (kernelAlignment == 0 || Long.bitCount(kernelAlignment) != 1) {
@@ -172,7 +172,7 @@ public record SetupHeader(
     }
 
     static BadInputException bad(String source, String problem) {
-        return new BadInputException(source + " " + problem);
+        return new BadInputException(source + ": " + problem);
     }
 
     static int u16(byte[] b, int at) {

@@ -93,6 +93,6 @@ public record VmlinuxElf(long entry, List<Segment> segments) {
     }
 
     private static BadInputException bad(String source, String problem) {
-        return new BadInputException(source + "'s decompressed kernel " + problem);
+        return new BadInputException(source + ": the decompressed kernel " + problem);
     }
 }

@@ -3,6 +3,7 @@ package jvisor.guest.linux;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import jvisor.guest.MemoryMap;
 
 /**
  * The zero page ({@code struct boot_params}, Documentation/arch/x86/zero-page.rst): the setup
@@ -68,17 +69,18 @@ public final class ZeroPage {
         return this;
     }
 
-    public ZeroPage memoryMap(List<E820Entry> map) {
-        if (map.size() > E820_MAX) {
-            throw new IllegalArgumentException("the zero page holds " + E820_MAX + " e820 entries, not " + map.size());
+    public ZeroPage memoryMap(MemoryMap map) {
+        List<MemoryMap.Entry> entries = map.entries();
+        if (entries.size() > E820_MAX) {
+            throw new IllegalArgumentException("the zero page holds " + E820_MAX + " e820 entries, not " + entries.size());
         }
-        page.put(E820_ENTRIES, (byte) map.size());
-        for (int i = 0; i < map.size(); i++) {
+        page.put(E820_ENTRIES, (byte) entries.size());
+        for (int i = 0; i < entries.size(); i++) {
             int at = E820_TABLE + i * E820_ENTRY_SIZE;
-            E820Entry e = map.get(i);
-            page.putLong(at, e.address());
-            page.putLong(at + 8, e.size());
-            page.putInt(at + 16, e.type());
+            MemoryMap.Entry e = entries.get(i);
+            page.putLong(at, e.base());
+            page.putLong(at + 8, e.length());
+            page.putInt(at + 16, e.type().code());
         }
         return this;
     }

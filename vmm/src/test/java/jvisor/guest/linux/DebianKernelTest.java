@@ -9,6 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import jvisor.boot.BootConfig;
+import jvisor.boot.GuestImage;
+import jvisor.engine.GuestMemory;
+import jvisor.guest.GuestLoader;
+import jvisor.guest.LoadedGuest;
+import jvisor.guest.tables.PlatformTables;
 import jvisor.kit.DebianPackages;
 import jvisor.kit.GuestKit;
 import jvisor.kit.TestKits;
@@ -64,6 +70,21 @@ class DebianKernelTest {
         }
         assertEquals(h.prefAddress(), elf.start(), "the kernel is linked at pref_address");
         assertTrue(elf.end() - elf.start() <= h.initSize(), "init_size covers the loaded kernel");
+    }
+
+    @Test
+    void theGuestLoaderRoutesTheKitToTheLinuxLoader() throws Exception {
+        GuestKit.Kit kit = TestKits.kit();
+        BootConfig config = BootConfig.of(new GuestImage.File(kit.vmlinuz())).withInitrd(new GuestImage.File(kit.initrd()))
+                .withCmdline(GuestKit.CMDLINE).withCpus(2).withMemory(256L << 20);
+        try (GuestMemory ram = GuestMemory.allocate(config.memory())) {
+            LoadedGuest guest = GuestLoader.load(config, ram);
+            assertTrue(guest.protocol().startsWith("linux " + kit.kernelVersion()), guest.protocol());
+            assertEquals(0x100_0000, guest.bootState().regs().rip(), "the kernel's own startup_64");
+            assertEquals(LinuxLayout.ZERO_PAGE, guest.bootState().regs().rsi());
+            assertEquals(PlatformTables.build(2).rsdp(), ram.read64(LinuxLayout.ZERO_PAGE + 0x070), "acpi_rsdp_addr");
+            assertEquals(GuestKit.CMDLINE, new String(ram.read(LinuxLayout.CMDLINE, GuestKit.CMDLINE.length())));
+        }
     }
 
     private static long hex(String text) {

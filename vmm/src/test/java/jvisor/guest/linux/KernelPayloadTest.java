@@ -56,6 +56,6 @@ class KernelPayloadTest {
         }
         KernelPayload p = new KernelPayload(SetupHeader.parse("k.img", image), image);
         String message = assertThrows(BadInputException.class, p::decompress).getMessage();
-        assertTrue(message.startsWith("k.img "), message);
+        assertTrue(message.startsWith("k.img: "), message);
     }
 }

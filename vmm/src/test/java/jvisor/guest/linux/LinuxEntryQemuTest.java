@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import jvisor.boot.LinuxEntry;
 import jvisor.engine.CpuState;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.MemoryMap;
 import jvisor.kit.DebianPackages;
 import jvisor.kit.GuestKit;
 import jvisor.kit.InitScript;
@@ -61,7 +62,7 @@ class LinuxEntryQemuTest {
         try (GuestMemory memory = GuestMemory.allocate(RAM)) {
             LinuxLoader.Spec spec = new LinuxLoader.Spec(kit.vmlinuz().toString(), Files.readAllBytes(kit.vmlinuz()),
                     kit.initrd().toString(), Files.readAllBytes(kit.initrd()), "console=ttyS0 jvisor.test=1", how);
-            LinuxBoot boot = LinuxLoader.load(memory, spec, LinuxLoader.defaultMemoryMap(memory), 0);
+            LinuxBoot boot = LinuxLoader.load(memory, spec, MemoryMap.of(memory), 0);
             patchStub(stub, boot.state());
             List<String> command = new ArrayList<>(List.of(QemuRun.QEMU, "-accel", "tcg", "-m", "512", "-smp", "1",
                     "-bios", stub.toString(), "-display", "none", "-serial", "stdio", "-monitor", "none",

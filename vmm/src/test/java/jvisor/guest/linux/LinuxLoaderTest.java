@@ -10,6 +10,7 @@ import java.util.List;
 import jvisor.boot.BadInputException;
 import jvisor.boot.LinuxEntry;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.MemoryMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class LinuxLoaderTest {
 
     private LinuxBoot load(byte[] kernel, byte[] initrd, String cmdline, LinuxEntry how, long rsdp) {
         return LinuxLoader.load(memory, new LinuxLoader.Spec("k.img", kernel, "initrd.img", initrd, cmdline, how),
-                LinuxLoader.defaultMemoryMap(memory), rsdp);
+                MemoryMap.of(memory), rsdp);
     }
 
     private static byte[] initrd(int size) {
@@ -72,10 +73,10 @@ class LinuxLoaderTest {
 
     @Test
     void aRelocatableKernelMovesUpToTheNextAlignedPlaceWhenPrefAddressIsNotRam() {
-        List<E820Entry> map = List.of(new E820Entry(0, 0x9FC00, E820Entry.RAM),
-                new E820Entry(0x10_0000, 0xF0_0000 - 0x10_0000, E820Entry.RAM),
-                new E820Entry(0xF0_0000, 0x130_0000 - 0xF0_0000, E820Entry.RESERVED),
-                new E820Entry(0x130_0000, RAM - 0x130_0000, E820Entry.RAM));
+        MemoryMap map = new MemoryMap(List.of(new MemoryMap.Entry(0, 0x9FC00, MemoryMap.Type.USABLE),
+                new MemoryMap.Entry(0x10_0000, 0xF0_0000 - 0x10_0000, MemoryMap.Type.USABLE),
+                new MemoryMap.Entry(0xF0_0000, 0x130_0000 - 0xF0_0000, MemoryMap.Type.RESERVED),
+                new MemoryMap.Entry(0x130_0000, RAM - 0x130_0000, MemoryMap.Type.USABLE)));
         byte[] image = new TestBzImage().build();
         LinuxBoot boot = LinuxLoader.load(memory, new LinuxLoader.Spec("k.img", image, null, null, "",
                 LinuxEntry.PROTOCOL), map, 0);
@@ -113,17 +114,19 @@ class LinuxLoaderTest {
     }
 
     @Test
-    void theE820TableDescribesGuestRam() {
+    void theE820TableIsThePlatformsMemoryMap() {
         load(new TestBzImage(), null, "", LinuxEntry.DECOMPRESSED);
         long zp = LinuxLayout.ZERO_PAGE;
-        List<E820Entry> map = LinuxLoader.defaultMemoryMap(memory);
+        List<MemoryMap.Entry> map = MemoryMap.of(memory).entries();
         assertEquals(map.size(), memory.read8(zp + 0x1E8));
         for (int i = 0; i < map.size(); i++) {
             long at = zp + 0x2D0 + 20L * i;
-            assertEquals(map.get(i), new E820Entry(memory.read64(at), memory.read64(at + 8), memory.read32(at + 16)));
+            MemoryMap.Entry e = map.get(i);
+            assertEquals(e.base(), memory.read64(at));
+            assertEquals(e.length(), memory.read64(at + 8));
+            assertEquals(e.type().code(), memory.read32(at + 16));
         }
-        E820Entry last = map.getLast();
-        assertEquals(new E820Entry(0x10_0000, RAM - 0x10_0000, E820Entry.RAM), last);
+        assertTrue(map.contains(new MemoryMap.Entry(0x10_0000, RAM - 0x10_0000, MemoryMap.Type.USABLE)));
     }
 
     @Test
