@@ -23,7 +23,15 @@ public final class GuestKit {
     public static final String BUSYBOX_PACKAGE = "busybox-static";
     public static final String VMLINUZ = "vmlinuz";
     public static final String INITRD = "initrd.img";
-    /** The command line a kit boots with; see the kit's QEMU test for why each option is there. */
+    /**
+     * The command line a kit boots with. {@code console=ttyS0}: the serial port is the only console.
+     * {@code quiet}: the ~360 lines of boot log shrink to warnings and errors, sparing printk and the
+     * emulated UART most of their work (drop it to debug a boot). {@code cryptomgr.notests}: skips
+     * the boot-time self-test of every crypto algorithm the kernel registers, which changes nothing
+     * the guest does. Left out on purpose: {@code tsc=reliable} (QEMU TCG's per-CPU TSCs are not in
+     * sync and the kernel rightly marks them unstable), {@code no_timer_check} (it would hide
+     * IOAPIC/PIT routing bugs to save a few ticks), {@code lpj=} (a wrong value shortens udelay).
+     */
     public static final String CMDLINE = "console=ttyS0 quiet cryptomgr.notests";
 
     /** A built kit: the kernel's version and the directory holding vmlinuz, initrd.img and the manifest. */

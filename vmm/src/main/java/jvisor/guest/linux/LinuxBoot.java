@@ -21,14 +21,4 @@ public record LinuxBoot(
         long cmdline,
         long initrdAddress,
         long initrdSize,
-        CpuState state) {
-
-    /** One line for the boot trace. */
-    public String describe() {
-        String initrd = initrdSize == 0 ? "no initrd"
-                : String.format("initrd %d KiB at 0x%x", initrdSize >> 10, initrdAddress);
-        return String.format("Linux %s (protocol %s), %s entry at 0x%x, kernel 0x%x-0x%x, zero page 0x%x, %s",
-                kernelVersion.isEmpty() ? "(unknown version)" : kernelVersion.split(" ")[0], protocolVersion,
-                how.label(), entry, kernelStart, kernelEnd, zeroPage, initrd);
-    }
-}
+        CpuState state) { }
