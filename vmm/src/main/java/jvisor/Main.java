@@ -30,6 +30,7 @@ public final class Main {
                     yield 0;
                 }
                 case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
+                case CommandLine.Command.GuestFetch fetch -> jvisor.kit.GuestKit.fetchCommand();
             };
         } catch (BadInputException e) {
             System.err.println("jvisor: " + e.getMessage());

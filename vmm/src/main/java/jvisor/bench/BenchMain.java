@@ -8,6 +8,14 @@ public final class BenchMain {
     private BenchMain() { }
 
     public static int run(List<String> args) {
-        throw new BadInputException("no benchmarks yet");
+        if (args.isEmpty()) {
+            throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] | emu [guest[:scale] ...] [--no-qemu]");
+        }
+        List<String> rest = args.subList(1, args.size());
+        return switch (args.get(0)) {
+            case "exit" -> KvmExitBench.run(rest);
+            case "emu" -> EmuBench.run(rest);
+            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit or emu");
+        };
     }
 }

@@ -16,7 +16,8 @@ public record BootConfig(
         long memory,
         EngineChoice engine,
         boolean traceBoot,
-        boolean stats) {
+        boolean stats,
+        LinuxEntry linuxEntry) {
 
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 4L << 20;
@@ -25,6 +26,7 @@ public record BootConfig(
     public BootConfig {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(engine, "engine");
+        linuxEntry = linuxEntry == null ? LinuxEntry.DEFAULT : linuxEntry;
         cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
         if (cpus < 1 || cpus > MAX_CPUS) {
@@ -44,40 +46,50 @@ public record BootConfig(
         }
     }
 
+    /** A configuration that boots a Linux bzImage, if it is one, the default way. */
+    public BootConfig(GuestImage kernel, String cmdline, GuestImage initrd, List<GuestImage> modules, int cpus,
+                      long memory, EngineChoice engine, boolean traceBoot, boolean stats) {
+        this(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, LinuxEntry.DEFAULT);
+    }
+
     /** A configuration with the defaults: one processor, 128 MiB, engine picked automatically. */
     public static BootConfig of(GuestImage kernel) {
         return new BootConfig(kernel, "", null, List.of(), 1, DEFAULT_MEMORY, EngineChoice.AUTO, false, false);
     }
 
     public BootConfig withCpus(int n) {
-        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats);
+        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withMemory(long bytes) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withEngine(EngineChoice e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withCmdline(String c) {
-        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats);
+        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withInitrd(GuestImage i) {
-        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats);
+        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withModules(List<GuestImage> m) {
-        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats);
+        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry);
     }
 
     public BootConfig withTraceBoot(boolean t) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry);
+    }
+
+    public BootConfig withLinuxEntry(LinuxEntry e) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e);
     }
 
     public BootConfig withStats(boolean s) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry);
     }
 }

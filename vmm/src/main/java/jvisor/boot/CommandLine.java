@@ -17,6 +17,8 @@ public final class CommandLine {
         record Version() implements Command { }
         /** Anything after {@code bench}: the benchmark harness parses it. */
         record Bench(List<String> args) implements Command { }
+        /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
+        record GuestFetch() implements Command { }
     }
 
     public static final String DEMO_GUEST = "demo";
@@ -33,12 +35,21 @@ public final class CommandLine {
             case "run" -> new Command.Run(parseRun(rest, false));
             case "demo" -> new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
+            case "guest" -> parseGuest(rest);
             case "help", "-h", "--help" -> new Command.Help();
             case "version", "--version" -> new Command.Version();
             case "test" -> throw new BadInputException("'test' is run by the launcher: use ./jvisor test");
             default -> throw new BadInputException("unknown command '" + args[0]
-                    + "': use run, demo, bench or help");
+                    + "': use run, demo, guest, bench or help");
         };
+    }
+
+    private static Command parseGuest(List<String> args) {
+        if (args.size() == 1 && args.get(0).equals("fetch")) {
+            return new Command.GuestFetch();
+        }
+        throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch"
+                : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch");
     }
 
     private static BootConfig parseRun(List<String> args, boolean demo) {
@@ -51,6 +62,7 @@ public final class CommandLine {
         EngineChoice engine = EngineChoice.AUTO;
         boolean trace = false;
         boolean stats = false;
+        LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -87,16 +99,17 @@ public final class CommandLine {
                         case "--cpus", "--smp" -> cpus = number(name, value);
                         case "--memory", "-m" -> memory = MemorySize.parse(value);
                         case "--engine" -> engine = EngineChoice.parse(value);
+                        case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
             }
         }
         if (kernel == null) {
-            throw new BadInputException("no kernel: use --kernel FILE (a multiboot image), --guest NAME, "
-                    + "or ./jvisor demo");
+            throw new BadInputException("no kernel: use --kernel FILE (a multiboot image or a Linux bzImage), "
+                    + "--guest NAME, or ./jvisor demo");
         }
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry);
     }
 
     private static String unknown(String option) {
@@ -105,7 +118,7 @@ public final class CommandLine {
 
     private static String optionHelp(String name, boolean demo) {
         return switch (name) {
-            case "--kernel" -> "the path of a multiboot image";
+            case "--kernel" -> "the path of a multiboot image or a Linux bzImage";
             case "--guest" -> "the name of a built-in test guest";
             case "--initrd" -> "the path of an initial ramdisk";
             case "--module" -> "the path of a multiboot module";
@@ -113,6 +126,7 @@ public final class CommandLine {
             case "--cpus", "--smp" -> "a processor count, 1 to " + BootConfig.MAX_CPUS;
             case "--memory", "-m" -> "a size such as 128M or 2G";
             case "--engine" -> "kvm, emu or auto";
+            case "--linux-entry" -> "decompressed or protocol";
             default -> null;
         };
     }
@@ -147,7 +161,10 @@ public final class CommandLine {
                   ./jvisor demo [--engine kvm|emu|auto] [--cpus N] [--trace-boot] [--stats]
                       Boot the built-in demo guest on 2 processors.
                   ./jvisor run --kernel FILE [options]
-                      Boot a multiboot v1 image (e.g. one written for qemu -kernel).
+                      Boot a multiboot v1 image (e.g. one written for qemu -kernel) or a Linux bzImage.
+                  ./jvisor guest fetch
+                      Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
+                      in ~/.cache/jvisor/kit; prints the command that boots it.
                   ./jvisor run --guest NAME [options]
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
@@ -156,13 +173,15 @@ public final class CommandLine {
                       Run the benchmark harness and print its figures.
 
                 Options:
-                  --kernel FILE      multiboot image to boot
+                  --kernel FILE      multiboot image or Linux bzImage to boot
                   --cmdline "..."    the guest's command line
                   --initrd FILE      initial ramdisk (Linux)
                   --module FILE      multiboot module (repeatable)
                   --cpus N           processors, 1 to %d (default 1; demo: 2)
                   --memory SIZE      guest RAM, e.g. 128M (default), 2G
                   --engine E         kvm, emu or auto (default auto)
+                  --linux-entry E    decompressed (default: jvisor unpacks the kernel) or protocol
+                                     (the kernel's own decompressor runs in the guest)
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
 

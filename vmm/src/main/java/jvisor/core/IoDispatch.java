@@ -18,7 +18,7 @@ public final class IoDispatch implements GuestIo {
     private final MmioBus mmio;
     private final ExitStats stats;
 
-    IoDispatch(PortBus ports, MmioBus mmio, ExitStats stats) {
+    public IoDispatch(PortBus ports, MmioBus mmio, ExitStats stats) {
         this.ports = ports;
         this.mmio = mmio;
         this.stats = stats;
@@ -67,7 +67,7 @@ public final class IoDispatch implements GuestIo {
     }
 
     /** Carries out an IO exit, {@code count} values for string and REP instructions. */
-    void dispatch(IoExit exit) {
+    public void dispatch(IoExit exit) {
         int port = exit.port();
         int size = exit.size();
         int count = exit.count();
@@ -82,7 +82,7 @@ public final class IoDispatch implements GuestIo {
         }
     }
 
-    void dispatch(MmioExit exit) {
+    public void dispatch(MmioExit exit) {
         if (exit.isWrite()) {
             mmioWrite(exit.address(), exit.size(), exit.value());
         } else {

@@ -6,6 +6,7 @@ import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.core.Vmm;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.linux.LinuxLoader;
 import jvisor.guest.multiboot.MultibootLoader;
 
 /**
@@ -30,9 +31,7 @@ public final class GuestLoader {
         ImageBytes kernel = new ImageBytes(config.kernel().name(), config.kernel().read());
         return switch (KernelFormat.detect(kernel)) {
             case KernelFormat.Multiboot m -> MultibootLoader.load(config, ram, kernel, m.headerOffset());
-            case KernelFormat.LinuxBzImage linux -> throw kernel.bad(String.format("is a Linux bzImage (boot "
-                    + "protocol %d.%02d); Linux bzImage boot is not supported yet: boot a multiboot kernel",
-                    linux.protocolVersion() >> 8, linux.protocolVersion() & 0xFF));
+            case KernelFormat.LinuxBzImage linux -> LinuxLoader.load(config, ram, kernel);
             case KernelFormat.Unbootable u -> throw kernel.bad(u.problem());
         };
     }

@@ -48,7 +48,7 @@ class CommandLineTest {
         assertTrue(error("run", "--kernel", "k", "--memory", "64T").contains("is more than this host can give"));
         assertEquals("unknown engine 'vmx': use --engine kvm, emu or auto", error("run", "--kernel", "k", "--engine", "vmx"));
         assertEquals("unknown option '--frobnicate'; see ./jvisor help", error("run", "--frobnicate"));
-        assertEquals("--kernel needs a value: the path of a multiboot image", error("run", "--kernel"));
+        assertEquals("--kernel needs a value: the path of a multiboot image or a Linux bzImage", error("run", "--kernel"));
         assertTrue(error("run").startsWith("no kernel"));
         assertTrue(error("launch").startsWith("unknown command 'launch'"));
         assertTrue(error("demo", "--kernel", "x").contains("does not go with demo"));

@@ -15,7 +15,11 @@ import jvisor.engine.emu.exec.Interpreter;
  * returns IO or MMIO exits.
  */
 public final class EmuCpu implements VirtualCpu {
+    /** Instructions retired by every emu processor of this JVM, for the benchmark harness. */
+    private static final java.util.concurrent.atomic.LongAdder RETIRED = new java.util.concurrent.atomic.LongAdder();
+
     private final Cpu cpu;
+    private long reported;
     private final Interpreter interpreter;
     private volatile String failure;
 
@@ -38,7 +42,16 @@ public final class EmuCpu implements VirtualCpu {
             failure = "emulation failed at rip " + Long.toHexString(cpu.rip()) + ": " + e;
             EmuLog.once("internal" + e.getClass().getName() + cpu.rip(), failure);
             return ExitReason.INTERNAL_ERROR;
+        } finally {
+            long now = interpreter.retired();
+            RETIRED.add(now - reported);
+            reported = now;
         }
+    }
+
+    /** Instructions retired by all emu processors in this JVM so far (counted when run() returns). */
+    public static long retiredInThisJvm() {
+        return RETIRED.sum();
     }
 
     @Override
@@ -76,6 +89,11 @@ public final class EmuCpu implements VirtualCpu {
     /** Instructions this processor has completed. */
     public long retired() {
         return interpreter.retired();
+    }
+
+    /** After how many interpreted runs a block is compiled to bytecode (tier 1); 0 or less never. */
+    public void setCompileThreshold(int runs) {
+        interpreter.setCompileThreshold(runs);
     }
 
     /** The processor itself, for tests and benchmarks. */

@@ -36,6 +36,38 @@ public final class Asm {
         return CACHE.computeIfAbsent(source, s -> run(s, ".text"));
     }
 
+    /** Assembles and links {@code source} to run at {@code origin}, so labels have absolute addresses. */
+    public static byte[] at(long origin, String source) {
+        return CACHE.computeIfAbsent(origin + "@" + source, k -> link(source, origin));
+    }
+
+    private static byte[] link(String source, long origin) {
+        try {
+            Path dir = Files.createTempDirectory("jvisor-asm");
+            try {
+                Path src = dir.resolve("t.s");
+                Path obj = dir.resolve("t.o");
+                Path elf = dir.resolve("t.elf");
+                Path bin = dir.resolve("t.bin");
+                Files.writeString(src, ".intel_syntax noprefix\n" + source + "\n", StandardCharsets.US_ASCII);
+                exec(List.of("as", "--64", "-o", obj.toString(), src.toString()));
+                exec(List.of("ld", "-m", "elf_x86_64", "-Ttext", "0x" + Long.toHexString(origin), "-e", "0",
+                        "-o", elf.toString(), obj.toString()));
+                exec(List.of("objcopy", "-O", "binary", "-j", ".text", elf.toString(), bin.toString()));
+                return Files.readAllBytes(bin);
+            } finally {
+                try (var files = Files.list(dir)) {
+                    for (Path p : files.toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+                Files.deleteIfExists(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Assembles {@code source} and returns its .text and .data sections. */
     public static byte[][] textAndData(String source) {
         return new byte[][] {run(source, ".text"), run(source, ".data")};

@@ -30,6 +30,11 @@ public final class EmuOracleRunner implements AutoCloseable {
         }
     }
 
+    /** 1 compiles every block before it runs (tier 1); 0 keeps everything in the interpreter. */
+    public void compileThreshold(int runs) {
+        machine.cpu.setCompileThreshold(runs);
+    }
+
     public TestMachine machine() {
         return machine;
     }

@@ -22,19 +22,18 @@ final class FormCoverage {
     void add(Cpu c, long rip, int length) {
         long end = rip + length;
         while (rip < end) {
-            Insn i = new Insn();
-            decoder.decode(c, rip, i);
+            Insn i = decoder.decode(c, rip);
             forms.add(key(i));
-            rip = i.nextRip;
+            rip = i.nextRip();
         }
     }
 
     static String key(Insn i) {
-        StringBuilder sb = new StringBuilder(String.format("%04x", i.opcode));
-        if (GROUPS.contains(i.opcode)) {
-            sb.append('/').append(i.sub);
+        StringBuilder sb = new StringBuilder(String.format("%04x", i.opcode()));
+        if (GROUPS.contains(i.opcode())) {
+            sb.append('/').append(i.sub());
         }
-        sb.append(" size").append(i.opSize).append(i.rm >= 0 ? " reg" : " mem");
+        sb.append(" size").append(i.opSize()).append(i.rm() >= 0 ? " reg" : " mem");
         if (i.hasPrefix(Insn.P_REP)) {
             sb.append(" rep");
         }

@@ -73,6 +73,7 @@ class HostDifferentialTest {
 
     @net.jqwik.api.Example
     void everyFormMatchesTheHost() {
+        emu.compileThreshold(0);
         Random rnd = new Random(7);
         FormCoverage coverage = new FormCoverage();
         java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
@@ -90,6 +91,25 @@ class HostDifferentialTest {
         System.out.printf("host differential: %d templates, %d assembled instances, %d opcode/size/operand forms%n",
                 pool.templates.size(), pool.entries.size(), coverage.count());
         assertTrue(coverage.count() > 500, "forms covered: " + coverage.count());
+    }
+
+    /** The same forms through tier 1: every block is compiled to bytecode before it runs. */
+    @net.jqwik.api.Example
+    void everyFormMatchesTheHostWhenCompiled() {
+        emu.compileThreshold(1);
+        Random rnd = new Random(11);
+        java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
+        for (InstructionPool.Entry e : pool.entries) {
+            if (failures.containsKey(e.template())) {
+                continue;
+            }
+            try {
+                compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+            } catch (AssertionError failure) {
+                failures.put(e.template(), failure.getMessage());
+            }
+        }
+        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled");
     }
 
     @Provide
@@ -110,6 +130,7 @@ class HostDifferentialTest {
             return;
         }
         CASES.incrementAndGet();
+        emu.compileThreshold((seed & 1) == 0 ? 0 : 1);
         compare(code.toByteArray(), randomState(new Random(seed), flags), text.toString());
     }
 }

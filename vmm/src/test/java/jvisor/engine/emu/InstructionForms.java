@@ -247,7 +247,7 @@ final class InstructionForms {
         t.add("lea rbp, [rbx + 0x800]; enter {u8}, 0; leave");
         t.add("lea rbp, [rbx + 0x800]; enter {u8}, 1; leave");
         t.add("lea rbp, [rbx + 0x800]; enter 16, 3");
-        t.add("lea rbp, [rbx + 0x800]; enterw 8, 2; leavew");
+        t.add("lea rbp, [rbx + 0x800]; mov r8, rsp; enterw 8, 2; mov rsp, r8");
         t.add("lea rbp, [rbx + 0x800]; leave");
     }
 

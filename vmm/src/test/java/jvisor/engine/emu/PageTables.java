@@ -67,10 +67,23 @@ public final class PageTables {
         ram.write64(pdpt + idx(lin, 3) * 8L, phys | flags | PS);
     }
 
+    /** Identity-maps {@code [from, to)} with 2 MiB pages, keeping any mapping already there. */
     public void identity2m(long from, long to) {
         for (long a = from; a < to; a += 2L << 20) {
-            map2m(a, a, P | RW);
+            long pdpt = table(pml4, idx(a, 4), 0);
+            long pd = table(pdpt, idx(a, 3), 0);
+            if ((ram.read64(pd + idx(a, 2) * 8L) & P) == 0) {
+                ram.write64(pd + idx(a, 2) * 8L, a | P | RW | PS);
+            }
         }
+    }
+
+    /** The guest-physical address of the leaf entry mapping {@code lin} (4 KiB tables only). */
+    public long leafAddress4k(long lin) {
+        long pdpt = ram.read64(pml4 + idx(lin, 4) * 8L) & 0xF_FFFF_FFFF_F000L;
+        long pd = ram.read64(pdpt + idx(lin, 3) * 8L) & 0xF_FFFF_FFFF_F000L;
+        long pt = ram.read64(pd + idx(lin, 2) * 8L) & 0xF_FFFF_FFFF_F000L;
+        return pt + idx(lin, 1) * 8L;
     }
 
     /** The leaf entry mapping {@code lin} (4 KiB tables only), for checking accessed/dirty bits. */

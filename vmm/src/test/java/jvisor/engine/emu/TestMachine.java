@@ -106,6 +106,91 @@ public final class TestMachine implements AutoCloseable {
         ram.write64(IDT + vector * 8L, g);
     }
 
+    /** Where the exception stubs record what they caught. */
+    public static final long RESULT = 0x7000;
+    public static final long HANDLERS = 0x80000;
+
+    /**
+     * Points every exception vector (0-31) of a 64-bit IDT at a stub that records the vector, the
+     * error code (0 if none), CR2 and the faulting RIP at {@link #RESULT} and halts.
+     */
+    public void catchExceptions64() {
+        StringBuilder src = new StringBuilder();
+        for (int v = 0; v < 32; v++) {
+            src.append(".balign 16\n");
+            if (!jvisor.engine.emu.cpu.Vectors.hasErrorCode(v)) {
+                src.append("push 0\n");
+            }
+            src.append("push ").append(v).append("\njmp common\n");
+        }
+        src.append("""
+                .balign 16
+                common:
+                pop rax
+                pop rbx
+                mov [0x7030], rsp
+                mov [0x7000], rax
+                mov [0x7008], rbx
+                mov rcx, cr2
+                mov [0x7010], rcx
+                mov rdx, [rsp]
+                mov [0x7018], rdx
+                mov rdx, [rsp + 8]
+                mov [0x7028], rdx
+                mov byte ptr [0x7020], 1
+                cli
+                hlt
+                """);
+        load(HANDLERS, Asm.code64(src.toString()));
+        for (int v = 0; v < 32; v++) {
+            gate64(v, HANDLERS + 16L * v, 0, 0, false);
+        }
+    }
+
+    /** The same for 32-bit protected mode (32-bit interrupt gates). */
+    public void catchExceptions32() {
+        StringBuilder src = new StringBuilder();
+        for (int v = 0; v < 32; v++) {
+            src.append(".balign 16\n");
+            if (!jvisor.engine.emu.cpu.Vectors.hasErrorCode(v)) {
+                src.append("push 0\n");
+            }
+            src.append("push ").append(v).append("\njmp common\n");
+        }
+        src.append("""
+                .balign 16
+                common:
+                pop eax
+                pop ebx
+                mov [0x7000], eax
+                mov [0x7008], ebx
+                mov ecx, cr2
+                mov [0x7010], ecx
+                mov edx, [esp]
+                mov [0x7018], edx
+                mov edx, [esp + 4]
+                mov [0x7028], edx
+                mov byte ptr [0x7020], 1
+                cli
+                hlt
+                """);
+        load(HANDLERS, Asm.code32(src.toString()));
+        for (int v = 0; v < 32; v++) {
+            gate32(v, HANDLERS + 16L * v, 0);
+        }
+    }
+
+    /** What the exception stub recorded: vector, error code, CR2, RIP, or vector -1 if none ran. */
+    public record Caught(int vector, long errorCode, long cr2, long rip, long cs) { }
+
+    public Caught caught() {
+        if (ram.read8(RESULT + 0x20) == 0) {
+            return new Caught(-1, 0, 0, 0, 0);
+        }
+        return new Caught((int) ram.read64(RESULT), ram.read64(RESULT + 8), ram.read64(RESULT + 0x10),
+                ram.read64(RESULT + 0x18), ram.read64(RESULT + 0x28));
+    }
+
     public void load(long address, byte[] bytes) {
         ram.write(address, bytes);
     }

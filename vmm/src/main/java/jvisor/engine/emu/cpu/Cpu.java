@@ -117,6 +117,12 @@ public final class Cpu {
     public boolean inhibitInterrupts;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
+    /** Which instruction of a compiled block raised the fault being delivered. */
+    public int faultIndex;
+    /** How many instructions the compiled block completed before that fault. */
+    public int faultRetired;
+    /** The VMM wants the processor back ({@link jvisor.engine.VirtualCpu#kick()}). */
+    public volatile boolean stopRequested;
     /** Bumped whenever cached translations may be stale (TLB flush, paging or mode change). */
     public int translationGen;
 
@@ -406,6 +412,14 @@ public final class Cpu {
     CpuFault pageFault(long lin, int errorCode) {
         cr2 = lin;
         return fault.with(Vectors.PF, errorCode);
+    }
+
+    /**
+     * Whether a compiled block that loops to itself may go round again: nothing overwrote code,
+     * the VMM is not asking for the processor, no interrupt or other event is waiting.
+     */
+    public boolean loopMayContinue() {
+        return !codeWritten && !stopRequested && !lapic.hasEvents();
     }
 
     void codeWritten() {

@@ -66,6 +66,20 @@ public final class Flags {
         this.res = res << sh >> sh;
     }
 
+    /** Records an operation whose operands are already sign-extended to 64 bits (the fast paths). */
+    public void set64(int kind, long dst, long src, long res) {
+        this.kind = kind;
+        this.dst = dst;
+        this.src = src;
+        this.res = res;
+    }
+
+    /** A logic result already sign-extended to 64 bits. */
+    public void logic64(long res) {
+        this.kind = LOGIC;
+        this.res = res;
+    }
+
     /** A logic result: CF = OF = AF = 0, the rest from {@code res}. */
     public void logic(long res, int size) {
         int sh = 64 - (size << 3);
@@ -150,45 +164,37 @@ public final class Flags {
         };
     }
 
-    /**
-     * Condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc). CMP and TEST followed by a
-     * branch, the common pair, are answered straight from the recorded operands.
-     */
+    /** Condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc). */
     public boolean condition(int cc) {
-        boolean v;
-        if (kind == SUB) {
-            v = switch (cc >> 1) {
-                case 1 -> Long.compareUnsigned(dst, src) < 0;
-                case 2 -> res == 0;
-                case 3 -> Long.compareUnsigned(dst, src) <= 0;
-                case 6 -> dst < src;
-                case 7 -> dst <= src;
-                default -> slowCondition(cc >> 1);
-            };
-        } else if (kind == LOGIC) {
-            v = switch (cc >> 1) {
-                case 0, 1 -> false;
-                case 2, 3 -> res == 0;
-                case 4, 6 -> res < 0;
-                case 7 -> res <= 0;
-                default -> pf();
-            };
-        } else {
-            v = slowCondition(cc >> 1);
-        }
+        boolean v = switch (cc >> 1) {
+            case 0 -> of();
+            case 1 -> below();
+            case 2 -> zf();
+            case 3 -> belowOrEqual();
+            case 4 -> sf();
+            case 5 -> pf();
+            case 6 -> less();
+            default -> lessOrEqual();
+        };
         return v ^ ((cc & 1) != 0);
     }
 
-    private boolean slowCondition(int c) {
-        return switch (c) {
-            case 0 -> of();
-            case 1 -> cf();
-            case 2 -> zf();
-            case 3 -> cf() || zf();
-            case 4 -> sf();
-            case 5 -> pf();
-            case 6 -> sf() != of();
-            default -> zf() || sf() != of();
-        };
+    // One method per condition, so each Jcc/SETcc/CMOVcc handler calls straight into its test.
+
+    public boolean below() {
+        return kind == SUB ? Long.compareUnsigned(dst, src) < 0 : cf();
     }
+
+    public boolean belowOrEqual() {
+        return kind == SUB ? Long.compareUnsigned(dst, src) <= 0 : kind == LOGIC ? res == 0 : cf() || zf();
+    }
+
+    public boolean less() {
+        return kind == SUB ? dst < src : kind == LOGIC ? res < 0 : sf() != of();
+    }
+
+    public boolean lessOrEqual() {
+        return kind == SUB ? dst <= src : kind == LOGIC ? res <= 0 : zf() || sf() != of();
+    }
+
 }

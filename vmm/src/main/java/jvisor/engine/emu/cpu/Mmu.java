@@ -25,7 +25,7 @@ public final class Mmu {
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static final int BITS = 9;
+    private static final int BITS = 12;
     private static final int SIZE = 1 << BITS;
     private static final int MASK = SIZE - 1;
     private static final int USER = 3 * SIZE;
@@ -39,6 +39,8 @@ public final class Mmu {
     private final boolean[] global = new boolean[6 * SIZE];
     private int user;
     private int largeEntries;
+    /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
+    private long largestPage = 0x1000;
     private int writeEpochSeen;
 
     private final MemorySegment ram;
@@ -196,6 +198,30 @@ public final class Mmu {
     }
 
     /**
+     * The host offset of {@code [lin, lin+size)} checked for writing, for a locked
+     * read-modify-write done with compare-and-set; -1 if it is not plain RAM (MMIO) or crosses a
+     * page. May fault like a write. A page with decoded code is marked written.
+     */
+    public long hostForWrite(long lin, int size) {
+        if ((lin & 0xFFF) > 0x1000 - size) {
+            return -1;
+        }
+        boolean userAccess = user != 0;
+        int i = index(lin) + user + SIZE;
+        long host;
+        if ((tags[i] & ~CODE_FLAG) == (lin & PAGE)) {
+            host = hosts[i] + lin;
+        } else {
+            long phys = walker.translate(lin, WRITE, userAccess);
+            host = isApicPage(phys) ? -1 : memory.hostOffset(phys, size);
+        }
+        if (host >= 0 && code.written(host, size)) {
+            cpu.codeWritten();
+        }
+        return host;
+    }
+
+    /**
      * Checks that {@code [lin, lin+size)} may be written (faulting if not) without writing:
      * instructions that write several places check them all first, so a fault leaves no trace.
      */
@@ -303,6 +329,13 @@ public final class Mmu {
         }
     }
 
+    /** Notes the size of a large page before its granules are installed. */
+    void largePage(long size) {
+        if (size > largestPage) {
+            largestPage = size;
+        }
+    }
+
     // ---- physical accesses -----------------------------------------------------------------
 
     private boolean isApicPage(long phys) {
@@ -365,6 +398,7 @@ public final class Mmu {
     public void flushAll() {
         Arrays.fill(tags, INVALID);
         largeEntries = 0;
+        largestPage = 0x1000;
         cpu.translationsChanged();
     }
 
@@ -382,20 +416,38 @@ public final class Mmu {
         cpu.translationsChanged();
     }
 
-    /** INVLPG: a large page is cached as many small entries, so any large entry means a full flush. */
+    /**
+     * INVLPG. A large page is cached as 4 KiB granules, so when large pages are cached every
+     * granule of the large page that may contain {@code lin} goes too.
+     */
     public void flushPage(long lin) {
-        if (largeEntries > 0) {
-            flushAll();
-            return;
-        }
-        int idx = index(lin);
-        for (int set = 0; set < 6; set++) {
-            int i = set * SIZE + idx;
-            if ((tags[i] & PAGE) == (lin & PAGE)) {
-                tags[i] = INVALID;
+        if (largeEntries == 0) {
+            flushRegion(lin, 0x1000);
+        } else if (largestPage <= (2L << 20)) {
+            flushRegion(lin, 2L << 20);
+        } else {
+            long region = ~(largestPage - 1);
+            for (int i = 0; i < tags.length; i++) {
+                if ((tags[i] & region) == (lin & region)) {
+                    tags[i] = INVALID;
+                }
             }
         }
         cpu.translationsChanged();
+    }
+
+    /** Drops the entries for every 4 KiB page of the {@code size}-aligned region containing {@code lin}. */
+    private void flushRegion(long lin, long size) {
+        long base = lin & ~(size - 1);
+        for (long page = base; page < base + size; page += 0x1000) {
+            int idx = index(page);
+            for (int set = 0; set < 6; set++) {
+                int i = set * SIZE + idx;
+                if ((tags[i] & PAGE) == page) {
+                    tags[i] = INVALID;
+                }
+            }
+        }
     }
 
     /** Drops write translations when a page has newly become code (here or on another processor). */

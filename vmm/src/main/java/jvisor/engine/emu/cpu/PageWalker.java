@@ -142,6 +142,9 @@ final class PageWalker {
             setBits(entryAddr, entry, update, true);
         }
         long pageMask = (1L << (3 + 9 * level)) - 1;
+        if (level > 1) {
+            mmu.largePage(pageMask + 1);
+        }
         long phys = (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
         mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1);
         return phys;
@@ -160,6 +163,7 @@ final class PageWalker {
                 setBits(pdeAddr, pde, update, false);
             }
             long phys = (pde & 0xFFC0_0000L) | (lin & 0x3F_FFFFL);
+            mmu.largePage(4L << 20);
             mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, true);
             return phys;
         }

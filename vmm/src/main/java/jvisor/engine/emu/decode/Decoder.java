@@ -17,8 +17,8 @@ public final class Decoder {
 
     /** What an instruction nothing implements does: #UD, as on a processor without it. */
     public static final Op UNDEFINED = (c, i) -> {
-        EmuLog.once("ud" + HexFormat.of().formatHex(i.bytes), "invalid or unimplemented instruction at "
-                + Long.toHexString(i.rip) + ": " + HexFormat.ofDelimiter(" ").formatHex(i.bytes) + " (#UD)");
+        EmuLog.once("ud" + HexFormat.of().formatHex(i.bytes()), "invalid or unimplemented instruction at "
+                + Long.toHexString(i.rip()) + ": " + HexFormat.ofDelimiter(" ").formatHex(i.bytes()) + " (#UD)");
         throw c.fault(Vectors.UD);
     };
     private static final Op TOO_LONG = (c, i) -> {
@@ -61,8 +61,9 @@ public final class Decoder {
         return b;
     }
 
-    /** Decodes the instruction at {@code rip} into {@code i}; may throw the processor's fetch fault. */
-    public void decode(Cpu c, long rip, Insn i) {
+    /** Decodes the instruction at {@code rip}; may throw the processor's fetch fault. */
+    public Insn decode(Cpu c, long rip) {
+        DecodedInsn i = new DecodedInsn();
         this.cpu = c;
         this.startRip = rip;
         this.pos = 0;
@@ -77,7 +78,6 @@ public final class Decoder {
         }
         i.rip = rip;
         i.mode64 = mode64;
-        i.bytes = null;
         try {
             decodeFields(c, i, mode64);
         } catch (TooLong e) {
@@ -89,10 +89,11 @@ public final class Decoder {
         if (i.bytes == null) {
             i.bytes = Arrays.copyOf(buf, pos);
         }
+        return i.freeze();
     }
 
     /** The instruction's end is known: its length, bytes, the next RIP and RIP-relative addresses. */
-    private void finish(Insn i) {
+    private void finish(DecodedInsn i) {
         i.length = pos;
         i.nextRip = (startRip + pos) & ipMask;
         i.bytes = Arrays.copyOf(buf, pos);
@@ -104,7 +105,7 @@ public final class Decoder {
 
     private static final int RIP_RELATIVE = -2;
 
-    private void decodeFields(Cpu c, Insn i, boolean mode64) {
+    private void decodeFields(Cpu c, DecodedInsn i, boolean mode64) {
         int prefixes = 0;
         int seg = -1;
         int rex = 0;
@@ -194,6 +195,7 @@ public final class Decoder {
         if (i.seg < 0) {
             i.seg = Cpu.DS;
         }
+        i.flat = mode64 && (i.seg == Cpu.DS || i.seg == Cpu.ES);
         immediates(i, spec);
         boolean locked = (prefixes & Insn.P_LOCK) != 0;
         if (locked && (!spec.has(OpcodeSpec.LOCKABLE) || i.rm != Insn.NONE)) {
@@ -210,7 +212,7 @@ public final class Decoder {
         i.op = handler;
     }
 
-    private void undefined(Insn i) {
+    private void undefined(DecodedInsn i) {
         i.op = UNDEFINED;
         i.endsBlock = true;
     }
@@ -261,7 +263,7 @@ public final class Decoder {
         return new int[] {map, rex | 0x40, pp | (vexL != 0 ? Insn.P_VEXL : 0), vvvv};
     }
 
-    private static void sizes(Cpu c, Insn i, OpcodeSpec spec, int prefixes, boolean mode64) {
+    private static void sizes(Cpu c, DecodedInsn i, OpcodeSpec spec, int prefixes, boolean mode64) {
         boolean opsize = (prefixes & Insn.P_OPSIZE) != 0 && (prefixes & Insn.P_VEX) == 0;
         if (spec.has(OpcodeSpec.BYTE)) {
             i.opSize = 1;
@@ -291,7 +293,7 @@ public final class Decoder {
         return rex != 0 || n < 4 || n > 7 ? n : n + 12;
     }
 
-    private void modrm(Insn i, OpcodeSpec spec, int rex, boolean mode64) {
+    private void modrm(DecodedInsn i, OpcodeSpec spec, int rex, boolean mode64) {
         int m = next();
         int mod = spec.has(OpcodeSpec.MOD_REG) ? 3 : m >>> 6;
         int reg = ((m >>> 3) & 7) | ((rex & 4) << 1);
@@ -345,7 +347,7 @@ public final class Decoder {
     private static final int[] INDEXES16 = {Cpu.RSI, Cpu.RDI, Cpu.RSI, Cpu.RDI, Insn.NONE, Insn.NONE, Insn.NONE,
         Insn.NONE};
 
-    private void modrm16(Insn i, int mod, int rm) {
+    private void modrm16(DecodedInsn i, int mod, int rm) {
         i.base = BASES16[rm];
         i.index = INDEXES16[rm];
         boolean stack = rm == 2 || rm == 3 || rm == 6;
@@ -375,7 +377,7 @@ public final class Decoder {
         return (next32() & 0xFFFF_FFFFL) | (next32() << 32);
     }
 
-    private void immediates(Insn i, OpcodeSpec spec) {
+    private void immediates(DecodedInsn i, OpcodeSpec spec) {
         int f = spec.form();
         if ((f & OpcodeSpec.TEST_IMM) != 0) {
             if (i.sub <= 1) {

@@ -3,11 +3,38 @@ package jvisor.engine.emu.decode;
 import java.util.HexFormat;
 
 /**
- * One decoded instruction: its handler, its operands and where it lies. Filled by the
- * {@link Decoder}, then only read. Register numbers follow the architectural encoding (RAX = 0 ...
- * R15 = 15); byte registers 16-19 are AH, CH, DH, BH.
+ * One decoded instruction: its handler, its operands and where it lies. Immutable, so the JIT can
+ * fold its fields into compiled blocks. Register numbers follow the architectural encoding (RAX =
+ * 0 ... R15 = 15); byte registers 16-19 are AH, CH, DH, BH.
+ *
+ * @param op        the handler
+ * @param opSize    operand size in bytes: 1, 2, 4 or 8
+ * @param addrSize  address size in bytes: 2, 4 or 8
+ * @param reg       the ModRM reg operand (with REX.R), or the register of a +r opcode
+ * @param rm        the ModRM r/m register, or {@link #NONE} when r/m is memory
+ * @param base      base register of the memory operand, or {@link #NONE}
+ * @param index     index register, or {@link #NONE}
+ * @param scale     index scale as a shift count
+ * @param disp      displacement (absolute for RIP-relative operands)
+ * @param seg       segment register of the memory operand (default or override)
+ * @param addrMask  the address-size mask applied to effective addresses
+ * @param flat      64-bit mode with DS or ES: the effective address is the linear address
+ * @param imm       first immediate (sign-extended where the encoding says so)
+ * @param imm2      second immediate (far selector, ENTER level), or a resolved branch target
+ * @param sub       the raw ModRM reg field: the operation of a group opcode
+ * @param vreg      VEX.vvvv register
+ * @param prefixes  {@code P_*} bits
+ * @param opcode    map and opcode byte: 0x00xx one-byte, 0x0Fxx, 0x38xx, 0x3Axx
+ * @param rip       where the instruction starts
+ * @param nextRip   where the next one starts
+ * @param length    length in bytes
+ * @param mode64    decoded in 64-bit mode
+ * @param endsBlock the last instruction of its block (control transfer, mode change, halt)
+ * @param bytes     the instruction's bytes
  */
-public final class Insn {
+public record Insn(Op op, int opSize, int addrSize, int reg, int rm, int base, int index, int scale, long disp,
+                   int seg, long addrMask, boolean flat, long imm, long imm2, int sub, int vreg, int prefixes,
+                   int opcode, long rip, long nextRip, int length, boolean mode64, boolean endsBlock, byte[] bytes) {
     public static final int P_LOCK = 1;
     public static final int P_REP = 1 << 1;
     public static final int P_REPNE = 1 << 2;
@@ -21,39 +48,6 @@ public final class Insn {
 
     /** {@link #base} value for "no base register". */
     public static final int NONE = -1;
-
-    public Op op;
-    /** Operand size in bytes: 1, 2, 4 or 8. */
-    public int opSize;
-    /** Address size in bytes: 2, 4 or 8. */
-    public int addrSize;
-    /** The ModRM reg operand (with REX.R), or the register of a +r opcode. */
-    public int reg;
-    /** The ModRM r/m register, or {@link #NONE} when r/m is memory. */
-    public int rm = NONE;
-    public int base = NONE;
-    public int index = NONE;
-    public int scale;
-    public long disp;
-    /** The segment register of the memory operand (default or override). */
-    public int seg;
-    public long addrMask;
-    public long imm;
-    public long imm2;
-    /** The raw ModRM reg field (0-7): the operation of a group opcode. */
-    public int sub;
-    /** The VEX.vvvv register (BMI forms). */
-    public int vreg;
-    public int prefixes;
-    /** Map and opcode byte: 0x00xx one-byte, 0x0Fxx, 0x38xx (0F 38), 0x3Axx (0F 3A). */
-    public int opcode;
-    public long rip;
-    public long nextRip;
-    public int length;
-    public boolean mode64;
-    /** The instruction may change control flow or processor mode: it is the last of its block. */
-    public boolean endsBlock;
-    public byte[] bytes;
 
     public boolean hasPrefix(int p) {
         return (prefixes & p) != 0;

@@ -6,7 +6,7 @@ package jvisor.engine.emu.decode;
  */
 public record OpcodeSpec(int form, Builder builder) {
     public static final int MODRM = 1;
-    /** An 8-bit immediate, sign-extended into {@link Insn#imm}. */
+    /** An 8-bit immediate, sign-extended into {@link Insn#imm()}. */
     public static final int IMM8 = 1 << 1;
     /** A 16-bit immediate, zero-extended. */
     public static final int IMM16 = 1 << 2;
@@ -48,7 +48,7 @@ public record OpcodeSpec(int form, Builder builder) {
     /** Chooses the handler for a decoded instruction, or returns null for an invalid encoding (#UD). */
     @FunctionalInterface
     public interface Builder {
-        Op build(Insn i);
+        Op build(DecodedInsn i);
     }
 
     public boolean has(int flag) {

@@ -12,6 +12,7 @@ import static jvisor.engine.emu.decode.OpcodeMaps.ONE_BYTE;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -36,39 +37,45 @@ public final class Alu {
     /** Computes {@code a op b} at {@code size} bytes, records the flags, returns the unmasked result. */
     public static long compute(Cpu c, int op, long a, long b, int size) {
         Flags f = c.flags;
-        long r;
-        switch (op) {
-            case ADD -> {
-                r = a + b;
-                f.set(Flags.ADD, a, b, r, size);
-            }
-            case OR -> {
-                r = a | b;
-                f.logic(r, size);
-            }
-            case ADC -> {
-                boolean carry = f.cf();
-                r = a + b + (carry ? 1 : 0);
-                f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
-            }
-            case SBB -> {
-                boolean borrow = f.cf();
-                r = a - b - (borrow ? 1 : 0);
-                f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
-            }
-            case AND -> {
-                r = a & b;
-                f.logic(r, size);
-            }
-            case XOR -> {
-                r = a ^ b;
-                f.logic(r, size);
-            }
-            default -> {
-                r = a - b;
-                f.set(Flags.SUB, a, b, r, size);
-            }
-        }
+        return switch (op) {
+            case ADD -> add(f, a, b, size);
+            case OR -> logic(f, a | b, size);
+            case ADC -> adc(f, a, b, size);
+            case SBB -> sbb(f, a, b, size);
+            case AND -> logic(f, a & b, size);
+            case XOR -> logic(f, a ^ b, size);
+            default -> sub(f, a, b, size);
+        };
+    }
+
+    private static long add(Flags f, long a, long b, int size) {
+        long r = a + b;
+        f.set(Flags.ADD, a, b, r, size);
+        return r;
+    }
+
+    private static long sub(Flags f, long a, long b, int size) {
+        long r = a - b;
+        f.set(Flags.SUB, a, b, r, size);
+        return r;
+    }
+
+    private static long logic(Flags f, long r, int size) {
+        f.logic(r, size);
+        return r;
+    }
+
+    private static long adc(Flags f, long a, long b, int size) {
+        boolean carry = f.cf();
+        long r = a + b + (carry ? 1 : 0);
+        f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
+        return r;
+    }
+
+    private static long sbb(Flags f, long a, long b, int size) {
+        boolean borrow = f.cf();
+        long r = a - b - (borrow ? 1 : 0);
+        f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
         return r;
     }
 
@@ -99,63 +106,74 @@ public final class Alu {
         m.putRange(ONE_BYTE, 0x48, 8, PLUS_R | INV64, i -> DEC_REG);
     }
 
-    private static boolean lockedCompare(Insn i, int op) {
+    private static boolean lockedCompare(DecodedInsn i, int op) {
         return op == CMP && i.hasPrefix(Insn.P_LOCK);
     }
 
     /** op r/m, reg. */
-    private static Op rmReg(int op, Insn i) {
+    private static Op rmReg(int op, DecodedInsn i) {
+        Op fast = AluFast.rmReg(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), c.reg(x.reg, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), c.reg(x.reg(), x.opSize()), x.opSize());
             }
             if (op == XOR && i.rm == i.reg && i.opSize >= 4) {
                 return (c, x) -> {
-                    c.setReg(x.rm, 0);
-                    c.flags.logic(0, x.opSize);
+                    c.setReg(x.rm(), 0);
+                    c.flags.logic(0, x.opSize());
                 };
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), c.reg(x.reg, s), s));
+                int s = x.opSize();
+                c.setReg(x.rm(), s, compute(c, op, c.reg(x.rm(), s), c.reg(x.reg(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize), c.reg(x.reg, x.opSize),
-                    x.opSize);
+            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()), c.reg(x.reg(), x.opSize()),
+                    x.opSize());
+        }
+        if (i.hasPrefix(Insn.P_LOCK)) {
+            return Atomics.locked(op, false);
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
-            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), c.reg(x.reg, s), s));
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), c.reg(x.reg(), s), s));
         };
     }
 
     /** op reg, r/m. */
-    private static Op regRm(int op, Insn i) {
+    private static Op regRm(int op, DecodedInsn i) {
+        Op fast = AluFast.regRm(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.reg(x.rm, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.reg(), x.opSize()), c.reg(x.rm(), x.opSize()), x.opSize());
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.reg(x.rm, s), s));
+                int s = x.opSize();
+                c.setReg(x.reg(), s, compute(c, op, c.reg(x.reg(), s), c.reg(x.rm(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.reg(x.reg, x.opSize), c.read(x.seg, Operands.ea(c, x), x.opSize),
-                    x.opSize);
+            return (c, x) -> compute(c, CMP, c.reg(x.reg(), x.opSize()), c.read(x.seg(), Operands.ea(c, x), x.opSize()),
+                    x.opSize());
         }
         return (c, x) -> {
-            int s = x.opSize;
-            c.setReg(x.reg, s, compute(c, op, c.reg(x.reg, s), c.read(x.seg, Operands.ea(c, x), s), s));
+            int s = x.opSize();
+            c.setReg(x.reg(), s, compute(c, op, c.reg(x.reg(), s), c.read(x.seg(), Operands.ea(c, x), s), s));
         };
     }
 
     private static Op accImm(int op) {
         return (c, x) -> {
-            int s = x.opSize;
-            long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm, s), s);
+            int s = x.opSize();
+            long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm(), s), s);
             if (op != CMP) {
                 c.setReg(Cpu.RAX, s, r);
             }
@@ -163,58 +181,68 @@ public final class Alu {
     }
 
     /** 80-83: op r/m, imm. */
-    private static Op group1(Insn i) {
+    private static Op group1(DecodedInsn i) {
         int op = i.sub;
         if (lockedCompare(i, op)) {
             return null;
         }
+        Op fast = AluFast.immediate(op, i);
+        if (fast != null) {
+            return fast;
+        }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm, x.opSize), Operands.mask(x.imm, x.opSize), x.opSize);
+                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
             }
             return (c, x) -> {
-                int s = x.opSize;
-                c.setReg(x.rm, s, compute(c, op, c.reg(x.rm, s), Operands.mask(x.imm, s), s));
+                int s = x.opSize();
+                c.setReg(x.rm(), s, compute(c, op, c.reg(x.rm(), s), Operands.mask(x.imm(), s), s));
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg, Operands.ea(c, x), x.opSize),
-                    Operands.mask(x.imm, x.opSize), x.opSize);
+            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
+                    Operands.mask(x.imm(), x.opSize()), x.opSize());
+        }
+        if (i.hasPrefix(Insn.P_LOCK)) {
+            return Atomics.locked(op, true);
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
-            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), Operands.mask(x.imm, s), s));
+            c.mmu.write(lin, s, compute(c, op, c.mmu.readForWrite(lin, s), Operands.mask(x.imm(), s), s));
         };
     }
 
-    private static Op test(Insn i) {
-        if (i.rm >= 0) {
-            return (c, x) -> c.flags.logic(c.reg(x.rm, x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+    private static Op test(DecodedInsn i) {
+        if (i.rm >= 0 && i.opSize >= 4) {
+            return i.opSize == 8 ? AluFast.TEST_RR64 : AluFast.TEST_RR32;
         }
-        return (c, x) -> c.flags.logic(c.read(x.seg, Operands.ea(c, x), x.opSize) & c.reg(x.reg, x.opSize), x.opSize);
+        if (i.rm >= 0) {
+            return (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+        }
+        return (c, x) -> c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
     }
 
-    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize) & x.imm, x.opSize);
+    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
 
     private static final Op TEST_RM_IMM = (c, x) ->
-            c.flags.logic(Operands.readRm(c, x, x.opSize) & x.imm, x.opSize);
+            c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
 
     /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
-    private static Op group3(Insn i) {
+    private static Op group3(DecodedInsn i) {
         boolean locked = i.hasPrefix(Insn.P_LOCK);
         return switch (i.sub) {
             case 0, 1 -> locked ? null : TEST_RM_IMM;
-            case 2 -> NOT;
-            case 3 -> NEG;
+            case 2 -> locked && i.rm < 0 ? Atomics.locked(Atomics.NOT, false) : NOT;
+            case 3 -> locked && i.rm < 0 ? Atomics.locked(Atomics.NEG, false) : NEG;
             default -> locked ? null : MulDiv.group3(i);
         };
     }
 
     private static final Op NOT = (c, x) -> {
-        int s = x.opSize;
-        if (x.rm >= 0) {
-            c.setReg(x.rm, s, ~c.reg(x.rm, s));
+        int s = x.opSize();
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), s, ~c.reg(x.rm(), s));
         } else {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, ~c.mmu.readForWrite(lin, s));
@@ -222,10 +250,10 @@ public final class Alu {
     };
 
     private static final Op NEG = (c, x) -> {
-        int s = x.opSize;
-        if (x.rm >= 0) {
-            long v = c.reg(x.rm, s);
-            c.setReg(x.rm, s, neg(c, v, s));
+        int s = x.opSize();
+        if (x.rm() >= 0) {
+            long v = c.reg(x.rm(), s);
+            c.setReg(x.rm(), s, neg(c, v, s));
         } else {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, neg(c, c.mmu.readForWrite(lin, s), s));
@@ -239,19 +267,22 @@ public final class Alu {
     }
 
     /** FE/FF /0 /1. */
-    static Op incDec(Insn i) {
+    static Op incDec(DecodedInsn i) {
         boolean inc = i.sub == 0;
+        if (i.hasPrefix(Insn.P_LOCK) && i.rm < 0) {
+            return Atomics.locked(inc ? Atomics.INC : Atomics.DEC, false);
+        }
         if (i.rm >= 0) {
             return (c, x) -> {
-                int s = x.opSize;
-                long v = c.reg(x.rm, s);
+                int s = x.opSize();
+                long v = c.reg(x.rm(), s);
                 long r = inc ? v + 1 : v - 1;
                 c.flags.incDec(inc, v, r, s);
-                c.setReg(x.rm, s, r);
+                c.setReg(x.rm(), s, r);
             };
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
             long v = c.mmu.readForWrite(lin, s);
             long r = inc ? v + 1 : v - 1;
@@ -261,14 +292,14 @@ public final class Alu {
     }
 
     private static final Op INC_REG = (c, x) -> {
-        long v = c.reg(x.reg, x.opSize);
-        c.flags.incDec(true, v, v + 1, x.opSize);
-        c.setReg(x.reg, x.opSize, v + 1);
+        long v = c.reg(x.reg(), x.opSize());
+        c.flags.incDec(true, v, v + 1, x.opSize());
+        c.setReg(x.reg(), x.opSize(), v + 1);
     };
 
     private static final Op DEC_REG = (c, x) -> {
-        long v = c.reg(x.reg, x.opSize);
-        c.flags.incDec(false, v, v - 1, x.opSize);
-        c.setReg(x.reg, x.opSize, v - 1);
+        long v = c.reg(x.reg(), x.opSize());
+        c.flags.incDec(false, v, v - 1, x.opSize());
+        c.setReg(x.reg(), x.opSize(), v - 1);
     };
 }

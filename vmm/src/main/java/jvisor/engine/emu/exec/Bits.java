@@ -8,6 +8,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -43,15 +44,15 @@ public final class Bits {
 
     private static Op bitTest(int op, boolean immediate) {
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             int w = s << 3;
-            long offset = immediate ? x.imm & 0xFF : c.reg(x.reg, s);
-            if (x.rm >= 0) {
+            long offset = immediate ? x.imm() & 0xFF : c.reg(x.reg(), s);
+            if (x.rm() >= 0) {
                 int bit = (int) (offset & (w - 1));
-                long v = c.reg(x.rm, s);
+                long v = c.reg(x.rm(), s);
                 long r = apply(c, op, v, bit);
                 if (op != BT) {
-                    c.setReg(x.rm, s, r);
+                    c.setReg(x.rm(), s, r);
                 }
                 return;
             }
@@ -62,14 +63,18 @@ public final class Bits {
             } else {
                 long signed = Flags.sx(offset, s);
                 int shift = Integer.numberOfTrailingZeros(w);
-                ea = (ea + (signed >> shift) * s) & x.addrMask;
+                ea = (ea + (signed >> shift) * s) & x.addrMask();
                 bit = (int) (signed & (w - 1));
             }
             if (op == BT) {
-                apply(c, op, c.read(x.seg, ea, s), bit);
+                apply(c, op, c.read(x.seg(), ea, s), bit);
                 return;
             }
-            long lin = c.linearWrite(x.seg, ea, s);
+            if (x.hasPrefix(Insn.P_LOCK)) {
+                Atomics.rmw(c, c.linearWrite(x.seg(), ea, s), s, Atomics.BTS + op - BTS, bit);
+                return;
+            }
+            long lin = c.linearWrite(x.seg(), ea, s);
             long v = c.mmu.readForWrite(lin, s);
             c.mmu.write(lin, s, apply(c, op, v, bit));
         };
@@ -95,26 +100,26 @@ public final class Bits {
     }
 
     private static final Op BSF = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         if (v == 0) {
             scanFlags(c, 0, 0);
             return;
         }
         long index = Long.numberOfTrailingZeros(v);
-        c.setReg(x.reg, s, index);
+        c.setReg(x.reg(), s, index);
         scanFlags(c, v, index);
     };
 
     private static final Op BSR = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         if (v == 0) {
             scanFlags(c, 0, 0);
             return;
         }
         long index = 63 - Long.numberOfLeadingZeros(v);
-        c.setReg(x.reg, s, index);
+        c.setReg(x.reg(), s, index);
         scanFlags(c, v, index);
     };
 
@@ -125,33 +130,33 @@ public final class Bits {
     }
 
     private static final Op TZCNT = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         long n = v == 0 ? s << 3 : Long.numberOfTrailingZeros(v);
-        c.setReg(x.reg, s, n);
+        c.setReg(x.reg(), s, n);
         countFlags(c, v, n);
     };
 
     private static final Op LZCNT = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         long n = Long.numberOfLeadingZeros(v) - (64 - (s << 3));
-        c.setReg(x.reg, s, n);
+        c.setReg(x.reg(), s, n);
         countFlags(c, v, n);
     };
 
     private static final Op POPCNT = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         long n = Long.bitCount(v);
-        c.setReg(x.reg, s, n);
+        c.setReg(x.reg(), s, n);
         c.flags.setBits(v == 0 ? Flags.ZF : 0);
     };
 
     // ---- BMI1 / BMI2 (VEX-encoded, 32- or 64-bit by VEX.W) -------------------------------------
 
     /** A VEX.LZ form with mandatory prefix {@code prefix} (0 = none); fixes the operand size from VEX.W. */
-    private static boolean vex(Insn i, int prefix) {
+    private static boolean vex(DecodedInsn i, int prefix) {
         int pp = i.prefixes & (Insn.P_OPSIZE | Insn.P_REP | Insn.P_REPNE);
         if (!i.hasPrefix(Insn.P_VEX) || i.hasPrefix(Insn.P_VEXL) || pp != prefix) {
             return false;
@@ -166,14 +171,14 @@ public final class Bits {
     }
 
     private static final Op ANDN = (c, x) -> {
-        int s = x.opSize;
-        long r = ~c.reg(x.vreg, s) & Operands.readRm(c, x, s);
-        c.setReg(x.reg, s, r);
+        int s = x.opSize();
+        long r = ~c.reg(x.vreg(), s) & Operands.readRm(c, x, s);
+        c.setReg(x.reg(), s, r);
         bmiFlags(c, r, s, false);
     };
 
     /** VEX 0F38 F3 /1 BLSR, /2 BLSMSK, /3 BLSI (destination in vvvv). */
-    private static Op group17(Insn i) {
+    private static Op group17(DecodedInsn i) {
         if (!vex(i, 0)) {
             return null;
         }
@@ -182,7 +187,7 @@ public final class Bits {
             return null;
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long v = Operands.readRm(c, x, s);
             long r = switch (op) {
                 case 1 -> v & (v - 1);
@@ -190,13 +195,13 @@ public final class Bits {
                 default -> v & -v;
             };
             r = Operands.mask(r, s);
-            c.setReg(x.vreg, s, r);
+            c.setReg(x.vreg(), s, r);
             bmiFlags(c, r, s, op == 3 ? v != 0 : v == 0);
         };
     }
 
     /** VEX 0F38 F5: BZHI (none), PEXT (F3), PDEP (F2). */
-    private static Op f5(Insn i) {
+    private static Op f5(DecodedInsn i) {
         if (vex(i, 0)) {
             return BZHI;
         }
@@ -207,18 +212,18 @@ public final class Bits {
     }
 
     private static final Op BZHI = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         int w = s << 3;
         long v = Operands.readRm(c, x, s);
-        int n = (int) c.reg(x.vreg) & 0xFF;
+        int n = (int) c.reg(x.vreg()) & 0xFF;
         long r = n >= w ? v : v & ((1L << n) - 1);
-        c.setReg(x.reg, s, r);
+        c.setReg(x.reg(), s, r);
         bmiFlags(c, r, s, n > w - 1);
     };
 
     private static final Op PEXT = (c, x) -> {
-        int s = x.opSize;
-        long src = c.reg(x.vreg, s);
+        int s = x.opSize();
+        long src = c.reg(x.vreg(), s);
         long mask = Operands.readRm(c, x, s);
         long r = 0;
         int k = 0;
@@ -229,12 +234,12 @@ public final class Bits {
             }
             k++;
         }
-        c.setReg(x.reg, s, r);
+        c.setReg(x.reg(), s, r);
     };
 
     private static final Op PDEP = (c, x) -> {
-        int s = x.opSize;
-        long src = c.reg(x.vreg, s);
+        int s = x.opSize();
+        long src = c.reg(x.vreg(), s);
         long mask = Operands.readRm(c, x, s);
         long r = 0;
         int k = 0;
@@ -245,11 +250,11 @@ public final class Bits {
             }
             k++;
         }
-        c.setReg(x.reg, s, r);
+        c.setReg(x.reg(), s, r);
     };
 
     private static final Op MULX = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long a = c.reg(Cpu.RDX, s);
         long b = Operands.readRm(c, x, s);
         long lo;
@@ -262,16 +267,16 @@ public final class Bits {
             lo = p;
             hi = p >>> 32;
         }
-        c.setReg(x.vreg, s, lo);
-        c.setReg(x.reg, s, hi);
+        c.setReg(x.vreg(), s, lo);
+        c.setReg(x.reg(), s, hi);
     };
 
     /** BEXTR lives in 0F38 F7 without a prefix, sharing the row with the BMI2 shifts. */
     static final Op BEXTR = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         int w = s << 3;
         long v = Operands.readRm(c, x, s);
-        long ctl = c.reg(x.vreg);
+        long ctl = c.reg(x.vreg());
         int start = (int) ctl & 0xFF;
         int len = (int) (ctl >>> 8) & 0xFF;
         long r = start >= w ? 0 : v >>> start;
@@ -279,7 +284,7 @@ public final class Bits {
             r &= (1L << len) - 1;
         }
         r = Operands.mask(r, s);
-        c.setReg(x.reg, s, r);
+        c.setReg(x.reg(), s, r);
         long pf = (Long.bitCount(r & 0xFF) & 1) == 0 ? Flags.PF : 0;
         c.flags.setBits((r == 0 ? Flags.ZF : 0) | pf | Flags.AF);
     };

@@ -155,10 +155,10 @@ final class BlockCache {
         long host2 = -1;
         long lin2 = -1;
         for (int n = 0; n < MAX_INSNS; n++) {
-            Insn i = new Insn();
+            Insn i;
             long savedCr2 = c.cr2();
             try {
-                decoder.decode(c, cur, i);
+                i = decoder.decode(c, cur);
             } catch (CpuFault f) {
                 if (n == 0) {
                     throw f;
@@ -167,7 +167,7 @@ final class BlockCache {
                 break;
             }
             scratch.add(i);
-            length += i.length;
+            length += i.length();
             long end = lin + length;
             if (((end - 1) & ~0xFFFL) != page) {
                 lin2 = (end - 1) & ~0xFFFL;
@@ -179,17 +179,17 @@ final class BlockCache {
                 }
                 break;
             }
-            if (i.endsBlock || (end & ~0xFFFL) != page || i.nextRip < cur) {
+            if (i.endsBlock() || (end & ~0xFFFL) != page || i.nextRip() < cur) {
                 break;
             }
-            cur = i.nextRip;
+            cur = i.nextRip();
         }
         Insn[] insns = scratch.toArray(new Insn[0]);
         byte[] bytes = new byte[length];
         int at = 0;
         for (Insn i : insns) {
-            System.arraycopy(i.bytes, 0, bytes, at, i.bytes.length);
-            at += i.bytes.length;
+            System.arraycopy(i.bytes(), 0, bytes, at, i.bytes().length);
+            at += i.bytes().length;
         }
         if (host >= 0) {
             int first = (int) Math.min(length, 0x1000 - (host & 0xFFF));

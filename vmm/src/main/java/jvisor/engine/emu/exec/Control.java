@@ -17,6 +17,7 @@ import jvisor.engine.emu.cpu.CpuFault;
 import jvisor.engine.emu.cpu.FarTransfers;
 import jvisor.engine.emu.cpu.Interrupts;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -55,7 +56,7 @@ public final class Control {
         return size == 8 ? -1L : size == 4 ? 0xFFFF_FFFFL : 0xFFFF;
     }
 
-    private static void resolve(Insn i) {
+    private static void resolve(DecodedInsn i) {
         i.imm2 = (i.nextRip + i.imm) & ipMask(i.opSize);
     }
 
@@ -79,53 +80,70 @@ public final class Control {
         throw c.fault(Vectors.GP, 0);
     };
 
-    private static Op jcc(Insn i, int cc) {
+    private static Op jcc(DecodedInsn i, int cc) {
         resolve(i);
-        if (i.mode64) {
-            if (!canonical(i.imm2)) {
-                return (c, x) -> c.setRip(c.flags.condition(cc) ? checkTarget(c, x.imm2) : x.nextRip);
-            }
-            return (c, x) -> c.setRip(c.flags.condition(cc) ? x.imm2 : x.nextRip);
+        if (i.mode64 && canonical(i.imm2)) {
+            return JCC64[cc];
         }
-        return (c, x) -> c.setRip(c.flags.condition(cc) ? checkTarget(c, x.imm2) : x.nextRip);
+        return (c, x) -> c.setRip(c.flags.condition(cc) ? checkTarget(c, x.imm2()) : x.nextRip());
     }
 
-    private static Op jmp(Insn i) {
+    /** Jcc in 64-bit mode with a canonical target: one handler per condition, each one test. */
+    private static final Op[] JCC64 = {
+        (c, x) -> c.setRip(c.flags.of() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.of() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.below() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.below() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.zf() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.zf() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.sf() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.sf() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.pf() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.pf() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.less() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.less() ? x.nextRip() : x.imm2()),
+        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.imm2() : x.nextRip()),
+        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.nextRip() : x.imm2()),
+    };
+
+    private static Op jmp(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
-            return canonical(i.imm2) ? (c, x) -> c.setRip(x.imm2) : GP_ON_EXECUTE;
+            return canonical(i.imm2) ? (c, x) -> c.setRip(x.imm2()) : GP_ON_EXECUTE;
         }
-        return (c, x) -> c.setRip(checkTarget(c, x.imm2));
+        return (c, x) -> c.setRip(checkTarget(c, x.imm2()));
     }
 
-    private static Op call(Insn i) {
+    private static Op call(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
             return canonical(i.imm2) ? (c, x) -> {
-                c.push(x.nextRip, 8);
-                c.setRip(x.imm2);
+                c.push(x.nextRip(), 8);
+                c.setRip(x.imm2());
             } : GP_ON_EXECUTE;
         }
         return (c, x) -> {
-            checkTarget(c, x.imm2);
-            c.push(x.nextRip, x.opSize);
-            c.setRip(x.imm2);
+            checkTarget(c, x.imm2());
+            c.push(x.nextRip(), x.opSize());
+            c.setRip(x.imm2());
         };
     }
 
     private static final Op RET = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long target = c.peek(0, s);
         checkTarget(c, target);
-        c.setStackPointer(c.stackPointer() + s + (x.imm & 0xFFFF));
+        c.setStackPointer(c.stackPointer() + s + (x.imm() & 0xFFFF));
         c.setRip(target);
     };
 
-    private static Op loop(Insn i) {
+    private static Op loop(DecodedInsn i) {
         resolve(i);
         int kind = i.opcode & 3;
         return (c, x) -> {
-            int a = x.addrSize;
+            int a = x.addrSize();
             long count = c.reg(Cpu.RCX, a);
             boolean taken;
             if (kind == 3) {
@@ -139,25 +157,25 @@ public final class Control {
                 };
                 c.setReg(Cpu.RCX, a, count);
             }
-            c.setRip(taken ? checkTarget(c, x.imm2) : x.nextRip);
+            c.setRip(taken ? checkTarget(c, x.imm2()) : x.nextRip());
         };
     }
 
-    private static final Op JMP_FAR = (c, x) -> FarTransfers.jump(c, (int) x.imm2, x.imm);
+    private static final Op JMP_FAR = (c, x) -> FarTransfers.jump(c, (int) x.imm2(), x.imm());
 
-    private static final Op CALL_FAR = (c, x) -> FarTransfers.call(c, (int) x.imm2, x.imm, x.opSize, x.nextRip);
+    private static final Op CALL_FAR = (c, x) -> FarTransfers.call(c, (int) x.imm2(), x.imm(), x.opSize(), x.nextRip());
 
-    private static final Op RET_FAR = (c, x) -> FarTransfers.ret(c, x.opSize, (int) x.imm & 0xFFFF);
+    private static final Op RET_FAR = (c, x) -> FarTransfers.ret(c, x.opSize(), (int) x.imm() & 0xFFFF);
 
     private static Op software(int fixedVector, Interrupts.Source source) {
         return (c, x) -> {
-            int vector = fixedVector >= 0 ? fixedVector : (int) x.imm & 0xFF;
+            int vector = fixedVector >= 0 ? fixedVector : (int) x.imm() & 0xFF;
             raise(c, x, vector, source);
         };
     }
 
     private static void raise(Cpu c, Insn x, int vector, Interrupts.Source source) {
-        if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, source, x.nextRip, x.rip)) {
+        if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, source, x.nextRip(), x.rip())) {
             c.shutdown = true;
         }
     }
@@ -166,17 +184,17 @@ public final class Control {
         if (c.flags.of()) {
             raise(c, x, Vectors.OF, Interrupts.Source.SOFTWARE);
         } else {
-            c.setRip(x.nextRip);
+            c.setRip(x.nextRip());
         }
     };
 
     private static final Op IRET = (c, x) -> {
-        FarTransfers.iret(c, x.opSize);
+        FarTransfers.iret(c, x.opSize());
         c.nmiBlocked = false;
     };
 
     /** FF: INC, DEC, CALL, CALL far, JMP, JMP far, PUSH. */
-    private static Op groupFF(Insn i) {
+    private static Op groupFF(DecodedInsn i) {
         boolean locked = i.hasPrefix(Insn.P_LOCK);
         if (locked && i.sub > 1) {
             return null;
@@ -212,24 +230,24 @@ public final class Control {
     }
 
     private static final Op CALL_INDIRECT = (c, x) -> {
-        long target = checkTarget(c, Operands.readRm(c, x, x.opSize));
-        c.push(x.nextRip, x.opSize);
+        long target = checkTarget(c, Operands.readRm(c, x, x.opSize()));
+        c.push(x.nextRip(), x.opSize());
         c.setRip(target);
     };
 
-    private static final Op JMP_INDIRECT = (c, x) -> c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize)));
+    private static final Op JMP_INDIRECT = (c, x) -> c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize())));
 
     private static final Op CALL_FAR_INDIRECT = (c, x) -> {
         long ea = Operands.ea(c, x);
-        long offset = c.read(x.seg, ea, x.opSize);
-        int selector = c.read16(x.seg, (ea + x.opSize) & x.addrMask);
-        FarTransfers.call(c, selector, offset, x.opSize, x.nextRip);
+        long offset = c.read(x.seg(), ea, x.opSize());
+        int selector = c.read16(x.seg(), (ea + x.opSize()) & x.addrMask());
+        FarTransfers.call(c, selector, offset, x.opSize(), x.nextRip());
     };
 
     private static final Op JMP_FAR_INDIRECT = (c, x) -> {
         long ea = Operands.ea(c, x);
-        long offset = c.read(x.seg, ea, x.opSize);
-        int selector = c.read16(x.seg, (ea + x.opSize) & x.addrMask);
+        long offset = c.read(x.seg(), ea, x.opSize());
+        int selector = c.read16(x.seg(), (ea + x.opSize()) & x.addrMask());
         FarTransfers.jump(c, selector, offset);
     };
 }

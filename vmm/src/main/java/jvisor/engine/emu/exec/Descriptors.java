@@ -5,6 +5,7 @@ import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Segmentation;
 import jvisor.engine.emu.cpu.SystemOps;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 
@@ -18,7 +19,7 @@ final class Descriptors {
         }
     }
 
-    static Op group6(Insn i) {
+    static Op group6(DecodedInsn i) {
         return switch (i.sub) {
             case 0 -> STORE_LDTR;
             case 1 -> STORE_TR;
@@ -32,10 +33,10 @@ final class Descriptors {
 
     /** SLDT/STR write 16 bits to memory, or the zero-extended selector to a register. */
     private static void storeSelector(Cpu c, Insn x, int selector) {
-        if (x.rm >= 0) {
-            c.setReg(x.rm, x.opSize, selector);
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), x.opSize(), selector);
         } else {
-            c.write16(x.seg, Operands.ea(c, x), selector);
+            c.write16(x.seg(), Operands.ea(c, x), selector);
         }
     }
 
@@ -111,7 +112,7 @@ final class Descriptors {
                     && ((ar & 0x10) != 0 || systemTypeOk(c, ar & 0xF, limit));
             if (ok) {
                 long v = limit ? Segmentation.limitOf(d) & 0xFFFF_FFFFL : (d >>> 32) & 0x00F0_FF00L;
-                c.setReg(x.reg, x.opSize, v);
+                c.setReg(x.reg(), x.opSize(), v);
             }
             setZf(c, ok);
         };
@@ -120,7 +121,7 @@ final class Descriptors {
     static final Op LAR = accessQuery(false);
     static final Op LSL = accessQuery(true);
 
-    static Op group7(Insn i) {
+    static Op group7(DecodedInsn i) {
         if (i.rm >= 0) {
             int rm = i.rm & 7;
             return switch (i.sub) {
@@ -148,8 +149,8 @@ final class Descriptors {
             long base = idt ? c.idtBase() : c.gdtBase();
             int limit = idt ? c.idtLimit() : c.gdtLimit();
             int baseSize = c.mode64() ? 8 : 4;
-            c.write16(x.seg, ea, limit);
-            c.write(x.seg, (ea + 2) & x.addrMask, baseSize, baseSize == 4 ? base & 0xFFFF_FFFFL : base);
+            c.write16(x.seg(), ea, limit);
+            c.write(x.seg(), (ea + 2) & x.addrMask(), baseSize, baseSize == 4 ? base & 0xFFFF_FFFFL : base);
         };
     }
 
@@ -157,15 +158,15 @@ final class Descriptors {
         return (c, x) -> {
             SystemOps.requireRing0(c);
             long ea = Operands.ea(c, x);
-            int limit = c.read16(x.seg, ea);
+            int limit = c.read16(x.seg(), ea);
             long base;
             if (c.mode64()) {
-                base = c.read64(x.seg, (ea + 2) & x.addrMask);
+                base = c.read64(x.seg(), (ea + 2) & x.addrMask());
                 if ((base << 16 >> 16) != base) {
                     throw c.fault(Vectors.GP, 0);
                 }
             } else {
-                base = c.read32(x.seg, (ea + 2) & x.addrMask) & (x.opSize == 2 ? 0xFF_FFFFL : 0xFFFF_FFFFL);
+                base = c.read32(x.seg(), (ea + 2) & x.addrMask()) & (x.opSize() == 2 ? 0xFF_FFFFL : 0xFFFF_FFFFL);
             }
             if (idt) {
                 SystemOps.loadIdt(c, base, limit);
@@ -176,10 +177,10 @@ final class Descriptors {
     }
 
     private static final Op SMSW = (c, x) -> {
-        if (x.rm >= 0) {
-            c.setReg(x.rm, x.opSize, c.cr0() & 0xFFFF_FFFFL);
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), x.opSize(), c.cr0() & 0xFFFF_FFFFL);
         } else {
-            c.write16(x.seg, Operands.ea(c, x), (int) c.cr0());
+            c.write16(x.seg(), Operands.ea(c, x), (int) c.cr0());
         }
     };
 
@@ -190,8 +191,8 @@ final class Descriptors {
 
     private static final Op INVLPG = (c, x) -> {
         SystemOps.requireRing0(c);
-        long lin = (c.seg(x.seg).base() + Operands.ea(c, x)) & (c.mode64() ? -1L : 0xFFFF_FFFFL);
-        if (c.mode64() && x.seg != Cpu.FS && x.seg != Cpu.GS) {
+        long lin = (c.seg(x.seg()).base() + Operands.ea(c, x)) & (c.mode64() ? -1L : 0xFFFF_FFFFL);
+        if (c.mode64() && x.seg() != Cpu.FS && x.seg() != Cpu.GS) {
             lin = Operands.ea(c, x);
         }
         c.mmu.flushPage(lin);

@@ -21,10 +21,22 @@ import jvisor.engine.emu.decode.Insn;
 public final class Interpreter {
     private final Cpu c;
     private final BlockCache cache;
-    private volatile boolean stopRequested;
     private boolean waitingForSipi;
     private long retired;
-    private String lastEvent = "none yet";
+    /** What happened last, kept as numbers so recording it allocates nothing; described on demand. */
+    private int eventKind = EVENT_NONE;
+    private int eventVector;
+    private int eventCode;
+    private long eventRip;
+    private boolean shutdownSeen;
+
+    private static final int EVENT_NONE = 0;
+    private static final int EVENT_STOPPED = 1;
+    private static final int EVENT_HALT = 2;
+    private static final int EVENT_INTERRUPT = 3;
+    private static final int EVENT_INIT = 4;
+    private static final int EVENT_SIPI = 5;
+    private static final int EVENT_EXCEPTION = 6;
 
     public Interpreter(Cpu c) {
         this.c = c;
@@ -34,7 +46,7 @@ public final class Interpreter {
 
     /** From any thread: the current or next {@link #run()} returns STOPPED promptly. */
     public void requestStop() {
-        stopRequested = true;
+        c.stopRequested = true;
         LocalInterrupts apic = c.lapic();
         if (apic != null) {
             apic.wake();
@@ -47,7 +59,17 @@ public final class Interpreter {
     }
 
     public String lastEvent() {
-        return lastEvent;
+        String what = switch (eventKind) {
+            case EVENT_STOPPED -> "stopped by the VMM";
+            case EVENT_HALT -> "HLT with interrupts disabled at " + Long.toHexString(eventRip);
+            case EVENT_INTERRUPT -> "interrupt " + eventVector;
+            case EVENT_INIT -> "INIT";
+            case EVENT_SIPI -> "SIPI vector " + Integer.toHexString(eventVector);
+            case EVENT_EXCEPTION -> "exception " + Vectors.name(eventVector)
+                    + (eventCode >= 0 ? " error " + Integer.toHexString(eventCode) : "") + " at " + Long.toHexString(eventRip);
+            default -> "none yet";
+        };
+        return shutdownSeen ? "triple fault (shutdown) after " + what : what;
     }
 
     public boolean waitingForSipi() {
@@ -57,18 +79,19 @@ public final class Interpreter {
     /** The VMM loaded a state: an AP given one by the VMM starts running instead of waiting for SIPI. */
     public void stateLoaded() {
         waitingForSipi = false;
+        shutdownSeen = false;
     }
 
     public ExitReason run() {
         LocalInterrupts apic = c.lapic();
         while (true) {
-            if (stopRequested) {
-                stopRequested = false;
-                lastEvent = "stopped by the VMM";
+            if (c.stopRequested) {
+                c.stopRequested = false;
+                eventKind = EVENT_STOPPED;
                 return ExitReason.STOPPED;
             }
             if (c.shutdown) {
-                lastEvent = "triple fault: shutdown";
+                shutdownSeen = true;
                 return ExitReason.SHUTDOWN;
             }
             if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents())) {
@@ -80,10 +103,28 @@ public final class Interpreter {
                     continue;
                 }
             }
-            c.mmu.checkCodeEpoch();
-            runBlock();
+            if (c.cpuCount > 1) {
+                c.mmu.checkCodeEpoch();
+            }
+            runBlocks(apic);
         }
     }
+
+    /**
+     * Runs blocks until something needs the outer loop: an event, a halt, a stop request, or
+     * {@link #SLICE} blocks. A method of its own so HotSpot compiles it normally (a long-running
+     * loop would only get on-stack replacement, which is not redone after a deoptimization).
+     */
+    private void runBlocks(LocalInterrupts apic) {
+        for (int n = 0; n < SLICE; n++) {
+            runBlock();
+            if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
+                return;
+            }
+        }
+    }
+
+    private static final int SLICE = 4096;
 
     private ExitReason events(LocalInterrupts apic) {
         if (apic.takeInit()) {
@@ -115,7 +156,8 @@ public final class Interpreter {
         }
         if (c.halted) {
             if (!c.interruptsEnabled() && c.cpuCount == 1) {
-                lastEvent = "HLT with interrupts disabled at " + Long.toHexString(c.rip());
+                eventKind = EVENT_HALT;
+                eventRip = c.rip();
                 return ExitReason.HLT;
             }
             apic.awaitEvent();
@@ -124,7 +166,8 @@ public final class Interpreter {
     }
 
     private void external(int vector) {
-        lastEvent = "interrupt " + vector;
+        eventKind = EVENT_INTERRUPT;
+        eventVector = vector;
         if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXTERNAL, c.rip(), c.rip())) {
             c.shutdown = true;
         }
@@ -135,7 +178,7 @@ public final class Interpreter {
         StateTransfer.write(c, CpuState.reset(c.index() == 0));
         c.nmiBlocked = false;
         waitingForSipi = c.index() != 0;
-        lastEvent = "INIT";
+        eventKind = EVENT_INIT;
     }
 
     /** SIPI: real mode at vector * 4096. */
@@ -147,7 +190,8 @@ public final class Interpreter {
         c.updateMode();
         waitingForSipi = false;
         c.halted = false;
-        lastEvent = "SIPI vector " + Integer.toHexString(vector);
+        eventKind = EVENT_SIPI;
+        eventVector = vector;
     }
 
     private void runBlock() {
@@ -164,28 +208,33 @@ public final class Interpreter {
         if (c.inhibitInterrupts || trap) {
             n = 1;
             c.inhibitInterrupts = false;
+        } else if (b.compiled != null) {
+            runCompiled(b);
+            return;
+        } else if (++b.heat == compileThreshold) {
+            b.compiled = BlockCompiler.compile(b);
         }
         int k = 0;
         try {
             int last = n - 1;
             for (; k < last; k++) {
                 Insn i = insns[k];
-                i.op.exec(c, i);
+                i.op().exec(c, i);
                 if (c.codeWritten) {
                     c.codeWritten = false;
-                    c.setRip(i.nextRip);
+                    c.setRip(i.nextRip());
                     retired += k + 1;
                     return;
                 }
             }
             Insn i = insns[last];
-            c.setRip(i.nextRip);
-            i.op.exec(c, i);
+            c.setRip(i.nextRip());
+            i.op().exec(c, i);
             c.codeWritten = false;
         } catch (CpuFault f) {
             retired += k;
             c.codeWritten = false;
-            fault(f, insns[k].rip);
+            fault(f, insns[k].rip());
             return;
         }
         retired += n;
@@ -198,11 +247,47 @@ public final class Interpreter {
         }
     }
 
+    /** Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1 off). */
+    static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true")) ? 200 : -1;
+    private int compileThreshold = HOT;
+
+    /** After how many interpreted runs a block is compiled; 0 or less never compiles. */
+    public void setCompileThreshold(int runs) {
+        compileThreshold = runs;
+    }
+
+    /**
+     * Runs a compiled block. It returns how many instructions completed (a block that loops to
+     * itself may run many times); if an instruction overwrote code, the block stopped after it.
+     */
+    private void runCompiled(Block b) {
+        Insn[] insns = b.insns;
+        int done;
+        try {
+            done = b.compiled.run(c);
+        } catch (CpuFault f) {
+            retired += c.faultRetired;
+            c.codeWritten = false;
+            fault(f, insns[c.faultIndex].rip());
+            return;
+        }
+        retired += done;
+        if (c.codeWritten) {
+            c.codeWritten = false;
+            int inBlock = done % insns.length;
+            if (inBlock != 0) {
+                c.setRip(insns[inBlock - 1].nextRip());
+            }
+        }
+    }
+
     private void fault(CpuFault f, long rip) {
         int vector = f.vector();
         int code = f.errorCode();
-        lastEvent = "exception " + Vectors.name(vector) + (code >= 0 ? " error " + Integer.toHexString(code) : "")
-                + " at " + Long.toHexString(rip);
+        eventKind = EVENT_EXCEPTION;
+        eventVector = vector;
+        eventCode = code;
+        eventRip = rip;
         c.setRip(rip);
         if (!Interrupts.deliver(c, vector, code, Interrupts.Source.EXCEPTION, rip, rip)) {
             c.shutdown = true;

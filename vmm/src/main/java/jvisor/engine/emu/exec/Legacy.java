@@ -103,7 +103,7 @@ public final class Legacy {
     private static final Op AAS = (c, x) -> asciiAdjust(c, false);
 
     private static final Op AAM = (c, x) -> {
-        int base = (int) x.imm & 0xFF;
+        int base = (int) x.imm() & 0xFF;
         if (base == 0) {
             throw c.fault(Vectors.DE);
         }
@@ -114,7 +114,7 @@ public final class Legacy {
     };
 
     private static final Op AAD = (c, x) -> {
-        int base = (int) x.imm & 0xFF;
+        int base = (int) x.imm() & 0xFF;
         long ax = c.reg(Cpu.RAX);
         int al = (int) ((ax & 0xFF) + ((ax >>> 8) & 0xFF) * base) & 0xFF;
         c.setReg(Cpu.RAX, 2, al);
@@ -124,11 +124,11 @@ public final class Legacy {
     private static final Op SALC = (c, x) -> c.setReg8(Cpu.RAX, c.flags.cf() ? 0xFF : 0);
 
     private static final Op BOUND = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long ea = Operands.ea(c, x);
-        long index = Flags.sx(c.reg(x.reg, s), s);
-        long lower = Flags.sx(c.read(x.seg, ea, s), s);
-        long upper = Flags.sx(c.read(x.seg, (ea + s) & x.addrMask, s), s);
+        long index = Flags.sx(c.reg(x.reg(), s), s);
+        long lower = Flags.sx(c.read(x.seg(), ea, s), s);
+        long upper = Flags.sx(c.read(x.seg(), (ea + s) & x.addrMask(), s), s);
         if (index < lower || index > upper) {
             throw c.fault(Vectors.BR);
         }
@@ -137,14 +137,14 @@ public final class Legacy {
     private static Op farLoad(int sreg) {
         return (c, x) -> {
             long ea = Operands.ea(c, x);
-            long offset = c.read(x.seg, ea, x.opSize);
-            int selector = c.read16(x.seg, (ea + x.opSize) & x.addrMask);
+            long offset = c.read(x.seg(), ea, x.opSize());
+            int selector = c.read16(x.seg(), (ea + x.opSize()) & x.addrMask());
             if (sreg == Cpu.SS) {
                 Segmentation.loadStack(c, selector);
             } else {
                 Segmentation.loadData(c, sreg, selector);
             }
-            c.setReg(x.reg, x.opSize, offset);
+            c.setReg(x.reg(), x.opSize(), offset);
         };
     }
 }

@@ -17,6 +17,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.RM_BYTE;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Segmentation;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -49,8 +50,8 @@ public final class Moves {
         m.put(TWO_BYTE, 0xBF, MODRM, i -> extend(2, true));
         m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? extend(4, true) : SystemInsns.arpl(i));
         m.put(ONE_BYTE, 0x8D, MODRM, i -> i.rm >= 0 ? null : LEA);
-        m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> XCHG_RM);
-        m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> XCHG_RM);
+        m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
+        m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
         m.putRange(ONE_BYTE, 0x90, 8, PLUS_R, Moves::xchgAcc);
         m.put(ONE_BYTE, 0x98, 0, i -> WIDEN_ACC);
         m.put(ONE_BYTE, 0x99, 0, i -> SIGN_TO_RDX);
@@ -68,122 +69,140 @@ public final class Moves {
 
     public static final Op NOP = (c, x) -> { };
 
-    private static Op storeReg(Insn i) {
+    private static Op storeReg(DecodedInsn i) {
         if (i.rm >= 0) {
             if (i.opSize == 8) {
-                return (c, x) -> c.setReg(x.rm, c.reg(x.reg));
+                return (c, x) -> c.setReg(x.rm(), c.reg(x.reg()));
             }
-            return (c, x) -> c.setReg(x.rm, x.opSize, c.reg(x.reg, x.opSize));
+            return (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
+        }
+        if (i.flat && i.opSize >= 4) {
+            return i.opSize == 8 ? (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()))
+                    : (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
+        }
+        if (i.flat && i.opSize == 1) {
+            return (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
         }
         return switch (i.opSize) {
-            case 8 -> (c, x) -> c.write64(x.seg, Operands.ea(c, x), c.reg(x.reg));
-            case 4 -> (c, x) -> c.write32(x.seg, Operands.ea(c, x), (int) c.reg(x.reg));
-            default -> (c, x) -> c.write(x.seg, Operands.ea(c, x), x.opSize, c.reg(x.reg, x.opSize));
+            case 8 -> (c, x) -> c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
+            case 4 -> (c, x) -> c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
+            default -> (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
         };
     }
 
-    private static Op loadReg(Insn i) {
+    private static Op loadReg(DecodedInsn i) {
         if (i.rm >= 0) {
             if (i.opSize == 8) {
-                return (c, x) -> c.setReg(x.reg, c.reg(x.rm));
+                return (c, x) -> c.setReg(x.reg(), c.reg(x.rm()));
             }
-            return (c, x) -> c.setReg(x.reg, x.opSize, c.reg(x.rm, x.opSize));
+            return (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
+        }
+        if (i.flat && i.opSize >= 4) {
+            return i.opSize == 8 ? (c, x) -> c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)))
+                    : (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
         }
         return switch (i.opSize) {
-            case 8 -> (c, x) -> c.setReg(x.reg, c.read64(x.seg, Operands.ea(c, x)));
-            case 4 -> (c, x) -> c.setReg(x.reg, c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL);
-            default -> (c, x) -> c.setReg(x.reg, x.opSize, c.read(x.seg, Operands.ea(c, x), x.opSize));
+            case 8 -> (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
+            case 4 -> (c, x) -> c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
+            default -> (c, x) -> c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
         };
     }
 
-    private static Op storeImm(Insn i) {
+    private static Op storeImm(DecodedInsn i) {
         if (i.sub != 0) {
             return null;
         }
-        return (c, x) -> Operands.writeRm(c, x, x.opSize, x.imm);
+        if (i.flat && i.opSize == 1) {
+            return (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm());
+        }
+        return (c, x) -> Operands.writeRm(c, x, x.opSize(), x.imm());
     }
 
-    private static final Op MOV_REG_IMM = (c, x) -> c.setReg(x.reg, x.opSize, x.imm);
+    private static final Op MOV_REG_IMM = (c, x) -> c.setReg(x.reg(), x.opSize(), x.imm());
 
-    private static final Op LOAD_ACC = (c, x) -> c.setReg(Cpu.RAX, x.opSize, c.read(x.seg, x.disp & x.addrMask, x.opSize));
+    private static final Op LOAD_ACC = (c, x) -> c.setReg(Cpu.RAX, x.opSize(), c.read(x.seg(), x.disp() & x.addrMask(), x.opSize()));
 
-    private static final Op STORE_ACC = (c, x) -> c.write(x.seg, x.disp & x.addrMask, x.opSize, c.reg(Cpu.RAX, x.opSize));
+    private static final Op STORE_ACC = (c, x) -> c.write(x.seg(), x.disp() & x.addrMask(), x.opSize(), c.reg(Cpu.RAX, x.opSize()));
 
     private static final Op MOV_FROM_SREG = (c, x) -> {
-        int sel = c.seg(x.sub).selector();
-        if (x.rm >= 0) {
-            c.setReg(x.rm, x.opSize == 2 ? 2 : x.opSize, sel);
+        int sel = c.seg(x.sub()).selector();
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), x.opSize() == 2 ? 2 : x.opSize(), sel);
         } else {
-            c.write16(x.seg, Operands.ea(c, x), sel);
+            c.write16(x.seg(), Operands.ea(c, x), sel);
         }
     };
 
     private static final Op MOV_TO_SREG = (c, x) -> {
         int sel = (int) Operands.readRm(c, x, 2);
-        if (x.sub == Cpu.SS) {
+        if (x.sub() == Cpu.SS) {
             Segmentation.loadStack(c, sel);
             c.inhibitInterrupts = true;
         } else {
-            Segmentation.loadData(c, x.sub, sel);
+            Segmentation.loadData(c, x.sub(), sel);
         }
     };
 
     /** MOVZX/MOVSX/MOVSXD: a {@code from}-byte source extended to the operand size. */
     private static Op extend(int from, boolean signed) {
-        if (signed) {
-            return (c, x) -> c.setReg(x.reg, x.opSize, Flags.sx(Operands.readRm(c, x, from), from));
+        if (!signed && from == 1) {
+            return (c, x) -> c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm())
+                    : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
         }
-        return (c, x) -> c.setReg(x.reg, x.opSize, Operands.readRm(c, x, from));
+        if (signed) {
+            return (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, from), from));
+        }
+        return (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, from));
     }
 
-    private static final Op LEA = (c, x) -> c.setReg(x.reg, x.opSize, Operands.ea(c, x));
+    private static final Op LEA = (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.ea(c, x));
 
     private static final Op XCHG_RM = (c, x) -> {
-        int s = x.opSize;
-        long r = c.reg(x.reg, s);
-        if (x.rm >= 0) {
-            c.setReg(x.reg, s, c.reg(x.rm, s));
-            c.setReg(x.rm, s, r);
+        int s = x.opSize();
+        long r = c.reg(x.reg(), s);
+        if (x.rm() >= 0) {
+            c.setReg(x.reg(), s, c.reg(x.rm(), s));
+            c.setReg(x.rm(), s, r);
             return;
         }
         long lin = Operands.linearRmw(c, x, s);
         long m = c.mmu.readForWrite(lin, s);
         c.mmu.write(lin, s, r);
-        c.setReg(x.reg, s, m);
+        c.setReg(x.reg(), s, m);
     };
 
-    private static Op xchgAcc(Insn i) {
+    private static Op xchgAcc(DecodedInsn i) {
         if (i.reg == Cpu.RAX) {
             return i.hasPrefix(Insn.P_REP) ? PAUSE : NOP;
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long a = c.reg(Cpu.RAX, s);
-            c.setReg(Cpu.RAX, s, c.reg(x.reg, s));
-            c.setReg(x.reg, s, a);
+            c.setReg(Cpu.RAX, s, c.reg(x.reg(), s));
+            c.setReg(x.reg(), s, a);
         };
     }
 
     private static final Op PAUSE = (c, x) -> Thread.onSpinWait();
 
     private static final Op WIDEN_ACC = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         c.setReg(Cpu.RAX, s, Flags.sx(c.reg(Cpu.RAX), s / 2));
     };
 
     private static final Op SIGN_TO_RDX = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         c.setReg(Cpu.RDX, s, Flags.sx(c.reg(Cpu.RAX), s) < 0 ? -1L : 0);
     };
 
     private static Op cmov(int cc) {
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long v = Operands.readRm(c, x, s);
             if (c.flags.condition(cc)) {
-                c.setReg(x.reg, s, v);
+                c.setReg(x.reg(), s, v);
             } else if (s == 4) {
-                c.setReg(x.reg, 4, c.reg(x.reg));
+                c.setReg(x.reg(), 4, c.reg(x.reg()));
             }
         };
     }
@@ -193,21 +212,21 @@ public final class Moves {
     }
 
     private static final Op BSWAP = (c, x) -> {
-        switch (x.opSize) {
-            case 8 -> c.setReg(x.reg, Long.reverseBytes(c.reg(x.reg)));
-            case 4 -> c.setReg(x.reg, 4, Integer.reverseBytes((int) c.reg(x.reg)));
-            default -> c.setReg(x.reg, 2, 0);
+        switch (x.opSize()) {
+            case 8 -> c.setReg(x.reg(), Long.reverseBytes(c.reg(x.reg())));
+            case 4 -> c.setReg(x.reg(), 4, Integer.reverseBytes((int) c.reg(x.reg())));
+            default -> c.setReg(x.reg(), 2, 0);
         }
     };
 
-    private static Op movbe(Insn i, boolean load) {
+    private static Op movbe(DecodedInsn i, boolean load) {
         if (i.rm >= 0 || i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_REP)) {
             return null;
         }
         if (load) {
-            return (c, x) -> c.setReg(x.reg, x.opSize, swap(c.read(x.seg, Operands.ea(c, x), x.opSize), x.opSize));
+            return (c, x) -> c.setReg(x.reg(), x.opSize(), swap(c.read(x.seg(), Operands.ea(c, x), x.opSize()), x.opSize()));
         }
-        return (c, x) -> c.write(x.seg, Operands.ea(c, x), x.opSize, swap(c.reg(x.reg, x.opSize), x.opSize));
+        return (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), swap(c.reg(x.reg(), x.opSize()), x.opSize()));
     }
 
     private static long swap(long v, int size) {
@@ -219,8 +238,8 @@ public final class Moves {
     }
 
     private static final Op XLAT = (c, x) -> {
-        long ea = (c.reg(Cpu.RBX) + (c.reg(Cpu.RAX) & 0xFF)) & x.addrMask;
-        c.setReg8(Cpu.RAX, c.read8(x.seg, ea));
+        long ea = (c.reg(Cpu.RBX) + (c.reg(Cpu.RAX) & 0xFF)) & x.addrMask();
+        c.setReg8(Cpu.RAX, c.read8(x.seg(), ea));
     };
 
     private static final Op SAHF = (c, x) -> {

@@ -9,6 +9,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -28,7 +29,7 @@ public final class MulDiv {
     }
 
     /** F6/F7 /4-/7. */
-    static Op group3(Insn i) {
+    static Op group3(DecodedInsn i) {
         return switch (i.sub) {
             case 4 -> MUL;
             case 5 -> IMUL1;
@@ -48,7 +49,7 @@ public final class MulDiv {
     }
 
     private static final Op MUL = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long src = Operands.readRm(c, x, s);
         switch (s) {
             case 1 -> {
@@ -79,7 +80,7 @@ public final class MulDiv {
     };
 
     private static final Op IMUL1 = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long src = Flags.sx(Operands.readRm(c, x, s), s);
         switch (s) {
             case 1 -> {
@@ -123,17 +124,17 @@ public final class MulDiv {
     }
 
     private static final Op IMUL2 = (c, x) -> {
-        int s = x.opSize;
-        c.setReg(x.reg, s, imul(c, c.reg(x.reg, s), Operands.readRm(c, x, s), s));
+        int s = x.opSize();
+        c.setReg(x.reg(), s, imul(c, c.reg(x.reg(), s), Operands.readRm(c, x, s), s));
     };
 
     private static final Op IMUL3 = (c, x) -> {
-        int s = x.opSize;
-        c.setReg(x.reg, s, imul(c, Operands.readRm(c, x, s), x.imm, s));
+        int s = x.opSize();
+        c.setReg(x.reg(), s, imul(c, Operands.readRm(c, x, s), x.imm(), s));
     };
 
     private static final Op DIV = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long d = Operands.readRm(c, x, s);
         if (d == 0) {
             throw c.fault(Vectors.DE);
@@ -163,7 +164,7 @@ public final class MulDiv {
     };
 
     private static final Op IDIV = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long d = Flags.sx(Operands.readRm(c, x, s), s);
         if (d == 0) {
             throw c.fault(Vectors.DE);

@@ -8,33 +8,33 @@ public final class Operands {
     private Operands() { }
 
     /** The effective address (offset within the segment) of the memory operand. */
-    public static long ea(Cpu c, Insn i) {
-        long a = i.disp;
-        if (i.base >= 0) {
-            a += c.reg(i.base);
+    public static long ea(Cpu c, Insn x) {
+        long a = x.disp();
+        if (x.base() >= 0) {
+            a += c.reg(x.base());
         }
-        if (i.index >= 0) {
-            a += c.reg(i.index) << i.scale;
+        if (x.index() >= 0) {
+            a += c.reg(x.index()) << x.scale();
         }
-        return a & i.addrMask;
+        return a & x.addrMask();
     }
 
     /** The r/m operand at {@code size} bytes, zero-extended. */
-    public static long readRm(Cpu c, Insn i, int size) {
-        return i.rm >= 0 ? c.reg(i.rm, size) : c.read(i.seg, ea(c, i), size);
+    public static long readRm(Cpu c, Insn x, int size) {
+        return x.rm() >= 0 ? c.reg(x.rm(), size) : c.read(x.seg(), ea(c, x), size);
     }
 
-    public static void writeRm(Cpu c, Insn i, int size, long v) {
-        if (i.rm >= 0) {
-            c.setReg(i.rm, size, v);
+    public static void writeRm(Cpu c, Insn x, int size, long v) {
+        if (x.rm() >= 0) {
+            c.setReg(x.rm(), size, v);
         } else {
-            c.write(i.seg, ea(c, i), size, v);
+            c.write(x.seg(), ea(c, x), size, v);
         }
     }
 
     /** The linear address of the memory operand, checked for writing (read-modify-write forms). */
-    public static long linearRmw(Cpu c, Insn i, int size) {
-        return c.linearWrite(i.seg, ea(c, i), size);
+    public static long linearRmw(Cpu c, Insn x, int size) {
+        return c.linearWrite(x.seg(), ea(c, x), size);
     }
 
     /** Masks {@code v} to {@code size} bytes. */

@@ -31,12 +31,12 @@ public final class PortIo {
     }
 
     private static int port(Cpu c, Insn x, boolean immediate) {
-        return immediate ? (int) x.imm & 0xFF : (int) c.reg(Cpu.RDX) & 0xFFFF;
+        return immediate ? (int) x.imm() & 0xFF : (int) c.reg(Cpu.RDX) & 0xFFFF;
     }
 
     private static Op in(boolean immediate) {
         return (c, x) -> {
-            int size = Math.min(x.opSize, 4);
+            int size = Math.min(x.opSize(), 4);
             int port = port(c, x, immediate);
             SystemOps.checkIoPermission(c, port, size);
             c.setReg(Cpu.RAX, size, c.io().portRead(port, size) & 0xFFFF_FFFFL);
@@ -45,7 +45,7 @@ public final class PortIo {
 
     private static Op out(boolean immediate) {
         return (c, x) -> {
-            int size = Math.min(x.opSize, 4);
+            int size = Math.min(x.opSize(), 4);
             int port = port(c, x, immediate);
             SystemOps.checkIoPermission(c, port, size);
             c.io().portWrite(port, size, (int) c.reg(Cpu.RAX, size));

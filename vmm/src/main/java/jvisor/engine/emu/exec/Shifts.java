@@ -10,6 +10,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -52,29 +53,25 @@ public final class Shifts {
     }
 
     private static int count(Cpu c, Insn x, int source) {
-        int raw = switch (source) {
-            case ONE -> 1;
-            case CL -> (int) c.reg(Cpu.RCX);
-            default -> (int) x.imm;
-        };
-        return raw & (x.opSize == 8 ? 63 : 31);
+        int raw = source == ONE ? 1 : source == CL ? (int) c.reg(Cpu.RCX) : (int) x.imm();
+        return raw & (x.opSize() == 8 ? 63 : 31);
     }
 
-    private static Op group2(Insn i, int source) {
+    private static Op group2(DecodedInsn i, int source) {
         int op = i.sub;
         if (i.rm >= 0) {
             return (c, x) -> {
                 int n = count(c, x, source);
-                int s = x.opSize;
+                int s = x.opSize();
                 if (n != 0) {
-                    c.setReg(x.rm, s, shift(c, op, c.reg(x.rm, s), n, s));
+                    c.setReg(x.rm(), s, shift(c, op, c.reg(x.rm(), s), n, s));
                 } else if (s == 4) {
-                    c.setReg(x.rm, 4, c.reg(x.rm));
+                    c.setReg(x.rm(), 4, c.reg(x.rm()));
                 }
             };
         }
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             long lin = Operands.linearRmw(c, x, s);
             long v = c.mmu.readForWrite(lin, s);
             int n = count(c, x, source);
@@ -84,71 +81,91 @@ public final class Shifts {
         };
     }
 
-    /** Shifts or rotates the zero-extended {@code v} by {@code n} (1..63), sets the flags, returns the result. */
+    /**
+     * Shifts or rotates the zero-extended {@code v} by {@code n} (1..63), sets the flags, returns
+     * the result. A small dispatcher over one small method per operation, so a compiled block that
+     * knows the operation inlines just that one.
+     */
     public static long shift(Cpu c, int op, long v, int n, int size) {
+        return switch (op) {
+            case SHL, SAL -> shl(c.flags, v, n, size);
+            case SHR -> shr(c.flags, v, n, size);
+            case SAR -> sar(c.flags, v, n, size);
+            case ROL -> rol(c, v, n, size);
+            case ROR -> ror(c, v, n, size);
+            case RCL -> rcl(c, v, n, size);
+            default -> rcr(c, v, n, size);
+        };
+    }
+
+    static long shl(Flags f, long v, int n, int size) {
         int w = size << 3;
-        long top = 1L << (w - 1);
-        Flags f = c.flags;
-        switch (op) {
-            case SHL, SAL -> {
-                long r = Operands.mask(v << n, size);
-                long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
-                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
-                f.result(r, size, cf | (of << 11) | Flags.AF);
-                return r;
-            }
-            case SHR -> {
-                long r = v >>> n;
-                long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
-                f.result(r, size, cf | (topBitsDiffer(r, w) ? Flags.OF : 0) | Flags.AF);
-                return r;
-            }
-            case SAR -> {
-                long sv = Flags.sx(v, size);
-                long r = Operands.mask(sv >> Math.min(n, 63), size);
-                long cf = (sv >> Math.min(n - 1, 63)) & 1;
-                f.result(r, size, cf | Flags.AF);
-                return r;
-            }
-            case ROL -> {
-                int k = n % w;
-                long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
-                long cf = r & 1;
-                long of = ((r & top) != 0 ? 1 : 0) ^ cf;
-                rotateFlags(c, cf, of);
-                return r;
-            }
-            case ROR -> {
-                int k = n % w;
-                long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
-                rotateFlags(c, (r & top) != 0 ? 1 : 0, topBitsDiffer(r, w) ? 1 : 0);
-                return r;
-            }
-            case RCL -> {
-                int k = w < 32 ? n % (w + 1) : n;
-                long cfIn = f.cf() ? 1 : 0;
-                if (k == 0) {
-                    rotateFlags(c, cfIn, (((v & top) != 0 ? 1 : 0) ^ cfIn));
-                    return v;
-                }
-                long cf = (v >>> (w - k)) & 1;
-                long r = Operands.mask((v << k) | (cfIn << (k - 1)) | (k > 1 ? v >>> (w + 1 - k) : 0), size);
-                rotateFlags(c, cf, ((r & top) != 0 ? 1 : 0) ^ cf);
-                return r;
-            }
-            default -> {
-                int k = w < 32 ? n % (w + 1) : n;
-                long cfIn = f.cf() ? 1 : 0;
-                if (k == 0) {
-                    rotateFlags(c, cfIn, topBitsDiffer(v, w) ? 1 : 0);
-                    return v;
-                }
-                long cf = (v >>> (k - 1)) & 1;
-                long r = Operands.mask((v >>> k) | (cfIn << (w - k)) | (k > 1 ? v << (w + 1 - k) : 0), size);
-                rotateFlags(c, cf, topBitsDiffer(r, w) ? 1 : 0);
-                return r;
-            }
+        long r = Operands.mask(v << n, size);
+        long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
+        long of = ((r >>> (w - 1)) & 1) ^ cf;
+        f.result(r, size, cf | (of << 11) | Flags.AF);
+        return r;
+    }
+
+    static long shr(Flags f, long v, int n, int size) {
+        int w = size << 3;
+        long r = v >>> n;
+        long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
+        f.result(r, size, cf | (topBitsDiffer(r, w) ? Flags.OF : 0) | Flags.AF);
+        return r;
+    }
+
+    static long sar(Flags f, long v, int n, int size) {
+        long sv = Flags.sx(v, size);
+        long r = Operands.mask(sv >> Math.min(n, 63), size);
+        long cf = (sv >> Math.min(n - 1, 63)) & 1;
+        f.result(r, size, cf | Flags.AF);
+        return r;
+    }
+
+    private static long rol(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = n % w;
+        long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
+        long cf = r & 1;
+        rotateFlags(c, cf, ((r >>> (w - 1)) & 1) ^ cf);
+        return r;
+    }
+
+    private static long ror(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = n % w;
+        long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
+        rotateFlags(c, (r >>> (w - 1)) & 1, topBitsDiffer(r, w) ? 1 : 0);
+        return r;
+    }
+
+    private static long rcl(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = w < 32 ? n % (w + 1) : n;
+        long cfIn = c.flags.cf() ? 1 : 0;
+        if (k == 0) {
+            rotateFlags(c, cfIn, ((v >>> (w - 1)) & 1) ^ cfIn);
+            return v;
         }
+        long cf = (v >>> (w - k)) & 1;
+        long r = Operands.mask((v << k) | (cfIn << (k - 1)) | (k > 1 ? v >>> (w + 1 - k) : 0), size);
+        rotateFlags(c, cf, ((r >>> (w - 1)) & 1) ^ cf);
+        return r;
+    }
+
+    private static long rcr(Cpu c, long v, int n, int size) {
+        int w = size << 3;
+        int k = w < 32 ? n % (w + 1) : n;
+        long cfIn = c.flags.cf() ? 1 : 0;
+        if (k == 0) {
+            rotateFlags(c, cfIn, topBitsDiffer(v, w) ? 1 : 0);
+            return v;
+        }
+        long cf = (v >>> (k - 1)) & 1;
+        long r = Operands.mask((v >>> k) | (cfIn << (w - k)) | (k > 1 ? v << (w + 1 - k) : 0), size);
+        rotateFlags(c, cf, topBitsDiffer(r, w) ? 1 : 0);
+        return r;
     }
 
     private static boolean topBitsDiffer(long r, int w) {
@@ -163,14 +180,14 @@ public final class Shifts {
 
     private static Op doubleShift(boolean left, int source) {
         return (c, x) -> {
-            int s = x.opSize;
+            int s = x.opSize();
             int n = count(c, x, source);
-            long src = c.reg(x.reg, s);
-            if (x.rm >= 0) {
+            long src = c.reg(x.reg(), s);
+            if (x.rm() >= 0) {
                 if (n != 0) {
-                    c.setReg(x.rm, s, doubleShift(c, left, c.reg(x.rm, s), src, n, s));
+                    c.setReg(x.rm(), s, doubleShift(c, left, c.reg(x.rm(), s), src, n, s));
                 } else if (s == 4) {
-                    c.setReg(x.rm, 4, c.reg(x.rm));
+                    c.setReg(x.rm(), 4, c.reg(x.rm()));
                 }
                 return;
             }
@@ -210,7 +227,7 @@ public final class Shifts {
     }
 
     /** VEX 0F38 F7: SARX (F3), SHLX (66), SHRX (F2); no flags. */
-    private static Op bmiShift(Insn i) {
+    private static Op bmiShift(DecodedInsn i) {
         if (!i.hasPrefix(Insn.P_VEX) || i.hasPrefix(Insn.P_VEXL)) {
             return null;
         }
@@ -223,18 +240,18 @@ public final class Shifts {
         }
         return (c, x) -> {
             long v = Operands.readRm(c, x, s);
-            int n = (int) c.reg(x.vreg) & (s == 8 ? 63 : 31);
+            int n = (int) c.reg(x.vreg()) & (s == 8 ? 63 : 31);
             long r = switch (kind) {
                 case SAR -> Flags.sx(v, s) >> n;
                 case SHL -> v << n;
                 default -> v >>> n;
             };
-            c.setReg(x.reg, s, r);
+            c.setReg(x.reg(), s, r);
         };
     }
 
     /** VEX.F2 0F3A F0: RORX. */
-    private static Op rorx(Insn i) {
+    private static Op rorx(DecodedInsn i) {
         if (!i.hasPrefix(Insn.P_VEX) || !i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_VEXL)) {
             return null;
         }
@@ -243,8 +260,8 @@ public final class Shifts {
         return (c, x) -> {
             long v = Operands.readRm(c, x, s);
             int w = s << 3;
-            int k = (int) x.imm & (w - 1);
-            c.setReg(x.reg, s, k == 0 ? v : (v >>> k) | (v << (w - k)));
+            int k = (int) x.imm() & (w - 1);
+            c.setReg(x.reg(), s, k == 0 ? v : (v >>> k) | (v << (w - k)));
         };
     }
 }

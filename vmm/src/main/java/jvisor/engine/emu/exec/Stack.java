@@ -48,18 +48,18 @@ public final class Stack {
         m.put(ONE_BYTE, 0xC9, DEF64, i -> LEAVE);
     }
 
-    private static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg), 8);
-    private static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg, x.opSize), x.opSize);
-    private static final Op POP_REG64 = (c, x) -> c.setReg(x.reg, c.pop(8));
-    private static final Op POP_REG = (c, x) -> c.setReg(x.reg, x.opSize, c.pop(x.opSize));
-    private static final Op PUSH_IMM = (c, x) -> c.push(x.imm, x.opSize);
+    private static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg()), 8);
+    private static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg(), x.opSize()), x.opSize());
+    private static final Op POP_REG64 = (c, x) -> c.setReg(x.reg(), c.pop(8));
+    private static final Op POP_REG = (c, x) -> c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
+    private static final Op PUSH_IMM = (c, x) -> c.push(x.imm(), x.opSize());
 
     /** FF /6. */
-    static final Op PUSH_RM = (c, x) -> c.push(Operands.readRm(c, x, x.opSize), x.opSize);
+    static final Op PUSH_RM = (c, x) -> c.push(Operands.readRm(c, x, x.opSize()), x.opSize());
 
     /** POP r/m: an RSP-based address is computed after RSP moves. */
     private static final Op POP_RM = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long saved = c.reg(Cpu.RSP);
         long v = c.pop(s);
         try {
@@ -71,24 +71,24 @@ public final class Stack {
     };
 
     private static Op pushSeg(int sreg) {
-        return (c, x) -> c.push(c.seg(sreg).selector(), x.opSize);
+        return (c, x) -> c.push(c.seg(sreg).selector(), x.opSize());
     }
 
     private static Op popSeg(int sreg) {
         return (c, x) -> {
-            int sel = (int) c.peek(0, x.opSize) & 0xFFFF;
+            int sel = (int) c.peek(0, x.opSize()) & 0xFFFF;
             if (sreg == Cpu.SS) {
                 Segmentation.loadStack(c, sel);
                 c.inhibitInterrupts = true;
             } else {
                 Segmentation.loadData(c, sreg, sel);
             }
-            c.setStackPointer(c.stackPointer() + x.opSize);
+            c.setStackPointer(c.stackPointer() + x.opSize());
         };
     }
 
     private static final Op PUSHA = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long saved = c.reg(Cpu.RSP);
         long sp = c.reg(Cpu.RSP, s);
         try {
@@ -102,7 +102,7 @@ public final class Stack {
     };
 
     private static final Op POPA = (c, x) -> {
-        int s = x.opSize;
+        int s = x.opSize();
         long[] values = c.scratch;
         for (int r = 7; r >= 0; r--) {
             values[r] = c.peek((long) (7 - r) * s, s);
@@ -119,21 +119,21 @@ public final class Stack {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
-        c.push(c.rflags() & ~(Flags.VM | Flags.RF), x.opSize);
+        c.push(c.rflags() & ~(Flags.VM | Flags.RF), x.opSize());
     };
 
     private static final Op POPF = (c, x) -> {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
-        long v = c.peek(0, x.opSize);
-        FarTransfers.loadFlags(c, v, x.opSize, c.cpl(), false);
-        c.setStackPointer(c.stackPointer() + x.opSize);
+        long v = c.peek(0, x.opSize());
+        FarTransfers.loadFlags(c, v, x.opSize(), c.cpl(), false);
+        c.setStackPointer(c.stackPointer() + x.opSize());
     };
 
     private static final Op ENTER = (c, x) -> {
-        int s = x.opSize;
-        int level = (int) x.imm2 & 31;
+        int s = x.opSize();
+        int level = (int) x.imm2() & 31;
         long savedSp = c.reg(Cpu.RSP);
         long savedBp = c.reg(Cpu.RBP);
         try {
@@ -148,7 +148,7 @@ public final class Stack {
                 }
                 c.push(frame, s);
             }
-            c.setStackPointer(c.stackPointer() - (x.imm & 0xFFFF));
+            c.setStackPointer(c.stackPointer() - (x.imm() & 0xFFFF));
             c.setReg(Cpu.RBP, s, frame);
         } catch (CpuFault f) {
             c.setReg(Cpu.RSP, savedSp);
@@ -161,7 +161,7 @@ public final class Stack {
         long saved = c.reg(Cpu.RSP);
         c.setStackPointer(c.reg(Cpu.RBP));
         try {
-            c.setReg(Cpu.RBP, x.opSize, c.pop(x.opSize));
+            c.setReg(Cpu.RBP, x.opSize(), c.pop(x.opSize()));
         } catch (CpuFault f) {
             c.setReg(Cpu.RSP, saved);
             throw f;

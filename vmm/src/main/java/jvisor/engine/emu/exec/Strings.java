@@ -7,6 +7,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.ENDS;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.SystemOps;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -47,7 +48,7 @@ public final class Strings {
         m.put(ONE_BYTE, 0x6F, ENDS, i -> build(i, OUTS));
     }
 
-    private static Op build(Insn i, int kind) {
+    private static Op build(DecodedInsn i, int kind) {
         if (kind == INS || kind == OUTS) {
             i.opSize = Math.min(i.opSize, 4);
         }
@@ -55,7 +56,7 @@ public final class Strings {
         if (!rep) {
             return (c, x) -> {
                 if (kind == INS || kind == OUTS) {
-                    SystemOps.checkIoPermission(c, (int) c.reg(Cpu.RDX) & 0xFFFF, x.opSize);
+                    SystemOps.checkIoPermission(c, (int) c.reg(Cpu.RDX) & 0xFFFF, x.opSize());
                 }
                 once(c, x, kind);
             };
@@ -65,13 +66,13 @@ public final class Strings {
         boolean whileEqual = i.hasPrefix(Insn.P_REP);
         return (c, x) -> {
             if (kind == INS || kind == OUTS) {
-                SystemOps.checkIoPermission(c, (int) c.reg(Cpu.RDX) & 0xFFFF, x.opSize);
+                SystemOps.checkIoPermission(c, (int) c.reg(Cpu.RDX) & 0xFFFF, x.opSize());
             }
-            int a = x.addrSize;
+            int a = x.addrSize();
             long count = c.reg(Cpu.RCX, a);
             for (int budget = BATCH; count != 0; budget--) {
                 if (budget == 0) {
-                    c.setRip(x.rip);
+                    c.setRip(x.rip());
                     return;
                 }
                 once(c, x, kind);
@@ -81,11 +82,11 @@ public final class Strings {
                     break;
                 }
                 if (c.codeWritten) {
-                    c.setRip(count == 0 ? x.nextRip : x.rip);
+                    c.setRip(count == 0 ? x.nextRip() : x.rip());
                     return;
                 }
             }
-            c.setRip(x.nextRip);
+            c.setRip(x.nextRip());
         };
     }
 
@@ -95,18 +96,18 @@ public final class Strings {
 
     /** One iteration. */
     private static void once(Cpu c, Insn x, int kind) {
-        int s = x.opSize;
-        int a = x.addrSize;
+        int s = x.opSize();
+        int a = x.addrSize();
         int delta = c.flag(Flags.DF) ? -s : s;
         switch (kind) {
             case MOVS -> {
-                long v = c.read(x.seg, c.reg(Cpu.RSI, a), s);
+                long v = c.read(x.seg(), c.reg(Cpu.RSI, a), s);
                 c.write(Cpu.ES, c.reg(Cpu.RDI, a), s, v);
                 advance(c, Cpu.RSI, a, delta);
                 advance(c, Cpu.RDI, a, delta);
             }
             case CMPS -> {
-                long src = c.read(x.seg, c.reg(Cpu.RSI, a), s);
+                long src = c.read(x.seg(), c.reg(Cpu.RSI, a), s);
                 long dst = c.read(Cpu.ES, c.reg(Cpu.RDI, a), s);
                 Alu.compute(c, Alu.CMP, src, dst, s);
                 advance(c, Cpu.RSI, a, delta);
@@ -117,7 +118,7 @@ public final class Strings {
                 advance(c, Cpu.RDI, a, delta);
             }
             case LODS -> {
-                c.setReg(Cpu.RAX, s, c.read(x.seg, c.reg(Cpu.RSI, a), s));
+                c.setReg(Cpu.RAX, s, c.read(x.seg(), c.reg(Cpu.RSI, a), s));
                 advance(c, Cpu.RSI, a, delta);
             }
             case SCAS -> {
@@ -133,7 +134,7 @@ public final class Strings {
                 advance(c, Cpu.RDI, a, delta);
             }
             default -> {
-                long v = c.read(x.seg, c.reg(Cpu.RSI, a), s);
+                long v = c.read(x.seg(), c.reg(Cpu.RSI, a), s);
                 c.io().portWrite((int) c.reg(Cpu.RDX) & 0xFFFF, s, (int) v);
                 advance(c, Cpu.RSI, a, delta);
             }

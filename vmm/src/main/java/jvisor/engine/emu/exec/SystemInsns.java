@@ -13,6 +13,7 @@ import jvisor.engine.emu.cpu.FastSystemCalls;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.SystemOps;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -50,7 +51,7 @@ public final class SystemInsns {
         m.put(TWO_BYTE, 0x08, 0, i -> RING0_NOP);
         m.put(TWO_BYTE, 0x09, 0, i -> RING0_NOP);
         m.put(TWO_BYTE, 0x0B, ENDS, i -> UD2);
-        m.put(TWO_BYTE, 0x05, ENDS, i -> (c, x) -> FastSystemCalls.syscall(c, x.nextRip));
+        m.put(TWO_BYTE, 0x05, ENDS, i -> (c, x) -> FastSystemCalls.syscall(c, x.nextRip()));
         m.put(TWO_BYTE, 0x07, ENDS, i -> (c, x) -> FastSystemCalls.sysret(c, x.hasPrefix(Insn.P_REXW)));
         m.put(TWO_BYTE, 0x34, ENDS, i -> (c, x) -> FastSystemCalls.sysenter(c));
         m.put(TWO_BYTE, 0x35, ENDS, i -> (c, x) -> FastSystemCalls.sysexit(c, x.hasPrefix(Insn.P_REXW)));
@@ -120,11 +121,11 @@ public final class SystemInsns {
         c.msrs.write((int) c.reg(Cpu.RCX), v);
     };
 
-    private static boolean validCr(Insn i) {
+    private static boolean validCr(DecodedInsn i) {
         return i.reg == 0 || i.reg == 2 || i.reg == 3 || i.reg == 4 || (i.reg == 8 && i.mode64);
     }
 
-    private static Op movFromCr(Insn i) {
+    private static Op movFromCr(DecodedInsn i) {
         if (!validCr(i)) {
             return null;
         }
@@ -138,18 +139,18 @@ public final class SystemInsns {
                 case 4 -> c.cr4();
                 default -> SystemOps.readCr8(c);
             };
-            c.setReg(x.rm, x.opSize, v);
+            c.setReg(x.rm(), x.opSize(), v);
         };
     }
 
-    private static Op movToCr(Insn i) {
+    private static Op movToCr(DecodedInsn i) {
         if (!validCr(i)) {
             return null;
         }
         int cr = i.reg;
         return (c, x) -> {
             requireRing0(c);
-            long v = c.reg(x.rm, x.opSize);
+            long v = c.reg(x.rm(), x.opSize());
             switch (cr) {
                 case 0 -> SystemOps.writeCr0(c, v);
                 case 2 -> c.setCr2(v);
@@ -162,12 +163,12 @@ public final class SystemInsns {
 
     private static final Op MOV_FROM_DR = (c, x) -> {
         requireRing0(c);
-        c.setReg(x.rm, x.opSize, SystemOps.readDr(c, x.reg));
+        c.setReg(x.rm(), x.opSize(), SystemOps.readDr(c, x.reg()));
     };
 
     private static final Op MOV_TO_DR = (c, x) -> {
         requireRing0(c);
-        SystemOps.writeDr(c, x.reg, c.reg(x.rm, x.opSize));
+        SystemOps.writeDr(c, x.reg(), c.reg(x.rm(), x.opSize()));
     };
 
     private static final Op CLTS = (c, x) -> {
@@ -184,7 +185,7 @@ public final class SystemInsns {
     static final Op LFENCE = (c, x) -> java.lang.invoke.VarHandle.fullFence();
 
     /** 0F AE: fences and CLFLUSH here; FXSAVE/XSAVE/MXCSR forms belong to the SSE family. */
-    private static Op groupAE(Insn i) {
+    private static Op groupAE(DecodedInsn i) {
         if (i.rm >= 0) {
             if ((i.prefixes & (Insn.P_REP | Insn.P_REPNE | Insn.P_OPSIZE)) == 0 && i.sub >= 5) {
                 return LFENCE;
@@ -199,19 +200,19 @@ public final class SystemInsns {
 
     /** CLFLUSH: no cache to flush, but the address must be valid (it can #PF, never touches MMIO). */
     private static final Op CLFLUSH = (c, x) -> {
-        long lin = c.linearRead(x.seg, Operands.ea(c, x), 1);
+        long lin = c.linearRead(x.seg(), Operands.ea(c, x), 1);
         c.mmu.probeRead(lin);
     };
 
     /** ARPL (0x63 outside 64-bit mode). */
-    static Op arpl(Insn i) {
+    static Op arpl(DecodedInsn i) {
         i.opSize = 2;
         return (c, x) -> {
             if (!c.protectedMode() || c.flag(Flags.VM)) {
                 throw c.fault(Vectors.UD);
             }
             long dst = Operands.readRm(c, x, 2);
-            long src = c.reg(x.reg, 2);
+            long src = c.reg(x.reg(), 2);
             long kept = c.flags.bits() & ~Flags.ZF;
             if ((dst & 3) < (src & 3)) {
                 Operands.writeRm(c, x, 2, (dst & ~3L) | (src & 3));

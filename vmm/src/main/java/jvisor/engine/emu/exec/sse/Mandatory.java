@@ -1,5 +1,6 @@
 package jvisor.engine.emu.exec.sse;
 
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeSpec;
@@ -18,7 +19,7 @@ final class Mandatory {
     static final int F2 = 3;
     static final int VEX = -1;
 
-    static int of(Insn i) {
+    static int of(DecodedInsn i) {
         if (i.hasPrefix(Insn.P_VEX)) {
             return VEX;
         }

@@ -17,11 +17,11 @@ final class Mmx {
 
     /** The 64-bit source: MM r/m or a 64-bit memory operand. */
     static long source(Cpu c, Insn x) {
-        return x.rm >= 0 ? c.fpu.sig[x.rm & 7] : c.read64(x.seg, Operands.ea(c, x));
+        return x.rm() >= 0 ? c.fpu.sig[x.rm() & 7] : c.read64(x.seg(), Operands.ea(c, x));
     }
 
     static long reg(Cpu c, Insn x) {
-        return c.fpu.sig[x.reg & 7];
+        return c.fpu.sig[x.reg() & 7];
     }
 
     /** Writes MM{@code n} and enters MMX use. */
@@ -36,7 +36,7 @@ final class Mmx {
         return (c, x) -> {
             X87Gate.mmx(c);
             long src = source(c, x);
-            write(c, x.reg, f.apply(reg(c, x), src));
+            write(c, x.reg(), f.apply(reg(c, x), src));
         };
     }
 
@@ -44,8 +44,8 @@ final class Mmx {
     static Op lowLanes(LaneOp f) {
         return (c, x) -> {
             X87Gate.mmx(c);
-            long src = x.rm >= 0 ? c.fpu.sig[x.rm & 7] : c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL;
-            write(c, x.reg, f.apply(reg(c, x), src));
+            long src = x.rm() >= 0 ? c.fpu.sig[x.rm() & 7] : c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL;
+            write(c, x.reg(), f.apply(reg(c, x), src));
         };
     }
 

@@ -5,6 +5,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Vectors;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -24,7 +25,7 @@ final class SaveRestore {
         m.chain(TWO_BYTE, 0xAE, MODRM, SaveRestore::groupAE);
     }
 
-    private static Op groupAE(Insn i) {
+    private static Op groupAE(DecodedInsn i) {
         if (i.rm >= 0 || Mandatory.of(i) != Mandatory.NONE) {
             return null;
         }
@@ -49,7 +50,7 @@ final class SaveRestore {
         if ((ea & 15) != 0) {
             throw c.fault(Vectors.GP, 0);
         }
-        long lin = write ? c.linearWrite(x.seg, ea, FxsaveImage.SIZE) : c.linearRead(x.seg, ea, FxsaveImage.SIZE);
+        long lin = write ? c.linearWrite(x.seg(), ea, FxsaveImage.SIZE) : c.linearRead(x.seg(), ea, FxsaveImage.SIZE);
         if ((lin & 15) != 0) {
             throw c.fault(Vectors.GP, 0);
         }
@@ -57,7 +58,7 @@ final class SaveRestore {
     }
 
     private static int xmmCount(Insn x) {
-        return x.mode64 ? 16 : 8;
+        return x.mode64() ? 16 : 8;
     }
 
     private static final Op FXSAVE = (c, x) -> {
@@ -94,7 +95,7 @@ final class SaveRestore {
 
     private static final Op LDMXCSR = (c, x) -> {
         Sse.check(c);
-        int v = c.read32(x.seg, Operands.ea(c, x));
+        int v = c.read32(x.seg(), Operands.ea(c, x));
         if ((v & ~Mxcsr.WRITABLE) != 0) {
             throw c.fault(Vectors.GP, 0);
         }
@@ -103,6 +104,6 @@ final class SaveRestore {
 
     private static final Op STMXCSR = (c, x) -> {
         Sse.check(c);
-        c.write32(x.seg, Operands.ea(c, x), c.fpu.mxcsr);
+        c.write32(x.seg(), Operands.ea(c, x), c.fpu.mxcsr);
     };
 }

@@ -35,7 +35,7 @@ final class Sse {
     /** The effective address of the memory operand, checked for 16-byte alignment (#GP(0)). */
     static long alignedLinear(Cpu c, Insn x, boolean write) {
         long ea = Operands.ea(c, x);
-        long lin = write ? c.linearWrite(x.seg, ea, 16) : c.linearRead(x.seg, ea, 16);
+        long lin = write ? c.linearWrite(x.seg(), ea, 16) : c.linearRead(x.seg(), ea, 16);
         if ((lin & 15) != 0) {
             throw c.fault(Vectors.GP, 0);
         }
@@ -43,22 +43,22 @@ final class Sse {
     }
 
     private static long next8(Insn x, long lin) {
-        return x.mode64 ? lin + 8 : (lin + 8) & 0xFFFF_FFFFL;
+        return x.mode64() ? lin + 8 : (lin + 8) & 0xFFFF_FFFFL;
     }
 
     /** Reads the 128-bit source operand (XMM r/m or memory) into {@code srcLo/srcHi}. */
     static void source(Cpu c, Insn x, boolean aligned) {
         FpuState f = c.fpu;
-        if (x.rm >= 0) {
-            f.srcLo = f.xmm[x.rm << 1];
-            f.srcHi = f.xmm[(x.rm << 1) | 1];
+        if (x.rm() >= 0) {
+            f.srcLo = f.xmm[x.rm() << 1];
+            f.srcHi = f.xmm[(x.rm() << 1) | 1];
             return;
         }
         long lin;
         if (aligned) {
             lin = alignedLinear(c, x, false);
         } else {
-            lin = c.linearRead(x.seg, Operands.ea(c, x), 16);
+            lin = c.linearRead(x.seg(), Operands.ea(c, x), 16);
         }
         f.srcLo = c.mmu.read64(lin);
         f.srcHi = c.mmu.read64(next8(x, lin));
@@ -66,12 +66,12 @@ final class Sse {
 
     /** The low 64 bits of the source: an XMM register or a 64-bit memory operand. */
     static long source64(Cpu c, Insn x) {
-        return x.rm >= 0 ? c.fpu.xmm[x.rm << 1] : c.read64(x.seg, Operands.ea(c, x));
+        return x.rm() >= 0 ? c.fpu.xmm[x.rm() << 1] : c.read64(x.seg(), Operands.ea(c, x));
     }
 
     /** The low 32 bits of the source: an XMM register or a 32-bit memory operand. */
     static long source32(Cpu c, Insn x) {
-        return x.rm >= 0 ? c.fpu.xmm[x.rm << 1] & 0xFFFF_FFFFL : c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL;
+        return x.rm() >= 0 ? c.fpu.xmm[x.rm() << 1] & 0xFFFF_FFFFL : c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL;
     }
 
     /** Stores 128 bits at the memory operand; both halves are checked before either is written. */
@@ -80,7 +80,7 @@ final class Sse {
         if (aligned) {
             lin = alignedLinear(c, x, true);
         } else {
-            lin = c.linearWrite(x.seg, Operands.ea(c, x), 16);
+            lin = c.linearWrite(x.seg(), Operands.ea(c, x), 16);
             c.mmu.probeWrite(lin, 16, c.cpl() == 3);
         }
         c.mmu.write64(lin, lo);

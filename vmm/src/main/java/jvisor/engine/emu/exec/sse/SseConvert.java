@@ -58,7 +58,7 @@ final class SseConvert {
             SoftFloat s = begin(c);
             long r = SimdMath.fromInt(s, fmt, v);
             Sse.commit(c);
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             c.fpu.xmm[d] = SseFloat.merge(fmt, c.fpu.xmm[d], r);
         };
     }
@@ -72,7 +72,7 @@ final class SseConvert {
             SoftFloat s = begin(c);
             long r = SimdMath.toInt(s, fmt, v, size * 8, truncate);
             Sse.commit(c);
-            c.setReg(x.reg, size, r);
+            c.setReg(x.reg(), size, r);
         };
     }
 
@@ -84,32 +84,32 @@ final class SseConvert {
     private static final Op CVTPI2PS = (c, x) -> {
         Sse.check(c);
         long v;
-        if (x.rm >= 0) {
+        if (x.rm() >= 0) {
             X87Gate.mmx(c);
-            v = c.fpu.sig[x.rm & 7];
+            v = c.fpu.sig[x.rm() & 7];
             c.fpu.enterMmx();
         } else {
-            v = c.read64(x.seg, Operands.ea(c, x));
+            v = c.read64(x.seg(), Operands.ea(c, x));
         }
         SoftFloat s = begin(c);
         long r = intsToSingles(s, v);
         Sse.commit(c);
-        c.fpu.xmm[x.reg << 1] = r;
+        c.fpu.xmm[x.reg() << 1] = r;
     };
 
     private static final Op CVTPI2PD = (c, x) -> {
         Sse.check(c);
         long v;
-        if (x.rm >= 0) {
+        if (x.rm() >= 0) {
             X87Gate.mmx(c);
-            v = c.fpu.sig[x.rm & 7];
+            v = c.fpu.sig[x.rm() & 7];
             c.fpu.enterMmx();
         } else {
-            v = c.read64(x.seg, Operands.ea(c, x));
+            v = c.read64(x.seg(), Operands.ea(c, x));
         }
         SoftFloat s = begin(c);
-        c.fpu.xmm[x.reg << 1] = SimdMath.fromInt(s, F64, (int) v);
-        c.fpu.xmm[(x.reg << 1) | 1] = SimdMath.fromInt(s, F64, (int) (v >>> 32));
+        c.fpu.xmm[x.reg() << 1] = SimdMath.fromInt(s, F64, (int) v);
+        c.fpu.xmm[(x.reg() << 1) | 1] = SimdMath.fromInt(s, F64, (int) (v >>> 32));
     };
 
     /** Two 32-bit integers from the floats of one quadword (F32) or from two doubles. */
@@ -140,7 +140,7 @@ final class SseConvert {
                 r = doublesToIntPair(s, c.fpu.srcLo, c.fpu.srcHi, truncate);
             }
             Sse.commit(c);
-            Mmx.write(c, x.reg, r);
+            Mmx.write(c, x.reg(), r);
         };
     }
 
@@ -151,8 +151,8 @@ final class SseConvert {
         long lo = SimdMath.convert(s, F32, F64, v & LOW32);
         long hi = SimdMath.convert(s, F32, F64, v >>> 32);
         Sse.commit(c);
-        c.fpu.xmm[x.reg << 1] = lo;
-        c.fpu.xmm[(x.reg << 1) | 1] = hi;
+        c.fpu.xmm[x.reg() << 1] = lo;
+        c.fpu.xmm[(x.reg() << 1) | 1] = hi;
     };
 
     private static final Op CVTPD2PS = (c, x) -> {
@@ -162,8 +162,8 @@ final class SseConvert {
         SoftFloat s = begin(c);
         long r = SimdMath.convert(s, F64, F32, f.srcLo) | SimdMath.convert(s, F64, F32, f.srcHi) << 32;
         Sse.commit(c);
-        f.xmm[x.reg << 1] = r;
-        f.xmm[(x.reg << 1) | 1] = 0;
+        f.xmm[x.reg() << 1] = r;
+        f.xmm[(x.reg() << 1) | 1] = 0;
     };
 
     /** CVTSS2SD and CVTSD2SS. */
@@ -174,7 +174,7 @@ final class SseConvert {
             SoftFloat s = begin(c);
             long r = SimdMath.convert(s, from, to, v);
             Sse.commit(c);
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             c.fpu.xmm[d] = SseFloat.merge(to, c.fpu.xmm[d], r);
         };
     }
@@ -187,8 +187,8 @@ final class SseConvert {
         long lo = intsToSingles(s, f.srcLo);
         long hi = intsToSingles(s, f.srcHi);
         Sse.commit(c);
-        f.xmm[x.reg << 1] = lo;
-        f.xmm[(x.reg << 1) | 1] = hi;
+        f.xmm[x.reg() << 1] = lo;
+        f.xmm[(x.reg() << 1) | 1] = hi;
     };
 
     /** CVTPS2DQ and CVTTPS2DQ. */
@@ -201,8 +201,8 @@ final class SseConvert {
             long lo = singlesToIntPair(s, f.srcLo, truncate);
             long hi = singlesToIntPair(s, f.srcHi, truncate);
             Sse.commit(c);
-            f.xmm[x.reg << 1] = lo;
-            f.xmm[(x.reg << 1) | 1] = hi;
+            f.xmm[x.reg() << 1] = lo;
+            f.xmm[(x.reg() << 1) | 1] = hi;
         };
     }
 
@@ -215,8 +215,8 @@ final class SseConvert {
             SoftFloat s = begin(c);
             long r = doublesToIntPair(s, f.srcLo, f.srcHi, truncate);
             Sse.commit(c);
-            f.xmm[x.reg << 1] = r;
-            f.xmm[(x.reg << 1) | 1] = 0;
+            f.xmm[x.reg() << 1] = r;
+            f.xmm[(x.reg() << 1) | 1] = 0;
         };
     }
 
@@ -224,7 +224,7 @@ final class SseConvert {
         Sse.check(c);
         long v = Sse.source64(c, x);
         SoftFloat s = begin(c);
-        c.fpu.xmm[x.reg << 1] = SimdMath.fromInt(s, F64, (int) v);
-        c.fpu.xmm[(x.reg << 1) | 1] = SimdMath.fromInt(s, F64, (int) (v >>> 32));
+        c.fpu.xmm[x.reg() << 1] = SimdMath.fromInt(s, F64, (int) v);
+        c.fpu.xmm[(x.reg() << 1) | 1] = SimdMath.fromInt(s, F64, (int) (v >>> 32));
     };
 }

@@ -72,7 +72,7 @@ final class SseFloat {
             Sse.source(c, x, true);
             FpuState f = c.fpu;
             SoftFloat s = begin(c);
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             long lo = half(s, fmt, op, f.xmm[d], f.srcLo);
             long hi = half(s, fmt, op, f.xmm[d | 1], f.srcHi);
             Sse.commit(c);
@@ -97,7 +97,7 @@ final class SseFloat {
             long b = scalarSource(c, x, fmt);
             FpuState f = c.fpu;
             SoftFloat s = begin(c);
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             long a = fmt == F32 ? f.xmm[d] & LOW32 : f.xmm[d];
             long r = SimdMath.apply(s, fmt, op, a, b);
             Sse.commit(c);
@@ -119,8 +119,8 @@ final class SseFloat {
             Sse.source(c, x, true);
             FpuState f = c.fpu;
             SoftFloat s = begin(c);
-            int d = x.reg << 1;
-            int p = (int) x.imm & 7;
+            int d = x.reg() << 1;
+            int p = (int) x.imm() & 7;
             long lo = compareHalf(s, fmt, p, f.xmm[d], f.srcLo);
             long hi = compareHalf(s, fmt, p, f.xmm[d | 1], f.srcHi);
             Sse.commit(c);
@@ -135,9 +135,9 @@ final class SseFloat {
             long b = scalarSource(c, x, fmt);
             FpuState f = c.fpu;
             SoftFloat s = begin(c);
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             long a = fmt == F32 ? f.xmm[d] & LOW32 : f.xmm[d];
-            long r = SimdMath.compare(s, fmt, (int) x.imm & 7, a, b);
+            long r = SimdMath.compare(s, fmt, (int) x.imm() & 7, a, b);
             Sse.commit(c);
             f.xmm[d] = merge(fmt, f.xmm[d], r);
         };
@@ -150,7 +150,7 @@ final class SseFloat {
             long b = scalarSource(c, x, fmt);
             FpuState f = c.fpu;
             SoftFloat s = begin(c);
-            long a = fmt == F32 ? f.xmm[x.reg << 1] & LOW32 : f.xmm[x.reg << 1];
+            long a = fmt == F32 ? f.xmm[x.reg() << 1] & LOW32 : f.xmm[x.reg() << 1];
             s.loadA(fmt, a);
             s.loadB(fmt, b);
             int order = FloatConvert.compare(s, signaling);
@@ -170,7 +170,7 @@ final class SseFloat {
         return (c, x) -> {
             Sse.check(c);
             FpuState f = c.fpu;
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             if (scalar) {
                 long v = Sse.source32(c, x);
                 f.xmm[d] = merge(F32, f.xmm[d], SimdMath.reciprocal((int) v, sqrt) & LOW32);

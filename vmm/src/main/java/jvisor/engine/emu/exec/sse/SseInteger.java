@@ -72,7 +72,7 @@ final class SseInteger {
             Sse.check(c);
             Sse.source(c, x, true);
             FpuState s = c.fpu;
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             s.xmm[d] = f.apply(s.xmm[d], s.srcLo);
             s.xmm[d | 1] = f.apply(s.xmm[d | 1], s.srcHi);
         };
@@ -89,7 +89,7 @@ final class SseInteger {
             Sse.check(c);
             Sse.source(c, x, true);
             FpuState s = c.fpu;
-            int d = x.reg << 1;
+            int d = x.reg() << 1;
             f.apply(s.xmm, d, s.xmm[d], s.xmm[d | 1], s.srcLo, s.srcHi);
         };
     }

@@ -50,8 +50,8 @@ final class SseMoves {
             Sse.check(c);
             Sse.source(c, x, aligned);
             FpuState f = c.fpu;
-            f.xmm[x.reg << 1] = f.srcLo;
-            f.xmm[(x.reg << 1) | 1] = f.srcHi;
+            f.xmm[x.reg() << 1] = f.srcLo;
+            f.xmm[(x.reg() << 1) | 1] = f.srcHi;
         };
     }
 
@@ -60,11 +60,11 @@ final class SseMoves {
         return (c, x) -> {
             Sse.check(c);
             FpuState f = c.fpu;
-            long lo = f.xmm[x.reg << 1];
-            long hi = f.xmm[(x.reg << 1) | 1];
-            if (x.rm >= 0) {
-                f.xmm[x.rm << 1] = lo;
-                f.xmm[(x.rm << 1) | 1] = hi;
+            long lo = f.xmm[x.reg() << 1];
+            long hi = f.xmm[(x.reg() << 1) | 1];
+            if (x.rm() >= 0) {
+                f.xmm[x.rm() << 1] = lo;
+                f.xmm[(x.rm() << 1) | 1] = hi;
             } else {
                 Sse.store(c, x, lo, hi, aligned);
             }
@@ -74,11 +74,11 @@ final class SseMoves {
     private static final Op MOVSS_LOAD = (c, x) -> {
         Sse.check(c);
         FpuState f = c.fpu;
-        int d = x.reg << 1;
-        if (x.rm >= 0) {
-            f.xmm[d] = (f.xmm[d] & ~0xFFFF_FFFFL) | (f.xmm[x.rm << 1] & 0xFFFF_FFFFL);
+        int d = x.reg() << 1;
+        if (x.rm() >= 0) {
+            f.xmm[d] = (f.xmm[d] & ~0xFFFF_FFFFL) | (f.xmm[x.rm() << 1] & 0xFFFF_FFFFL);
         } else {
-            f.xmm[d] = c.read32(x.seg, Operands.ea(c, x)) & 0xFFFF_FFFFL;
+            f.xmm[d] = c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL;
             f.xmm[d | 1] = 0;
         }
     };
@@ -86,11 +86,11 @@ final class SseMoves {
     private static final Op MOVSD_LOAD = (c, x) -> {
         Sse.check(c);
         FpuState f = c.fpu;
-        int d = x.reg << 1;
-        if (x.rm >= 0) {
-            f.xmm[d] = f.xmm[x.rm << 1];
+        int d = x.reg() << 1;
+        if (x.rm() >= 0) {
+            f.xmm[d] = f.xmm[x.rm() << 1];
         } else {
-            f.xmm[d] = c.read64(x.seg, Operands.ea(c, x));
+            f.xmm[d] = c.read64(x.seg(), Operands.ea(c, x));
             f.xmm[d | 1] = 0;
         }
     };
@@ -98,83 +98,83 @@ final class SseMoves {
     private static final Op MOVSS_STORE = (c, x) -> {
         Sse.check(c);
         FpuState f = c.fpu;
-        long v = f.xmm[x.reg << 1] & 0xFFFF_FFFFL;
-        if (x.rm >= 0) {
-            int d = x.rm << 1;
+        long v = f.xmm[x.reg() << 1] & 0xFFFF_FFFFL;
+        if (x.rm() >= 0) {
+            int d = x.rm() << 1;
             f.xmm[d] = (f.xmm[d] & ~0xFFFF_FFFFL) | v;
         } else {
-            c.write32(x.seg, Operands.ea(c, x), (int) v);
+            c.write32(x.seg(), Operands.ea(c, x), (int) v);
         }
     };
 
     private static final Op MOVSD_STORE = (c, x) -> {
         Sse.check(c);
         FpuState f = c.fpu;
-        long v = f.xmm[x.reg << 1];
-        if (x.rm >= 0) {
-            f.xmm[x.rm << 1] = v;
+        long v = f.xmm[x.reg() << 1];
+        if (x.rm() >= 0) {
+            f.xmm[x.rm() << 1] = v;
         } else {
-            c.write64(x.seg, Operands.ea(c, x), v);
+            c.write64(x.seg(), Operands.ea(c, x), v);
         }
     };
 
     /** MOVLPS/MOVLPD xmm, m64. */
     private static final Op LOAD_LOW = (c, x) -> {
         Sse.check(c);
-        c.fpu.xmm[x.reg << 1] = c.read64(x.seg, Operands.ea(c, x));
+        c.fpu.xmm[x.reg() << 1] = c.read64(x.seg(), Operands.ea(c, x));
     };
 
     /** MOVHPS/MOVHPD xmm, m64. */
     private static final Op LOAD_HIGH = (c, x) -> {
         Sse.check(c);
-        c.fpu.xmm[(x.reg << 1) | 1] = c.read64(x.seg, Operands.ea(c, x));
+        c.fpu.xmm[(x.reg() << 1) | 1] = c.read64(x.seg(), Operands.ea(c, x));
     };
 
     private static final Op MOVHLPS = (c, x) -> {
         Sse.check(c);
-        c.fpu.xmm[x.reg << 1] = c.fpu.xmm[(x.rm << 1) | 1];
+        c.fpu.xmm[x.reg() << 1] = c.fpu.xmm[(x.rm() << 1) | 1];
     };
 
     private static final Op MOVLHPS = (c, x) -> {
         Sse.check(c);
-        c.fpu.xmm[(x.reg << 1) | 1] = c.fpu.xmm[x.rm << 1];
+        c.fpu.xmm[(x.reg() << 1) | 1] = c.fpu.xmm[x.rm() << 1];
     };
 
     private static final Op STORE_LOW = (c, x) -> {
         Sse.check(c);
-        c.write64(x.seg, Operands.ea(c, x), c.fpu.xmm[x.reg << 1]);
+        c.write64(x.seg(), Operands.ea(c, x), c.fpu.xmm[x.reg() << 1]);
     };
 
     private static final Op STORE_HIGH = (c, x) -> {
         Sse.check(c);
-        c.write64(x.seg, Operands.ea(c, x), c.fpu.xmm[(x.reg << 1) | 1]);
+        c.write64(x.seg(), Operands.ea(c, x), c.fpu.xmm[(x.reg() << 1) | 1]);
     };
 
     private static final Op MOVMSKPS = (c, x) -> {
         Sse.check(c);
-        long lo = c.fpu.xmm[x.rm << 1];
-        long hi = c.fpu.xmm[(x.rm << 1) | 1];
+        long lo = c.fpu.xmm[x.rm() << 1];
+        long hi = c.fpu.xmm[(x.rm() << 1) | 1];
         long mask = (lo >>> 31 & 1) | (lo >>> 62 & 2) | (hi >>> 29 & 4) | (hi >>> 60 & 8);
-        c.setReg(x.reg, 4, mask);
+        c.setReg(x.reg(), 4, mask);
     };
 
     private static final Op MOVMSKPD = (c, x) -> {
         Sse.check(c);
-        long mask = (c.fpu.xmm[x.rm << 1] >>> 63) | (c.fpu.xmm[(x.rm << 1) | 1] >>> 63) << 1;
-        c.setReg(x.reg, 4, mask);
+        long mask = (c.fpu.xmm[x.rm() << 1] >>> 63) | (c.fpu.xmm[(x.rm() << 1) | 1] >>> 63) << 1;
+        c.setReg(x.reg(), 4, mask);
     };
 
     /** MOVNTI m32/m64, r: a plain store (there is no cache to bypass); it touches no SSE state, so no CR checks. */
     private static final Op MOVNTI = (c, x) -> {
         int size = x.hasPrefix(Insn.P_REXW) ? 8 : 4;
-        c.write(x.seg, Operands.ea(c, x), size, c.reg(x.reg, size));
+        c.write(x.seg(), Operands.ea(c, x), size, c.reg(x.reg(), size));
     };
 
     private static final Op MASKMOVDQU = (c, x) -> {
         Sse.check(c);
         FpuState f = c.fpu;
-        maskedStore(c, x, f.xmm[x.reg << 1], f.xmm[x.rm << 1], 0);
-        maskedStore(c, x, f.xmm[(x.reg << 1) | 1], f.xmm[(x.rm << 1) | 1], 8);
+        maskedStore(c, x, f.xmm[x.reg() << 1], f.xmm[x.rm() << 1], 0);
+        maskedStore(c, x, f.xmm[(x.reg() << 1) | 1], f.xmm[(x.rm() << 1) | 1], 8);
     };
 
     /** Stores the bytes of {@code data} whose {@code mask} byte has its top bit set, at DS:rDI + offset. */
@@ -182,12 +182,12 @@ final class SseMoves {
         if ((mask & IntLanes.H8) == 0) {
             return;
         }
-        long ea = (c.reg(Cpu.RDI) + offset) & x.addrMask;
-        long lin = c.linearWrite(x.seg, ea, 8);
+        long ea = (c.reg(Cpu.RDI) + offset) & x.addrMask();
+        long lin = c.linearWrite(x.seg(), ea, 8);
         c.mmu.probeWrite(lin, 8, c.cpl() == 3);
         for (int b = 0; b < 8; b++) {
             if (((mask >>> (8 * b + 7)) & 1) != 0) {
-                c.write8(x.seg, (ea + b) & x.addrMask, (int) (data >>> (8 * b)));
+                c.write8(x.seg(), (ea + b) & x.addrMask(), (int) (data >>> (8 * b)));
             }
         }
     }

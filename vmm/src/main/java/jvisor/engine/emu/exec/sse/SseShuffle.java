@@ -5,6 +5,7 @@ import static jvisor.engine.emu.decode.OpcodeSpec.IMM8;
 import static jvisor.engine.emu.decode.OpcodeSpec.MODRM;
 
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
@@ -43,7 +44,7 @@ final class SseShuffle {
     }
 
     private static int imm(Insn x) {
-        return (int) x.imm & 0xFF;
+        return (int) x.imm() & 0xFF;
     }
 
     private static long word(long v, int n) {
@@ -64,7 +65,7 @@ final class SseShuffle {
     private static final Op PSHUFW = (c, x) -> {
         X87Gate.mmx(c);
         long src = Mmx.source(c, x);
-        Mmx.write(c, x.reg, shuffleWords(src, imm(x)));
+        Mmx.write(c, x.reg(), shuffleWords(src, imm(x)));
     };
 
     private static final Op PSHUFD = (c, x) -> {
@@ -74,24 +75,24 @@ final class SseShuffle {
         int n = imm(x);
         long lo = f.srcLo;
         long hi = f.srcHi;
-        f.xmm[x.reg << 1] = dword(lo, hi, n & 3) | dword(lo, hi, (n >>> 2) & 3) << 32;
-        f.xmm[(x.reg << 1) | 1] = dword(lo, hi, (n >>> 4) & 3) | dword(lo, hi, (n >>> 6) & 3) << 32;
+        f.xmm[x.reg() << 1] = dword(lo, hi, n & 3) | dword(lo, hi, (n >>> 2) & 3) << 32;
+        f.xmm[(x.reg() << 1) | 1] = dword(lo, hi, (n >>> 4) & 3) | dword(lo, hi, (n >>> 6) & 3) << 32;
     };
 
     private static final Op PSHUFHW = (c, x) -> {
         Sse.check(c);
         Sse.source(c, x, true);
         FpuState f = c.fpu;
-        f.xmm[x.reg << 1] = f.srcLo;
-        f.xmm[(x.reg << 1) | 1] = shuffleWords(f.srcHi, imm(x));
+        f.xmm[x.reg() << 1] = f.srcLo;
+        f.xmm[(x.reg() << 1) | 1] = shuffleWords(f.srcHi, imm(x));
     };
 
     private static final Op PSHUFLW = (c, x) -> {
         Sse.check(c);
         Sse.source(c, x, true);
         FpuState f = c.fpu;
-        f.xmm[x.reg << 1] = shuffleWords(f.srcLo, imm(x));
-        f.xmm[(x.reg << 1) | 1] = f.srcHi;
+        f.xmm[x.reg() << 1] = shuffleWords(f.srcLo, imm(x));
+        f.xmm[(x.reg() << 1) | 1] = f.srcHi;
     };
 
     private static final Op SHUFPS = (c, x) -> {
@@ -99,7 +100,7 @@ final class SseShuffle {
         Sse.source(c, x, true);
         FpuState f = c.fpu;
         int n = imm(x);
-        int d = x.reg << 1;
+        int d = x.reg() << 1;
         long dl = f.xmm[d];
         long dh = f.xmm[d | 1];
         f.xmm[d] = dword(dl, dh, n & 3) | dword(dl, dh, (n >>> 2) & 3) << 32;
@@ -111,13 +112,13 @@ final class SseShuffle {
         Sse.source(c, x, true);
         FpuState f = c.fpu;
         int n = imm(x);
-        int d = x.reg << 1;
+        int d = x.reg() << 1;
         f.xmm[d] = (n & 1) == 0 ? f.xmm[d] : f.xmm[d | 1];
         f.xmm[d | 1] = (n & 2) == 0 ? f.srcLo : f.srcHi;
     };
 
     /** 0F 71/72/73: shifts of the r/m register by an immediate; /3 and /7 of 73 shift whole XMM bytes. */
-    private static Op shiftGroup(Insn i, int bits) {
+    private static Op shiftGroup(DecodedInsn i, int bits) {
         int mandatory = Mandatory.of(i);
         if (i.rm < 0 || (mandatory != Mandatory.NONE && mandatory != Mandatory.P66)) {
             return null;
@@ -136,19 +137,19 @@ final class SseShuffle {
         if (kind == BYTES_RIGHT || kind == BYTES_LEFT) {
             return (c, x) -> {
                 Sse.check(c);
-                shiftBytes(c.fpu.xmm, x.rm << 1, imm(x), kind == BYTES_LEFT);
+                shiftBytes(c.fpu.xmm, x.rm() << 1, imm(x), kind == BYTES_LEFT);
             };
         }
         if (!xmm) {
             return (c, x) -> {
                 X87Gate.mmx(c);
-                Mmx.write(c, x.rm, IntLanes.shift(c.fpu.sig[x.rm & 7], imm(x), bits, kind));
+                Mmx.write(c, x.rm(), IntLanes.shift(c.fpu.sig[x.rm() & 7], imm(x), bits, kind));
             };
         }
         return (c, x) -> {
             Sse.check(c);
             long[] r = c.fpu.xmm;
-            int d = x.rm << 1;
+            int d = x.rm() << 1;
             r[d] = IntLanes.shift(r[d], imm(x), bits, kind);
             r[d | 1] = IntLanes.shift(r[d | 1], imm(x), bits, kind);
         };
@@ -174,7 +175,7 @@ final class SseShuffle {
 
     /** PINSRW's word source: the low word of a general register or a 16-bit memory operand. */
     private static long insertSource(Cpu c, Insn x) {
-        return x.rm >= 0 ? c.reg(x.rm) & 0xFFFF : c.read16(x.seg, Operands.ea(c, x));
+        return x.rm() >= 0 ? c.reg(x.rm()) & 0xFFFF : c.read16(x.seg(), Operands.ea(c, x));
     }
 
     private static long insertWord(long v, int n, long w) {
@@ -185,38 +186,38 @@ final class SseShuffle {
     private static final Op PINSRW_MMX = (c, x) -> {
         X87Gate.mmx(c);
         long w = insertSource(c, x);
-        Mmx.write(c, x.reg, insertWord(Mmx.reg(c, x), imm(x) & 3, w));
+        Mmx.write(c, x.reg(), insertWord(Mmx.reg(c, x), imm(x) & 3, w));
     };
 
     private static final Op PINSRW = (c, x) -> {
         Sse.check(c);
         long w = insertSource(c, x);
         int n = imm(x) & 7;
-        int at = (x.reg << 1) | (n >>> 2);
+        int at = (x.reg() << 1) | (n >>> 2);
         c.fpu.xmm[at] = insertWord(c.fpu.xmm[at], n & 3, w);
     };
 
     private static final Op PEXTRW_MMX = (c, x) -> {
         X87Gate.mmx(c);
         c.fpu.enterMmx();
-        c.setReg(x.reg, 4, word(c.fpu.sig[x.rm & 7], imm(x) & 3));
+        c.setReg(x.reg(), 4, word(c.fpu.sig[x.rm() & 7], imm(x) & 3));
     };
 
     private static final Op PEXTRW = (c, x) -> {
         Sse.check(c);
         int n = imm(x) & 7;
-        c.setReg(x.reg, 4, word(c.fpu.xmm[(x.rm << 1) | (n >>> 2)], n & 3));
+        c.setReg(x.reg(), 4, word(c.fpu.xmm[(x.rm() << 1) | (n >>> 2)], n & 3));
     };
 
     private static final Op PMOVMSKB_MMX = (c, x) -> {
         X87Gate.mmx(c);
         c.fpu.enterMmx();
-        c.setReg(x.reg, 4, IntLanes.byteSigns(c.fpu.sig[x.rm & 7]));
+        c.setReg(x.reg(), 4, IntLanes.byteSigns(c.fpu.sig[x.rm() & 7]));
     };
 
     private static final Op PMOVMSKB = (c, x) -> {
         Sse.check(c);
         long[] r = c.fpu.xmm;
-        c.setReg(x.reg, 4, IntLanes.byteSigns(r[x.rm << 1]) | IntLanes.byteSigns(r[(x.rm << 1) | 1]) << 8);
+        c.setReg(x.reg(), 4, IntLanes.byteSigns(r[x.rm() << 1]) | IntLanes.byteSigns(r[(x.rm() << 1) | 1]) << 8);
     };
 }

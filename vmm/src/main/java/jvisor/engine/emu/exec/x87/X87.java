@@ -1,6 +1,7 @@
 package jvisor.engine.emu.exec.x87;
 
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.exec.Operands;
 import jvisor.engine.emu.fpu.FpuState;
@@ -30,7 +31,7 @@ final class X87 {
     static final long INDEFINITE_SIG = 0xC000_0000_0000_0000L;
 
     /** The 11-bit opcode FOP records: the low three bits of the escape byte and the ModRM byte. */
-    static int opcode(Insn i) {
+    static int opcode(DecodedInsn i) {
         byte[] b = i.bytes;
         for (int k = 0; k + 1 < b.length; k++) {
             if ((b[k] & 0xF8) == 0xD8) {
@@ -48,12 +49,12 @@ final class X87 {
     static FpuState begin(Cpu c, Insn x) {
         X87Gate.waiting(c);
         FpuState f = c.fpu;
-        f.lastIp = x.rip;
+        f.lastIp = x.rip();
         f.lastCs = c.seg(Cpu.CS).selector();
-        f.lastOpcode = (int) x.imm;
-        if (x.rm < 0) {
+        f.lastOpcode = (int) x.imm();
+        if (x.rm() < 0) {
             f.lastDp = Operands.ea(c, x);
-            f.lastDs = c.seg(x.seg).selector();
+            f.lastDs = c.seg(x.seg()).selector();
         }
         f.sf.useControlWord(f.control);
         return f;

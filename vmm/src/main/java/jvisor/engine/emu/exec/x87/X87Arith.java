@@ -62,7 +62,7 @@ final class X87Arith {
     static Op registers(int op, boolean toSti, boolean pop) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            int i = x.rm & 7;
+            int i = x.rm() & 7;
             int dst = toSti ? i : 0;
             int other = toSti ? 0 : i;
             if (f.isEmpty(0) || f.isEmpty(i)) {
@@ -116,9 +116,9 @@ final class X87Arith {
 
     static long read(Cpu c, Insn x, long ea, int kind) {
         return switch (kind) {
-            case INT16 -> (short) c.read16(x.seg, ea);
-            case INT32, F32 -> c.read32(x.seg, ea);
-            default -> c.read64(x.seg, ea);
+            case INT16 -> (short) c.read16(x.seg(), ea);
+            case INT32, F32 -> c.read32(x.seg(), ea);
+            default -> c.read64(x.seg(), ea);
         };
     }
 

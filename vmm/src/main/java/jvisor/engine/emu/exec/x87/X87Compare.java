@@ -56,7 +56,7 @@ final class X87Compare {
     static Op registers(boolean signaling, int pops) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            int i = pops == 2 ? 1 : x.rm & 7;
+            int i = pops == 2 ? 1 : x.rm() & 7;
             int order;
             if (f.isEmpty(0) || f.isEmpty(i)) {
                 order = emptyOperand(f) ? FloatConvert.UNORDERED : STOPPED;
@@ -105,7 +105,7 @@ final class X87Compare {
     static Op toFlags(boolean signaling, boolean pop) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            int i = x.rm & 7;
+            int i = x.rm() & 7;
             int order;
             if (f.isEmpty(0) || f.isEmpty(i)) {
                 order = emptyOperand(f) ? FloatConvert.UNORDERED : STOPPED;
@@ -154,7 +154,7 @@ final class X87Compare {
     static Op move(int condition) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            int i = x.rm & 7;
+            int i = x.rm() & 7;
             if (f.isEmpty(0) || f.isEmpty(i)) {
                 if (X87.underflow(f)) {
                     f.set(0, X87.INDEFINITE_SE, X87.INDEFINITE_SIG);

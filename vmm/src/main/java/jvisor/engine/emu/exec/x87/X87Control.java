@@ -47,7 +47,7 @@ final class X87Control {
     static final Op LOAD_CONTROL = (c, x) -> {
         X87Gate.waiting(c);
         FpuState f = c.fpu;
-        f.control = (c.read16(x.seg, Operands.ea(c, x)) & FpuState.FCW_BITS) | FpuState.FCW_ONES;
+        f.control = (c.read16(x.seg(), Operands.ea(c, x)) & FpuState.FCW_BITS) | FpuState.FCW_ONES;
         updatePending(f);
     };
 
@@ -62,12 +62,12 @@ final class X87Control {
 
     static final Op STORE_CONTROL = (c, x) -> {
         X87Gate.noWait(c);
-        c.write16(x.seg, Operands.ea(c, x), c.fpu.control);
+        c.write16(x.seg(), Operands.ea(c, x), c.fpu.control);
     };
 
     static final Op STORE_STATUS = (c, x) -> {
         X87Gate.noWait(c);
-        c.write16(x.seg, Operands.ea(c, x), c.fpu.statusWord());
+        c.write16(x.seg(), Operands.ea(c, x), c.fpu.statusWord());
     };
 
     static final Op STORE_STATUS_AX = (c, x) -> {
@@ -80,24 +80,24 @@ final class X87Control {
     }
 
     private static boolean wide(Insn x) {
-        return x.opSize != 2;
+        return x.opSize() != 2;
     }
 
     /** Writes the first {@code n} bytes of the scratch image to memory, checked first so a fault changes nothing. */
     private static void writeImage(Cpu c, Insn x, long ea, int n) {
-        long lin = c.linearWrite(x.seg, ea, n);
+        long lin = c.linearWrite(x.seg(), ea, n);
         c.mmu.probeWrite(lin, n, c.cpl() == 3);
         byte[] b = c.fpu.image;
         for (int k = 0; k < n; k += 2) {
-            c.write16(x.seg, (ea + k) & x.addrMask, (b[k] & 0xFF) | (b[k + 1] & 0xFF) << 8);
+            c.write16(x.seg(), (ea + k) & x.addrMask(), (b[k] & 0xFF) | (b[k + 1] & 0xFF) << 8);
         }
     }
 
     private static void readImage(Cpu c, Insn x, long ea, int n) {
-        c.linearRead(x.seg, ea, n);
+        c.linearRead(x.seg(), ea, n);
         byte[] b = c.fpu.image;
         for (int k = 0; k < n; k += 2) {
-            int v = c.read16(x.seg, (ea + k) & x.addrMask);
+            int v = c.read16(x.seg(), (ea + k) & x.addrMask());
             b[k] = (byte) v;
             b[k + 1] = (byte) (v >>> 8);
         }

@@ -23,7 +23,7 @@ final class X87Loads {
 
     /** Checks a store's destination before anything changes, so a fault leaves the FPU as it was. */
     private static void probeStore(Cpu c, Insn x, int size) {
-        long lin = c.linearWrite(x.seg, c.fpu.lastDp, size);
+        long lin = c.linearWrite(x.seg(), c.fpu.lastDp, size);
         c.mmu.probeWrite(lin, size, c.cpl() == 3);
     }
 
@@ -31,7 +31,7 @@ final class X87Loads {
     static Op loadFloat(int fmt) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            long v = fmt == F32 ? c.read32(x.seg, f.lastDp) & 0xFFFF_FFFFL : c.read64(x.seg, f.lastDp);
+            long v = fmt == F32 ? c.read32(x.seg(), f.lastDp) & 0xFFFF_FFFFL : c.read64(x.seg(), f.lastDp);
             if (!X87.pushable(f)) {
                 return;
             }
@@ -49,8 +49,8 @@ final class X87Loads {
     /** FLD m80fp: the bits as they are, no exception. */
     static final Op LOAD_EXTENDED = (c, x) -> {
         FpuState f = X87.begin(c, x);
-        long sig = c.read64(x.seg, f.lastDp);
-        int se = c.read16(x.seg, (f.lastDp + 8) & x.addrMask);
+        long sig = c.read64(x.seg(), f.lastDp);
+        int se = c.read16(x.seg(), (f.lastDp + 8) & x.addrMask());
         if (X87.pushable(f)) {
             f.push(se, sig);
             X87.setC1(f, false);
@@ -60,7 +60,7 @@ final class X87Loads {
     /** FLD ST(i). */
     static final Op LOAD_REGISTER = (c, x) -> {
         FpuState f = X87.begin(c, x);
-        int i = x.rm & 7;
+        int i = x.rm() & 7;
         int se = f.sexpOf(i);
         long sig = f.sigOf(i);
         if (f.isEmpty(i)) {
@@ -104,7 +104,7 @@ final class X87Loads {
                 X87.roundingC1(f);
                 v = s.bits;
             }
-            c.write(x.seg, f.lastDp, size, v);
+            c.write(x.seg(), f.lastDp, size, v);
             if (pop) {
                 f.pop();
             }
@@ -126,8 +126,8 @@ final class X87Loads {
         } else {
             X87.setC1(f, false);
         }
-        c.write64(x.seg, f.lastDp, sig);
-        c.write16(x.seg, (f.lastDp + 8) & x.addrMask, se);
+        c.write64(x.seg(), f.lastDp, sig);
+        c.write16(x.seg(), (f.lastDp + 8) & x.addrMask(), se);
         f.pop();
     };
 
@@ -135,7 +135,7 @@ final class X87Loads {
     static Op storeRegister(boolean pop) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            int i = x.rm & 7;
+            int i = x.rm() & 7;
             if (f.isEmpty(0)) {
                 if (!X87.underflow(f)) {
                     return;
@@ -155,7 +155,7 @@ final class X87Loads {
     static Op loadInteger(int size) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            long v = c.read(x.seg, f.lastDp, size);
+            long v = c.read(x.seg(), f.lastDp, size);
             v = size == 8 ? v : v << (64 - 8 * size) >> (64 - 8 * size);
             if (X87.pushable(f)) {
                 FloatConvert.fromInt(f.sf, F80, v);
@@ -185,7 +185,7 @@ final class X87Loads {
                 }
                 X87.roundingC1(f);
             }
-            c.write(x.seg, f.lastDp, size, v);
+            c.write(x.seg(), f.lastDp, size, v);
             if (pop) {
                 f.pop();
             }
@@ -195,8 +195,8 @@ final class X87Loads {
     /** FBLD m80bcd. */
     static final Op LOAD_BCD = (c, x) -> {
         FpuState f = X87.begin(c, x);
-        long low = c.read64(x.seg, f.lastDp);
-        int high = c.read16(x.seg, (f.lastDp + 8) & x.addrMask);
+        long low = c.read64(x.seg(), f.lastDp);
+        int high = c.read16(x.seg(), (f.lastDp + 8) & x.addrMask());
         if (X87.pushable(f)) {
             X87Math.fromBcd(f.sf, low, high);
             X87.pushResult(f);
@@ -222,8 +222,8 @@ final class X87Loads {
             }
             X87.roundingC1(f);
         }
-        c.write64(x.seg, f.lastDp, s.m);
-        c.write16(x.seg, (f.lastDp + 8) & x.addrMask, s.se);
+        c.write64(x.seg(), f.lastDp, s.m);
+        c.write16(x.seg(), (f.lastDp + 8) & x.addrMask(), s.se);
         f.pop();
     };
 
@@ -242,7 +242,7 @@ final class X87Loads {
     /** FXCH ST(i): empty registers (if IE is masked) become the indefinite first. */
     static final Op EXCHANGE = (c, x) -> {
         FpuState f = X87.begin(c, x);
-        int i = x.rm & 7;
+        int i = x.rm() & 7;
         if (f.isEmpty(0) || f.isEmpty(i)) {
             if (!X87.underflow(f)) {
                 return;
@@ -266,7 +266,7 @@ final class X87Loads {
     static Op free(boolean pop) {
         return (c, x) -> {
             FpuState f = X87.begin(c, x);
-            f.empty |= 1 << f.phys(x.rm & 7);
+            f.empty |= 1 << f.phys(x.rm() & 7);
             X87.setC1(f, false);
             if (pop) {
                 f.pop();

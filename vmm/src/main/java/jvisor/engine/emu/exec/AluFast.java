@@ -1,0 +1,190 @@
+package jvisor.engine.emu.exec;
+
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.decode.DecodedInsn;
+import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.decode.Op;
+
+/**
+ * The common ALU forms (ADD OR AND SUB XOR CMP, TEST) at 32 and 64 bits, one handler per
+ * operation and form, so each is a few lines of straight code with no size or operation
+ * switch. {@link Alu} keeps the general forms (8/16-bit, ADC/SBB) and falls back here.
+ */
+final class AluFast {
+    private AluFast() { }
+
+    static long add64(Flags f, long a, long b) {
+        long r = a + b;
+        f.set64(Flags.ADD, a, b, r);
+        return r;
+    }
+
+    static long sub64(Flags f, long a, long b) {
+        long r = a - b;
+        f.set64(Flags.SUB, a, b, r);
+        return r;
+    }
+
+    static long and64(Flags f, long a, long b) {
+        long r = a & b;
+        f.logic64(r);
+        return r;
+    }
+
+    static long or64(Flags f, long a, long b) {
+        long r = a | b;
+        f.logic64(r);
+        return r;
+    }
+
+    static long xor64(Flags f, long a, long b) {
+        long r = a ^ b;
+        f.logic64(r);
+        return r;
+    }
+
+    static long add32(Flags f, long a, long b) {
+        int r = (int) a + (int) b;
+        f.set64(Flags.ADD, (int) a, (int) b, r);
+        return r & 0xFFFF_FFFFL;
+    }
+
+    static long sub32(Flags f, long a, long b) {
+        int r = (int) a - (int) b;
+        f.set64(Flags.SUB, (int) a, (int) b, r);
+        return r & 0xFFFF_FFFFL;
+    }
+
+    static long and32(Flags f, long a, long b) {
+        int r = (int) a & (int) b;
+        f.logic64(r);
+        return r & 0xFFFF_FFFFL;
+    }
+
+    static long or32(Flags f, long a, long b) {
+        int r = (int) a | (int) b;
+        f.logic64(r);
+        return r & 0xFFFF_FFFFL;
+    }
+
+    static long xor32(Flags f, long a, long b) {
+        int r = (int) a ^ (int) b;
+        f.logic64(r);
+        return r & 0xFFFF_FFFFL;
+    }
+
+    /** Register destination, register source (opcodes 01, 09, 21, 29, 31, 39 and their 03.. twins). */
+    private static final Op[] RR64 = {
+        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        null, null,
+        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> sub64(c.flags, c.reg(x.rm()), c.reg(x.reg())),
+    };
+
+    private static final Op[] RR32 = {
+        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        null, null,
+        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
+        (c, x) -> sub32(c.flags, c.reg(x.rm()), c.reg(x.reg())),
+    };
+
+    /** Register destination, immediate source (80-83 with a register, 04/05 forms use the same). */
+    private static final Op[] RI64 = {
+        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), x.imm())),
+        null, null,
+        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> sub64(c.flags, c.reg(x.rm()), x.imm()),
+    };
+
+    private static final Op[] RI32 = {
+        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), x.imm())),
+        null, null,
+        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), x.imm())),
+        (c, x) -> sub32(c.flags, c.reg(x.rm()), x.imm()),
+    };
+
+    /** Register destination, memory source (02/03 forms). */
+    private static final Op[] RM64 = {
+        (c, x) -> c.setReg(x.reg(), add64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), or64(c.flags, c.reg(x.reg()), load64(c, x))),
+        null, null,
+        (c, x) -> c.setReg(x.reg(), and64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), sub64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> c.setReg(x.reg(), xor64(c.flags, c.reg(x.reg()), load64(c, x))),
+        (c, x) -> sub64(c.flags, c.reg(x.reg()), load64(c, x)),
+    };
+
+    private static final Op[] RM32 = {
+        (c, x) -> c.setReg(x.reg(), add32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), or32(c.flags, c.reg(x.reg()), load32(c, x))),
+        null, null,
+        (c, x) -> c.setReg(x.reg(), and32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), sub32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> c.setReg(x.reg(), xor32(c.flags, c.reg(x.reg()), load32(c, x))),
+        (c, x) -> sub32(c.flags, c.reg(x.reg()), load32(c, x)),
+    };
+
+    /** CMP memory, register and CMP memory, immediate: no write-back. */
+    private static final Op CMP_MR64 = (c, x) -> sub64(c.flags, load64(c, x), c.reg(x.reg()));
+    private static final Op CMP_MR32 = (c, x) -> sub32(c.flags, load32(c, x), c.reg(x.reg()));
+    private static final Op CMP_MI64 = (c, x) -> sub64(c.flags, load64(c, x), x.imm());
+    private static final Op CMP_MI32 = (c, x) -> sub32(c.flags, load32(c, x), x.imm());
+
+    static final Op TEST_RR64 = (c, x) -> and64(c.flags, c.reg(x.rm()), c.reg(x.reg()));
+    static final Op TEST_RR32 = (c, x) -> and32(c.flags, c.reg(x.rm()), c.reg(x.reg()));
+
+    static long load64(Cpu c, Insn x) {
+        return x.flat() ? c.mmu.read64(Operands.ea(c, x)) : c.read64(x.seg(), Operands.ea(c, x));
+    }
+
+    static long load32(Cpu c, Insn x) {
+        return (x.flat() ? c.mmu.read32(Operands.ea(c, x)) : c.read32(x.seg(), Operands.ea(c, x))) & 0xFFFF_FFFFL;
+    }
+
+    /** The fast handler for ALU operation {@code op} in this form, or null (8/16-bit, ADC, SBB). */
+    static Op rmReg(int op, DecodedInsn i) {
+        if (i.opSize < 4) {
+            return null;
+        }
+        if (i.rm >= 0) {
+            return (i.opSize == 8 ? RR64 : RR32)[op];
+        }
+        if (op == Alu.CMP) {
+            return i.opSize == 8 ? CMP_MR64 : CMP_MR32;
+        }
+        return null;
+    }
+
+    static Op regRm(int op, DecodedInsn i) {
+        if (i.opSize < 4 || i.rm >= 0) {
+            return null;
+        }
+        return (i.opSize == 8 ? RM64 : RM32)[op];
+    }
+
+    static Op immediate(int op, DecodedInsn i) {
+        if (i.opSize < 4) {
+            return null;
+        }
+        if (i.rm >= 0) {
+            return (i.opSize == 8 ? RI64 : RI32)[op];
+        }
+        if (op == Alu.CMP) {
+            return i.opSize == 8 ? CMP_MI64 : CMP_MI32;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,135 @@
+package jvisor.engine.kvm;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.MemoryLayout.sequenceLayout;
+import static java.lang.foreign.MemoryLayout.structLayout;
+import static java.lang.foreign.MemoryLayout.unionLayout;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The small KVM argument structures, laid out as in {@code linux/kvm.h} on x86-64 (native byte
+ * order, which is little-endian there). Each layout is named after its C struct and each member
+ * after its C field; the layout test compares every offset and size with the C compiler's.
+ * A C flexible array member is a zero-length sequence; its elements are reached through the
+ * element layout's handles at {@code entriesOffset + i * elementSize}.
+ */
+final class KvmStructs {
+    private KvmStructs() { }
+
+    /** A bare {@code __u64} argument (KVM_SET_IDENTITY_MAP_ADDR). */
+    static final ValueLayout.OfLong U64 = JAVA_LONG;
+
+    static final StructLayout USERSPACE_MEMORY_REGION = structLayout(
+            JAVA_INT.withName("slot"),
+            JAVA_INT.withName("flags"),
+            JAVA_LONG.withName("guest_phys_addr"),
+            JAVA_LONG.withName("memory_size"),
+            JAVA_LONG.withName("userspace_addr")).withName("kvm_userspace_memory_region");
+    static final VarHandle REGION_SLOT = handle(USERSPACE_MEMORY_REGION, "slot");
+    static final VarHandle REGION_FLAGS = handle(USERSPACE_MEMORY_REGION, "flags");
+    static final VarHandle REGION_GUEST_PHYS_ADDR = handle(USERSPACE_MEMORY_REGION, "guest_phys_addr");
+    static final VarHandle REGION_MEMORY_SIZE = handle(USERSPACE_MEMORY_REGION, "memory_size");
+    static final VarHandle REGION_USERSPACE_ADDR = handle(USERSPACE_MEMORY_REGION, "userspace_addr");
+
+    static final StructLayout CPUID_ENTRY2 = structLayout(
+            JAVA_INT.withName("function"),
+            JAVA_INT.withName("index"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("eax"),
+            JAVA_INT.withName("ebx"),
+            JAVA_INT.withName("ecx"),
+            JAVA_INT.withName("edx"),
+            sequenceLayout(3, JAVA_INT).withName("padding")).withName("kvm_cpuid_entry2");
+    static final VarHandle CPUID_FUNCTION = handle(CPUID_ENTRY2, "function");
+    static final VarHandle CPUID_INDEX = handle(CPUID_ENTRY2, "index");
+    static final VarHandle CPUID_FLAGS = handle(CPUID_ENTRY2, "flags");
+    static final VarHandle CPUID_EAX = handle(CPUID_ENTRY2, "eax");
+    static final VarHandle CPUID_EBX = handle(CPUID_ENTRY2, "ebx");
+    static final VarHandle CPUID_ECX = handle(CPUID_ENTRY2, "ecx");
+    static final VarHandle CPUID_EDX = handle(CPUID_ENTRY2, "edx");
+
+    static final StructLayout CPUID2 = structLayout(
+            JAVA_INT.withName("nent"),
+            JAVA_INT.withName("padding"),
+            sequenceLayout(0, CPUID_ENTRY2).withName("entries")).withName("kvm_cpuid2");
+    static final VarHandle CPUID2_NENT = handle(CPUID2, "nent");
+    static final long CPUID2_ENTRIES = CPUID2.byteOffset(groupElement("entries"));
+
+    static final StructLayout MSR_ENTRY = structLayout(
+            JAVA_INT.withName("index"),
+            JAVA_INT.withName("reserved"),
+            JAVA_LONG.withName("data")).withName("kvm_msr_entry");
+    static final VarHandle MSR_INDEX = handle(MSR_ENTRY, "index");
+    static final VarHandle MSR_DATA = handle(MSR_ENTRY, "data");
+
+    static final StructLayout MSRS = structLayout(
+            JAVA_INT.withName("nmsrs"),
+            JAVA_INT.withName("pad"),
+            sequenceLayout(0, MSR_ENTRY).withName("entries")).withName("kvm_msrs");
+    static final VarHandle MSRS_NMSRS = handle(MSRS, "nmsrs");
+    static final long MSRS_ENTRIES = MSRS.byteOffset(groupElement("entries"));
+
+    /** The local APIC's register page as KVM_GET_LAPIC/KVM_SET_LAPIC pass it (xAPIC offsets). */
+    static final StructLayout LAPIC_STATE = structLayout(
+            sequenceLayout(1024, JAVA_BYTE).withName("regs")).withName("kvm_lapic_state");
+
+    static final StructLayout PIT_CONFIG = structLayout(
+            JAVA_INT.withName("flags"),
+            sequenceLayout(15, JAVA_INT).withName("pad")).withName("kvm_pit_config");
+    static final VarHandle PIT_CONFIG_FLAGS = handle(PIT_CONFIG, "flags");
+
+    /** {@code irq} shares an anonymous union with {@code status} (KVM_IRQ_LINE_STATUS's result). */
+    static final StructLayout IRQ_LEVEL = structLayout(
+            JAVA_INT.withName("irq"),
+            JAVA_INT.withName("level")).withName("kvm_irq_level");
+    static final VarHandle IRQ_LEVEL_IRQ = handle(IRQ_LEVEL, "irq");
+    static final VarHandle IRQ_LEVEL_LEVEL = handle(IRQ_LEVEL, "level");
+
+    static final StructLayout MP_STATE = structLayout(
+            JAVA_INT.withName("mp_state")).withName("kvm_mp_state");
+    static final VarHandle MP_STATE_VALUE = handle(MP_STATE, "mp_state");
+
+    static final StructLayout IRQ_ROUTING_IRQCHIP = structLayout(
+            JAVA_INT.withName("irqchip"),
+            JAVA_INT.withName("pin")).withName("kvm_irq_routing_irqchip");
+
+    static final StructLayout IRQ_ROUTING_ENTRY = structLayout(
+            JAVA_INT.withName("gsi"),
+            JAVA_INT.withName("type"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("pad"),
+            unionLayout(
+                    IRQ_ROUTING_IRQCHIP.withName("irqchip"),
+                    sequenceLayout(8, JAVA_INT).withName("pad")).withName("u")).withName("kvm_irq_routing_entry");
+    static final VarHandle ROUTE_GSI = handle(IRQ_ROUTING_ENTRY, "gsi");
+    static final VarHandle ROUTE_TYPE = handle(IRQ_ROUTING_ENTRY, "type");
+    static final VarHandle ROUTE_IRQCHIP = IRQ_ROUTING_ENTRY.varHandle(
+            groupElement("u"), groupElement("irqchip"), groupElement("irqchip"));
+    static final VarHandle ROUTE_PIN = IRQ_ROUTING_ENTRY.varHandle(
+            groupElement("u"), groupElement("irqchip"), groupElement("pin"));
+
+    static final StructLayout IRQ_ROUTING = structLayout(
+            JAVA_INT.withName("nr"),
+            JAVA_INT.withName("flags"),
+            sequenceLayout(0, IRQ_ROUTING_ENTRY).withName("entries")).withName("kvm_irq_routing");
+    static final VarHandle ROUTING_NR = handle(IRQ_ROUTING, "nr");
+    static final long ROUTING_ENTRIES = IRQ_ROUTING.byteOffset(groupElement("entries"));
+
+    /** Every structure above whose offsets the layout test checks against the C header. */
+    static final List<StructLayout> ALL = List.of(
+            USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
+            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING);
+
+    /** A handle to a top-level field; its coordinates are (segment, offset of the struct in it). */
+    static VarHandle handle(MemoryLayout struct, String field) {
+        return struct.varHandle(groupElement(field));
+    }
+}

@@ -1,0 +1,160 @@
+package jvisor.engine.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import jvisor.bus.IrqLine;
+import jvisor.bus.PcLayout;
+import jvisor.engine.GuestIo;
+import jvisor.engine.GuestMemory;
+import jvisor.engine.VirtualCpu;
+import jvisor.engine.VirtualMachine;
+import jvisor.engine.VmSpec;
+import jvisor.sys.Posix;
+
+/**
+ * One KVM VM: guest RAM in memory slots, the in-kernel PIC, IOAPIC and local APICs
+ * (KVM_CREATE_IRQCHIP), the in-kernel PIT (KVM_CREATE_PIT2), and its vCPUs. The ports and
+ * addresses of those devices (0x20, 0xA0, 0x4D0, 0x40-0x43, 0x61, 0xFEC00000, 0xFEE00000) are
+ * handled in the kernel and never reach jvisor's hook tables.
+ */
+final class KvmVm implements VirtualMachine {
+    /**
+     * Three pages KVM's VMX back end needs for real-mode guests (a TSS) and one page for the
+     * identity page table it uses while the guest has paging off; both outside RAM (which ends at
+     * 3 GiB below 4 GiB) and outside the IOAPIC, LAPIC and BIOS areas. Ignored on AMD.
+     */
+    static final long IDENTITY_MAP_ADDR = 0xFFFB_C000L;
+    static final long TSS_ADDR = 0xFFFB_D000L;
+    static final long TSS_END = TSS_ADDR + 3 * PcLayout.PAGE;
+
+    private final KvmEngine engine;
+    private final KvmFd vm;
+    private final int cpuCount;
+    private final Arena arena = Arena.ofShared();
+    private final KvmIrqLine[] lines = new KvmIrqLine[PcLayout.IOAPIC_PINS];
+    private final KvmCpu[] cpus;
+    private boolean closed;
+
+    private KvmVm(KvmEngine engine, KvmFd vm, int cpuCount) {
+        this.engine = engine;
+        this.vm = vm;
+        this.cpuCount = cpuCount;
+        this.cpus = new KvmCpu[cpuCount];
+        for (int gsi = 0; gsi < lines.length; gsi++) {
+            int line = IrqRouting.kvmLine(gsi);
+            lines[gsi] = line == gsi ? new KvmIrqLine(vm, line, arena) : null;
+        }
+    }
+
+    /** {@code vmctl.vminit}: the VM, its RAM and its platform devices; no vCPUs yet. */
+    static KvmVm create(KvmEngine engine, VmSpec spec) {
+        if (spec.cpuCount() > engine.maxCpus()) {
+            throw new IllegalArgumentException(spec.cpuCount() + " processors; this KVM allows " + engine.maxCpus());
+        }
+        KvmFd vm = new KvmFd(engine.system().ioctl(KvmIoctl.KVM_CREATE_VM, 0));
+        try {
+            addMemory(vm, spec.ram(), engine.memorySlots());
+            // Both before any vCPU exists (KVM refuses the identity map address afterwards).
+            try (Arena arena = Arena.ofConfined()) {
+                vm.ioctl(KvmIoctl.KVM_SET_IDENTITY_MAP_ADDR, arena.allocateFrom(KvmStructs.U64, IDENTITY_MAP_ADDR));
+            }
+            vm.ioctl(KvmIoctl.KVM_SET_TSS_ADDR, TSS_ADDR);
+            vm.ioctl(KvmIoctl.KVM_CREATE_IRQCHIP, 0);
+            IrqRouting.install(vm);
+            createPit(vm);
+            return new KvmVm(engine, vm, spec.cpuCount());
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    /** One memory slot per piece of RAM, all backed by the one host mapping. */
+    private static void addMemory(KvmFd vm, GuestMemory ram, int slots) {
+        if (ram.regions().size() > slots) {
+            throw new IllegalStateException(ram.regions().size() + " RAM regions; this KVM has " + slots + " slots");
+        }
+        long hostBase = ram.segment().address();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment region = arena.allocate(KvmStructs.USERSPACE_MEMORY_REGION);
+            int slot = 0;
+            for (GuestMemory.Region r : ram.regions()) {
+                if (r.guestPhysical() < TSS_END && r.end() > IDENTITY_MAP_ADDR) {
+                    throw new IllegalStateException("guest RAM " + r + " overlaps KVM's real-mode pages");
+                }
+                KvmStructs.REGION_SLOT.set(region, 0L, slot++);
+                KvmStructs.REGION_FLAGS.set(region, 0L, 0);
+                KvmStructs.REGION_GUEST_PHYS_ADDR.set(region, 0L, r.guestPhysical());
+                KvmStructs.REGION_MEMORY_SIZE.set(region, 0L, r.size());
+                KvmStructs.REGION_USERSPACE_ADDR.set(region, 0L, hostBase + r.hostOffset());
+                vm.ioctl(KvmIoctl.KVM_SET_USER_MEMORY_REGION, region);
+            }
+        }
+    }
+
+    private static void createPit(KvmFd vm) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment config = arena.allocate(KvmStructs.PIT_CONFIG);
+            KvmStructs.PIT_CONFIG_FLAGS.set(config, 0L, KvmConst.KVM_PIT_SPEAKER_DUMMY);
+            vm.ioctl(KvmIoctl.KVM_CREATE_PIT2, config);
+        }
+    }
+
+    /**
+     * KVM_CREATE_VCPU with vCPU id = APIC ID = {@code index}, on the calling thread, which must be
+     * the one that runs it (kicks signal that thread). KVM leaves every vCPU but 0 in
+     * UNINITIALIZED, waiting for the guest's INIT/SIPI. KVM returns port and MMIO accesses as
+     * exits; {@code io} is not called directly.
+     */
+    @Override
+    public synchronized VirtualCpu createCpu(int index, GuestIo io) {
+        if (closed) {
+            throw new IllegalStateException("VM closed");
+        }
+        if (index < 0 || index >= cpuCount || cpus[index] != null) {
+            throw new IllegalArgumentException("processor " + index + " of " + cpuCount + " cannot be created");
+        }
+        KvmFd fd = new KvmFd(vm.ioctl(KvmIoctl.KVM_CREATE_VCPU, index));
+        MemorySegment mapping = null;
+        try {
+            mapping = Posix.mmapShared(fd.fd(), engine.vcpuMmapSize());
+            KvmCpuid.set(fd, CpuidTopology.forCpu(engine.supportedCpuid(), index, cpuCount));
+            VcpuSetup.setBootMsrs(fd);
+            VcpuSetup.programLintPins(fd, index == 0);
+            KvmCpu cpu = new KvmCpu(index, fd, mapping, new ThreadKicker(KickSignal.install()), arena);
+            cpus[index] = cpu;
+            return cpu;
+        } catch (RuntimeException e) {
+            if (mapping != null) {
+                Posix.munmap(mapping);
+            }
+            fd.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public IrqLine irqLine(int gsi) {
+        return lines[IrqRouting.kvmLine(gsi)];
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (KvmIrqLine line : lines) {
+            if (line != null) {
+                line.close();
+            }
+        }
+        for (KvmCpu cpu : cpus) {
+            if (cpu != null) {
+                cpu.close();
+            }
+        }
+        vm.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,116 @@
+package jvisor.engine.emu.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jvisor.engine.ExitReason;
+import jvisor.engine.emu.Asm;
+import jvisor.engine.emu.PageTables;
+import jvisor.engine.emu.TestMachine;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Vectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tier 1: compiled blocks, and blocks that branch to themselves compiled as loops, keep the
+ * interpreter's semantics: instruction counts, faults in the middle of an iteration, code
+ * overwritten from inside the loop, interrupts that arrive while the loop spins.
+ */
+class CompiledBlocksTest {
+    private static TestMachine compiling() {
+        TestMachine m = new TestMachine();
+        m.cpu.setCompileThreshold(1);
+        return m;
+    }
+
+    @Test
+    void aCompiledLoopRetiresEveryInstruction() {
+        try (TestMachine m = compiling()) {
+            ExitReason r = m.run64("""
+                    mov ecx, 100000
+                    xor eax, eax
+                    1: add eax, ecx
+                    dec ecx
+                    jnz 1b
+                    cli
+                    hlt
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals((100000L * 100001 / 2) & 0xFFFF_FFFFL, m.reg(Cpu.RAX));
+            assertEquals(2 + 3 * 100000 + 2, m.cpu.retired());
+        }
+    }
+
+    @Test
+    void aFaultInTheMiddleOfACompiledLoopIsPreciseAndCounted() {
+        try (TestMachine m = compiling()) {
+            m.catchExceptions64();
+            m.pages.map4k(0x4000_0000_0000L, 0x300000, PageTables.P | PageTables.RW);
+            ExitReason r = m.run64("""
+                    movabs rdi, 0x400000000000
+                    xor r8d, r8d
+                    1: mov qword ptr [rdi], r8
+                    add rdi, 8
+                    inc r8d
+                    jmp 1b
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(Vectors.PF, m.caught().vector());
+            assertEquals(0x4000_0000_1000L, m.caught().cr2());
+            assertEquals(512, m.reg(8), "512 stores fit in the mapped page");
+            assertEquals(TestMachine.CODE + 13, m.caught().rip(), "the faulting store (after 10 + 3 bytes)");
+        }
+    }
+
+    @Test
+    void aLoopThatOverwritesItsOwnCodeRunsTheNewCode() {
+        try (TestMachine m = compiling()) {
+            ExitReason r = m.run64("""
+                    xor ebx, ebx
+                    mov ecx, 1000
+                    lea rsi, [rip + patch]
+                    1: cmp ecx, 500
+                    jne 2f
+                    mov byte ptr [rsi], 0x90
+                    mov byte ptr [rsi + 1], 0x90
+                    2: dec ecx
+                    patch: inc ebx
+                    test ecx, ecx
+                    jnz 1b
+                    cli
+                    hlt
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(500, m.reg(Cpu.RBX), "INC EBX ran until it was overwritten");
+        }
+    }
+
+    @Test
+    void anInterruptEndsASpinningCompiledLoop() throws Exception {
+        try (TestMachine m = compiling()) {
+            m.load(0x80000, Asm.code64("mov byte ptr [0x6000], 1\niretq"));
+            m.gate64(0x50, 0x80000, 0, 0, false);
+            m.load(TestMachine.CODE, Asm.code64("""
+                    sti
+                    1: cmp byte ptr [0x6000], 0
+                    je 1b
+                    cli
+                    hlt
+                    """));
+            m.longMode(TestMachine.CODE);
+            Thread raiser = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                m.apic.raise(0x50);
+            });
+            ExitReason r = m.run();
+            raiser.join();
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(1, m.ram.read8(0x6000));
+            assertTrue(m.cpu.retired() > 1000, "the loop spun compiled until the interrupt");
+        }
+    }
+}
