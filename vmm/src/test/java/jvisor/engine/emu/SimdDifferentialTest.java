@@ -3,16 +3,21 @@ package jvisor.engine.emu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
@@ -93,6 +98,7 @@ class SimdDifferentialTest {
 
     @net.jqwik.api.Example
     void everySimdFormMatchesTheHost() {
+        emu.compileThreshold(0);
         Random rnd = new Random(5);
         FormCoverage coverage = new FormCoverage();
         Map<Integer, String> failures = new TreeMap<>();
@@ -113,11 +119,53 @@ class SimdDifferentialTest {
         assertTrue(coverage.count() > 300, "forms covered: " + coverage.count());
     }
 
+    /** The same forms through tier 1: every block is compiled to bytecode before it runs. */
+    @net.jqwik.api.Example
+    void everySimdFormMatchesTheHostWhenCompiled() {
+        emu.compileThreshold(1);
+        Random rnd = new Random(6);
+        Map<Integer, String> failures = new TreeMap<>();
+        for (InstructionPool.Entry e : pool.entries) {
+            if (!failures.containsKey(e.template())) {
+                String d = compare(host, emu, e.bytes(), randomState(rnd, rnd.nextBoolean()), e.text());
+                if (!d.isEmpty()) {
+                    failures.put(e.template(), d);
+                }
+            }
+        }
+        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled");
+    }
+
     @Property(tries = 2000)
     void randomOperandsMatchTheHost(@ForAll @IntRange(min = 0, max = 1_000_000) int index, @ForAll long seed) {
         InstructionPool.Entry e = pool.entries.get(index % pool.entries.size());
         CASES.incrementAndGet();
         Random rnd = new Random(seed);
+        emu.compileThreshold((seed & 1) == 0 ? 0 : 1);
         assertEquals("", compare(host, emu, e.bytes(), randomState(rnd, rnd.nextBoolean()), e.text()));
+    }
+
+    @Provide
+    Arbitrary<List<Integer>> streams() {
+        return Arbitraries.integers().between(0, pool.entries.size() - 1).list().ofMinSize(2).ofMaxSize(8);
+    }
+
+    /** Sequences of forms, so values flow from one instruction into the next (MMX into x87 state too). */
+    @Property(tries = 1500)
+    void randomStreamsMatchTheHost(@ForAll("streams") List<Integer> stream, @ForAll long seed) {
+        ByteArrayOutputStream code = new ByteArrayOutputStream();
+        StringBuilder text = new StringBuilder();
+        for (int index : stream) {
+            InstructionPool.Entry e = pool.entries.get(index);
+            code.writeBytes(e.bytes());
+            text.append(e.text()).append(" | ");
+        }
+        if (code.size() > NativeCpu.SNIPPET_MAX - 8) {
+            return;
+        }
+        CASES.incrementAndGet();
+        Random rnd = new Random(seed);
+        emu.compileThreshold((seed & 1) == 0 ? 0 : 1);
+        assertEquals("", compare(host, emu, code.toByteArray(), randomState(rnd, rnd.nextBoolean()), text.toString()));
     }
 }

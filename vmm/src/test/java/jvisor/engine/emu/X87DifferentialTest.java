@@ -64,18 +64,29 @@ class X87DifferentialTest {
 
     @net.jqwik.api.Example
     void everyX87FormMatchesTheHost() {
+        emu.compileThreshold(0);
         assertEquals("", run(pool.entries, new Random(3), 16, false));
     }
 
     @net.jqwik.api.Example
     void unmaskedExceptionsMatchTheHost() {
+        emu.compileThreshold(0);
         assertEquals("", run(singles.entries, new Random(4), 16, true));
+    }
+
+    /** The same forms through tier 1: every block is compiled to bytecode before it runs. */
+    @net.jqwik.api.Example
+    void everyX87FormMatchesTheHostWhenCompiled() {
+        emu.compileThreshold(1);
+        assertEquals("", run(pool.entries, new Random(5), 2, false));
+        assertEquals("", run(singles.entries, new Random(6), 2, true));
     }
 
     @Property(tries = 1500)
     void randomOperandsMatchTheHost(@ForAll @IntRange(min = 0, max = 1_000_000) int index, @ForAll long seed) {
         InstructionPool.Entry e = singles.entries.get(index % singles.entries.size());
         Random rnd = new Random(seed);
+        emu.compileThreshold((seed & 1) == 0 ? 0 : 1);
         assertEquals("", SimdDifferentialTest.compare(host, emu, e.bytes(), state(rnd, rnd.nextInt(0x40)), e.text()));
     }
 }
