@@ -122,6 +122,13 @@ final class X87Forms {
         t.add("fnsave [rbx + 0x100]; frstor [rbx + 0x100]");
         t.add("fnsave [rbx + 0x100]; fldpi; frstor [rbx + 0x100]");
         t.add(".byte 0x66; fnsave [rbx + 0x100]; fldz; .byte 0x66; frstor [rbx + 0x100]");
+        // Loaded control and status words: reserved control bits drop, ES follows the unmasked flags.
+        t.add("fnstenv [rbx + 0x100]; mov word ptr [rbx + 0x100], {i16}; fldenv [rbx + 0x100]");
+        t.add("fnstenv [rbx + 0x100]; mov word ptr [rbx + 0x104], {i16}; fldenv [rbx + 0x100]");
+        t.add("fnsave [rbx + 0x100]; mov word ptr [rbx + 0x104], {i16}; frstor [rbx + 0x100]");
+        t.add("fnsave [rbx + 0x100]; mov word ptr [rbx + 0x108], {i16}; frstor [rbx + 0x100]");
+        t.add("fxsave64 [rbx + 0x200]; mov dword ptr [rbx + 0x200], {i32}; fxrstor64 [rbx + 0x200]; "
+                + "mov dword ptr [rbx + 0x21c], 0");
         t.add("fninit; fld {m64}; fld {m64}; faddp st(1), st; fstp {m64}");
         t.add("fninit; fild {m32}; fild {m32}; fmulp st(1), st; fistp {m64}");
         t.add("fninit; fld {m80}; fld {m80}; fprem; fstp {m80}; fstp {m80}");

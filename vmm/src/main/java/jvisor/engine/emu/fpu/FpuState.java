@@ -90,6 +90,25 @@ public final class FpuState {
         lastDs = 0;
     }
 
+    /**
+     * Loads the control and status words as FLDENV, FRSTOR and FXRSTOR do: reserved control bits
+     * dropped, and ES/B recomputed from the exception flags the control word leaves unmasked.
+     */
+    public void loadControlAndStatus(int fcw, int fsw) {
+        control = (fcw & FCW_BITS) | FCW_ONES;
+        setStatusWord(fsw);
+        updateErrorSummary();
+    }
+
+    /** ES and B: set if any exception flag is unmasked, else clear. */
+    public void updateErrorSummary() {
+        if ((status & ~control & 0x3F) != 0) {
+            status |= SW_ES | SW_B;
+        } else {
+            status &= ~(SW_ES | SW_B);
+        }
+    }
+
     public int statusWord() {
         return (status & ~(7 << 11)) | (top << 11);
     }

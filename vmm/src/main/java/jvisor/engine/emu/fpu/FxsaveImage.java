@@ -88,8 +88,7 @@ public final class FxsaveImage {
 
     /** Loads the state from {@code b}; the caller has checked {@link #mxcsr} against {@link Mxcsr#WRITABLE}. */
     public static void load(FpuState f, byte[] b, boolean wide, int xmmCount) {
-        f.control = u16(b, 0);
-        f.setStatusWord(u16(b, 2));
+        f.loadControlAndStatus(u16(b, 0), u16(b, 2));
         f.empty = ~b[4] & 0xFF;
         f.lastOpcode = u16(b, 6) & 0x7FF;
         if (wide) {

@@ -72,8 +72,7 @@ public final class X87Environment {
     /** Loads the environment from {@code b}. */
     public static void load(FpuState f, byte[] b, boolean wide, boolean realMode) {
         int unit = wide ? 4 : 2;
-        f.control = u16(b, 0);
-        f.setStatusWord(u16(b, unit));
+        f.loadControlAndStatus(u16(b, 0), u16(b, unit));
         f.setTagWord(u16(b, 2 * unit));
         if (wide && !realMode) {
             f.lastIp = u32(b, 12);

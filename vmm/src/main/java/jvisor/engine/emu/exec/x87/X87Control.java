@@ -48,17 +48,8 @@ final class X87Control {
         X87Gate.waiting(c);
         FpuState f = c.fpu;
         f.control = (c.read16(x.seg(), Operands.ea(c, x)) & FpuState.FCW_BITS) | FpuState.FCW_ONES;
-        updatePending(f);
+        f.updateErrorSummary();
     };
-
-    /** ES and B follow the exception flags that the control word leaves unmasked. */
-    static void updatePending(FpuState f) {
-        if ((f.status & ~f.control & 0x3F) != 0) {
-            f.status |= X87.ES | X87.B;
-        } else {
-            f.status &= ~(X87.ES | X87.B);
-        }
-    }
 
     static final Op STORE_CONTROL = (c, x) -> {
         X87Gate.noWait(c);
