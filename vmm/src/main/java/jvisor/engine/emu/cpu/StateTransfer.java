@@ -2,9 +2,11 @@ package jvisor.engine.emu.cpu;
 
 import jvisor.engine.CpuState;
 import jvisor.engine.DescriptorTable;
+import jvisor.engine.FpuRegisters;
 import jvisor.engine.GeneralRegisters;
 import jvisor.engine.Segment;
 import jvisor.engine.SystemRegisters;
+import jvisor.engine.emu.fpu.FxsaveImage;
 
 /** Converts between the processor and the engine-neutral {@link CpuState}. */
 public final class StateTransfer {
@@ -24,10 +26,15 @@ public final class StateTransfer {
                 c.tr.toSegment(), c.ldtr.toSegment(),
                 new DescriptorTable(c.gdtBase, c.gdtLimit), new DescriptorTable(c.idtBase, c.idtLimit),
                 c.cr0, c.cr2, c.cr3, c.cr4, cr8, c.efer, apicBase);
-        return new CpuState(regs, sregs);
+        byte[] image = new byte[FpuRegisters.SIZE];
+        FxsaveImage.store(c.fpu, image, true, 16);
+        return new CpuState(regs, sregs, new FpuRegisters(image));
     }
 
-    /** Loads {@code s} as is: the VMM vouches for it (boot state, a saved state), so nothing is checked. */
+    /**
+     * Loads {@code s} as is: the VMM vouches for it (boot state, a saved state), so nothing is
+     * checked. A state without FPU registers leaves the FPU as it is.
+     */
     public static void write(Cpu c, CpuState s) {
         long[] r = s.regs().toArray();
         for (int i = 0; i < 16; i++) {
@@ -59,6 +66,9 @@ public final class StateTransfer {
         if (c.lapic() != null) {
             c.lapic().setApicBaseMsr(sr.apicBase());
             SystemOps.writeCr8(c, sr.cr8() & 0xF);
+        }
+        if (s.fpu() != null) {
+            FxsaveImage.load(c.fpu, s.fpu().fxsave(), true, 16);
         }
         c.setCpl(c.protectedMode() ? sr.cs().dpl() : 0);
         c.halted = false;

@@ -102,7 +102,7 @@ public final class FxsaveImage {
             f.lastDp = u32(b, 16) & 0xFFFF_FFFFL;
             f.lastDs = u16(b, 20);
         }
-        f.mxcsr = u32(b, 24);
+        f.mxcsr = u32(b, 24) & Mxcsr.WRITABLE;
         for (int i = 0; i < 8; i++) {
             int p = f.phys(i);
             f.sig[p] = u64(b, ST + 16 * i);
