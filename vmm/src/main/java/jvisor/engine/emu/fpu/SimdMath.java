@@ -31,6 +31,21 @@ public final class SimdMath {
         return e != 0 && e != 0x7FF;
     }
 
+    /**
+     * A result the fast path may return: normal and above the lowest binade, where a value that
+     * only rounded up to the smallest normal was tiny (tininess is detected after rounding with
+     * an unbounded exponent) and needs the underflow rules.
+     */
+    private static boolean safeResult32(int v) {
+        int e = (v >>> 23) & 0xFF;
+        return e > 1 && e != 0xFF;
+    }
+
+    private static boolean safeResult64(long v) {
+        int e = (int) (v >>> 52) & 0x7FF;
+        return e > 1 && e != 0x7FF;
+    }
+
     /** {@code a op b} for ADD, SUB, MUL, DIV, MIN, MAX; SQRT takes the square root of b. */
     public static long apply(SoftFloat s, int fmt, int op, long a, long b) {
         if (s.rounding == SoftFloat.NEAREST) {
@@ -92,7 +107,7 @@ public final class SimdMath {
             }
         }
         long bits = Double.doubleToRawLongBits(r);
-        if (!normal64(bits) && (r != 0 || op == MUL || op == DIV)) {
+        if (!safeResult64(bits) && (r != 0 || op == MUL || op == DIV)) {
             return NO_FAST;
         }
         if (inexact) {
@@ -136,7 +151,7 @@ public final class SimdMath {
             }
         }
         int bits = Float.floatToRawIntBits(r);
-        if (!normal32(bits) && (r != 0 || op == MUL || op == DIV)) {
+        if (!safeResult32(bits) && (r != 0 || op == MUL || op == DIV)) {
             return NO_FAST;
         }
         if (inexact) {

@@ -331,6 +331,12 @@ public final class SoftFloat {
                     return;
                 }
             }
+            if (underflowMasked && ftz) {
+                flags |= UE | PE;
+                zero(fmt, sign);
+                roundedUp = false;
+                return;
+            }
             if (!underflowMasked && x87 && fmt == F80) {
                 if (exp + BIAS_ADJUST < emin) {
                     // Too small even for the bias adjustment: a zero, whatever the rounding.
@@ -340,11 +346,6 @@ public final class SoftFloat {
                     return;
                 }
                 exp += BIAS_ADJUST;
-            } else if (underflowMasked && ftz) {
-                flags |= UE | PE;
-                zero(fmt, sign);
-                roundedUp = false;
-                return;
             } else {
                 w.shiftRightJam(hi, lo, emin - exp);
                 hi = w.hi;
