@@ -103,87 +103,20 @@ public final class SoftFloat {
         };
     }
 
-    // ---- taking operands apart -------------------------------------------------------------------
+    // ---- operands ---------------------------------------------------------------------------------
 
-    /** Loads an F32 (low 32 bits) or F64 operand into {@code u}. */
+    /** Loads an F32 (low 32 bits) or F64 operand into {@code u}; DAZ reads denormals as zeros. */
     void load(Unpacked u, int fmt, long v) {
         if (fmt == F32) {
-            load32(u, (int) v);
+            u.load32((int) v, daz);
         } else {
-            load64(u, v);
+            u.load64(v, daz);
         }
-    }
-
-    private void load32(Unpacked u, int v) {
-        boolean sign = v < 0;
-        int e = (v >>> 23) & 0xFF;
-        long f = v & 0x7F_FFFFL;
-        if (e == 0xFF) {
-            loadSpecial(u, sign, f == 0, (1L << 63) | (f << 40), (f & 0x40_0000) == 0);
-        } else if (e == 0) {
-            loadSubnormal(u, sign, f, -149);
-        } else {
-            u.set(Unpacked.FINITE, sign, e - 127, (1L << 63) | (f << 40));
-        }
-    }
-
-    private void load64(Unpacked u, long v) {
-        boolean sign = v < 0;
-        int e = (int) (v >>> 52) & 0x7FF;
-        long f = v & 0xF_FFFF_FFFF_FFFFL;
-        if (e == 0x7FF) {
-            loadSpecial(u, sign, f == 0, (1L << 63) | (f << 11), (f & (1L << 51)) == 0);
-        } else if (e == 0) {
-            loadSubnormal(u, sign, f, -1074);
-        } else {
-            u.set(Unpacked.FINITE, sign, e - 1023, (1L << 63) | (f << 11));
-        }
-    }
-
-    private static void loadSpecial(Unpacked u, boolean sign, boolean infinite, long sig, boolean signaling) {
-        if (infinite) {
-            u.set(Unpacked.INF, sign, 0, 1L << 63);
-        } else {
-            u.set(Unpacked.NAN, sign, 0, sig);
-            u.signaling = signaling;
-        }
-    }
-
-    /** A zero or subnormal: {@code f} units of 2^{@code unitExp}. */
-    private void loadSubnormal(Unpacked u, boolean sign, long f, int unitExp) {
-        if (f == 0 || daz) {
-            u.set(Unpacked.ZERO, sign, 0, 0);
-            return;
-        }
-        int k = 63 - Long.numberOfLeadingZeros(f);
-        u.set(Unpacked.FINITE, sign, k + unitExp, f << (63 - k));
-        u.denormal = true;
     }
 
     /** Loads an F80 operand. */
     void load80(Unpacked u, int sexp, long sig) {
-        boolean sign = (sexp & 0x8000) != 0;
-        int e = sexp & 0x7FFF;
-        boolean integer = sig < 0;
-        if (e == 0x7FFF) {
-            if (!integer) {
-                u.set(Unpacked.UNSUPPORTED, sign, 0, sig);
-            } else {
-                loadSpecial(u, sign, (sig << 1) == 0, sig, (sig & (1L << 62)) == 0);
-            }
-        } else if (e == 0) {
-            if (sig == 0) {
-                u.set(Unpacked.ZERO, sign, 0, 0);
-            } else {
-                int k = 63 - Long.numberOfLeadingZeros(sig);
-                u.set(Unpacked.FINITE, sign, k - 16445, sig << (63 - k));
-                u.denormal = true;
-            }
-        } else if (!integer) {
-            u.set(Unpacked.UNSUPPORTED, sign, 0, sig);
-        } else {
-            u.set(Unpacked.FINITE, sign, e - 16383, sig);
-        }
+        u.load80(sexp, sig);
     }
 
     public void loadA(int fmt, long v) {
