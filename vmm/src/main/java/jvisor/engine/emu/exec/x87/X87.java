@@ -44,7 +44,7 @@ final class X87 {
     /**
      * A waiting non-control instruction starts: #NM and pending #MF, then FIP/FCS/FOP (and
      * FDP/FDS for a memory operand, whose offset is then in {@code lastDp}); the soft-float takes
-     * the control word's rounding and precision.
+     * the control word's rounding and masks (precision control is applied by the arithmetic).
      */
     static FpuState begin(Cpu c, Insn x) {
         X87Gate.waiting(c);
