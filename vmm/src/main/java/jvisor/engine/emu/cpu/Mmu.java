@@ -274,7 +274,7 @@ public final class Mmu {
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, kind, userAccess);
-            long p2 = walker.translate(last, kind, userAccess);
+            long p2 = walker.translate(last, kind, userAccess) & ~0xFFFL;
             int first = (int) (0x1000 - (lin & 0xFFF));
             long v = 0;
             for (int b = 0; b < size; b++) {
@@ -290,7 +290,7 @@ public final class Mmu {
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, WRITE, userAccess);
-            long p2 = walker.translate(last, WRITE, userAccess);
+            long p2 = walker.translate(last, WRITE, userAccess) & ~0xFFFL;
             int first = (int) (0x1000 - (lin & 0xFFF));
             for (int b = 0; b < size; b++) {
                 long phys = b < first ? p1 + b : p2 + (b - first);
