@@ -198,6 +198,22 @@ public final class Mmu {
     }
 
     /**
+     * The host offset of {@code [lin, lin+length)} (within one page) checked for reading, or -1
+     * if it is not plain RAM. May fault like a read.
+     */
+    public long hostForRead(long lin, int length) {
+        if ((lin & 0xFFF) > 0x1000 - length) {
+            return -1;
+        }
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE)) {
+            return hosts[i] + lin;
+        }
+        long phys = walker.translate(lin, READ, user != 0);
+        return isApicPage(phys) ? -1 : memory.hostOffset(phys, length);
+    }
+
+    /**
      * The host offset of {@code [lin, lin+size)} checked for writing, for a locked
      * read-modify-write done with compare-and-set; -1 if it is not plain RAM (MMIO) or crosses a
      * page. May fault like a write. A page with decoded code is marked written.
