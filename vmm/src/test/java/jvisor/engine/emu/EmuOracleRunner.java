@@ -26,13 +26,35 @@ public final class EmuOracleRunner implements AutoCloseable {
         machine.longMode(0);
         machine.pages.map4k(host.codeAddress(), CODE_PHYS, PageTables.P | PageTables.RW);
         for (long off = 0; off < NativeCpu.DATA_SIZE; off += 0x1000) {
-            machine.pages.map4k(host.dataAddress() + off, DATA_PHYS + off, PageTables.P | PageTables.RW);
+            machine.pages.map4k(host.dataAddress() + off, physical(off), PageTables.P | PageTables.RW);
         }
     }
 
     /** 1 compiles every block before it runs (tier 1); 0 keeps everything in the interpreter. */
     public void compileThreshold(int runs) {
         machine.cpu.setCompileThreshold(runs);
+    }
+
+    /**
+     * Where data page {@code off} lives in guest-physical memory: the pages are mapped in reverse
+     * order, so an access that crosses a page boundary must really translate both pages.
+     */
+    private static long physical(long off) {
+        return DATA_PHYS + (NativeCpu.DATA_SIZE - 0x1000 - off);
+    }
+
+    private void writeData(byte[] data) {
+        for (int off = 0; off < NativeCpu.DATA_SIZE; off += 0x1000) {
+            machine.ram.write(physical(off), java.util.Arrays.copyOfRange(data, off, off + 0x1000));
+        }
+    }
+
+    private byte[] readData() {
+        byte[] data = new byte[NativeCpu.DATA_SIZE];
+        for (int off = 0; off < NativeCpu.DATA_SIZE; off += 0x1000) {
+            System.arraycopy(machine.ram.read(physical(off), 0x1000), 0, data, off, 0x1000);
+        }
+        return data;
     }
 
     public TestMachine machine() {
@@ -47,7 +69,7 @@ public final class EmuOracleRunner implements AutoCloseable {
         long at = CODE_PHYS + NativeCpu.SNIPPET;
         machine.ram.write(at, snippet);
         machine.ram.write8(at + snippet.length, 0xF4);
-        machine.ram.write(DATA_PHYS, in.memory());
+        writeData(in.memory());
         CpuState base = machine.cpu.state();
         long rflags = (in.rflags() & ~(0x200L | 0x100L)) | 2;
         SystemRegisters s = base.sregs();
@@ -69,7 +91,7 @@ public final class EmuOracleRunner implements AutoCloseable {
         }
         byte[] fpu = new byte[CpuSnapshot.FPU_SIZE];
         FxsaveImage.store(c.fpu, fpu, true, 16);
-        return new CpuSnapshot(regs, c.rflags(), machine.ram.read(DATA_PHYS, NativeCpu.DATA_SIZE), fpu);
+        return new CpuSnapshot(regs, c.rflags(), readData(), fpu);
     }
 
     @Override

@@ -34,6 +34,7 @@ final class InstructionForms {
         stack(t);
         control(t);
         strings(t);
+        longStrings(t);
         bmi(t);
         misc(t);
         return t;
@@ -293,6 +294,20 @@ final class InstructionForms {
                 }
             }
         }
+    }
+
+    /** Long repeated moves and stores: overlapping, crossing pages, at every element size, both directions. */
+    private static void longStrings(List<String> t) {
+        t.add("cld; lea rsi, [rbx + 0x400]; lea rdi, [rbx + 0x401]; and ecx, 255; rep movsb");
+        t.add("cld; lea rsi, [rbx + 0x401]; lea rdi, [rbx + 0x400]; and ecx, 255; rep movsb");
+        t.add("cld; lea rsi, [rbx + 0xf80]; lea rdi, [rbx - 0x3c]; mov ecx, 700; rep movsb");
+        t.add("cld; lea rsi, [rbx - 0x7f8]; lea rdi, [rbx + 0xff0]; mov ecx, 300; rep movsq");
+        t.add("cld; lea rdi, [rbx + 0xf81]; mov ecx, 600; rep stosw");
+        t.add("cld; lea rdi, [rbx - 0x444]; mov ecx, 900; rep stosd");
+        t.add("cld; lea rdi, [rbx + 0x3]; mov ecx, 1000; rep stosb");
+        t.add("cld; lea rsi, [rbx + 0x10]; lea rdi, [rbx + 0x20]; mov ecx, 100; rep movsq");
+        t.add("std; lea rsi, [rbx + 0x1f00]; lea rdi, [rbx + 0x1800]; mov ecx, 300; rep movsb; cld");
+        t.add("std; lea rdi, [rbx + 0x1ff8]; mov ecx, 500; rep stosq; cld");
     }
 
     private static void bmi(List<String> t) {

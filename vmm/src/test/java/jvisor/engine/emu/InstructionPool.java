@@ -107,8 +107,9 @@ final class InstructionPool {
         return sb.toString();
     }
 
+    /** Displacements up to the end of the page, so some accesses cross into the next one. */
     private static int disp(Random rnd) {
-        return rnd.nextInt(0xF00);
+        return rnd.nextInt(4) == 0 ? 0xFF0 + rnd.nextInt(0x10) : rnd.nextInt(0xFF0);
     }
 
     private static String register(String size, int index) {

@@ -93,7 +93,7 @@ public final class Cpuid {
             }
             case 0xB -> topology(r, subleaf, cpuCount, apicId);
             case 0x15 -> {
-                long gcd = java.math.BigInteger.valueOf(Tsc.HZ).gcd(java.math.BigInteger.valueOf(c.crystalHz)).longValue();
+                long gcd = gcd(Tsc.HZ, c.crystalHz);
                 r[0] = (int) (c.crystalHz / gcd);
                 r[1] = (int) (Tsc.HZ / gcd);
                 r[2] = (int) c.crystalHz;
@@ -121,6 +121,15 @@ public final class Cpuid {
         c.setReg(Cpu.RBX, r[1] & 0xFFFF_FFFFL);
         c.setReg(Cpu.RCX, r[2] & 0xFFFF_FFFFL);
         c.setReg(Cpu.RDX, r[3] & 0xFFFF_FFFFL);
+    }
+
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            long t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
     }
 
     /** Leaf 0xB: one thread per core, all processors cores of one package. */

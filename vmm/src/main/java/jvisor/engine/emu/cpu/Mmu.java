@@ -198,6 +198,22 @@ public final class Mmu {
     }
 
     /**
+     * The host offset of {@code [lin, lin+length)} (within one page) checked for reading, or -1
+     * if it is not plain RAM. May fault like a read.
+     */
+    public long hostForRead(long lin, int length) {
+        if ((lin & 0xFFF) > 0x1000 - length) {
+            return -1;
+        }
+        int i = index(lin) + user;
+        if (tags[i] == (lin & PAGE)) {
+            return hosts[i] + lin;
+        }
+        long phys = walker.translate(lin, READ, user != 0);
+        return isApicPage(phys) ? -1 : memory.hostOffset(phys, length);
+    }
+
+    /**
      * The host offset of {@code [lin, lin+size)} checked for writing, for a locked
      * read-modify-write done with compare-and-set; -1 if it is not plain RAM (MMIO) or crosses a
      * page. May fault like a write. A page with decoded code is marked written.
@@ -274,7 +290,7 @@ public final class Mmu {
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, kind, userAccess);
-            long p2 = walker.translate(last, kind, userAccess);
+            long p2 = walker.translate(last, kind, userAccess) & ~0xFFFL;
             int first = (int) (0x1000 - (lin & 0xFFF));
             long v = 0;
             for (int b = 0; b < size; b++) {
@@ -290,7 +306,7 @@ public final class Mmu {
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, WRITE, userAccess);
-            long p2 = walker.translate(last, WRITE, userAccess);
+            long p2 = walker.translate(last, WRITE, userAccess) & ~0xFFFL;
             int first = (int) (0x1000 - (lin & 0xFFF));
             for (int b = 0; b < size; b++) {
                 long phys = b < first ? p1 + b : p2 + (b - first);

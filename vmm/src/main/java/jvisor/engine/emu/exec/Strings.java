@@ -70,6 +70,9 @@ public final class Strings {
             }
             int a = x.addrSize();
             long count = c.reg(Cpu.RCX, a);
+            if ((kind == MOVS || kind == STOS) && count > 1 && !c.flag(Flags.DF) && c.mode64()) {
+                count = BulkStrings.run(c, x, kind == MOVS, count);
+            }
             for (int budget = BATCH; count != 0; budget--) {
                 if (budget == 0) {
                     c.setRip(x.rip());

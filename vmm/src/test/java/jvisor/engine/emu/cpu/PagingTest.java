@@ -46,6 +46,28 @@ class PagingTest {
     }
 
     @Test
+    void accessesCrossingIntoAPageElsewhereInPhysicalMemoryUseBothTranslations() {
+        try (TestMachine m = machine()) {
+            m.pages.map4k(HIGH, 0x305000, P | RW);
+            m.pages.map4k(HIGH + 0x1000, 0x302000, P | RW);
+            m.ram.write64(0x305FF8, 0x8877_6655_4433_2211L);
+            m.ram.write64(0x302000, 0x00FF_EEDD_CCBB_AA99L);
+            ExitReason r = m.run64("""
+                    movabs rsi, 0x400000000ffd
+                    mov eax, [rsi]
+                    mov [0x6000], eax
+                    mov dword ptr [rsi], 0x44332211
+                    cli
+                    hlt
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(0x9988_7766, m.ram.read32(0x6000), "three bytes from the first page, one from the second");
+            assertEquals(0x3322, m.ram.read16(0x305FFE), "bytes 1-2 of the store at the end of the first page");
+            assertEquals(0x44, m.ram.read8(0x302000), "byte 3 at the start of the second page");
+        }
+    }
+
+    @Test
     void readsSetAccessedAndWritesSetDirty() {
         try (TestMachine m = machine()) {
             m.pages.map4k(HIGH, 0x300000, P | RW);
