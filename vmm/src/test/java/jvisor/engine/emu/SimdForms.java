@@ -22,7 +22,22 @@ final class SimdForms {
         floating(t);
         conversions(t);
         control(t);
+        pageCrossing(t);
         return t;
+    }
+
+    /** Unaligned accesses across the page boundary at RBX + 0x1000 (the oracle maps pages out of order). */
+    private static void pageCrossing(List<String> t) {
+        t.add("movdqu {x}, xmmword ptr [rbx + 0xff9]");
+        t.add("movups xmmword ptr [rbx + 0xffb], {x}");
+        t.add("movsd {x}, qword ptr [rbx + 0xffc]");
+        t.add("movhps qword ptr [rbx + 0xffd], {x}");
+        t.add("movq {mm}, qword ptr [rbx + 0xffa]");
+        t.add("addsd {x}, qword ptr [rbx + 0xffe]");
+        t.add("cvtsi2sd {x}, qword ptr [rbx + 0xffb]");
+        t.add("lea rdi, [rbx + 0xff7]; maskmovdqu {x}, {x}");
+        t.add("fxsave64 [rbx + 0xf00]; mov dword ptr [rbx + 0xf1c], 0");
+        t.add("fxsave64 [rbx + 0xf00]; pxor {x}, {x}; fxrstor64 [rbx + 0xf00]; mov dword ptr [rbx + 0xf1c], 0");
     }
 
     private static void moves(List<String> t) {

@@ -139,6 +139,13 @@ final class X87Forms {
         t.add("fninit; fldpi; frndint; fistp {m32}");
         t.add("movq {mm}, {mm}; emms; fld1");
         t.add("fxsave64 [rbx + 0x200]; fld1; fxrstor64 [rbx + 0x200]; mov dword ptr [rbx + 0x21c], 0");
+        // Across the page boundary at RBX + 0x1000.
+        t.add("fld tbyte ptr [rbx + 0xffa]");
+        t.add("fstp tbyte ptr [rbx + 0xff9]");
+        t.add("fbstp tbyte ptr [rbx + 0xffb]");
+        t.add("fnsave [rbx + 0xfc0]; frstor [rbx + 0xfc0]");
+        t.add("fnstenv [rbx + 0xff0]; fldenv [rbx + 0xff0]");
+        t.add("fadd qword ptr [rbx + 0xffd]");
         return t;
     }
 }
