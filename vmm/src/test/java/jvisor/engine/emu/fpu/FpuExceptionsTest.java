@@ -151,4 +151,36 @@ class FpuExceptionsTest {
     void fxrstorOfAPendingStatusRaisesMfLater() {
         assertEquals(Vectors.MF, vector(PENDING_ZERO_DIVIDE + "fxsave [0x6100]\nfninit\nfxrstor [0x6100]\nfld1"));
     }
+
+    /**
+     * Stores that run into a page that is not present fault before writing any byte, and an
+     * x87 store leaves the register stack as it was.
+     */
+    @Test
+    void storesAcrossIntoAMissingPageFaultBeforeWritingAnything() {
+        long high = 0x4000_0000_0000L;
+        String[] stores = {"movdqu [rax + 0xff8], xmm0", "fxsave64 [rax + 0xf00]", "fstp tbyte ptr [rax + 0xffc]",
+            "fnsave [rax + 0xfd0]", "fnstenv [rax + 0xff0]", "movq [rax + 0xffc], mm0", "movsd [rax + 0xffc], xmm0"};
+        for (String store : stores) {
+            try (TestMachine m = new TestMachine()) {
+                m.catchExceptions64();
+                m.pages.map4k(high, 0x300000, jvisor.engine.emu.PageTables.P | jvisor.engine.emu.PageTables.RW);
+                for (int k = 0xE00; k < 0x1000; k += 8) {
+                    m.ram.write64(0x300000 + k, 0x5A5A_5A5A_5A5A_5A5AL);
+                }
+                ExitReason r = m.run64(SSE_ON + "fninit\nfld1\npcmpeqb xmm0, xmm0\n"
+                        + "movabs rax, 0x400000000000\n" + store + "\ncli\nhlt\n");
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                TestMachine.Caught c = m.caught();
+                assertEquals(Vectors.PF, c.vector(), store);
+                assertEquals(high + 0x1000, c.cr2() & ~0xFFFL, store + ": the fault is on the second page");
+                for (int k = 0xE00; k < 0x1000; k += 8) {
+                    assertEquals(0x5A5A_5A5A_5A5A_5A5AL, m.ram.read64(0x300000 + k), store + ": nothing written");
+                }
+                FpuState f = m.processor().fpu;
+                assertEquals(7, f.top, store + ": the stack is as it was");
+                assertEquals(0x3FFF, f.sexpOf(0), store);
+            }
+        }
+    }
 }
