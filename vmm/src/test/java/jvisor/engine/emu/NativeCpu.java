@@ -117,6 +117,12 @@ public final class NativeCpu {
     private static final MethodHandle MMAP = Posix.downcall("mmap", false,
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
 
+    /** Whether this host can be the oracle: an x86-64 Linux (the trampoline is x86-64 code called through FFM). */
+    public static boolean available() {
+        String arch = System.getProperty("os.arch");
+        return ("amd64".equals(arch) || "x86_64".equals(arch)) && "Linux".equals(System.getProperty("os.name"));
+    }
+
     private final MemorySegment code;
     private final MemorySegment data;
     private final MethodHandle entry;

@@ -117,14 +117,18 @@ public final class Cpu {
     public boolean inhibitInterrupts;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
+    /**
+     * Bumped when the whole TLB is flushed (CR3 loads, paging changes): cached blocks are then
+     * re-verified against memory before they run again, which also catches code a device rewrote
+     * by DMA. A single-page INVLPG does not bump it; blocks check their own page's translation.
+     */
+    public int translationGen;
     /** Which instruction of a compiled block raised the fault being delivered. */
     public int faultIndex;
     /** How many instructions the compiled block completed before that fault. */
     public int faultRetired;
     /** The VMM wants the processor back ({@link jvisor.engine.VirtualCpu#kick()}). */
     public volatile boolean stopRequested;
-    /** Bumped whenever cached translations may be stale (TLB flush, paging or mode change). */
-    public int translationGen;
 
     public Cpu(int index, GuestMemory memory, CodePages code, Tsc tsc) {
         this.index = index;
@@ -426,9 +430,6 @@ public final class Cpu {
         codeWritten = true;
     }
 
-    void translationsChanged() {
-        translationGen++;
-    }
 
     // ---- control registers (raw access; checked writes are in SystemOps) --------------------------
 

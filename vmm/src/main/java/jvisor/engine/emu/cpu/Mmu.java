@@ -281,6 +281,16 @@ public final class Mmu {
         return (int) slowRead(lin, 1, user != 0, EXEC);
     }
 
+    /**
+     * The host offset of the page {@code lin} is in, if the fetch TLB holds its translation at
+     * the current privilege; -1 otherwise (never walks). A cached block is valid while this still
+     * says where it was decoded from, so a TLB flush invalidates exactly the code it unmaps.
+     */
+    public long cachedFetchPage(long lin) {
+        int i = index(lin) + user + 2 * SIZE;
+        return tags[i] == (lin & PAGE) ? hosts[i] + (lin & PAGE) : -1;
+    }
+
     /** The physical address of an instruction fetch from {@code lin}, checked and translated. */
     public long fetchPhysical(long lin) {
         return walker.translate(lin, EXEC, user != 0);
@@ -415,7 +425,7 @@ public final class Mmu {
         Arrays.fill(tags, INVALID);
         largeEntries = 0;
         largestPage = 0x1000;
-        cpu.translationsChanged();
+        cpu.translationGen++;
     }
 
     /** A CR3 load: global translations survive when CR4.PGE is set. */
@@ -429,7 +439,7 @@ public final class Mmu {
                 tags[i] = INVALID;
             }
         }
-        cpu.translationsChanged();
+        cpu.translationGen++;
     }
 
     /**
@@ -449,7 +459,6 @@ public final class Mmu {
                 }
             }
         }
-        cpu.translationsChanged();
     }
 
     /** Drops the entries for every 4 KiB page of the {@code size}-aligned region containing {@code lin}. */

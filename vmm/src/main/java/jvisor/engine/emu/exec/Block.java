@@ -1,6 +1,7 @@
 package jvisor.engine.emu.exec;
 
 import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.decode.Insn;
 
 /**
@@ -23,7 +24,7 @@ final class Block {
     /** Linear address of the second page (for re-checking its translation). */
     final long lin2;
     final byte[] bytes;
-    /** Translation generation the block was last looked up under. */
+    /** The processor's translation generation when the block was last found (see {@link Cpu#translationGen}). */
     int gen;
     /** Next block in the host-offset hash chain. */
     Block chain;

@@ -41,15 +41,23 @@ final class BlockCache {
         return (int) (rip ^ (rip >>> 12)) & (L1_SIZE - 1);
     }
 
-    /** The block at the processor's CS:RIP; may throw the fetch fault (#PF, #GP). */
+    /**
+     * The block at the processor's CS:RIP; may throw the fetch fault (#PF, #GP). A first-level hit
+     * is valid while no full TLB flush happened since, the page epochs are unchanged and the fetch
+     * TLB still maps the block's linear page(s) to where it was decoded from (so INVLPG drops
+     * exactly the blocks it unmaps).
+     */
     Block find(Cpu c) {
         long rip = c.rip();
-        long csBase = c.mode64() ? 0 : c.seg(Cpu.CS).base();
+        boolean mode64 = c.mode64();
+        long csBase = mode64 ? 0 : c.seg(Cpu.CS).base();
         int key = c.modeKey();
         int h = l1Index(rip);
         Block b = level1[h];
         if (b != null && b.rip == rip && b.gen == c.translationGen && b.modeKey == key && b.csBase == csBase
-                && b.valid(pages)) {
+                && b.valid(pages)
+                && c.mmu.cachedFetchPage(mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL) == (b.host & ~0xFFFL)
+                && (b.page2 < 0 || c.mmu.cachedFetchPage(b.lin2) == (long) b.page2 << 12)) {
             return b;
         }
         b = lookup(c, rip, csBase, key);

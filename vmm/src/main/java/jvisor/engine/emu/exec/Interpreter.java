@@ -14,9 +14,11 @@ import jvisor.engine.emu.decode.Decoder;
 import jvisor.engine.emu.decode.Insn;
 
 /**
- * Tier 0 of the emu engine: runs decoded blocks one after the other, and between blocks takes the
- * events the local interrupt controller has (INIT, SIPI, NMI, interrupts), halts, and notices a
- * stop request. Faults raised inside a block unwind to here and are delivered to the guest.
+ * Runs one processor: decoded blocks one after the other, interpreted (tier 0) until they have
+ * run {@link #HOT} times and compiled to bytecode (tier 1, {@link BlockCompiler}) after that.
+ * Between blocks it takes the events the local interrupt controller has (INIT, SIPI, NMI,
+ * interrupts), halts, and notices a stop request. Faults raised inside a block unwind to here and
+ * are delivered to the guest.
  */
 public final class Interpreter {
     private final Cpu c;
