@@ -1,8 +1,10 @@
 package jvisor.core;
 
+import jvisor.boot.BadInputException;
 import jvisor.engine.Engine;
 import jvisor.engine.GuestMemory;
 import jvisor.engine.emu.EmuEngine;
+import jvisor.engine.kvm.KvmCalibration;
 import jvisor.engine.kvm.KvmEngine;
 
 /**
@@ -12,15 +14,49 @@ import jvisor.engine.kvm.KvmEngine;
 final class EngineSelection {
     private EngineSelection() { }
 
+    /** An engine and why it was picked, for the boot trace. */
+    record Choice(Engine engine, String why) { }
+
     @InitFunction(stage = Stage.GLOBAL, order = 3)
     static void openEngine(Processor p) {
         Vmm vmm = p.vmm();
-        Engine engine = switch (vmm.config().engine()) {
-            case KVM, AUTO -> KvmEngine.open(vmm.config().cpus());
-            case EMU -> EmuEngine.open();
+        Choice choice = switch (vmm.config().engine()) {
+            case KVM -> new Choice(KvmEngine.open(vmm.config().cpus()), "--engine kvm");
+            case EMU -> new Choice(EmuEngine.open(), "--engine emu");
+            case AUTO -> automatic(vmm.config().cpus());
         };
-        vmm.setEngine(engine);
-        vmm.trace().step(p, "engine", engine.description());
+        vmm.setEngine(choice.engine());
+        vmm.trace().step(p, "engine", choice.engine().kind().label() + " (" + choice.why() + "): "
+                + choice.engine().description());
+    }
+
+    /**
+     * kvm where it runs guest ring-0 code at native speed, emu otherwise: a nested or emulated
+     * KVM (this project's own machines run ring 0 at 1-2 MIPS) would boot an OS for hours.
+     */
+    static Choice automatic(int cpus) {
+        if (!KvmEngine.deviceExists()) {
+            return new Choice(EmuEngine.open(), "auto: no /dev/kvm on this host");
+        }
+        KvmEngine kvm;
+        try {
+            kvm = KvmEngine.open(cpus);
+        } catch (BadInputException e) {
+            return new Choice(EmuEngine.open(), "auto: kvm unusable: " + e.getMessage());
+        }
+        KvmCalibration.Result speed;
+        try {
+            speed = KvmCalibration.measure(kvm);
+        } catch (RuntimeException e) {
+            kvm.close();
+            return new Choice(EmuEngine.open(), "auto: kvm failed its calibration run: " + e.getMessage());
+        }
+        if (speed.isNative()) {
+            return new Choice(kvm, "auto: kvm runs ring-0 code at " + speed);
+        }
+        kvm.close();
+        return new Choice(EmuEngine.open(), "auto: kvm runs ring-0 code at " + speed
+                + ", below native speed (nested or emulated), so emu is faster");
     }
 
     @InitFunction(stage = Stage.GLOBAL, order = 0)
