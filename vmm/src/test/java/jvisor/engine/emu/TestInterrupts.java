@@ -9,6 +9,8 @@ import jvisor.engine.SystemRegisters;
 /** A local interrupt controller driven by the test: queue interrupts, NMIs, INIT and SIPI by hand. */
 public final class TestInterrupts implements LocalInterrupts {
     private final Deque<Integer> pending = new ArrayDeque<>();
+    /** Like the real local APIC: the processor polls one volatile flag per block. */
+    private volatile boolean events;
     public final List<Integer> acknowledged = new ArrayList<>();
     private boolean nmi;
     private boolean init;
@@ -20,23 +22,31 @@ public final class TestInterrupts implements LocalInterrupts {
 
     public synchronized void raise(int vector) {
         pending.add(vector);
+        update();
     }
 
     public synchronized void raiseNmi() {
         nmi = true;
+        update();
     }
 
     public synchronized void sendInit() {
         init = true;
+        update();
     }
 
     public synchronized void sendSipi(int vector) {
         sipi = vector;
+        update();
+    }
+
+    private void update() {
+        events = !pending.isEmpty() || nmi || init || sipi >= 0;
     }
 
     @Override
-    public synchronized boolean hasEvents() {
-        return !pending.isEmpty() || nmi || init || sipi >= 0;
+    public boolean hasEvents() {
+        return events;
     }
 
     @Override
@@ -48,12 +58,14 @@ public final class TestInterrupts implements LocalInterrupts {
     public synchronized void acknowledge(int vector) {
         pending.remove(vector);
         acknowledged.add(vector);
+        update();
     }
 
     @Override
     public synchronized boolean takeNmi() {
         boolean n = nmi;
         nmi = false;
+        update();
         return n;
     }
 
@@ -61,6 +73,7 @@ public final class TestInterrupts implements LocalInterrupts {
     public synchronized boolean takeInit() {
         boolean i = init;
         init = false;
+        update();
         return i;
     }
 
@@ -68,6 +81,7 @@ public final class TestInterrupts implements LocalInterrupts {
     public synchronized int takeSipi() {
         int s = sipi;
         sipi = -1;
+        update();
         return s;
     }
 
