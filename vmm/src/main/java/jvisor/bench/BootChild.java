@@ -1,0 +1,44 @@
+package jvisor.bench;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import jvisor.boot.BootConfig;
+import jvisor.boot.Console;
+import jvisor.boot.EngineChoice;
+import jvisor.boot.GuestImage;
+import jvisor.core.VmmMain;
+import jvisor.engine.emu.EmuCpu;
+
+/**
+ * The emu side of {@code bench boot}, run in a fresh JVM per round so every round pays what a
+ * user's boot pays (JVM start, class loading, the JIT warming up): boots the kernel on the emu
+ * engine with the guest's serial output on standard output, unbuffered so the parent sees each
+ * line as it is written, then reports the instructions retired on standard error.
+ * Arguments: kernel initrd memory-bytes cpus cmdline.
+ */
+final class BootChild {
+    static final String INSTRUCTIONS = "jvisor-bench: instructions ";
+
+    private BootChild() { }
+
+    public static void main(String[] args) {
+        if (args.length != 5) {
+            System.err.println("usage: BootChild kernel initrd memory-bytes cpus cmdline");
+            System.exit(2);
+        }
+        BootConfig config = BootConfig.of(new GuestImage.File(Path.of(args[0])))
+                .withInitrd(new GuestImage.File(Path.of(args[1])))
+                .withMemory(Long.parseLong(args[2]))
+                .withCpus(Integer.parseInt(args[3]))
+                .withCmdline(args[4])
+                .withEngine(EngineChoice.EMU);
+        PrintStream serial = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.ISO_8859_1);
+        int status = VmmMain.run(config, new Console(null, serial, System.err));
+        System.err.println(INSTRUCTIONS + EmuCpu.retiredInThisJvm());
+        System.err.flush();
+        System.exit(status);
+    }
+}
