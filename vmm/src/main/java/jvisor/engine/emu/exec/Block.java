@@ -30,8 +30,8 @@ final class Block {
     Block chain;
     /** How often the block ran interpreted; at the interpreter's threshold it is compiled. */
     int heat;
-    /** The tier-1 code for this block, once compiled. */
-    BlockCompiler.CompiledBlock compiled;
+    /** The tier-1 code for this block, once compiled (published by the background compiler). */
+    volatile BlockCompiler.CompiledBlock compiled;
 
     Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
           byte[] bytes) {

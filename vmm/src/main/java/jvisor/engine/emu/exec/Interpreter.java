@@ -214,7 +214,11 @@ public final class Interpreter {
             runCompiled(b);
             return;
         } else if (++b.heat == compileThreshold) {
-            b.compiled = BlockCompiler.compile(b);
+            if (!compileInBackground) {
+                b.compiled = BlockCompiler.compile(b);
+            } else if (!BackgroundCompiler.submit(b, c.mmu.codePages())) {
+                b.heat = 0;
+            }
         }
         int k = 0;
         try {
@@ -249,13 +253,19 @@ public final class Interpreter {
         }
     }
 
-    /** Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1 off). */
-    static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true")) ? 200 : -1;
+    /** Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1 off, jvisor.emu.hot sets it). */
+    static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
+            ? Integer.getInteger("jvisor.emu.hot", 200) : -1;
     private int compileThreshold = HOT;
+    private boolean compileInBackground = true;
 
-    /** After how many interpreted runs a block is compiled; 0 or less never compiles. */
+    /**
+     * After how many interpreted runs a block is compiled, right there on this thread (so a test
+     * knows which runs are compiled); 0 or less never compiles.
+     */
     public void setCompileThreshold(int runs) {
         compileThreshold = runs;
+        compileInBackground = false;
     }
 
     /**

@@ -1,0 +1,49 @@
+package jvisor.engine.emu.exec;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import jvisor.engine.emu.cpu.CodePages;
+
+/**
+ * Tier 1 off the processor's thread: hot blocks are queued here and compiled by one daemon thread
+ * shared by every processor of the JVM, while their processor keeps interpreting them. Building
+ * and loading a block's class costs as much as interpreting it a few thousand times, so doing it
+ * inline would stall the guest on every newly hot block (tens of thousands of them in a Linux
+ * boot). A compiled block is published through {@link Block#compiled} when it is ready.
+ */
+final class BackgroundCompiler {
+    /** Blocks waiting; when full, a block is not queued and gets hot again later. */
+    private record Job(Block block, CodePages pages) { }
+
+    private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
+    private static Thread thread;
+
+    private BackgroundCompiler() { }
+
+    /** Queues {@code b}; returns false if the queue is full (the caller retries later). */
+    static boolean submit(Block b, CodePages pages) {
+        start();
+        return QUEUE.offer(new Job(b, pages));
+    }
+
+    private static synchronized void start() {
+        if (thread == null) {
+            thread = Thread.ofPlatform().daemon().name("jvisor-tier1").start(BackgroundCompiler::loop);
+        }
+    }
+
+    private static void loop() {
+        while (true) {
+            Job job;
+            try {
+                job = QUEUE.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            // A block whose code changed while it waited will never run again: skip it.
+            if (job.block().valid(job.pages())) {
+                job.block().compiled = BlockCompiler.compile(job.block());
+            }
+        }
+    }
+}
