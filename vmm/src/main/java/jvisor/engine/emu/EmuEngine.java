@@ -14,6 +14,13 @@ public final class EmuEngine implements Engine {
         return new EmuEngine();
     }
 
+    /** Opens the engine with its log going to {@code log}; {@code verbose} also shows what guests probe for. */
+    public static Engine open(java.io.PrintStream log, boolean verbose) {
+        EmuLog.setOutput(log);
+        EmuLog.setVerbose(verbose);
+        return new EmuEngine();
+    }
+
     @Override
     public EngineKind kind() {
         return EngineKind.EMU;

@@ -212,7 +212,7 @@ public final class Msrs {
     }
 
     private CpuFault unknown(int msr, String what) {
-        EmuLog.once("msr" + what + msr, what + " of MSR " + Integer.toHexString(msr)
+        EmuLog.probe("msr" + what + msr, what + " of MSR " + Integer.toHexString(msr)
                 + " which this processor does not have: #GP");
         return cpu.fault(Vectors.GP, 0);
     }
