@@ -112,7 +112,7 @@ public final class LinuxLoader {
         long span = Math.max(header.initSize(), size);
         long address = chooseLoadAddress(map, header, span);
         copy(memory, address, image, (int) header.kernelOffset(), (int) size);
-        return new Placed(address, address + span, address + STARTUP_64_OFFSET);
+        return new Placed(address, address + span, address + STARTUP_64_OFFSET, false);
     }
 
     /**
