@@ -139,21 +139,21 @@ public final class LinuxLoader {
     private static Placed loadDecompressed(GuestMemory memory, MemoryMap map, SetupHeader header,
                                            byte[] image) {
         KernelPayload payload = new KernelPayload(header, image);
-        VmlinuxCache.Vmlinux unpacked = payload.decompressedSize() >= MIN_CACHED_VMLINUX
+        try (VmlinuxCache.Vmlinux vmlinux = payload.decompressedSize() >= MIN_CACHED_VMLINUX
                 ? VmlinuxCache.forUser().decompress(image, payload)
-                : new VmlinuxCache.Vmlinux(payload.decompress(), false);
-        byte[] vmlinux = unpacked.bytes();
-        VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux);
-        long end = Math.max(elf.end(), elf.start() + header.initSize());
-        if (!isRam(map, elf.start(), end - elf.start())) {
-            throw tooLarge(header.source() + " (decompressed, with init_size "
-                    + MemorySize.format(alignUp(end - elf.start(), PAGE)) + ")", end, map);
+                : VmlinuxCache.Vmlinux.of(payload.decompress())) {
+            VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux.bytes());
+            long end = Math.max(elf.end(), elf.start() + header.initSize());
+            if (!isRam(map, elf.start(), end - elf.start())) {
+                throw tooLarge(header.source() + " (decompressed, with init_size "
+                        + MemorySize.format(alignUp(end - elf.start(), PAGE)) + ")", end, map);
+            }
+            for (VmlinuxElf.Segment s : elf.segments()) {
+                MemorySegment.copy(vmlinux.bytes(), s.offset(), memory.slice(s.physical(), s.fileSize()), 0, s.fileSize());
+                memory.fill(s.physical() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
+            }
+            return new Placed(elf.start(), end, elf.entry(), vmlinux.fromCache());
         }
-        for (VmlinuxElf.Segment s : elf.segments()) {
-            copy(memory, s.physical(), vmlinux, (int) s.offset(), (int) s.fileSize());
-            memory.fill(s.physical() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
-        }
-        return new Placed(elf.start(), end, elf.entry(), unpacked.fromCache());
     }
 
     /** As high as the kernel allows in RAM below initrd_addr_max, page-aligned, above the kernel. */

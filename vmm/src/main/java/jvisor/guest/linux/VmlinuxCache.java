@@ -1,6 +1,9 @@
 package jvisor.guest.linux;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -31,7 +34,9 @@ import java.util.zip.CRC32C;
  *
  * <p>Files are written under a temporary name and renamed into place, so a reader never sees
  * half a file and two runs that race both leave a whole one. The directory is kept under a size
- * cap by deleting the files used least recently (a hit refreshes a file's modification time).
+ * cap by deleting the files used least recently (a hit refreshes a file's modification time). A
+ * hit is mapped rather than read, so it costs no 64 MiB heap array and no copy through the heap;
+ * that is safe because a file, once renamed into place, is never written again, only replaced.
  * The cache only saves time: when it cannot be read or written, the kernel is decompressed as if
  * it were not there.
  */
@@ -48,8 +53,40 @@ public final class VmlinuxCache {
     private static final String TEMPORARY_SUFFIX = ".tmp";
     private static final System.Logger LOG = System.getLogger("jvisor.linux");
 
-    /** A decompressed kernel and whether it came from the cache. */
-    public record Vmlinux(byte[] bytes, boolean fromCache) { }
+    /**
+     * A decompressed kernel: the bytes of a heap array, or of a cache file mapped into memory until
+     * {@link #close()}.
+     */
+    public static final class Vmlinux implements AutoCloseable {
+        private final MemorySegment bytes;
+        private final Arena mapping;
+
+        private Vmlinux(MemorySegment bytes, Arena mapping) {
+            this.bytes = bytes;
+            this.mapping = mapping;
+        }
+
+        /** Decompressed now, not from the cache. */
+        public static Vmlinux of(byte[] bytes) {
+            return new Vmlinux(MemorySegment.ofArray(bytes), null);
+        }
+
+        public MemorySegment bytes() {
+            return bytes;
+        }
+
+        public boolean fromCache() {
+            return mapping != null;
+        }
+
+        /** Unmaps a cached kernel; its bytes may not be used after. */
+        @Override
+        public void close() {
+            if (mapping != null) {
+                mapping.close();
+            }
+        }
+    }
 
     private final Path dir;
     private final long maxBytes;
@@ -67,17 +104,20 @@ public final class VmlinuxCache {
         return new VmlinuxCache(base.resolve("jvisor").resolve("vmlinux"), DEFAULT_MAX_BYTES);
     }
 
-    /** The vmlinux of {@code bzImage}, whose payload is {@code payload}: cached, or decompressed and cached. */
+    /**
+     * The vmlinux of {@code bzImage}, whose payload is {@code payload}: mapped from the cache, or
+     * decompressed and stored for next time. The caller closes it.
+     */
     public Vmlinux decompress(byte[] bzImage, KernelPayload payload) {
         Path file = entry(bzImage);
-        byte[] cached = read(file, payload.decompressedSize());
+        Vmlinux cached = open(file, payload.decompressedSize());
         if (cached != null) {
             touch(file);
-            return new Vmlinux(cached, true);
+            return cached;
         }
         byte[] vmlinux = payload.decompress();
         store(file, vmlinux);
-        return new Vmlinux(vmlinux, false);
+        return Vmlinux.of(vmlinux);
     }
 
     /** Where the entry for {@code bzImage} lives. */
@@ -90,29 +130,29 @@ public final class VmlinuxCache {
         }
     }
 
-    /** The file's vmlinux if it is whole and {@code expectedSize} bytes long, else null. */
-    static byte[] read(Path file, long expectedSize) {
+    /** The file's vmlinux, mapped, if it is whole and {@code expectedSize} bytes long; else null. */
+    static Vmlinux open(Path file, long expectedSize) {
         if (expectedSize <= 0 || expectedSize > KernelPayload.MAX_DECOMPRESSED) {
             return null;
         }
+        Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (ch.size() != expectedSize + FOOTER_BYTES) {
-                return null;
+            if (ch.size() == expectedSize + FOOTER_BYTES) {
+                MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+                MemorySegment bytes = mapped.asSlice(0, expectedSize);
+                ValueLayout.OfLong word = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                if (mapped.get(word, expectedSize) == MAGIC && mapped.get(word, expectedSize + 8) == expectedSize
+                        && mapped.get(word, expectedSize + 16) == crc(bytes.asByteBuffer())) {
+                    return new Vmlinux(bytes, arena);
+                }
             }
-            byte[] bytes = new byte[(int) expectedSize];
-            ByteBuffer footer = ByteBuffer.allocate(FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, ByteBuffer.wrap(bytes));
-            readFully(ch, footer);
-            footer.flip();
-            boolean whole = footer.getLong() == MAGIC && footer.getLong() == expectedSize
-                    && footer.getLong() == crc(bytes);
-            return whole ? bytes : null;
         } catch (NoSuchFileException e) {
-            return null;
+            // a miss
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "vmlinux cache: cannot read " + file + ": " + e);
-            return null;
         }
+        arena.close();
+        return null;
     }
 
     /** Writes {@code vmlinux} to {@code file} through a temporary file and a rename, then trims the cache. */
@@ -122,7 +162,7 @@ public final class VmlinuxCache {
             Files.createDirectories(dir);
             temporary = Files.createTempFile(dir, file.getFileName().toString(), TEMPORARY_SUFFIX);
             ByteBuffer footer = ByteBuffer.allocate(FOOTER_BYTES).order(ByteOrder.LITTLE_ENDIAN)
-                    .putLong(MAGIC).putLong(vmlinux.length).putLong(crc(vmlinux)).flip();
+                    .putLong(MAGIC).putLong(vmlinux.length).putLong(crc(ByteBuffer.wrap(vmlinux))).flip();
             try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 writeFully(ch, ByteBuffer.wrap(vmlinux));
                 writeFully(ch, footer);
@@ -179,18 +219,10 @@ public final class VmlinuxCache {
         }
     }
 
-    private static long crc(byte[] bytes) {
+    private static long crc(ByteBuffer bytes) {
         CRC32C crc = new CRC32C();
         crc.update(bytes);
         return crc.getValue();
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer into) throws IOException {
-        while (into.hasRemaining()) {
-            if (ch.read(into) < 0) {
-                throw new IOException("file ended early");
-            }
-        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer from) throws IOException {

@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.lang.foreign.ValueLayout;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,15 +37,32 @@ class VmlinuxCacheTest {
         return new VmlinuxCache(dir, VmlinuxCache.DEFAULT_MAX_BYTES);
     }
 
+    /** What a use of the cache gave: the bytes (copied out before the mapping closes) and whether they were cached. */
+    private record Use(byte[] bytes, boolean fromCache) { }
+
+    private static Use use(VmlinuxCache cache, byte[] bzImage) {
+        KernelPayload p = new KernelPayload(SetupHeader.parse("k.img", bzImage), bzImage);
+        try (VmlinuxCache.Vmlinux v = cache.decompress(bzImage, p)) {
+            return new Use(v.bytes().toArray(ValueLayout.JAVA_BYTE), v.fromCache());
+        }
+    }
+
+    /** The entry's bytes if it verifies, else null. */
+    private static byte[] read(Path entry, long size) {
+        try (VmlinuxCache.Vmlinux v = VmlinuxCache.open(entry, size)) {
+            return v == null ? null : v.bytes().toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
     @Test
     void aMissDecompressesAndStoresAndTheNextUseIsAHit() {
         VmlinuxCache cache = cache();
-        VmlinuxCache.Vmlinux first = cache.decompress(image, payload);
+        Use first = use(cache, image);
         assertFalse(first.fromCache());
         assertArrayEquals(kernel.vmlinux(), first.bytes());
         Path entry = cache.entry(image);
         assertTrue(entry.getFileName().toString().matches("[0-9a-f]{64}\\.elf"), entry.toString());
-        VmlinuxCache.Vmlinux second = cache.decompress(image, payload);
+        Use second = use(cache, image);
         assertTrue(second.fromCache());
         assertArrayEquals(kernel.vmlinux(), second.bytes());
     }
@@ -55,7 +73,7 @@ class VmlinuxCacheTest {
         byte[] other = kernel.vmlinux().clone();
         other[0x1000] ^= 0x55; // a different but well-formed entry: only a read of the file can return it
         cache.store(cache.entry(image), other);
-        assertArrayEquals(other, cache.decompress(image, payload).bytes());
+        assertArrayEquals(other, use(cache, image).bytes());
     }
 
     @Test
@@ -64,8 +82,8 @@ class VmlinuxCacheTest {
         TestBzImage gzip = new TestBzImage();
         gzip.format = KernelPayload.Format.GZIP;
         byte[] gzipImage = gzip.build();
-        cache.decompress(image, payload);
-        VmlinuxCache.Vmlinux v = cache.decompress(gzipImage, new KernelPayload(SetupHeader.parse("g.img", gzipImage), gzipImage));
+        use(cache, image);
+        Use v = use(cache, gzipImage);
         assertFalse(v.fromCache());
         assertTrue(Files.exists(cache.entry(gzipImage)));
     }
@@ -73,50 +91,50 @@ class VmlinuxCacheTest {
     @Test
     void aTruncatedFileIsIgnoredAndRewritten() throws IOException {
         VmlinuxCache cache = cache();
-        cache.decompress(image, payload);
+        use(cache, image);
         Path entry = cache.entry(image);
         long whole = Files.size(entry);
         try (RandomAccessFile f = new RandomAccessFile(entry.toFile(), "rw")) {
             f.setLength(whole / 2); // a disk that filled up, or a copy cut short
         }
-        VmlinuxCache.Vmlinux v = cache.decompress(image, payload);
+        Use v = use(cache, image);
         assertFalse(v.fromCache());
         assertArrayEquals(kernel.vmlinux(), v.bytes());
         assertEquals(whole, Files.size(entry), "rewritten whole");
-        assertTrue(cache.decompress(image, payload).fromCache());
+        assertTrue(use(cache, image).fromCache());
     }
 
     @Test
     void aDamagedByteOrAForeignFooterIsIgnored() throws IOException {
         VmlinuxCache cache = cache();
-        cache.decompress(image, payload);
+        use(cache, image);
         Path entry = cache.entry(image);
         byte[] bytes = Files.readAllBytes(entry);
         bytes[0x1010] ^= 1;
         Files.write(entry, bytes);
-        assertFalse(cache.decompress(image, payload).fromCache(), "the CRC catches a flipped bit");
+        assertFalse(use(cache, image).fromCache(), "the CRC catches a flipped bit");
 
         bytes = Files.readAllBytes(entry);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(bytes.length - VmlinuxCache.FOOTER_BYTES, 0x1234);
         Files.write(entry, bytes);
-        assertNull(VmlinuxCache.read(entry, payload.decompressedSize()), "a wrong magic number");
-        assertFalse(cache.decompress(image, payload).fromCache());
-        assertNotNull(VmlinuxCache.read(entry, payload.decompressedSize()));
+        assertNull(read(entry, payload.decompressedSize()), "a wrong magic number");
+        assertFalse(use(cache, image).fromCache());
+        assertNotNull(read(entry, payload.decompressedSize()));
     }
 
     @Test
     void aFileOfAnotherLengthThanTheTrailerSaysIsIgnored() {
         VmlinuxCache cache = cache();
-        cache.decompress(image, payload);
+        use(cache, image);
         Path entry = cache.entry(image);
-        assertNotNull(VmlinuxCache.read(entry, payload.decompressedSize()));
-        assertNull(VmlinuxCache.read(entry, payload.decompressedSize() - 1));
-        assertNull(VmlinuxCache.read(entry, 0));
+        assertNotNull(read(entry, payload.decompressedSize()));
+        assertNull(read(entry, payload.decompressedSize() - 1));
+        assertNull(read(entry, 0));
     }
 
     @Test
     void aStoreLeavesNoTemporaryFileBehind() throws IOException {
-        cache().decompress(image, payload);
+        use(cache(), image);
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(1, files.count());
         }
@@ -136,7 +154,7 @@ class VmlinuxCacheTest {
         AtomicInteger reads = new AtomicInteger();
         Thread reader = Thread.ofPlatform().start(() -> {
             while (!done.get()) {
-                if (VmlinuxCache.read(entry, big.length) == null) {
+                if (read(entry, big.length) == null) {
                     torn.incrementAndGet();
                 }
                 reads.incrementAndGet();
@@ -159,7 +177,7 @@ class VmlinuxCacheTest {
         Path file = dir.resolve("not-a-directory");
         Files.writeString(file, "x");
         VmlinuxCache cache = new VmlinuxCache(file, VmlinuxCache.DEFAULT_MAX_BYTES);
-        VmlinuxCache.Vmlinux v = cache.decompress(image, payload);
+        Use v = use(cache, image);
         assertFalse(v.fromCache());
         assertArrayEquals(kernel.vmlinux(), v.bytes());
     }
@@ -169,8 +187,7 @@ class VmlinuxCacheTest {
         TestBzImage broken = new TestBzImage();
         broken.trailer = broken.vmlinux().length + 100;
         byte[] brokenImage = broken.build();
-        KernelPayload p = new KernelPayload(SetupHeader.parse("b.img", brokenImage), brokenImage);
-        assertThrows(BadInputException.class, () -> cache().decompress(brokenImage, p));
+        assertThrows(BadInputException.class, () -> use(cache(), brokenImage));
         assertFalse(Files.exists(cache().entry(brokenImage)));
     }
 
@@ -202,12 +219,12 @@ class VmlinuxCacheTest {
         Files.write(stale, new byte[10]);
         Files.write(fresh, new byte[10]);
         Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(VmlinuxCache.STALE_TEMPORARY).minusSeconds(1)));
-        cache().decompress(image, payload);
+        use(cache(), image);
         assertFalse(Files.exists(stale));
         assertTrue(Files.exists(fresh), "perhaps another run is writing it right now");
     }
 
-    private static VmlinuxCache.Vmlinux store(VmlinuxCache cache, byte[] bzImage) {
-        return cache.decompress(bzImage, new KernelPayload(SetupHeader.parse("k.img", bzImage), bzImage));
+    private static Use store(VmlinuxCache cache, byte[] bzImage) {
+        return use(cache, bzImage);
     }
 }
