@@ -1,6 +1,9 @@
 package jvisor;
 
 import jvisor.boot.BadInputException;
+import jvisor.boot.BootConfig;
+import jvisor.boot.GuestImage;
+import jvisor.kit.GuestKit;
 import jvisor.boot.CommandLine;
 import jvisor.boot.Console;
 import jvisor.console.InteractiveConsole;
@@ -20,7 +23,22 @@ public final class Main {
     static int run(String[] args) {
         try {
             return switch (CommandLine.parse(args)) {
-                case CommandLine.Command.Run run -> boot(run);
+                case CommandLine.Command.Run run -> {
+                    int status = boot(run.config());
+                    if (run.config().kernel().equals(new GuestImage.Builtin(CommandLine.DEMO_GUEST))) {
+                        System.err.println(GuestKit.cached().isPresent()
+                                ? "jvisor: Debian Linux is ready too: ./jvisor demo linux"
+                                : "jvisor: for a Linux guest: ./jvisor guest fetch, then ./jvisor demo linux");
+                    }
+                    yield status;
+                }
+                case CommandLine.Command.LinuxDemo demo -> {
+                    GuestKit.Kit kit = GuestKit.cached().orElseThrow(() -> new BadInputException(
+                            "no Linux guest kit yet: ./jvisor guest fetch builds it (Debian's kernel and busybox, "
+                            + "about 70 MB from Debian's mirrors)"));
+                    yield boot(CommandLine.linuxDemoConfig(kit.vmlinuz().toString(), kit.initrd().toString(),
+                            GuestKit.CMDLINE, demo.options()));
+                }
                 case CommandLine.Command.Help h -> {
                     System.out.print(CommandLine.usage());
                     yield 0;
@@ -49,9 +67,9 @@ public final class Main {
     }
 
     /** Boots the guest; on a terminal, with the interactive console in raw mode, restored on every path. */
-    private static int boot(CommandLine.Command.Run run) {
+    private static int boot(BootConfig config) {
         if (!Termios.isTerminal(0) || !Termios.isTerminal(1)) {
-            return VmmMain.run(run.config(), Console.system());
+            return VmmMain.run(config, Console.system());
         }
         InteractiveConsole terminal = new InteractiveConsole(System.in, System.out);
         Termios saved = Termios.makeRaw(0);
@@ -59,7 +77,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(restoreOnExit);
         try {
             System.err.println(InteractiveConsole.keysHelp());
-            return VmmMain.run(run.config(), new Console(terminal.guestInput(), System.out, System.err),
+            return VmmMain.run(config, new Console(terminal.guestInput(), System.out, System.err),
                     terminal::attach);
         } finally {
             saved.restore();

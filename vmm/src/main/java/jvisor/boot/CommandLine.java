@@ -17,6 +17,8 @@ public final class CommandLine {
         record Version() implements Command { }
         /** Anything after {@code bench}: the benchmark harness parses it. */
         record Bench(List<String> args) implements Command { }
+        /** {@code demo linux [options]}: boot the cached Linux guest kit; the options as for run. */
+        record LinuxDemo(List<String> options) implements Command { }
         /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
         record GuestFetch() implements Command { }
     }
@@ -33,7 +35,9 @@ public final class CommandLine {
         List<String> rest = List.of(args).subList(1, args.length);
         return switch (args[0]) {
             case "run" -> new Command.Run(parseRun(rest, false));
-            case "demo" -> new Command.Run(parseRun(rest, true));
+            case "demo" -> !rest.isEmpty() && rest.getFirst().equals("linux")
+                    ? linuxDemo(rest.subList(1, rest.size()))
+                    : new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
             case "guest" -> parseGuest(rest);
             case "help", "-h", "--help" -> new Command.Help();
@@ -42,6 +46,31 @@ public final class CommandLine {
             default -> throw new BadInputException("unknown command '" + args[0]
                     + "': use run, demo, guest, bench or help");
         };
+    }
+
+    /** Options for {@code demo linux}; the kernel and initrd are the kit's. */
+    private static Command linuxDemo(List<String> options) {
+        for (String o : options) {
+            if (o.startsWith("--kernel") || o.startsWith("--initrd") || o.startsWith("--guest")) {
+                throw new BadInputException(o.split("=")[0] + " does not go with demo linux, which boots the guest kit; "
+                        + "use ./jvisor run " + o.split("=")[0] + " ...");
+            }
+        }
+        parseRun(append(List.of("--kernel", "kit"), options), false);
+        return new Command.LinuxDemo(List.copyOf(options));
+    }
+
+    private static List<String> append(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    /** The run options that boot a Linux kernel and initrd, followed by the user's own options. */
+    public static BootConfig linuxDemoConfig(String kernel, String initrd, String cmdline, List<String> options) {
+        List<String> args = append(List.of("--kernel", kernel, "--initrd", initrd, "--cmdline", cmdline,
+                "--cpus", Integer.toString(DEMO_CPUS), "--memory", "512M"), options);
+        return parseRun(args, false);
     }
 
     private static Command parseGuest(List<String> args) {
@@ -160,6 +189,8 @@ public final class CommandLine {
                 Usage:
                   ./jvisor demo [--engine kvm|emu|auto] [--cpus N] [--trace-boot] [--stats]
                       Boot the built-in demo guest on 2 processors.
+                  ./jvisor demo linux [options]
+                      Boot Debian's Linux from the guest kit to a busybox shell (after guest fetch).
                   ./jvisor run --kernel FILE [options]
                       Boot a multiboot v1 image (e.g. one written for qemu -kernel) or a Linux bzImage.
                   ./jvisor guest fetch
@@ -169,7 +200,7 @@ public final class CommandLine {
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|...]
+                  ./jvisor bench [exit|emu|boot]
                       Run the benchmark harness and print its figures.
 
                 Options:

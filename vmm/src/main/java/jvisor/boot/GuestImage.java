@@ -42,6 +42,16 @@ public sealed interface GuestImage {
 
     /** A test guest packaged into jvisor's jar under {@code /guests/}. */
     record Builtin(String guest) implements GuestImage {
+        /** The built-in guests' names, from the index the guest build writes. */
+        public static java.util.List<String> names() {
+            try (InputStream in = GuestImage.class.getResourceAsStream("/guests/index")) {
+                return in == null ? java.util.List.of()
+                        : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).lines().toList();
+            } catch (IOException e) {
+                return java.util.List.of();
+            }
+        }
+
         public String name() {
             return "built-in guest '" + guest + "'";
         }
@@ -49,8 +59,8 @@ public sealed interface GuestImage {
         public byte[] read() {
             try (InputStream in = GuestImage.class.getResourceAsStream("/guests/" + guest + ".elf")) {
                 if (in == null) {
-                    throw new BadInputException("jvisor has no built-in guest '" + guest
-                            + "'; rebuild it with ./jvisor build");
+                    throw new BadInputException("no built-in guest '" + guest
+                            + "': use one of " + String.join(", ", names()));
                 }
                 return in.readAllBytes();
             } catch (IOException e) {

@@ -39,7 +39,7 @@ public final class MemorySize {
 
     public static String format(long bytes) {
         if (bytes >= (1L << 30) && bytes % (1L << 30) == 0) {
-            return (bytes >> 30) + "G";
+            return bytes >= (1L << 40) && bytes % (1L << 40) == 0 ? (bytes >> 40) + "T" : (bytes >> 30) + "G";
         }
         if (bytes >= (1L << 20) && bytes % (1L << 20) == 0) {
             return (bytes >> 20) + "M";

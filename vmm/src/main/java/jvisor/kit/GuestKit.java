@@ -121,6 +121,12 @@ public final class GuestKit {
         }
     }
 
+    /** The newest cached kit whose checksums verify, without asking apt or building anything. */
+    public static java.util.Optional<Kit> cached() {
+        return java.util.Optional.ofNullable(new GuestKit(defaultRoot(), Progress.printing(System.err, false))
+                .newestCached());
+    }
+
     /** Why the kit's directory cannot be reused, or null if its manifest verifies. */
     static String problem(Kit kit) {
         KitManifest m = KitManifest.read(kit.directory());

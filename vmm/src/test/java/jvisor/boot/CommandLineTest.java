@@ -39,6 +39,20 @@ class CommandLineTest {
     }
 
     @Test
+    void demoLinuxBootsTheKitOnTwoProcessorsWithTheUsersOptionsOnTop() {
+        CommandLine.Command.LinuxDemo demo = assertInstanceOf(CommandLine.Command.LinuxDemo.class,
+                CommandLine.parse("demo", "linux", "--cpus", "1", "--engine", "emu"));
+        BootConfig c = CommandLine.linuxDemoConfig("/kit/vmlinuz", "/kit/initrd.img", "console=ttyS0", demo.options());
+        assertEquals(new GuestImage.File(Path.of("/kit/vmlinuz")), c.kernel());
+        assertEquals(new GuestImage.File(Path.of("/kit/initrd.img")), c.initrd());
+        assertEquals(1, c.cpus());
+        assertEquals(512L << 20, c.memory());
+        assertEquals(EngineChoice.EMU, c.engine());
+        assertTrue(error("demo", "linux", "--initrd=x").contains("does not go with demo linux"));
+        assertTrue(error("demo", "linux", "--cpus", "0").startsWith("--cpus 0 is out of range"));
+    }
+
+    @Test
     void mistakesGetOneLineNamingTheFix() {
         assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "0"));
         assertEquals("--cpus 65 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "65"));

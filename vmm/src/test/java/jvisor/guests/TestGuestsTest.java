@@ -86,6 +86,25 @@ class TestGuestsTest {
         assertEquals(DEBUG_EXIT_0, run.status());
     }
 
+    static Stream<Arguments> processorCounts() {
+        return engines().flatMap(e -> Stream.of(1, 2, 4, 8).map(n -> Arguments.of(n, e)));
+    }
+
+    /** The guest starts every AP the MADT lists with INIT-SIPI-SIPI, one at a time; each reports in. */
+    @ParameterizedTest(name = "smp on {0} processors ({1})")
+    @MethodSource("processorCounts")
+    void everyApplicationProcessorStarts(int cpus, EngineChoice engine) {
+        StringBuilder expected = new StringBuilder("cpus in MADT: " + cpus + "\r\n");
+        for (int ap = 1; ap < cpus; ap++) {
+            expected.append("AP ").append(ap).append(" online\r\n");
+        }
+        expected.append("all ").append(cpus).append(" processors online\r\n");
+
+        GuestRun run = GuestRun.boot(new Case("smp", cpus, DEBUG_EXIT_0).config(engine));
+        assertEquals(expected.toString(), run.serial(), run.toString());
+        assertEquals(DEBUG_EXIT_0, run.status(), run.toString());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void qemuStillGivesTheRecordedOutput(Case c) throws Exception {

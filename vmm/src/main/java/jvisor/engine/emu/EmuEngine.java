@@ -14,6 +14,13 @@ public final class EmuEngine implements Engine {
         return new EmuEngine();
     }
 
+    /** Opens the engine with its log going to {@code log}; {@code verbose} also shows what guests probe for. */
+    public static Engine open(java.io.PrintStream log, boolean verbose) {
+        EmuLog.setOutput(log);
+        EmuLog.setVerbose(verbose);
+        return new EmuEngine();
+    }
+
     @Override
     public EngineKind kind() {
         return EngineKind.EMU;
@@ -27,7 +34,11 @@ public final class EmuEngine implements Engine {
     @Override
     public VirtualMachine createVm(VmSpec spec) {
         Tsc tsc = new Tsc();
-        return new EmuVm(spec, PcPlatform.create(spec, tsc), tsc, PcPlatform.APIC_TIMER_HZ, true);
+        // No TSC-deadline timer: Linux then runs its boot-time tick on the periodic local APIC
+        // timer, whose late ticks the platform reinjects. With deadlines it emulates the periodic
+        // tick itself and drops every tick it takes late, and until fs_initcall its clock counts
+        // those ticks, so an emulated guest's uptime would fall behind the host's.
+        return new EmuVm(spec, PcPlatform.create(spec, tsc), tsc, PcPlatform.APIC_TIMER_HZ, false);
     }
 
     @Override

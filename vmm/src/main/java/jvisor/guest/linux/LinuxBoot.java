@@ -9,6 +9,7 @@ import jvisor.engine.CpuState;
  * @param kernelStart  the lowest address the kernel occupies
  * @param kernelEnd    the end of what the kernel may use while it initializes (at least init_size)
  * @param initrdSize   0 when there is no initrd
+ * @param vmlinuxFromCache whether the decompressed kernel came from {@link VmlinuxCache}
  */
 public record LinuxBoot(
         LinuxEntry how,
@@ -21,4 +22,5 @@ public record LinuxBoot(
         long cmdline,
         long initrdAddress,
         long initrdSize,
-        CpuState state) { }
+        CpuState state,
+        boolean vmlinuxFromCache) { }

@@ -26,6 +26,8 @@ public final class LinuxLoader {
     /** The 64-bit entry of the protected-mode kernel sits this far past its load address. */
     static final long STARTUP_64_OFFSET = 0x200;
     static final long PAGE = 0x1000;
+    /** Smaller kernels decompress in milliseconds and are not worth a file in the user's cache. */
+    static final long MIN_CACHED_VMLINUX = 1L << 20;
 
     /** What to boot: the images and the command line, with names for messages. */
     public record Spec(String kernelName, byte[] kernel, String initrdName, byte[] initrd, String cmdline,
@@ -60,7 +62,8 @@ public final class LinuxLoader {
         placed.add(new GuestPlacement.Placed("boot structures", LinuxLayout.GDT,
                 LinuxLayout.LOW_STRUCTURES_END - LinuxLayout.GDT));
         return new LoadedGuest("linux " + boot.kernelVersion().split(" ")[0] + " (protocol " + boot.protocolVersion()
-                + ", " + boot.how().label() + " entry)", boot.state(), placed);
+                + ", " + boot.how().label() + " entry" + (boot.vmlinuxFromCache() ? ", vmlinux from the cache" : "")
+                + ")", boot.state(), placed);
     }
 
     /** Loads {@code spec} into {@code memory} described to the kernel by {@code map}; returns where things went. */
@@ -87,11 +90,11 @@ public final class LinuxLoader {
         memory.write(LinuxLayout.ZERO_PAGE, zeroPage.bytes());
         return new LinuxBoot(spec.how(), header.kernelVersion(), header.versionText(), kernel.entry(),
                 kernel.start(), kernel.end(), LinuxLayout.ZERO_PAGE, LinuxLayout.CMDLINE, initrdAddress, initrdSize,
-                LongModeEntry.prepare(memory, kernel.entry(), LinuxLayout.ZERO_PAGE));
+                LongModeEntry.prepare(memory, kernel.entry(), LinuxLayout.ZERO_PAGE), kernel.vmlinuxFromCache());
     }
 
     /** The kernel's place: [start, end) is what it may use while initializing; it is entered at entry. */
-    record Placed(long start, long end, long entry) { }
+    record Placed(long start, long end, long entry, boolean vmlinuxFromCache) { }
 
     private static byte[] commandLine(SetupHeader header, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
@@ -109,7 +112,7 @@ public final class LinuxLoader {
         long span = Math.max(header.initSize(), size);
         long address = chooseLoadAddress(map, header, span);
         copy(memory, address, image, (int) header.kernelOffset(), (int) size);
-        return new Placed(address, address + span, address + STARTUP_64_OFFSET);
+        return new Placed(address, address + span, address + STARTUP_64_OFFSET, false);
     }
 
     /**
@@ -135,18 +138,22 @@ public final class LinuxLoader {
 
     private static Placed loadDecompressed(GuestMemory memory, MemoryMap map, SetupHeader header,
                                            byte[] image) {
-        byte[] vmlinux = new KernelPayload(header, image).decompress();
-        VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux);
-        long end = Math.max(elf.end(), elf.start() + header.initSize());
-        if (!isRam(map, elf.start(), end - elf.start())) {
-            throw tooLarge(header.source() + " (decompressed, with init_size "
-                    + MemorySize.format(alignUp(end - elf.start(), PAGE)) + ")", end, map);
+        KernelPayload payload = new KernelPayload(header, image);
+        try (VmlinuxCache.Vmlinux vmlinux = payload.decompressedSize() >= MIN_CACHED_VMLINUX
+                ? VmlinuxCache.forUser().decompress(image, payload)
+                : VmlinuxCache.Vmlinux.of(payload.decompress())) {
+            VmlinuxElf elf = VmlinuxElf.parse(header.source(), vmlinux.bytes());
+            long end = Math.max(elf.end(), elf.start() + header.initSize());
+            if (!isRam(map, elf.start(), end - elf.start())) {
+                throw tooLarge(header.source() + " (decompressed, with init_size "
+                        + MemorySize.format(alignUp(end - elf.start(), PAGE)) + ")", end, map);
+            }
+            for (VmlinuxElf.Segment s : elf.segments()) {
+                MemorySegment.copy(vmlinux.bytes(), s.offset(), memory.slice(s.physical(), s.fileSize()), 0, s.fileSize());
+                memory.fill(s.physical() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
+            }
+            return new Placed(elf.start(), end, elf.entry(), vmlinux.fromCache());
         }
-        for (VmlinuxElf.Segment s : elf.segments()) {
-            copy(memory, s.physical(), vmlinux, (int) s.offset(), (int) s.fileSize());
-            memory.fill(s.physical() + s.fileSize(), s.memorySize() - s.fileSize(), (byte) 0);
-        }
-        return new Placed(elf.start(), end, elf.entry());
     }
 
     /** As high as the kernel allows in RAM below initrd_addr_max, page-aligned, above the kernel. */

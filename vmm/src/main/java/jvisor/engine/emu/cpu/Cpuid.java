@@ -47,6 +47,7 @@ public final class Cpuid {
     static final int TSC_DEADLINE = 1 << 24;
     static final int HYPERVISOR_BIT = 1 << 31;
     // leaf 7 EBX / EDX
+    static final int TSC_ADJUST = 1 << 1;
     static final int BMI1 = 1 << 3;
     static final int BMI2 = 1 << 8;
     static final int ERMS = 1 << 9;
@@ -87,7 +88,7 @@ public final class Cpuid {
             }
             case 7 -> {
                 if (subleaf == 0) {
-                    r[1] = BMI1 | BMI2 | ERMS;
+                    r[1] = TSC_ADJUST | BMI1 | BMI2 | ERMS;
                     r[3] = ARCH_CAPABILITIES;
                 }
             }

@@ -11,6 +11,7 @@ public final class Msrs {
     public static final int PLATFORM_ID = 0x17;
     public static final int APIC_BASE = 0x1B;
     public static final int FEATURE_CONTROL = 0x3A;
+    public static final int TSC_ADJUST = 0x3B;
     public static final int BIOS_SIGN_ID = 0x8B;
     public static final int MTRR_CAP = 0xFE;
     public static final int ARCH_CAPABILITIES = 0x10A;
@@ -74,6 +75,7 @@ public final class Msrs {
             case PLATFORM_ID, BIOS_SIGN_ID -> 0;
             case APIC_BASE -> cpu.lapic().apicBaseMsr();
             case FEATURE_CONTROL -> 1;
+            case TSC_ADJUST -> cpu.tsc.adjust();
             case MTRR_CAP -> MTRR_CAP_VALUE;
             case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
             case SYSENTER_CS -> sysenterCs;
@@ -109,6 +111,7 @@ public final class Msrs {
     public void write(int msr, long v) {
         switch (msr) {
             case TSC -> cpu.tsc.set(v);
+            case TSC_ADJUST -> cpu.tsc.setAdjust(v);
             case BIOS_SIGN_ID, PLATFORM_ID -> { }
             case APIC_BASE -> {
                 cpu.lapic().setApicBaseMsr(v);
@@ -209,7 +212,7 @@ public final class Msrs {
     }
 
     private CpuFault unknown(int msr, String what) {
-        EmuLog.once("msr" + what + msr, what + " of MSR " + Integer.toHexString(msr)
+        EmuLog.probe("msr" + what + msr, what + " of MSR " + Integer.toHexString(msr)
                 + " which this processor does not have: #GP");
         return cpu.fault(Vectors.GP, 0);
     }

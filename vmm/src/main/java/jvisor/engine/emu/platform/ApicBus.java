@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The APIC bus (the system bus on xAPIC processors): carries IPIs and the IOAPIC's messages to
- * the local APICs they address, and EOIs for level-triggered vectors back to the IOAPIC. Holds no
+ * the local APICs they address, and EOIs back to the IOAPIC. Holds no
  * lock of its own: each APIC locks itself when it accepts a message.
  */
 final class ApicBus {
@@ -35,11 +35,15 @@ final class ApicBus {
         return accepted;
     }
 
-    /** A local APIC's EOI for a level-triggered vector (the EOI broadcast message). */
-    void broadcastEoi(int vector) {
+    /**
+     * A local APIC's EOI of {@code vector}. A level-triggered one is the EOI broadcast message; an
+     * edge-triggered one never leaves the processor on real hardware, and reaches only the
+     * IOAPIC's ack listener here.
+     */
+    void endOfInterrupt(int vector, boolean level) {
         IoApic io = ioApic;
         if (io != null) {
-            io.endOfInterrupt(vector);
+            io.endOfInterrupt(vector, level);
         }
     }
 

@@ -7,6 +7,9 @@ import jvisor.engine.emu.Tsc;
  * {@link LocalApic#TIMER_HZ} through the divide configuration register, or TSC-deadline mode.
  * Counts are computed from the platform clock when read, never ticked. Only state and arithmetic:
  * the owning {@link LocalApic} locks and arms the platform timer at {@link #expiry()}.
+ *
+ * <p>A periodic timer reinjects like the PIT (see {@link TickBacklog}): periods that end before
+ * the processor has taken the previous interrupt are owed and raised one by one as it takes each.
  */
 final class ApicTimer {
     /** The LVT timer's mode field (bits 18:17). */
@@ -39,6 +42,7 @@ final class ApicTimer {
     private long tscDeadline;
     private boolean armed;
     private long expiry;
+    private final TickBacklog backlog = new TickBacklog();
 
     ApicTimer(Tsc tsc) {
         this.tsc = tsc;
@@ -100,6 +104,7 @@ final class ApicTimer {
             startCount = initialCount;
             armed = true;
             expiry = now + initialCount * divisor;
+            backlog.restart(initialCount * divisor);
         }
     }
 
@@ -140,30 +145,65 @@ final class ApicTimer {
     }
 
     /**
-     * The platform timer went off at {@code now}: true if the timer interrupts now. Moves a
-     * periodic timer to its next period (missed periods coalesce into this one interrupt) and
-     * disarms the others.
+     * The platform timer went off at {@code now}: how many of the timer's periods have ended since
+     * it last went off (0 if none; 1 for one-shot and TSC-deadline). Moves a periodic timer to its
+     * next period and disarms the others. Periods shorter than the host rate limit count as one.
      */
-    boolean expire(long now) {
+    long expire(long now) {
         if (!armed || now - expiry < 0) {
-            return false;
+            return 0;
         }
         switch (mode) {
             case ONE_SHOT -> {
                 armed = false;
                 counting = false;
             }
-            case PERIODIC -> expiry = nextPeriod(now);
+            case PERIODIC -> {
+                long period = initialCount * divisor;
+                long ended = period >= MIN_PERIOD_NANOS ? 1 + (now - expiry) / period : 1;
+                expiry = nextPeriod(now);
+                return ended;
+            }
             case TSC_DEADLINE -> {
                 if (Long.compareUnsigned(tsc.now(), tscDeadline) < 0) {
                     armAtTsc(now); // the guest moved the TSC back: not yet
-                    return false;
+                    return 0;
                 }
                 armed = false;
                 tscDeadline = 0;
             }
         }
-        return true;
+        return 1;
+    }
+
+    /**
+     * {@code periods} periods ended at {@code now} with the LVT entry unmasked: true if the timer
+     * raises its interrupt now. A periodic timer raises one at a time and owes the rest.
+     */
+    boolean raiseAfter(long periods, long now) {
+        if (!reinjects()) {
+            return true;
+        }
+        return backlog.elapsed(periods, now);
+    }
+
+    /** The processor took the timer's interrupt at {@code now}: true if an owed one is raised now. */
+    boolean taken(long now) {
+        return reinjects() && backlog.acknowledged(now);
+    }
+
+    /** The LVT entry is masked: interrupts owed are dropped, as the hardware drops masked ones. */
+    void forgetOwed() {
+        backlog.clear();
+    }
+
+    /** Periodic interrupts owed and not yet raised: for tests. */
+    long owed() {
+        return backlog.owed();
+    }
+
+    private boolean reinjects() {
+        return mode == Mode.PERIODIC && initialCount * divisor >= MIN_PERIOD_NANOS;
     }
 
     private long nextPeriod(long now) {
@@ -190,5 +230,6 @@ final class ApicTimer {
         initialCount = 0;
         tscDeadline = 0;
         armed = false;
+        backlog.clear();
     }
 }

@@ -8,7 +8,8 @@ import jvisor.bus.PortHandler;
  * The PC's two cascaded 8259As (the slave's INT on the master's IRQ 2) with the PIIX edge/level
  * control registers at 0x4D0/0x4D1. The master's INT drives {@code intr}: the local APICs' LINT0
  * and IOAPIC pin 0. One lock for the pair; it is held while driving {@code intr}, so the APICs
- * never call back into the PICs while holding their own locks.
+ * never call back into the PICs while holding their own locks. One line may be watched by an
+ * {@link AckListener} (the PIT's IRQ 0), which is called after the lock is released.
  */
 final class DualPic implements PortHandler, ExtIntSource {
     /** The firmware's vector bases on a PC: the BIOS leaves the PICs programmed like this. */
@@ -19,6 +20,8 @@ final class DualPic implements PortHandler, ExtIntSource {
     private final Pic8259 slave = new Pic8259("pic-slave", 0xDE); // IRQ 8 and 13 are always edge
     private final IrqLine intr;
     private boolean intrLevel;
+    private volatile int watchedIrq = -1;
+    private volatile AckListener watcher = AckListener.NONE;
 
     DualPic(IrqLine intr) {
         this.intr = intr;
@@ -32,6 +35,17 @@ final class DualPic implements PortHandler, ExtIntSource {
         chip.writeData(icw3);
         chip.writeData(0x01);
         chip.writeData(mask);
+    }
+
+    /** Tells {@code listener} when the guest takes an interrupt from ISA line {@code irq} or (un)masks it. */
+    void watch(int irq, AckListener listener) {
+        watchedIrq = irq;
+        watcher = listener;
+    }
+
+    /** Whether ISA line {@code irq}'s bit is set in its PIC's interrupt mask register. */
+    synchronized boolean masked(int irq) {
+        return irq < 8 ? (master.imr() & 1 << irq) != 0 : (slave.imr() & 1 << (irq - 8)) != 0;
     }
 
     /** ISA line {@code irq} (0-15) changed. */
@@ -58,32 +72,67 @@ final class DualPic implements PortHandler, ExtIntSource {
     }
 
     @Override
-    public synchronized void acknowledge(int vector) {
-        if (!master.singleMode() && slave.ownsVector(vector)) {
-            master.acknowledge(2);
-            slave.acknowledge(vector & 7);
-        } else if (master.ownsVector(vector)) {
-            master.acknowledge(vector & 7);
+    public void acknowledge(int vector) {
+        boolean watchedTaken;
+        synchronized (this) {
+            if (!master.singleMode() && slave.ownsVector(vector)) {
+                master.acknowledge(2);
+                slave.acknowledge(vector & 7);
+            } else if (master.ownsVector(vector)) {
+                master.acknowledge(vector & 7);
+            }
+            update();
+            watchedTaken = takeWatchedAcknowledge();
         }
-        update();
+        if (watchedTaken) {
+            watcher.acknowledged();
+        }
     }
 
     @Override
-    public synchronized int read(int port, int size) {
+    public int read(int port, int size) {
         int value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= readByte(port + i) << (8 * i);
+        boolean watchedTaken;
+        synchronized (this) {
+            for (int i = 0; i < size; i++) {
+                value |= readByte(port + i) << (8 * i);
+            }
+            update(); // a poll acknowledges
+            watchedTaken = takeWatchedAcknowledge();
         }
-        update(); // a poll acknowledges
+        if (watchedTaken) {
+            watcher.acknowledged();
+        }
         return value;
     }
 
     @Override
-    public synchronized void write(int port, int size, int value) {
-        for (int i = 0; i < size; i++) {
-            writeByte(port + i, (value >>> (8 * i)) & 0xFF);
+    public void write(int port, int size, int value) {
+        boolean maskChanged;
+        synchronized (this) {
+            int irq = watchedIrq;
+            boolean wasMasked = irq >= 0 && masked(irq);
+            for (int i = 0; i < size; i++) {
+                writeByte(port + i, (value >>> (8 * i)) & 0xFF);
+            }
+            update();
+            maskChanged = irq >= 0 && masked(irq) != wasMasked;
         }
-        update();
+        if (maskChanged) {
+            watcher.maskChanged();
+        }
+    }
+
+    /** Whether the watched line was acknowledged since the last call; forgets the others. */
+    private boolean takeWatchedAcknowledge() {
+        int masterLines = master.takeAcknowledged();
+        int slaveLines = slave.takeAcknowledged();
+        int irq = watchedIrq;
+        if (irq < 0) {
+            return false;
+        }
+        return irq < 8 ? (masterLines & 1 << irq) != 0 && !(irq == 2 && !master.singleMode())
+                : (slaveLines & 1 << (irq - 8)) != 0;
     }
 
     private int readByte(int port) {

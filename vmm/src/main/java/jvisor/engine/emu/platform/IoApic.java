@@ -11,7 +11,9 @@ import jvisor.bus.PcLayout;
  *
  * <p>Pin levels are logical (true = the device requests an interrupt), so the polarity bit is
  * stored for the guest but never inverts a pin, as in QEMU and KVM. Lock order: the IOAPIC calls
- * local APICs while holding its lock, never the other way round.
+ * local APICs while holding its lock, never the other way round. One pin may be watched by an
+ * {@link AckListener} (the PIT's pin 2): it hears of every EOI of the pin's vector, edge-triggered
+ * or not, and of changes to the pin's mask, after the IOAPIC's lock is released.
  */
 final class IoApic implements MmioHandler {
     static final int VERSION = 0x11;
@@ -34,6 +36,10 @@ final class IoApic implements MmioHandler {
     private int id;
     private int select;
     private int asserted;
+    private volatile int watchedPin = -1;
+    /** The watched pin's vector, read without the lock on every EOI; -1 when nothing is watched. */
+    private volatile int watchedVector = -1;
+    private volatile AckListener watcher = AckListener.NONE;
 
     IoApic(int id, ApicBus bus) {
         this.id = id & 0xF;
@@ -55,14 +61,35 @@ final class IoApic implements MmioHandler {
     }
 
     @Override
-    public synchronized void write(long offset, int size, long value) {
-        if (offset == 0) {
-            select = (int) value & 0xFF;
-        } else if (offset == 0x10 && size >= 4) {
-            writeRegister(select, (int) value);
-        } else {
-            log.warn("%d-byte write of %#x at offset %#x ignored", size, value, offset);
+    public void write(long offset, int size, long value) {
+        boolean maskChanged = false;
+        synchronized (this) {
+            if (offset == 0) {
+                select = (int) value & 0xFF;
+            } else if (offset == 0x10 && size >= 4) {
+                int pin = watchedPin;
+                boolean wasMasked = pin >= 0 && (entries[pin] & MASKED) != 0;
+                writeRegister(select, (int) value);
+                maskChanged = pin >= 0 && ((entries[pin] & MASKED) != 0) != wasMasked;
+            } else {
+                log.warn("%d-byte write of %#x at offset %#x ignored", size, value, offset);
+            }
         }
+        if (maskChanged) {
+            watcher.maskChanged();
+        }
+    }
+
+    /** Tells {@code listener} of each EOI of pin {@code pin}'s vector and of changes to its mask bit. */
+    synchronized void watch(int pin, AckListener listener) {
+        watcher = listener;
+        watchedPin = pin;
+        watchedVector = (int) entries[pin] & 0xFF;
+    }
+
+    /** Whether pin {@code pin}'s redirection entry is masked. */
+    synchronized boolean masked(int pin) {
+        return (entries[pin] & MASKED) != 0;
     }
 
     /** Drives pin {@code pin}: edge-triggered entries fire on assertion, level ones while asserted. */
@@ -75,14 +102,25 @@ final class IoApic implements MmioHandler {
         }
     }
 
-    /** The EOI broadcast for {@code vector}: clears remote IRR, and re-delivers a pin still asserted. */
-    synchronized void endOfInterrupt(int vector) {
-        for (int pin = 0; pin < PINS; pin++) {
-            long e = entries[pin];
-            if ((e & 0xFF) == vector && (e & REMOTE_IRR) != 0) {
-                entries[pin] = e & ~REMOTE_IRR;
-                service(pin);
+    /**
+     * A local APIC's EOI of {@code vector}. For a level-triggered vector (the EOI broadcast) it
+     * clears remote IRR and re-delivers a pin still asserted; the watched pin's listener hears of
+     * its vector either way.
+     */
+    void endOfInterrupt(int vector, boolean level) {
+        if (level) {
+            synchronized (this) {
+                for (int pin = 0; pin < PINS; pin++) {
+                    long e = entries[pin];
+                    if ((e & 0xFF) == vector && (e & REMOTE_IRR) != 0) {
+                        entries[pin] = e & ~REMOTE_IRR;
+                        service(pin);
+                    }
+                }
             }
+        }
+        if (vector == watchedVector) {
+            watcher.acknowledged();
         }
     }
 
@@ -126,6 +164,9 @@ final class IoApic implements MmioHandler {
                 e = (e & 0xFFFF_FFFFL) | ((long) (value >>> 24) << 56);
             }
             entries[pin] = e;
+            if (pin == watchedPin) {
+                watchedVector = (int) e & 0xFF;
+            }
             if ((e & LEVEL) != 0) {
                 service(pin); // an asserted level pin interrupts once unmasked
             }

@@ -145,6 +145,9 @@ public final class LocalApic implements LocalInterrupts {
             if (irr.get(vector)) {
                 irr.clear(vector);
                 isr.set(vector);
+                if (vector == (lvt[LVT_TIMER] & 0xFF) && timer.taken(timers.now())) {
+                    irr.set(vector); // an owed periodic tick: taken once this one's EOI lowers the priority
+                }
                 updateEvents();
             }
         } finally {
@@ -402,6 +405,9 @@ public final class LocalApic implements LocalInterrupts {
         lvt[entry] = (lvt[entry] & ~LVT_WRITABLE[entry]) | v;
         if (entry == LVT_TIMER) {
             timer.setMode(ApicTimer.Mode.of(v));
+            if ((lvt[entry] & LVT_MASKED) != 0) {
+                timer.forgetOwed();
+            }
             syncTimer();
         }
     }
@@ -518,9 +524,7 @@ public final class LocalApic implements LocalInterrupts {
         } finally {
             lock.unlock();
         }
-        if (level) {
-            bus.broadcastEoi(vector); // outside our lock: the IOAPIC may deliver again, even to us
-        }
+        bus.endOfInterrupt(vector, level); // outside our lock: the IOAPIC may deliver again, even to us
     }
 
     private void sendIpi(int value) {
@@ -607,14 +611,27 @@ public final class LocalApic implements LocalInterrupts {
     private void onTimer(long now) {
         lock.lock();
         try {
-            if (timer.expire(now)) {
+            long periods = timer.expire(now);
+            if (periods > 0) {
                 int entry = lvt[LVT_TIMER];
-                if ((entry & LVT_MASKED) == 0) {
+                if ((entry & LVT_MASKED) != 0) {
+                    timer.forgetOwed();
+                } else if (timer.raiseAfter(periods, now)) {
                     acceptVector(entry & 0xFF, false);
                 }
             }
             syncTimer();
             updateEvents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Periodic timer interrupts owed and not yet raised: for tests. */
+    long timerTicksOwed() {
+        lock.lock();
+        try {
+            return timer.owed();
         } finally {
             lock.unlock();
         }

@@ -20,7 +20,8 @@ import jvisor.engine.emu.Tsc;
  *   <li>The master PIC's INTR reaches every local APIC's LINT0 (only the BSP's is programmed for
  *       ExtINT at power-up) and IOAPIC pin 0 (for ExtINT through the IOAPIC).
  *   <li>IOAPIC messages and IPIs travel on one {@link ApicBus}.
- *   <li>One timer thread fires the PIT's counter 0 and every local APIC timer.
+ *   <li>One timer thread fires the PIT's counter 0 and every local APIC timer. The PIT reinjects
+ *       ticks the guest took late, told by the PICs and the IOAPIC when each tick was taken.
  *   <li>At power-up the PICs are programmed as a PC BIOS leaves them (vectors 0x08 and 0x70,
  *       everything but the cascade masked) and the BSP's LINT0 is in ExtINT mode; the PIT is idle.
  * </ul>
@@ -51,7 +52,10 @@ public final class PcPlatform implements EmuPlatform {
         for (int gsi = 0; gsi < lines.length; gsi++) {
             lines[gsi] = lineFor(gsi);
         }
-        pit = new Pit8254(timers, lines[PcLayout.IRQ_PIT]);
+        pit = new Pit8254(timers, lines[PcLayout.IRQ_PIT],
+                () -> pic.masked(PcLayout.IRQ_PIT) && ioApic.masked(PcLayout.GSI_PIT));
+        pic.watch(PcLayout.IRQ_PIT, pit);
+        ioApic.watch(PcLayout.GSI_PIT, pit);
     }
 
     /** Builds the platform for {@code spec}, hooks its ports and MMIO, and starts its timer thread. */
@@ -102,6 +106,10 @@ public final class PcPlatform implements EmuPlatform {
 
     DualPic pic() {
         return pic;
+    }
+
+    Pit8254 pit() {
+        return pit;
     }
 
     private IrqLine lineFor(int gsi) {

@@ -28,6 +28,8 @@ final class Pic8259 {
     private int icw3;
     /** The ICW the data port expects next (2, 3 or 4), or 0 once initialised. */
     private int initStep;
+    /** Lines acknowledged (INTA or poll) since {@link #takeAcknowledged()} last cleared them. */
+    private int acknowledged;
 
     Pic8259(String name, int elcrWritable) {
         this.log = new DeviceLog(name);
@@ -85,6 +87,7 @@ final class Pic8259 {
         if ((elcr & bit) == 0) {
             irr &= ~bit;
         }
+        acknowledged |= bit;
         if (!autoEoi) {
             isr |= bit;
         } else if (rotateOnAutoEoi) {
@@ -137,6 +140,13 @@ final class Pic8259 {
 
     int elcr() {
         return elcr;
+    }
+
+    /** The lines acknowledged since the last call, as a bit mask; clears it. */
+    int takeAcknowledged() {
+        int lines = acknowledged;
+        acknowledged = 0;
+        return lines;
     }
 
     void setElcr(int value) {

@@ -1,5 +1,6 @@
 package jvisor.engine.emu.platform;
 
+import java.util.function.BooleanSupplier;
 import jvisor.bus.IrqLine;
 import jvisor.bus.PcLayout;
 import jvisor.bus.PortHandler;
@@ -8,10 +9,16 @@ import jvisor.bus.PortHandler;
  * The Intel 8254 programmable interval timer at ports 0x40-0x43, clocked at
  * {@link PcLayout#PIT_HZ} from the platform clock, with system control port B (0x61): counter
  * 2's gate in bit 0 and its output in bit 5, the way guests calibrate their clocks. Counter 0's
- * output rising edges interrupt on IRQ 0, fired by the platform timer thread; edges the thread
- * missed coalesce into one interrupt.
+ * output rising edges interrupt on IRQ 0, fired by the platform timer thread.
+ *
+ * <p>With reinjection on (KVM's default for its in-kernel PIT), every period counts: periods the
+ * timer thread fired late and periods that ended while the guest had not yet taken the previous
+ * tick are owed, and raised one at a time as the guest acknowledges each tick (the PICs' interrupt
+ * acknowledge or the EOI of the IOAPIC pin's vector, through {@link AckListener}); see
+ * {@link TickBacklog}. While IRQ 0 is masked at both controllers, or when the period is below the
+ * host rate limit, ticks are plain edges and missed periods coalesce, as without reinjection.
  */
-final class Pit8254 implements PortHandler {
+final class Pit8254 implements PortHandler, AckListener {
     /** Counter 0 interrupts at most this often (about 20 kHz) however small its count. */
     static final long MIN_PERIOD_TICKS = PcLayout.PIT_HZ / 20_000;
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -24,12 +31,26 @@ final class Pit8254 implements PortHandler {
     private final PlatformTimers.Timer irqTimer;
     private final IrqLine irq0;
     private final long originNanos;
+    /** Whether IRQ 0 is masked everywhere it could reach a processor; null without reinjection. */
+    private final BooleanSupplier irq0Masked;
+    private final TickBacklog backlog = new TickBacklog();
     private long scheduledEdge = PitChannel.NEVER;
     private int portB;
 
+    /** A PIT without reinjection: edges the timer thread missed coalesce into one interrupt. */
     Pit8254(PlatformTimers timers, IrqLine irq0) {
+        this(timers, irq0, null);
+    }
+
+    /**
+     * A PIT that reinjects missed ticks. The interrupt controllers must report IRQ 0's acknowledges
+     * and mask changes to it as an {@link AckListener}; {@code irq0Masked} says whether the line is
+     * masked at all of them.
+     */
+    Pit8254(PlatformTimers timers, IrqLine irq0, BooleanSupplier irq0Masked) {
         this.timers = timers;
         this.irq0 = irq0;
+        this.irq0Masked = irq0Masked;
         this.originNanos = timers.now();
         this.irqTimer = timers.newTimer("pit counter 0", this::onTimer);
     }
@@ -60,9 +81,36 @@ final class Pit8254 implements PortHandler {
             }
             default -> { }
         }
-        if (port == PcLayout.PIT || port == PORT_CONTROL && v >>> 6 == 0) {
-            scheduleIrq(now, now); // counter 0 was reprogrammed
+        if (port == PcLayout.PIT || port == PORT_CONTROL && v >>> 6 == 0 && (v & 0x30) != 0) {
+            scheduleIrq(now, now); // counter 0 was reprogrammed: what was owed belongs to the old period
+            backlog.restart(channels[0].count() * NANOS_PER_SECOND / PcLayout.PIT_HZ);
         }
+    }
+
+    /** The guest took the tick in flight: raises the next one owed, if any. */
+    @Override
+    public void acknowledged() {
+        if (irq0Masked == null) {
+            return;
+        }
+        boolean raise;
+        synchronized (this) {
+            raise = backlog.acknowledged(timers.now());
+        }
+        if (raise) {
+            irq0.pulse();
+        }
+    }
+
+    /** The guest masked or unmasked IRQ 0 somewhere: ticks owed from before are forgotten. */
+    @Override
+    public synchronized void maskChanged() {
+        backlog.clear();
+    }
+
+    /** Ticks owed to the guest and not yet raised: for tests. */
+    synchronized long ticksOwed() {
+        return backlog.owed();
     }
 
     private void controlWord(int v, long now) {
@@ -94,15 +142,36 @@ final class Pit8254 implements PortHandler {
     }
 
     private void onTimer(long nanos) {
-        boolean edge;
+        // Asked outside our lock: the PICs and the IOAPIC take their own.
+        boolean masked = irq0Masked == null || irq0Masked.getAsBoolean();
+        boolean raise;
         synchronized (this) {
             long now = ticks(nanos);
-            edge = scheduledEdge != PitChannel.NEVER && now >= scheduledEdge;
-            long earliest = edge ? Math.max(now, scheduledEdge + MIN_PERIOD_TICKS - 1) : now;
-            scheduleIrq(now, earliest);
+            if (scheduledEdge == PitChannel.NEVER || now < scheduledEdge) {
+                scheduleIrq(now, now);
+                return;
+            }
+            boolean reinject = !masked && channels[0].count() >= MIN_PERIOD_TICKS;
+            long lastEdge = scheduledEdge;
+            long periods = 1;
+            while (reinject && periods <= TickBacklog.MAX_TICKS) {
+                long next = channels[0].nextRisingEdge(lastEdge);
+                if (next > now) {
+                    break;
+                }
+                lastEdge = next;
+                periods++;
+            }
+            scheduleIrq(now, Math.max(now, lastEdge + MIN_PERIOD_TICKS - 1));
+            if (reinject) {
+                raise = backlog.elapsed(periods, nanos);
+            } else {
+                backlog.clear();
+                raise = true;
+            }
         }
-        if (edge) {
-            irq0.pulse(); // outside the lock: the PICs and the IOAPIC take their own
+        if (raise) {
+            irq0.pulse();
         }
     }
 

@@ -161,6 +161,11 @@ final class PitChannel {
         }
     }
 
+    /** N, the count in use (1 to 65536). */
+    long count() {
+        return count;
+    }
+
     boolean gate() {
         return gate;
     }

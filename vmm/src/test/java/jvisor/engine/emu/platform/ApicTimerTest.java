@@ -83,16 +83,63 @@ class ApicTimerTest {
     }
 
     @Test
-    void periodicCoalescesPeriodsTheTimerThreadMissed() {
+    void periodsTheTimerThreadFiredLateForAreEachDelivered() {
         write(apic, REG_TIMER_DIVIDE, DIVIDE_BY_1);
         write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
         write(apic, REG_TIMER_INITIAL, 1_000_000);
         t.advance(10_500_000); // ten periods pass before the thread gets to run
-        assertTrue(interrupted());
-        assertFalse(interrupted(), "one interrupt for the missed periods, not ten");
+        assertEquals(10, drain(), "every period, one interrupt at a time");
         assertEquals(500_000, read(apic, REG_TIMER_CURRENT));
         t.advance(500_000);
         assertTrue(interrupted(), "and the next period is on time");
+        assertFalse(interrupted());
+    }
+
+    @Test
+    void aProcessorThatTakesItsTicksLateStillReceivesEveryOne() {
+        write(apic, REG_TIMER_DIVIDE, DIVIDE_BY_1);
+        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
+        write(apic, REG_TIMER_INITIAL, 4_000_000); // HZ = 250
+        for (int i = 0; i < 25; i++) {
+            t.advance(4_000_000); // the guest runs with interrupts disabled
+        }
+        assertEquals(24, apic.timerTicksOwed());
+        assertEquals(VECTOR, take(apic));
+        assertEquals(-1, take(apic), "the next one waits for the EOI");
+        eoi(apic);
+        assertEquals(24, drain());
+    }
+
+    @Test
+    void aGuestThatIgnoresItsTimerForAMinuteGetsOneSecondOfTicks() {
+        write(apic, REG_TIMER_DIVIDE, DIVIDE_BY_1);
+        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
+        write(apic, REG_TIMER_INITIAL, 4_000_000);
+        t.advance(60_000_000_000L);
+        assertEquals(250, drain());
+    }
+
+    @Test
+    void maskingTheTimerForgetsWhatIsOwed() {
+        write(apic, REG_TIMER_DIVIDE, DIVIDE_BY_1);
+        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
+        write(apic, REG_TIMER_INITIAL, 1_000_000);
+        t.advance(5_000_000);
+        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR | 1 << 16);
+        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
+        assertEquals(1, drain(), "only the interrupt already requested");
+        t.advance(1_000_000);
+        assertEquals(1, drain());
+    }
+
+    /** Takes and ends timer interrupts until none is pending. */
+    private int drain() {
+        int taken = 0;
+        while (interrupted()) {
+            taken++;
+            assertTrue(taken < 10_000, "an endless stream of interrupts");
+        }
+        return taken;
     }
 
     @Test
