@@ -91,9 +91,14 @@ public final class EmuCpu implements VirtualCpu {
         return interpreter.retired();
     }
 
-    /** After how many interpreted runs a block is compiled to bytecode (tier 1); 0 or less never. */
+    /** After how many interpreted runs a block is compiled to bytecode (tier 1), on this thread; 0 or less never. */
     public void setCompileThreshold(int runs) {
-        interpreter.setCompileThreshold(runs);
+        interpreter.setCompileThreshold(runs, false);
+    }
+
+    /** As {@link #setCompileThreshold(int)}, but compiled on the background compiler as in normal runs. */
+    public void setBackgroundCompileThreshold(int runs) {
+        interpreter.setCompileThreshold(runs, true);
     }
 
     /** The processor itself, for tests and benchmarks. */

@@ -365,8 +365,11 @@ public final class Mmu {
     // ---- physical accesses -----------------------------------------------------------------
 
     private boolean isApicPage(long phys) {
-        return apic != null && (apic.apicBaseMsr() & (1L << 11)) != 0
-                && (phys & PAGE) == (apic.apicBaseMsr() & 0xF_FFFF_F000L);
+        if (apic == null) {
+            return false;
+        }
+        long base = apic.apicBaseMsr();
+        return (base & (1L << 11)) != 0 && (phys & PAGE) == (base & 0xF_FFFF_F000L);
     }
 
     public long readPhysical(long phys, int size) {

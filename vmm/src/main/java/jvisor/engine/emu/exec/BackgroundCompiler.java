@@ -2,6 +2,7 @@ package jvisor.engine.emu.exec;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import jvisor.engine.emu.cpu.CodePages;
 
 /**
@@ -17,6 +18,7 @@ final class BackgroundCompiler {
 
     private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
     private static Thread thread;
+    private static final AtomicLong PUBLISHED = new AtomicLong();
 
     private BackgroundCompiler() { }
 
@@ -24,6 +26,11 @@ final class BackgroundCompiler {
     static boolean submit(Block b, CodePages pages) {
         start();
         return QUEUE.offer(new Job(b, pages));
+    }
+
+    /** How many blocks this JVM's background compiler has compiled and published. */
+    static long published() {
+        return PUBLISHED.get();
     }
 
     private static synchronized void start() {
@@ -42,7 +49,11 @@ final class BackgroundCompiler {
             }
             // A block whose code changed while it waited will never run again: skip it.
             if (job.block().valid(job.pages())) {
-                job.block().compiled = BlockCompiler.compile(job.block());
+                BlockCompiler.CompiledBlock code = BlockCompiler.compile(job.block());
+                if (code != null) {
+                    job.block().compiled = code;
+                    PUBLISHED.incrementAndGet();
+                }
             }
         }
     }

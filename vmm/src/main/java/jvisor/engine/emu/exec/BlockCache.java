@@ -18,7 +18,7 @@ import jvisor.engine.emu.decode.Insn;
  * and only then decoded.
  */
 final class BlockCache {
-    private static final int L1_SIZE = 1 << 12;
+    private static final int L1_SIZE = 1 << 16;
     private static final int MAX_INSNS = 64;
     /** Past this many blocks the cache starts over, like a translation cache that filled up. */
     private static final int MAX_BLOCKS = 1 << 18;
@@ -68,8 +68,8 @@ final class BlockCache {
 
     private Block lookup(Cpu c, long rip, long csBase, int key) {
         long lin = (csBase + rip) & (c.mode64() ? -1L : 0xFFFF_FFFFL);
-        long phys = c.mmu.fetchPhysical(lin);
-        long host = c.mmu.hostOffset(phys, 1);
+        long page = c.mmu.cachedFetchPage(lin);
+        long host = page >= 0 ? page + (lin & 0xFFF) : c.mmu.hostOffset(c.mmu.fetchPhysical(lin), 1);
         if (host < 0) {
             return decode(c, rip, csBase, key, lin, -1);
         }

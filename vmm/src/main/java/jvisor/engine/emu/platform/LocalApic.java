@@ -48,7 +48,8 @@ public final class LocalApic implements LocalInterrupts {
     private volatile int dfr;
     private volatile int svr;
     private volatile boolean events;
-    private long apicBase;
+    /** Volatile so the MMU reads it on every translation without taking the lock; written under it. */
+    private volatile long apicBase;
     private int tpr;
     private int esr;
     private int pendingErrors;
@@ -232,12 +233,7 @@ public final class LocalApic implements LocalInterrupts {
 
     @Override
     public long apicBaseMsr() {
-        lock.lock();
-        try {
-            return apicBase;
-        } finally {
-            lock.unlock();
-        }
+        return apicBase;
     }
 
     @Override

@@ -42,6 +42,33 @@ class CompiledBlocksTest {
     }
 
     @Test
+    void aBlockCompiledInTheBackgroundTakesOverWithoutLosingACount() throws InterruptedException {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setBackgroundCompileThreshold(1);
+            long before = BackgroundCompiler.published();
+            for (int round = 1; round <= 20; round++) {
+                ExitReason r = m.run64("""
+                        mov ecx, 200000
+                        xor eax, eax
+                        1: add eax, ecx
+                        dec ecx
+                        jnz 1b
+                        cli
+                        hlt
+                        """);
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                assertEquals((200000L * 200001 / 2) & 0xFFFF_FFFFL, m.reg(Cpu.RAX));
+                assertEquals(round * (2 + 3 * 200000L + 2), m.cpu.retired(), "round " + round);
+                if (BackgroundCompiler.published() > before) {
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("the background compiler published no block in 20 rounds");
+        }
+    }
+
+    @Test
     void aFaultInTheMiddleOfACompiledLoopIsPreciseAndCounted() {
         try (TestMachine m = compiling()) {
             m.catchExceptions64();
