@@ -35,7 +35,9 @@ public final class PciHost implements PortHandler {
     @InitFunction(stage = Stage.DRIVER, order = 0)
     public static void attach(Processor p) {
         PassVm vm = p.vm();
-        vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, new PciHost(vm::requestShutdown), "PCI host");
+        PciHost host = new PciHost(vm::requestShutdown);
+        host.register(0, 0, 0, new HostBridge());
+        vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, host, "PCI host");
     }
 
     /** Bus/device/function number as the address register encodes it (bits 23-8). */

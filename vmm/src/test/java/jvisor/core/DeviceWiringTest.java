@@ -91,7 +91,7 @@ class DeviceWiringTest {
         }, "ok");
 
         assertEquals(0x21, status, log.toString(StandardCharsets.UTF_8));
-        assertEquals("QEMU cpus=2/2 kbc=0x14 vendor=0xffff pm1cnt=0x1 typed=ok", seen.get());
+        assertEquals("QEMU cpus=2/2 kbc=0x14 vendor=0x8086 pm1cnt=0x1 typed=ok", seen.get(), "00:00.0 is the host bridge");
         assertEquals("hello from the guest\n", serial.toString(StandardCharsets.US_ASCII));
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("guest wrote 16 to the debug-exit port"),
                 log.toString(StandardCharsets.UTF_8));
