@@ -8,7 +8,8 @@
 #   tools/kvm-in-qemu.sh 'cd /path && java -jar vmm/target/jvisor.jar bench exit iterations=20000'
 #
 # Needs qemu-system-x86_64, apt-get (Debian's linux-image-amd64 and busybox-static are downloaded
-# once into the cache) and root (9p passthrough of /). Exits with the command's status.
+# once into the cache) and root (9p passthrough of /). Exits with the command's status, or 3 if the
+# machine could not be set up or never ran it.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,8 +73,13 @@ launcher() {
 }
 
 command="${1:-}"
+# Status 3: the machine could not be set up (no network for the downloads, say), as opposed to a
+# command that ran and failed.
+set -E
+trap 'echo "kvm-in-qemu: could not prepare the QEMU machine" >&2; exit 3' ERR
 prepare
 [ -n "$command" ] || command="$(default_command)"
+trap - ERR
 java_home="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | head -1)}"
 script="$(mktemp /tmp/kvm-in-qemu-XXXXXX.sh)"
 trap 'rm -f "$script"' EXIT
@@ -86,4 +92,8 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 4096 -nographic -n
     -virtfs local,path=/,mount_tag=host,security_model=passthrough,id=host,multidevs=remap | tee "$log"
 status="$(sed -n 's/^kvm-in-qemu: exit status \([0-9]*\).*/\1/p' "$log" | tail -1)"
 rm -f "$log"
-exit "${status:-1}"
+if [ -z "$status" ]; then
+    echo "kvm-in-qemu: the QEMU machine never ran the command" >&2
+    exit 3
+fi
+exit "$status"
