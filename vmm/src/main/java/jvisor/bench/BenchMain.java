@@ -9,7 +9,7 @@ public final class BenchMain {
 
     public static int run(List<String> args) {
         if (args.isEmpty()) {
-            throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] | emu [guest[:scale] ...] [--no-qemu]"
+            throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] [rounds=N] | emu [guest[:scale] ...] [--no-qemu]"
                     + " | boot [rounds=N] [cpus=N] [memory=512M] [kit=DIR] [--no-qemu]");
         }
         List<String> rest = args.subList(1, args.size());

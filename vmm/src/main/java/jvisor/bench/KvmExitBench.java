@@ -2,6 +2,7 @@ package jvisor.bench;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import jvisor.boot.BadInputException;
@@ -36,6 +37,7 @@ final class KvmExitBench {
     private KvmExitBench() { }
 
     static final int DEFAULT_ITERATIONS = 200_000;
+    static final int DEFAULT_ROUNDS = 5;
     static final double TARGET_RATIO = 1.10;
     /** Enough exits for HotSpot to compile the exit path before the measured pass. */
     static final long MIN_WARMUP = 50_000;
@@ -44,80 +46,164 @@ final class KvmExitBench {
     /** loop: out 0x80, al / dec ecx / jnz loop / out 0xf4, al / hlt */
     static final byte[] GUEST = {(byte) 0xE6, (byte) 0x80, 0x49, 0x75, (byte) 0xFB, (byte) 0xE6, (byte) 0xF4, (byte) 0xF4};
 
+    record Options(long iterations, int rounds) {
+        static Options parse(List<String> args) {
+            long iterations = DEFAULT_ITERATIONS;
+            long rounds = DEFAULT_ROUNDS;
+            for (String a : args) {
+                if (a.startsWith("iterations=")) {
+                    iterations = number(a, "iterations=", 0xFFFF_FFFFL);
+                } else if (a.startsWith("rounds=")) {
+                    rounds = number(a, "rounds=", 100);
+                } else {
+                    throw new BadInputException("unknown option '" + a + "' for bench exit: use iterations=N rounds=N");
+                }
+            }
+            return new Options(iterations, (int) rounds);
+        }
+
+        private static long number(String option, String prefix, long max) {
+            long n;
+            try {
+                n = Long.parseLong(option.substring(prefix.length()));
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 1 || n > max) {
+                throw new BadInputException(prefix.substring(0, prefix.length() - 1) + " must be 1 to " + max + ": " + option);
+            }
+            return n;
+        }
+    }
+
+    /**
+     * Alternates jvisor and the C reference round by round, so that a change in the host's speed
+     * during the run (other tenants of a nested machine) shows in both, and reports the medians.
+     */
     static int run(List<String> args) {
-        long iterations = iterations(args);
+        Options o = Options.parse(args);
         if (!KvmEngine.deviceExists()) {
             throw new BadInputException("bench exit cannot run: /dev/kvm does not exist on this host (it measures the kvm engine)");
         }
         Instant processStart = ProcessHandle.current().info().startInstant().orElse(null);
-        long warmup = Math.max(MIN_WARMUP, iterations / 10);
-        JvisorResult jvisor = measureJvisor(iterations, warmup);
-        double cMicros;
-        try (CReference c = CReference.compile("kvm_exit_bench")) {
-            cMicros = parseMicros(c.run(Long.toString(iterations), Long.toString(warmup)));
+        long warmup = Math.max(MIN_WARMUP, o.iterations() / 10);
+        double[] jvisor = new double[o.rounds()];
+        double[] c = new double[o.rounds()];
+        System.out.printf(Locale.ROOT, "exit round trip, kvm I/O port write (%d iterations, %d exits per round):%n",
+                o.iterations(), o.iterations() + 1);
+        try (CReference reference = CReference.compile("kvm_exit_bench"); JvisorLoop loop = JvisorLoop.open()) {
+            Instant firstRun = Instant.now();
+            loop.measure(warmup);
+            for (int r = 0; r < o.rounds(); r++) {
+                jvisor[r] = loop.measure(o.iterations());
+                c[r] = parseMicros(reference.run(Long.toString(o.iterations()), Long.toString(warmup)));
+                System.out.printf(Locale.ROOT, "  round %d: C %.3f us/exit, jvisor %.3f us/exit%n", r + 1, c[r], jvisor[r]);
+            }
+            report(median(jvisor), median(c), firstRun, processStart, loop);
+            System.out.printf(Locale.ROOT, "  best rounds: C %.3f us/exit, jvisor %.3f us/exit, ratio %.3f%n",
+                    Arrays.stream(c).min().orElseThrow(), Arrays.stream(jvisor).min().orElseThrow(),
+                    Arrays.stream(jvisor).min().orElseThrow() / Arrays.stream(c).min().orElseThrow());
         }
-        report(iterations, jvisor, cMicros, processStart);
         return 0;
     }
 
-    record JvisorResult(double microsPerExit, long exits, Instant firstRun, long vmRss, long guestResident) { }
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
 
-    private static JvisorResult measureJvisor(long iterations, long warmup) {
-        try (KvmEngine engine = KvmEngine.open(1); GuestMemory ram = GuestMemory.allocate(RAM)) {
-            StopPort stop = new StopPort();
+    /** One vCPU of the kvm engine running the loop, dispatching exits as the main loop does. */
+    private static final class JvisorLoop implements AutoCloseable {
+        private final KvmEngine engine;
+        private final GuestMemory ram;
+        private final VirtualMachine vm;
+        private final VirtualCpu cpu;
+        private final IoDispatch dispatch;
+        private final StopPort stop = new StopPort();
+
+        private JvisorLoop(KvmEngine engine, GuestMemory ram) {
+            this.engine = engine;
+            this.ram = ram;
             PortBus ports = new PortBus();
             ports.register(PcLayout.POST_CODE, 1, new PostCode(), "post-code");
             ports.register(PcLayout.DEBUG_EXIT, 1, stop, "stop");
             ports.setDefault(new Floating(), "unhooked");
             MmioBus mmio = new MmioBus(new Floating());
-            IoDispatch dispatch = new IoDispatch(ports, mmio, new ExitStats());
+            dispatch = new IoDispatch(ports, mmio, new ExitStats());
             ram.write(CODE, GUEST);
-            try (VirtualMachine vm = engine.createVm(new VmSpec(ram, 1, ports, mmio))) {
-                VirtualCpu cpu = vm.createCpu(0, dispatch);
-                cpu.setState(loopState(warmup));
-                Instant firstRun = Instant.now();
-                runLoop(cpu, dispatch, stop);
-                cpu.setState(loopState(iterations));
-                long t0 = System.nanoTime();
-                long exits = runLoop(cpu, dispatch, stop);
-                long t1 = System.nanoTime();
-                return new JvisorResult((t1 - t0) / 1e3 / exits, exits, firstRun,
-                        ProcessMemory.residentBytes(), Mincore.residentBytes(ram.segment()));
+            vm = engine.createVm(new VmSpec(ram, 1, ports, mmio));
+            cpu = vm.createCpu(0, dispatch);
+        }
+
+        static JvisorLoop open() {
+            KvmEngine engine = KvmEngine.open(1);
+            try {
+                return new JvisorLoop(engine, GuestMemory.allocate(RAM));
+            } catch (RuntimeException e) {
+                engine.close();
+                throw e;
             }
+        }
+
+        /** Runs the loop {@code iterations} times; microseconds per exit. */
+        double measure(long iterations) {
+            cpu.setState(loopState(iterations));
+            long t0 = System.nanoTime();
+            long exits = runLoop();
+            long t1 = System.nanoTime();
+            return (t1 - t0) / 1e3 / exits;
+        }
+
+        /** MainLoop's IO path: run, dispatch the exit to the port table, until the stop port is written. */
+        private long runLoop() {
+            stop.stopped = false;
+            long exits = 0;
+            while (!stop.stopped) {
+                ExitReason reason = cpu.run();
+                exits++;
+                switch (reason) {
+                    case IO -> dispatch.dispatch(cpu.io());
+                    case STOPPED -> { }
+                    default -> throw new IllegalStateException("benchmark guest stopped on " + reason + ": " + cpu.describeExit());
+                }
+            }
+            return exits;
+        }
+
+        long residentWithoutGuestRam() {
+            return ProcessMemory.residentBytes() - Mincore.residentBytes(ram.segment());
+        }
+
+        long resident() {
+            return ProcessMemory.residentBytes();
+        }
+
+        @Override
+        public void close() {
+            vm.close();
+            ram.close();
+            engine.close();
         }
     }
 
-    /** MainLoop's IO path: run, dispatch the exit to the port table, until the stop port is written. */
-    private static long runLoop(VirtualCpu cpu, IoDispatch dispatch, StopPort stop) {
-        stop.stopped = false;
-        long exits = 0;
-        while (!stop.stopped) {
-            ExitReason reason = cpu.run();
-            exits++;
-            switch (reason) {
-                case IO -> dispatch.dispatch(cpu.io());
-                case STOPPED -> { }
-                default -> throw new IllegalStateException("benchmark guest stopped on " + reason + ": " + cpu.describeExit());
-            }
-        }
-        return exits;
-    }
-
-    private static void report(long iterations, JvisorResult j, double cMicros, Instant processStart) {
-        double ratio = j.microsPerExit() / cMicros;
-        System.out.printf(Locale.ROOT, "exit round trip, kvm I/O port write (%d iterations, %d exits):%n", iterations, j.exits());
-        System.out.printf(Locale.ROOT, "  C reference (KVM_RUN loop)   %10.3f us/exit%n", cMicros);
-        System.out.printf(Locale.ROOT, "  jvisor kvm engine + dispatch %10.3f us/exit%n", j.microsPerExit());
+    private static void report(double jvisorMicros, double cMicros, Instant firstRun, Instant processStart, JvisorLoop loop) {
+        double ratio = jvisorMicros / cMicros;
+        System.out.printf(Locale.ROOT, "  C reference (KVM_RUN loop)   %10.3f us/exit (median)%n", cMicros);
+        System.out.printf(Locale.ROOT, "  jvisor kvm engine + dispatch %10.3f us/exit (median)%n", jvisorMicros);
         System.out.printf(Locale.ROOT, "  ratio jvisor/C               %10.3f   (target <= %.2f: %s)%n",
                 ratio, TARGET_RATIO, ratio <= TARGET_RATIO ? "met" : "missed");
         if (processStart != null) {
             System.out.printf(Locale.ROOT, "VMM start-up, process start to first KVM_RUN: %d ms%n",
-                    Duration.between(processStart, j.firstRun()).toMillis());
+                    Duration.between(processStart, firstRun).toMillis());
         } else {
             System.out.println("VMM start-up: the process start time is not available on this host");
         }
+        long rss = loop.resident();
+        long withoutRam = loop.residentWithoutGuestRam();
         System.out.printf(Locale.ROOT, "VMM resident memory without guest RAM: %.1f MiB (VmRSS %.1f MiB - guest RAM resident %.1f MiB)%n",
-                mib(j.vmRss() - j.guestResident()), mib(j.vmRss()), mib(j.guestResident()));
+                mib(withoutRam), mib(rss), mib(rss - withoutRam));
     }
 
     static double parseMicros(String output) {
@@ -127,25 +213,6 @@ final class KvmExitBench {
             }
         }
         throw new IllegalStateException("the C reference printed no us_per_exit: " + output.strip());
-    }
-
-    static long iterations(List<String> args) {
-        long n = DEFAULT_ITERATIONS;
-        for (String a : args) {
-            if (a.startsWith("iterations=")) {
-                try {
-                    n = Long.parseLong(a.substring("iterations=".length()));
-                } catch (NumberFormatException e) {
-                    n = -1;
-                }
-                if (n < 1 || n > 0xFFFF_FFFFL) {
-                    throw new BadInputException("iterations must be 1 to 4294967295: " + a);
-                }
-            } else {
-                throw new BadInputException("unknown option '" + a + "' for bench exit: use iterations=N");
-            }
-        }
-        return n;
     }
 
     /** 32-bit protected mode, flat segments, at the loop with ECX = {@code count}. */

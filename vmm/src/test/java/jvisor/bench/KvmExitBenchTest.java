@@ -38,11 +38,14 @@ class KvmExitBenchTest {
 
     @Test
     void optionsAreParsedAndCheckedAndOutputIsRead() {
-        assertEquals(KvmExitBench.DEFAULT_ITERATIONS, KvmExitBench.iterations(List.of()));
-        assertEquals(5000, KvmExitBench.iterations(List.of("iterations=5000")));
-        assertThrows(BadInputException.class, () -> KvmExitBench.iterations(List.of("iterations=0")));
-        assertThrows(BadInputException.class, () -> KvmExitBench.iterations(List.of("iterations=many")));
-        assertThrows(BadInputException.class, () -> KvmExitBench.iterations(List.of("fast")));
+        assertEquals(new KvmExitBench.Options(KvmExitBench.DEFAULT_ITERATIONS, KvmExitBench.DEFAULT_ROUNDS),
+                KvmExitBench.Options.parse(List.of()));
+        assertEquals(new KvmExitBench.Options(5000, 3), KvmExitBench.Options.parse(List.of("iterations=5000", "rounds=3")));
+        for (String bad : List.of("iterations=0", "iterations=many", "rounds=0", "rounds=101", "fast")) {
+            assertThrows(BadInputException.class, () -> KvmExitBench.Options.parse(List.of(bad)), bad);
+        }
+        assertEquals(2.0, KvmExitBench.median(new double[] {3, 1, 2}));
+        assertEquals(2.5, KvmExitBench.median(new double[] {4, 1, 2, 3}));
         assertEquals(13.25, KvmExitBench.parseMicros("us_per_exit=13.2500 exits=1001\n"));
         assertThrows(BadInputException.class, () -> BenchMain.run(List.of("nonsense")));
     }
@@ -54,13 +57,13 @@ class KvmExitBenchTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            assertEquals(0, BenchMain.run(List.of("exit", "iterations=2000")));
+            assertEquals(0, BenchMain.run(List.of("exit", "iterations=2000", "rounds=2")));
         } finally {
             System.setOut(saved);
         }
         String out = bytes.toString(StandardCharsets.UTF_8);
         for (String expected : List.of("C reference", "jvisor kvm engine", "ratio jvisor/C", "start-up",
-                "resident memory without guest RAM", "2001 exits")) {
+                "resident memory without guest RAM", "2001 exits per round", "round 2:", "best rounds")) {
             assertTrue(out.contains(expected), () -> "missing '" + expected + "' in:\n" + out);
         }
     }
