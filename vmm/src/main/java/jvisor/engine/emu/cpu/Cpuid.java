@@ -51,6 +51,8 @@ public final class Cpuid {
     static final int BMI1 = 1 << 3;
     static final int BMI2 = 1 << 8;
     static final int ERMS = 1 << 9;
+    static final int SPEC_CTRL = 1 << 26;
+    static final int STIBP = 1 << 27;
     static final int ARCH_CAPABILITIES = 1 << 29;
     // 0x80000001 ECX / EDX
     static final int LAHF_LM = 1;
@@ -89,7 +91,7 @@ public final class Cpuid {
             case 7 -> {
                 if (subleaf == 0) {
                     r[1] = TSC_ADJUST | BMI1 | BMI2 | ERMS;
-                    r[3] = ARCH_CAPABILITIES;
+                    r[3] = SPEC_CTRL | STIBP | ARCH_CAPABILITIES;
                 }
             }
             case 0xB -> topology(r, subleaf, cpuCount, apicId);

@@ -12,6 +12,8 @@ public final class Msrs {
     public static final int APIC_BASE = 0x1B;
     public static final int FEATURE_CONTROL = 0x3A;
     public static final int TSC_ADJUST = 0x3B;
+    public static final int SPEC_CTRL = 0x48;
+    public static final int PRED_CMD = 0x49;
     public static final int BIOS_SIGN_ID = 0x8B;
     public static final int MTRR_CAP = 0xFE;
     public static final int ARCH_CAPABILITIES = 0x10A;
@@ -45,8 +47,18 @@ public final class Msrs {
     static final long PAT_DEFAULT = 0x0007_0406_0007_0406L;
     /** Fast strings enabled; branch-trace and PEBS unavailable. */
     static final long MISC_ENABLE_DEFAULT = 1 | (1 << 11) | (1 << 12);
-    /** RDCL_NO, SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO: an interpreter does not speculate. */
-    static final long ARCH_CAPABILITIES_VALUE = 1 | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8);
+    /**
+     * An interpreter does not speculate, so it has none of the transient-execution flaws a guest
+     * kernel would otherwise pay to mitigate on every return, indirect call and exit to user mode:
+     * RDCL_NO, IBRS_ALL (enhanced IBRS: no retpolines), SKIP_L1DFL_VMENTRY, SSB_NO, MDS_NO,
+     * PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO, FBSDP_NO, PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO
+     * and ITS_NO.
+     */
+    static final long ARCH_CAPABILITIES_VALUE = 1 | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8)
+            | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 20) | (1 << 24) | (1 << 26) | (1 << 27) | (1L << 62);
+    /** IA32_SPEC_CTRL bits that exist (IBRS, STIBP, as CPUID leaf 7 advertises); they change nothing here. */
+    static final long SPEC_CTRL_BITS = 0b11;
+    static final long PRED_CMD_IBPB = 1;
 
     private final Cpu cpu;
     long star;
@@ -58,6 +70,7 @@ public final class Msrs {
     long sysenterEsp;
     long sysenterEip;
     long tscAux;
+    long specCtrl;
     long pat = PAT_DEFAULT;
     long miscEnable = MISC_ENABLE_DEFAULT;
     long mtrrDefType;
@@ -76,6 +89,7 @@ public final class Msrs {
             case APIC_BASE -> cpu.lapic().apicBaseMsr();
             case FEATURE_CONTROL -> 1;
             case TSC_ADJUST -> cpu.tsc.adjust();
+            case SPEC_CTRL -> specCtrl;
             case MTRR_CAP -> MTRR_CAP_VALUE;
             case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
             case SYSENTER_CS -> sysenterCs;
@@ -112,6 +126,8 @@ public final class Msrs {
         switch (msr) {
             case TSC -> cpu.tsc.set(v);
             case TSC_ADJUST -> cpu.tsc.setAdjust(v);
+            case SPEC_CTRL -> specCtrl = reserved(v, SPEC_CTRL_BITS);
+            case PRED_CMD -> reserved(v, PRED_CMD_IBPB);
             case BIOS_SIGN_ID, PLATFORM_ID -> { }
             case APIC_BASE -> {
                 cpu.lapic().setApicBaseMsr(v);
@@ -179,6 +195,14 @@ public final class Msrs {
     private void setBase(int sreg, long base) {
         cpu.seg(sreg).setBase(base);
         cpu.updateMode();
+    }
+
+    /** {@code v}, or #GP(0) if it sets a bit outside {@code defined}. */
+    private long reserved(long v, long defined) {
+        if ((v & ~defined) != 0) {
+            throw cpu.fault(Vectors.GP, 0);
+        }
+        return v;
     }
 
     private long canonical(long v) {
