@@ -18,6 +18,7 @@ final class Aml {
     static final int STRING_PREFIX = 0x0D;
     static final int QWORD_PREFIX = 0x0E;
     static final int SCOPE_OP = 0x10;
+    static final int BUFFER_OP = 0x11;
     static final int PACKAGE_OP = 0x12;
     static final int EXT_OP_PREFIX = 0x5B;
     static final int DEVICE_OP = 0x82;
@@ -76,6 +77,26 @@ final class Aml {
         }
         byte[] body = concat(new byte[] {(byte) elements.length}, concat(elements));
         return concat(new byte[] {PACKAGE_OP}, pkgLength(body.length), body);
+    }
+
+    /** {@code Buffer(n) {bytes}}. */
+    static byte[] buffer(byte[] bytes) {
+        byte[] body = concat(integer(bytes.length), bytes);
+        return concat(new byte[] {BUFFER_OP}, pkgLength(body.length), body);
+    }
+
+    /**
+     * {@code EisaId("PNP0A03")}: three letters of five bits each and four hex digits, packed big-endian
+     * into a 32-bit integer that is stored little-endian.
+     */
+    static byte[] eisaId(String id) {
+        if (!id.matches("[A-Z]{3}[0-9A-F]{4}")) {
+            throw new IllegalArgumentException("not an EISA ID: " + id);
+        }
+        int vendor = (id.charAt(0) - '@') << 10 | (id.charAt(1) - '@') << 5 | (id.charAt(2) - '@');
+        int product = Integer.parseInt(id.substring(3), 16);
+        long value = (vendor >>> 8) | (vendor & 0xFF) << 8 | (product >>> 8) << 16 | (long) (product & 0xFF) << 24;
+        return integer(value);
     }
 
     /** {@code Scope(path) {terms}}. */

@@ -3,11 +3,13 @@ package jvisor.guest.tables;
 import java.util.ArrayList;
 import java.util.List;
 import jvisor.bus.PcLayout;
+import jvisor.engine.GuestMemory;
 
 /**
  * The Differentiated System Description Table, in AML generated here: one processor device per
- * vCPU under \_SB (Linux's ACPI processor driver binds them to the MADT entries by _UID) and the
- * \_S5 package that tells the OS what to write to PM1a_CNT to power off.
+ * vCPU under \_SB (Linux's ACPI processor driver binds them to the MADT entries by _UID), the PCI
+ * root bridge \_SB.PCI0 with the windows it forwards (so the OS enumerates bus 0 through ACPI), and
+ * the \_S5 package that tells the OS what to write to PM1a_CNT to power off.
  */
 public final class Dsdt {
     public static final String SIGNATURE = "DSDT";
@@ -15,6 +17,16 @@ public final class Dsdt {
     public static final int REVISION = 2;
     /** The ACPI processor device's hardware ID. */
     public static final String PROCESSOR_HID = "ACPI0007";
+    /** A PCI root bridge's hardware ID. */
+    public static final String PCI_ROOT_HID = "PNP0A03";
+    /**
+     * The PCI memory window below 4 GiB: from where RAM below 4 GiB ends at the most up to the
+     * IOAPIC, as QEMU's i440FX forwards it.
+     */
+    static final long PCI_MEMORY_FIRST = GuestMemory.LOW_RAM_LIMIT;
+    static final long PCI_MEMORY_LAST = PcLayout.IOAPIC_BASE - 1;
+    /** The legacy VGA window's last byte (it starts at {@link PcLayout#VGA_HOLE}). */
+    static final long VGA_WINDOW_LAST = 0xB_FFFFL;
 
     private Dsdt() { }
 
@@ -25,11 +37,32 @@ public final class Dsdt {
                     Aml.name("_HID", Aml.string(PROCESSOR_HID)),
                     Aml.name("_UID", Aml.integer(i))));
         }
+        processors.add(pciRoot());
         byte[] sb = Aml.scope("\\_SB", processors.toArray(byte[][]::new));
         byte[] s5 = Aml.name("_S5", Aml.pkg(
                 Aml.integer(PcLayout.ACPI_SLP_TYP_S5), Aml.integer(PcLayout.ACPI_SLP_TYP_S5),
                 Aml.integer(0), Aml.integer(0)));
         return AcpiTable.build(SIGNATURE, REVISION, w -> w.bytes(sb).bytes(s5));
+    }
+
+    /**
+     * PCI0: bus 0 behind configuration mechanism #1, forwarding every port except the
+     * configuration ports it decodes itself, the legacy VGA window and the memory hole below 4 GiB.
+     */
+    private static byte[] pciRoot() {
+        byte[] crs = new Resources()
+                .busNumbers(0x00, 0xFF)
+                .ioPorts(PcLayout.PCI_CONFIG_ADDRESS, 8)
+                .ioWindow(0x0000, PcLayout.PCI_CONFIG_ADDRESS - 1)
+                .ioWindow(PcLayout.PCI_CONFIG_ADDRESS + 8, 0xFFFF)
+                .memoryWindow(PcLayout.VGA_HOLE, VGA_WINDOW_LAST, true)
+                .memoryWindow(PCI_MEMORY_FIRST, PCI_MEMORY_LAST, false)
+                .toBuffer();
+        return Aml.device("PCI0",
+                Aml.name("_HID", Aml.eisaId(PCI_ROOT_HID)),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_BBN", Aml.integer(0)),
+                Aml.name("_CRS", crs));
     }
 
     /** C000, C001, ...: the name of processor {@code n}'s device. */

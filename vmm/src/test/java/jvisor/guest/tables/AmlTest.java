@@ -22,6 +22,29 @@ class AmlTest {
     }
 
     @Test
+    void eisaIdsPackLettersAndDigitsAsTheSpecificationShows() {
+        assertArrayEquals(new byte[] {0x0C, 0x41, (byte) 0xD0, 0x0A, 0x03}, Aml.eisaId("PNP0A03"), "0x030AD041");
+        assertArrayEquals(new byte[] {0x0C, 0x41, (byte) 0xD0, 0x0C, 0x02}, Aml.eisaId("PNP0C02"));
+        assertThrows(IllegalArgumentException.class, () -> Aml.eisaId("pnp0a03"));
+        assertThrows(IllegalArgumentException.class, () -> Aml.eisaId("PNP0A0"));
+    }
+
+    @Test
+    void buffersCarryTheirSize() {
+        assertArrayEquals(new byte[] {0x11, 0x05, 0x0A, 0x02, 0x79, 0x00}, Aml.buffer(new byte[] {0x79, 0x00}));
+    }
+
+    @Test
+    void resourceTemplatesUseTheDescriptorLayouts() {
+        byte[] t = new Resources().busNumbers(0, 0xFF).ioPorts(0xCF8, 8).toBuffer();
+        byte[] body = java.util.Arrays.copyOfRange(t, 4, t.length);
+        assertArrayEquals(new byte[] {
+            (byte) 0x88, 13, 0, 2, 0x0C, 0, 0, 0, 0, 0, (byte) 0xFF, 0, 0, 0, 0, 1,
+            0x47, 1, (byte) 0xF8, 0x0C, (byte) 0xF8, 0x0C, 1, 8,
+            0x79, 0}, body, "WordBusNumber 0-255 (length 256), IO(Decode16, 0xCF8, 0xCF8, 1, 8), end tag");
+    }
+
+    @Test
     void namesArePaddedAndPathsPrefixed() {
         assertArrayEquals("_S5_".getBytes(), Aml.nameString("_S5"));
         assertArrayEquals(new byte[] {0x5C, '_', 'S', 'B', '_'}, Aml.nameString("\\_SB"));

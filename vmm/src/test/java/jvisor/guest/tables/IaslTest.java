@@ -53,6 +53,21 @@ class IaslTest {
             assertTrue(dsl.contains("Device (" + cpu + ")"), dsl);
         }
         assertTrue(dsl.contains("Name (_HID, \"ACPI0007\""), dsl);
+        // Without the disassembler's comments, one space between tokens.
+        String pci = dsl.substring(dsl.indexOf("Device (PCI0)")).replaceAll("//[^\n]*", "")
+                .replaceAll("/\\*.*?\\*/", "").replaceAll("\\s+", " ").replace(" )", ")");
+        assertTrue(pci.contains("Name (_HID, EisaId (\"PNP0A03\"))"), pci);
+        for (String window : new String[] {
+            "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode, 0x0000, 0x0000, 0x00FF, 0x0000, 0x0100,",
+            "IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08,)",
+            "WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0x0000, 0x0000, 0x0CF7, 0x0000, 0x0CF8,",
+            "WordIO (ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0x0000, 0x0D00, 0xFFFF, 0x0000, 0xF300,",
+            "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite, 0x00000000, 0x000A0000,"
+                + " 0x000BFFFF, 0x00000000, 0x00020000,",
+            "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, 0xC0000000,"
+                + " 0xFEBFFFFF, 0x00000000, 0x3EC00000,"}) {
+            assertTrue(pci.contains(window), window + " in " + pci);
+        }
         String s5 = dsl.substring(dsl.indexOf("Name (_S5, Package (0x04)"));
         assertTrue(s5.replaceAll("\\s+", " ").startsWith("Name (_S5, Package (0x04) // _S5_: S5 System State "
                 + "{ Zero, Zero, Zero, Zero })"), s5);
