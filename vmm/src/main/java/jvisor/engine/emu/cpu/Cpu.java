@@ -118,9 +118,10 @@ public final class Cpu {
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
     /**
-     * Bumped when the whole TLB is flushed (CR3 loads, paging changes): cached blocks are then
-     * re-verified against memory before they run again, which also catches code a device rewrote
-     * by DMA. A single-page INVLPG does not bump it; blocks check their own page's translation.
+     * Bumped when the whole TLB is flushed (paging changes, CR3 loads without CR4.PGE): cached
+     * blocks are then re-verified against memory before they run again. A CR3 load that keeps
+     * global pages and a single-page INVLPG do not bump it; blocks check their own page's
+     * translation in the fetch TLB.
      */
     public int translationGen;
     /** Which instruction of a compiled block raised the fault being delivered. */

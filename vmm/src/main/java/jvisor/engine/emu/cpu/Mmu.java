@@ -431,7 +431,11 @@ public final class Mmu {
         cpu.translationGen++;
     }
 
-    /** A CR3 load: global translations survive when CR4.PGE is set. */
+    /**
+     * A CR3 load: global translations survive when CR4.PGE is set. The translation generation
+     * stays: a decoded block on a global page stays valid as its translation does (the kernel's
+     * code across every context switch), and one on a dropped page fails its fetch-TLB check.
+     */
     public void flushNonGlobal(boolean keepGlobal) {
         if (!keepGlobal) {
             flushAll();
@@ -442,7 +446,6 @@ public final class Mmu {
                 tags[i] = INVALID;
             }
         }
-        cpu.translationGen++;
     }
 
     /**

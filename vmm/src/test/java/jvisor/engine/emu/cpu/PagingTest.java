@@ -205,6 +205,52 @@ class PagingTest {
         assertEquals(0xBBBB, dropped[1], "clearing CR4.PGE flushes global translations");
     }
 
+    /**
+     * As {@link #remapAround}, for code: HIGH holds {@code mov eax, 1; ret} on page A and is remapped
+     * to page B's {@code mov eax, 2; ret}; returns what calls to HIGH give before and after {@code flush}.
+     */
+    private static long[] remapCodeAround(String flush, long flags, boolean pge) {
+        try (TestMachine m = machine()) {
+            m.ram.write(0x300000, new byte[] {(byte) 0xB8, 1, 0, 0, 0, (byte) 0xC3});
+            m.ram.write(0x301000, new byte[] {(byte) 0xB8, 2, 0, 0, 0, (byte) 0xC3});
+            m.pages.map4k(HIGH, 0x300000, flags);
+            long pte = m.pages.leafAddress4k(HIGH);
+            String enablePge = pge ? "mov rax, cr4\nbts rax, 7\nmov cr4, rax\n" : "";
+            ExitReason r = m.run64(enablePge + """
+                    movabs rsi, 0x400000000000
+                    call rsi
+                    mov [0x6000], rax
+                    mov rax, 0x301000 | %d
+                    mov [%d], rax
+                    call rsi
+                    mov [0x6008], rax
+                    %s
+                    call rsi
+                    mov [0x6010], rax
+                    cli
+                    hlt
+                    """.formatted(flags, pte, flush));
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            return new long[] {m.ram.read64(0x6000), m.ram.read64(0x6008), m.ram.read64(0x6010)};
+        }
+    }
+
+    @Test
+    void codeRemappedBehindTheTlbRunsOnceACr3WriteDropsItsTranslation() {
+        long[] seen = remapCodeAround("mov rax, cr3\nmov cr3, rax", P | RW, false);
+        assertEquals(1, seen[0]);
+        assertEquals(1, seen[1], "the TLB still holds the old translation");
+        assertEquals(2, seen[2]);
+    }
+
+    @Test
+    void globalCodeKeepsItsTranslationAcrossCr3WritesUntilInvlpg() {
+        long[] kept = remapCodeAround("mov rax, cr3\nmov cr3, rax", P | RW | G, true);
+        assertEquals(1, kept[2], "a global translation, and the code decoded through it, survive a CR3 write");
+        long[] dropped = remapCodeAround("mov rax, cr3\nmov cr3, rax\ninvlpg [rsi]", P | RW | G, true);
+        assertEquals(2, dropped[2], "INVLPG drops it");
+    }
+
     @Test
     void invlpgInsideALargePageDropsTheWholeLargePage() {
         try (TestMachine m = machine()) {
