@@ -99,10 +99,7 @@ final class KvmExitBench {
                 c[r] = parseMicros(reference.run(Long.toString(o.iterations()), Long.toString(warmup)));
                 System.out.printf(Locale.ROOT, "  round %d: C %.3f us/exit, jvisor %.3f us/exit%n", r + 1, c[r], jvisor[r]);
             }
-            report(median(jvisor), median(c), firstRun, processStart, loop);
-            System.out.printf(Locale.ROOT, "  best rounds: C %.3f us/exit, jvisor %.3f us/exit, ratio %.3f%n",
-                    Arrays.stream(c).min().orElseThrow(), Arrays.stream(jvisor).min().orElseThrow(),
-                    Arrays.stream(jvisor).min().orElseThrow() / Arrays.stream(c).min().orElseThrow());
+            report(jvisor, c, firstRun, processStart, loop);
         }
         return 0;
     }
@@ -172,12 +169,8 @@ final class KvmExitBench {
             return exits;
         }
 
-        long residentWithoutGuestRam() {
-            return ProcessMemory.residentBytes() - Mincore.residentBytes(ram.segment());
-        }
-
-        long resident() {
-            return ProcessMemory.residentBytes();
+        long guestRamResident() {
+            return Mincore.residentBytes(ram.segment());
         }
 
         @Override
@@ -188,7 +181,10 @@ final class KvmExitBench {
         }
     }
 
-    private static void report(double jvisorMicros, double cMicros, Instant firstRun, Instant processStart, JvisorLoop loop) {
+    /** Per-round microseconds per exit in, medians, start-up, memory and the best rounds out. */
+    private static void report(double[] jvisor, double[] c, Instant firstRun, Instant processStart, JvisorLoop loop) {
+        double jvisorMicros = median(jvisor);
+        double cMicros = median(c);
         double ratio = jvisorMicros / cMicros;
         System.out.printf(Locale.ROOT, "  C reference (KVM_RUN loop)   %10.3f us/exit (median)%n", cMicros);
         System.out.printf(Locale.ROOT, "  jvisor kvm engine + dispatch %10.3f us/exit (median)%n", jvisorMicros);
@@ -200,10 +196,14 @@ final class KvmExitBench {
         } else {
             System.out.println("VMM start-up: the process start time is not available on this host");
         }
-        long rss = loop.resident();
-        long withoutRam = loop.residentWithoutGuestRam();
+        long rss = ProcessMemory.residentBytes();
+        long guestRam = loop.guestRamResident();
         System.out.printf(Locale.ROOT, "VMM resident memory without guest RAM: %.1f MiB (VmRSS %.1f MiB - guest RAM resident %.1f MiB)%n",
-                mib(withoutRam), mib(rss), mib(rss - withoutRam));
+                mib(rss - guestRam), mib(rss), mib(guestRam));
+        double bestJvisor = Arrays.stream(jvisor).min().orElseThrow();
+        double bestC = Arrays.stream(c).min().orElseThrow();
+        System.out.printf(Locale.ROOT, "  best rounds: C %.3f us/exit, jvisor %.3f us/exit, ratio %.3f%n",
+                bestC, bestJvisor, bestJvisor / bestC);
     }
 
     static double parseMicros(String output) {

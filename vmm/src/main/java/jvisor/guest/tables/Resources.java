@@ -77,11 +77,7 @@ final class Resources {
 
     /** The template with its end tag (checksum 0: "treat as correct"), as a {@code Buffer} term. */
     byte[] toBuffer() {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        all.writeBytes(out.toByteArray());
-        all.write(END_TAG);
-        all.write(0);
-        return Aml.buffer(all.toByteArray());
+        return Aml.buffer(Aml.concat(out.toByteArray(), new byte[] {END_TAG, 0}));
     }
 
     private void le(long v, int bytes) {

@@ -17,26 +17,23 @@ final class BackgroundCompiler {
     private record Job(Block block, CodePages pages) { }
 
     private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
-    private static Thread thread;
     private static final AtomicLong PUBLISHED = new AtomicLong();
+
+    static {
+        // Class initialization runs once, at the first submit: the thread starts with no lock per call.
+        Thread.ofPlatform().daemon().name("jvisor-tier1").start(BackgroundCompiler::loop);
+    }
 
     private BackgroundCompiler() { }
 
     /** Queues {@code b}; returns false if the queue is full (the caller retries later). */
     static boolean submit(Block b, CodePages pages) {
-        start();
         return QUEUE.offer(new Job(b, pages));
     }
 
     /** How many blocks this JVM's background compiler has compiled and published. */
     static long published() {
         return PUBLISHED.get();
-    }
-
-    private static synchronized void start() {
-        if (thread == null) {
-            thread = Thread.ofPlatform().daemon().name("jvisor-tier1").start(BackgroundCompiler::loop);
-        }
     }
 
     private static void loop() {
