@@ -23,14 +23,15 @@ class InitTableTest {
                 "pass0 jvisor.core.PassThrough.installDefaults",
                 "pass1 jvisor.core.PassVm.loadBootState",
                 "driver0 jvisor.devices.FwCfg.attach",
-                "driver0 jvisor.devices.PciHost.attach",
+                "driver0 jvisor.devices.pci.PciHost.attach",
                 "driver1 jvisor.devices.AcpiPm.attach",
                 "driver1 jvisor.devices.Cmos.attach",
                 "driver1 jvisor.devices.DebugExit.attach",
                 "driver1 jvisor.devices.I8042.attach",
                 "driver1 jvisor.devices.PostCode.attach",
                 "driver1 jvisor.devices.SystemControlPort.attach",
-                "driver1 jvisor.devices.Uart8250.attach"
+                "driver1 jvisor.devices.Uart8250.attach",
+                "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }
 }
