@@ -36,8 +36,7 @@ public final class Main {
                     GuestKit.Kit kit = GuestKit.cached().orElseThrow(() -> new BadInputException(
                             "no Linux guest kit yet: ./jvisor guest fetch builds it (Debian's kernel and busybox, "
                             + "about 70 MB from Debian's mirrors)"));
-                    yield boot(CommandLine.linuxDemoConfig(kit.vmlinuz().toString(), kit.initrd().toString(),
-                            GuestKit.CMDLINE, demo.options()));
+                    yield boot(GuestKit.demoConfig(kit, demo.options()));
                 }
                 case CommandLine.Command.Help h -> {
                     System.out.print(CommandLine.usage());

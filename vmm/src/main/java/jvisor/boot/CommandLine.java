@@ -92,6 +92,9 @@ public final class CommandLine {
         boolean trace = false;
         boolean stats = false;
         LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
+        List<DriveOption> drives = new ArrayList<>();
+        boolean rng = false;
+        String virtioConsole = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -104,6 +107,7 @@ public final class CommandLine {
             switch (name) {
                 case "--trace-boot" -> trace = flag(name, inline);
                 case "--stats" -> stats = flag(name, inline);
+                case "--rng" -> rng = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -129,6 +133,8 @@ public final class CommandLine {
                         case "--memory", "-m" -> memory = MemorySize.parse(value);
                         case "--engine" -> engine = EngineChoice.parse(value);
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
+                        case "--drive" -> drives.add(DriveOption.parse(value));
+                        case "--virtio-console" -> virtioConsole = value;
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
@@ -138,7 +144,8 @@ public final class CommandLine {
             throw new BadInputException("no kernel: use --kernel FILE (a multiboot image or a Linux bzImage), "
                     + "--guest NAME, or ./jvisor demo");
         }
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
+                new DeviceOptions(drives, rng, virtioConsole));
     }
 
     private static String unknown(String option) {
@@ -156,6 +163,8 @@ public final class CommandLine {
             case "--memory", "-m" -> "a size such as 128M or 2G";
             case "--engine" -> "kvm, emu or auto";
             case "--linux-entry" -> "decompressed or protocol";
+            case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
+            case "--virtio-console" -> "socket=PATH or file=PATH";
             default -> null;
         };
     }
@@ -213,6 +222,13 @@ public final class CommandLine {
                   --engine E         kvm, emu or auto (default auto)
                   --linux-entry E    decompressed (default: jvisor unpacks the kernel) or protocol
                                      (the kernel's own decompressor runs in the guest)
+                  --drive file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on][,serial=ID]
+                                     a virtio-blk disk (repeatable): a raw image, or a LUKS1/LUKS2
+                                     volume the guest sees decrypted (key-file holds the passphrase)
+                  --rng              a virtio entropy device fed from the host's random source
+                  --virtio-console socket=PATH|file=PATH
+                                     a virtio console port (the guest's hvc0) on a Unix socket
+                                     jvisor listens on, or written to a file
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
 

@@ -4,7 +4,7 @@ package jvisor.devices.pci;
  * A register in configuration space with behaviour beyond storing bits: MSI-X's message control,
  * virtio's configuration-access window. Called with the function's lock held.
  */
-interface ConfigListener {
+public interface ConfigListener {
     /** A guest write landed in the listener's range; the new bytes are already stored. */
     default void written(PciFunction f, int offset, int size) { }
 

@@ -223,11 +223,12 @@ public final class PciFunction implements PciDevice {
     }
 
     /** For a configuration-space listener: the stored bytes. */
-    int stored(int offset, int size) {
+    public int stored(int offset, int size) {
         return config.read(offset, size);
     }
 
-    void store(int offset, int size, int value) {
+    /** For a configuration-space listener: sets stored bytes, whatever their write masks say. */
+    public void store(int offset, int size, int value) {
         for (int k = 0; k < size; k++) {
             config.put8(offset + k, value >>> 8 * k);
         }
@@ -336,7 +337,7 @@ public final class PciFunction implements PciDevice {
         }
 
         /** Calls {@code listener} for guest accesses to {@code [offset, offset+length)}. */
-        Builder listen(int offset, int length, ConfigListener listener) {
+        public Builder listen(int offset, int length, ConfigListener listener) {
             listeners.add(new Listener(offset, offset + length, listener));
             return this;
         }
