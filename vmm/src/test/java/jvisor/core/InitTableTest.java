@@ -14,6 +14,7 @@ class InitTableTest {
                 .toList();
         assertEquals(List.of(
                 "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global0 jvisor.storage.Drives.openDrives",
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
                 "global3 jvisor.core.EngineSelection.openEngine",
@@ -31,6 +32,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.PostCode.attach",
                 "driver1 jvisor.devices.SystemControlPort.attach",
                 "driver1 jvisor.devices.Uart8250.attach",
+                "driver2 jvisor.devices.virtio.VirtioDevices.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }

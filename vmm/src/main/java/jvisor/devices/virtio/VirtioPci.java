@@ -202,6 +202,9 @@ public final class VirtioPci implements VirtioContext {
     }
 
     private synchronized long deviceConfigRead(int offset, int size) {
+        if (size == 8) {
+            return deviceConfigRead(offset, 4) | deviceConfigRead(offset + 4, 4) << 32;
+        }
         if (offset + size > device.configSize() || size > 4) {
             return 0;
         }
