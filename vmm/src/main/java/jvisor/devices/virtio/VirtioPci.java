@@ -353,11 +353,11 @@ public final class VirtioPci implements VirtioContext {
     private boolean featuresAcceptable() {
         long unknown = driverFeatures & ~offered;
         if (unknown != 0) {
-            log.warn("%s: driver accepted features %#x that were not offered; FEATURES_OK refused", name, unknown);
+            log.warn("driver accepted features %#x that were not offered; FEATURES_OK refused", unknown);
             return false;
         }
         if ((driverFeatures & VirtioFeatures.VERSION_1) == 0) {
-            log.warn("%s: driver did not accept VERSION_1; FEATURES_OK refused", name);
+            log.warn("driver did not accept VERSION_1; FEATURES_OK refused");
             return false;
         }
         return true;
