@@ -167,7 +167,7 @@ public final class VirtioBlk implements VirtioDevice {
     /** Serves one request; returns the bytes written into its writable buffers (data and status). */
     int serve(DescriptorChain chain, GuestMemory memory) throws VirtqueueException {
         if (chain.readableBytes() < HEADER || chain.writableBytes() < 1) {
-            throw new VirtqueueException(name + ": request without a header or a status byte (" + chain + ")");
+            throw new VirtqueueException("request without a header or a status byte (" + chain + ")");
         }
         int type = readInt(chain, 0);
         long sector = readLong(chain, 8);
@@ -194,7 +194,7 @@ public final class VirtioBlk implements VirtioDevice {
                 default -> status = S_UNSUPP;
             }
         } catch (StorageException e) {
-            log.warn("%s: %s", name, e.getMessage());
+            log.warn("%s", e.getMessage());
             status = S_IOERR;
         }
         writeStatus(chain, status, memory);

@@ -133,7 +133,7 @@ public final class VirtioConsole implements VirtioDevice {
                 try {
                     port.write(buffer, 0, n);
                 } catch (IOException e) {
-                    log.warn("%s: %s: %s", name, port.description(), e.getMessage());
+                    log.warn("%s: %s", port.description(), e.getMessage());
                 }
                 done += n;
             }
@@ -155,7 +155,7 @@ public final class VirtioConsole implements VirtioDevice {
             }
         } catch (IOException e) {
             if (!closed) {
-                log.warn("%s: %s: %s", name, port.description(), e.getMessage());
+                log.warn("%s: %s", port.description(), e.getMessage());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -202,7 +202,7 @@ public final class VirtioConsole implements VirtioDevice {
         try {
             port.close();
         } catch (IOException e) {
-            log.warn("%s: closing %s: %s", name, port.description(), e.getMessage());
+            log.warn("closing %s: %s", port.description(), e.getMessage());
         }
         lock.lock();
         try {

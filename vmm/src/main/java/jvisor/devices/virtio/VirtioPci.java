@@ -295,7 +295,7 @@ public final class VirtioPci implements VirtioContext {
             case 0x16 -> queueSelect = v & 0xFFFF;
             case 0x18 -> {
                 if (queueWritable) {
-                    queueSize[q] = v & 0xFFFF;
+                    queueSize[q] = v & 0xFFFF;     // checked when the queue opens: a driver may only shrink it
                 }
             }
             case 0x1A -> {
@@ -356,11 +356,11 @@ public final class VirtioPci implements VirtioContext {
     private boolean featuresAcceptable() {
         long unknown = driverFeatures & ~offered;
         if (unknown != 0) {
-            log.warn("%s: driver accepted features %#x that were not offered; FEATURES_OK refused", name, unknown);
+            log.warn("driver accepted features %#x that were not offered; FEATURES_OK refused", unknown);
             return false;
         }
         if ((driverFeatures & VirtioFeatures.VERSION_1) == 0) {
-            log.warn("%s: driver did not accept VERSION_1; FEATURES_OK refused", name);
+            log.warn("driver did not accept VERSION_1; FEATURES_OK refused");
             return false;
         }
         return true;
@@ -370,6 +370,10 @@ public final class VirtioPci implements VirtioContext {
         for (int q = 0; q < queues.length; q++) {
             if (!queueEnabled[q]) {
                 continue;
+            }
+            if (queueSize[q] > device.maxQueueSize(q)) {
+                fail("queue " + q + ": size " + queueSize[q] + " is larger than the device's " + device.maxQueueSize(q));
+                return;
             }
             try {
                 queues[q] = Virtqueue.open(memory, q, new Virtqueue.Layout(queueSize[q], queueDescriptors[q],

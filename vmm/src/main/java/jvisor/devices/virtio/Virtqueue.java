@@ -107,9 +107,12 @@ public final class Virtqueue {
         return size;
     }
 
-    /** A chain that can hold any chain this queue accepts. */
+    /**
+     * A chain that can hold any chain this queue accepts: direct descriptors, and after them
+     * perhaps one indirect table's worth.
+     */
     public DescriptorChain newChain() {
-        return new DescriptorChain(ram, Math.max(size, indirect ? MAX_INDIRECT : 0));
+        return new DescriptorChain(ram, size + (indirect ? MAX_INDIRECT : 0));
     }
 
     private int availIndex() {
@@ -165,10 +168,11 @@ public final class Virtqueue {
             int len = ram.get(U32, at + 8);
             int flags = ram.get(U16, at + 12) & 0xFFFF;
             int following = ram.get(U16, at + 14) & 0xFFFF;
+            // Direct descriptors may come before the indirect one (2.7.5.3.2), but none after it.
             if ((flags & F_INDIRECT) != 0) {
-                if (!indirect || inIndirect || (flags & F_NEXT) != 0 || chain.count() > 0) {
+                if (!indirect || inIndirect || (flags & F_NEXT) != 0) {
                     throw new VirtqueueException("queue " + index + ": descriptor " + next
-                            + " is an indirect table where none may be (not negotiated, nested, or chained)");
+                            + " is an indirect table where none may be (not negotiated, nested, or with NEXT)");
                 }
                 long bytes = Integer.toUnsignedLong(len);
                 if (bytes == 0 || bytes % DESCRIPTOR_SIZE != 0 || bytes / DESCRIPTOR_SIZE > MAX_INDIRECT) {

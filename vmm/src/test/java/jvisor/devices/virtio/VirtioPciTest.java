@@ -165,6 +165,15 @@ class VirtioPciTest {
     }
 
     @Test
+    void aQueueLargerThanTheDevicesMaximumFailsTheDevice() {
+        driver.negotiate(VirtioFeatures.VERSION_1);
+        driver.queue(0, 32);
+        driver.driverOk();
+        assertTrue(driver.awaitNeedsReset());
+        assertFalse(device.events.contains("start"));
+    }
+
+    @Test
     void aBrokenChainFailsTheDeviceAndAResetBringsItBack() {
         driver.negotiate(VirtioFeatures.VERSION_1);
         driver.queue(0, 16);
