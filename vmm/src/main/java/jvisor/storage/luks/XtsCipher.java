@@ -12,7 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
  * AES-XTS (IEEE 1619) over whole sectors with plain64 tweaks, as dm-crypt's aes-xts-plain64:
  * the tweak of a sector is its IV (a 64-bit sector number, little-endian, zero-padded to 16 bytes)
  * encrypted with the second half of the key; block j of the sector is XORed with tweak * alpha^j
- * before and after AES under the first half. One instance belongs to one thread at a time.
+ * before and after AES under the first half. The IV of each sector is the previous one plus
+ * {@code ivStep}: dm-crypt counts IVs in 512-byte units whatever the sector size, so a 4096-byte
+ * sector advances it by 8. One instance belongs to one thread at a time.
  *
  * <p>Speed comes from the JDK's AES: the tweaks of a whole run of sectors are computed first, so
  * that each run is one multi-block AES/ECB call, which HotSpot compiles to the CPU's AES
@@ -56,16 +58,16 @@ final class XtsCipher {
 
     /**
      * Encrypts {@code length} bytes, whole sectors of {@code sectorSize}, the first with IV
-     * {@code firstIv}, the next with {@code firstIv + 1}, and so on. {@code dst} may be
+     * {@code firstIv}, the next with {@code firstIv + ivStep}, and so on. {@code dst} may be
      * {@code src} at the same offset; otherwise the ranges must not overlap.
      */
-    void encrypt(long firstIv, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
-        crypt(dataEncrypt, firstIv, sectorSize, src, srcOff, dst, dstOff, length);
+    void encrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
+        crypt(dataEncrypt, firstIv, ivStep, sectorSize, src, srcOff, dst, dstOff, length);
     }
 
     /** The inverse of {@link #encrypt}, with the same arguments. */
-    void decrypt(long firstIv, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
-        crypt(dataDecrypt, firstIv, sectorSize, src, srcOff, dst, dstOff, length);
+    void decrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
+        crypt(dataDecrypt, firstIv, ivStep, sectorSize, src, srcOff, dst, dstOff, length);
     }
 
     /** Replaces the AES key schedules with an all-zero key's and refuses further use. */
@@ -84,12 +86,15 @@ final class XtsCipher {
         Arrays.fill(blocks, (byte) 0);
     }
 
-    private void crypt(Cipher aes, long firstIv, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
+    private void crypt(Cipher aes, long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
         if (destroyed) {
             throw new IllegalStateException("the volume key was destroyed");
         }
         if (sectorSize < MIN_SECTOR || sectorSize > CHUNK || Integer.bitCount(sectorSize) != 1) {
             throw new IllegalArgumentException("sector size " + sectorSize + " is not a power of two from 16 to " + CHUNK);
+        }
+        if (ivStep < 1) {
+            throw new IllegalArgumentException("IV step " + ivStep);
         }
         if (length < 0 || length % sectorSize != 0) {
             throw new IllegalArgumentException("length " + length + " is not a multiple of the sector size " + sectorSize);
@@ -100,7 +105,7 @@ final class XtsCipher {
         for (int done = 0; done < length; ) {
             int n = Math.min(length - done, CHUNK);
             int sectors = n / sectorSize;
-            firstTweaksFor(iv, sectors);
+            firstTweaksFor(iv, ivStep, sectors);
             whitenInto(blocks, src, srcOff + done, sectorSize, sectors);
             try {
                 aes.update(blocks, 0, n, dst, dstOff + done);
@@ -108,15 +113,15 @@ final class XtsCipher {
                 throw new IllegalStateException("AES/ECB refused whole blocks", e);
             }
             xorTweaks(dst, dstOff + done, n);
-            iv += sectors;
+            iv += (long) sectors * ivStep;
             done += n;
         }
     }
 
     /** One ECB call encrypts the IVs of all sectors in the run: the first tweak of each. */
-    private void firstTweaksFor(long iv, int sectors) {
+    private void firstTweaksFor(long iv, int ivStep, int sectors) {
         for (int s = 0; s < sectors; s++) {
-            LONGS.set(ivs, s * BLOCK, iv + s);
+            LONGS.set(ivs, s * BLOCK, iv + (long) s * ivStep);
             LONGS.set(ivs, s * BLOCK + 8, 0L);
         }
         try {

@@ -30,10 +30,11 @@ final class XtsPropertiesTest {
         int sectorSize = bigSectors ? 4096 : 512;
         byte[] plain = random(r, sectors * sectorSize);
         byte[] cipher = new byte[plain.length];
-        new XtsCipher(key).encrypt(firstSector, sectorSize, plain, 0, cipher, 0, plain.length);
+        int step = sectorSize / 512;
+        new XtsCipher(key).encrypt(firstSector, step, sectorSize, plain, 0, cipher, 0, plain.length);
         for (int s = 0; s < sectors; s++) {
             byte[] one = Arrays.copyOfRange(plain, s * sectorSize, (s + 1) * sectorSize);
-            assertArrayEquals(TEXTBOOK.encrypt(key, firstSector + s, one),
+            assertArrayEquals(TEXTBOOK.encrypt(key, firstSector + (long) s * step, one),
                     Arrays.copyOfRange(cipher, s * sectorSize, (s + 1) * sectorSize), "sector " + s);
         }
     }
@@ -46,8 +47,8 @@ final class XtsPropertiesTest {
         XtsCipher xts = new XtsCipher(random(r, 64));
         byte[] plain = random(r, offset + sectors * 512);
         byte[] work = plain.clone();
-        xts.encrypt(firstSector, 512, work, offset, work, offset, sectors * 512);
-        xts.decrypt(firstSector, 512, work, offset, work, offset, sectors * 512);
+        xts.encrypt(firstSector, 1, 512, work, offset, work, offset, sectors * 512);
+        xts.decrypt(firstSector, 1, 512, work, offset, work, offset, sectors * 512);
         assertArrayEquals(plain, work);
     }
 
@@ -55,8 +56,8 @@ final class XtsPropertiesTest {
     void refuses_partial_sectors_and_odd_sector_sizes() {
         XtsCipher xts = new XtsCipher(new byte[64]);
         byte[] b = new byte[4096];
-        assertThrows(IllegalArgumentException.class, () -> xts.encrypt(0, 512, b, 0, b, 0, 500));
-        assertThrows(IllegalArgumentException.class, () -> xts.encrypt(0, 24, b, 0, b, 0, 48));
+        assertThrows(IllegalArgumentException.class, () -> xts.encrypt(0, 1, 512, b, 0, b, 0, 500));
+        assertThrows(IllegalArgumentException.class, () -> xts.encrypt(0, 1, 24, b, 0, b, 0, 48));
         assertThrows(IllegalArgumentException.class, () -> new XtsCipher(new byte[48]));
     }
 
@@ -65,6 +66,6 @@ final class XtsPropertiesTest {
         XtsCipher xts = new XtsCipher(new byte[64]);
         xts.destroy();
         byte[] b = new byte[512];
-        assertThrows(IllegalStateException.class, () -> xts.decrypt(0, 512, b, 0, b, 0, 512));
+        assertThrows(IllegalStateException.class, () -> xts.decrypt(0, 1, 512, b, 0, b, 0, 512));
     }
 }

@@ -22,9 +22,9 @@ final class XtsVectorsTest {
     private static void check(String key1, String key2, long sequence, byte[] plaintext, byte[] ciphertext) {
         XtsCipher xts = new XtsCipher(Hex.bytes(key1, key2));
         byte[] out = new byte[plaintext.length];
-        xts.encrypt(sequence, plaintext.length, plaintext, 0, out, 0, plaintext.length);
+        xts.encrypt(sequence, 1, plaintext.length, plaintext, 0, out, 0, plaintext.length);
         assertArrayEquals(ciphertext, out, "encryption");
-        xts.decrypt(sequence, ciphertext.length, ciphertext, 0, out, 0, ciphertext.length);
+        xts.decrypt(sequence, 1, ciphertext.length, ciphertext, 0, out, 0, ciphertext.length);
         assertArrayEquals(plaintext, out, "decryption");
     }
 
