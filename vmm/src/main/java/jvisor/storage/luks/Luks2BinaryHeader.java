@@ -99,10 +99,27 @@ record Luks2BinaryHeader(long hdrSize, long seqid, long offset, String uuid, byt
         return MessageDigest.isEqual(stored, computed);
     }
 
-    /** Computes and stores the checksum of a copy being written. */
-    static void seal(byte[] whole) {
-        Arrays.fill(whole, CSUM_AT, CSUM_AT + CSUM_LENGTH, (byte) 0);
+    /**
+     * One copy as {@link LuksFormat} writes it: the binary header (sequence id 1, no label, a
+     * sha256 checksum under its own random salt) and the JSON, NUL-padded to {@code hdrSize}.
+     */
+    static byte[] build(boolean primary, long hdrSize, String uuid, byte[] salt, byte[] json) {
+        if (json.length >= hdrSize - BINARY_LENGTH || salt.length != 64) {
+            throw new IllegalArgumentException("the JSON or salt does not fit the header");
+        }
+        byte[] whole = new byte[(int) hdrSize];
+        ByteBuffer b = ByteBuffer.wrap(whole);
+        b.put(0, primary ? MAGIC_PRIMARY : MAGIC_SECONDARY);
+        b.putShort(6, (short) 2);
+        b.putLong(8, hdrSize);
+        b.putLong(16, 1);
+        b.put(72, "sha256".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.put(104, salt);
+        b.put(168, uuid.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        b.putLong(256, primary ? 0 : hdrSize);
+        b.put(BINARY_LENGTH, json);
         byte[] d = HashAlgorithm.SHA256.newDigest().digest(whole);
         System.arraycopy(d, 0, whole, CSUM_AT, d.length);
+        return whole;
     }
 }
