@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * that each run is one multi-block AES/ECB call, which HotSpot compiles to the CPU's AES
  * instructions. Nothing is allocated per call.
  */
-final class XtsCipher {
+public final class XtsCipher {
     static final int BLOCK = 16;
     /** Bytes per run through the AES/ECB call; the scratch arrays are this big. */
     static final int CHUNK = 64 * 1024;
@@ -37,7 +37,7 @@ final class XtsCipher {
     private boolean destroyed;
 
     /** {@code key} is K1 || K2: 32 bytes for AES-128-XTS, 64 for AES-256-XTS. */
-    XtsCipher(byte[] key) {
+    public XtsCipher(byte[] key) {
         if (key.length != 32 && key.length != 64) {
             throw new IllegalArgumentException("an XTS key is 32 or 64 bytes, not " + key.length);
         }
@@ -61,17 +61,17 @@ final class XtsCipher {
      * {@code firstIv}, the next with {@code firstIv + ivStep}, and so on. {@code dst} may be
      * {@code src} at the same offset; otherwise the ranges must not overlap.
      */
-    void encrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
+    public void encrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
         crypt(dataEncrypt, firstIv, ivStep, sectorSize, src, srcOff, dst, dstOff, length);
     }
 
     /** The inverse of {@link #encrypt}, with the same arguments. */
-    void decrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
+    public void decrypt(long firstIv, int ivStep, int sectorSize, byte[] src, int srcOff, byte[] dst, int dstOff, int length) {
         crypt(dataDecrypt, firstIv, ivStep, sectorSize, src, srcOff, dst, dstOff, length);
     }
 
     /** Replaces the AES key schedules with an all-zero key's and refuses further use. */
-    void destroy() {
+    public void destroy() {
         destroyed = true;
         byte[] zero = new byte[32];
         try {
