@@ -19,15 +19,13 @@ final class LuksHeaderReader {
             case 1 -> Luks1Header.parse(start, imageSize);
             case 2 -> Luks2Metadata.parse(Luks2BinaryHeader.read(ch, imageSize), imageSize);
             default -> {
-                if (primary) {
-                    throw new LuksException("the image is LUKS version " + version + "; jvisor opens LUKS1 and LUKS2");
-                }
                 // A LUKS2 image whose primary header was overwritten still has its secondary copy.
                 Luks2BinaryHeader secondary = Luks2BinaryHeader.find(ch, imageSize);
-                if (secondary == null) {
-                    throw new LuksException("the image is not a LUKS volume (no LUKS header at its start)");
+                if (secondary != null) {
+                    yield Luks2Metadata.parse(secondary, imageSize);
                 }
-                yield Luks2Metadata.parse(secondary, imageSize);
+                throw new LuksException(primary ? "the image is LUKS version " + version + "; jvisor opens LUKS1 and LUKS2"
+                        : "the image is not a LUKS volume (no LUKS header at its start)");
             }
         };
     }

@@ -1,0 +1,54 @@
+package jvisor.storage.luks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.function.Consumer;
+
+/** Base images for the hostile-header tests, made once per JVM, and mutated copies of them. */
+final class MaliceImages {
+    static final byte[] PASSPHRASE = "malice".getBytes();
+    static final long LUKS2_HEADER = LuksFormat.KEYSLOT_AREA + 258048;
+    static final long LUKS1_HEADER = Luks1Writer.PAYLOAD;
+    static final Path DIR;
+    static final Path LUKS1;
+    static final Path LUKS2;
+
+    static {
+        try {
+            DIR = Files.createTempDirectory("jvisor-luks-malice");
+            Runtime.getRuntime().addShutdownHook(new Thread(MaliceImages::cleanUp));
+            LUKS1 = Luks1Writer.create(DIR.resolve("base1.img"), 1 << 20, PASSPHRASE, "sha256", 64, 1000);
+            LUKS2 = DIR.resolve("base2.img");
+            LuksFormat.create(LUKS2, 1 << 20, PASSPHRASE, LuksFormat.Options.DEFAULT.withKdf(new LuksFormat.Pbkdf2Sha256(1000)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private MaliceImages() { }
+
+    /** A fresh sparse copy of {@code base}'s header, edited by {@code edit}. */
+    static Path mutated(Path base, Consumer<Path> edit) {
+        try {
+            Path image = Files.createTempFile(DIR, "mutant", ".img");
+            HeaderSurgery.copy(base, image, base.equals(LUKS1) ? LUKS1_HEADER : LUKS2_HEADER);
+            edit.accept(image);
+            return image;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void cleanUp() {
+        try (var files = Files.walk(DIR)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // Temporary files left behind are harmless.
+        }
+    }
+}
