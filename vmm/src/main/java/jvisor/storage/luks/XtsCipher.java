@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.Objects;
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -99,8 +100,8 @@ public final class XtsCipher {
         if (length < 0 || length % sectorSize != 0) {
             throw new IllegalArgumentException("length " + length + " is not a multiple of the sector size " + sectorSize);
         }
-        java.util.Objects.checkFromIndexSize(srcOff, length, src.length);
-        java.util.Objects.checkFromIndexSize(dstOff, length, dst.length);
+        Objects.checkFromIndexSize(srcOff, length, src.length);
+        Objects.checkFromIndexSize(dstOff, length, dst.length);
         long iv = firstIv;
         for (int done = 0; done < length; ) {
             int n = Math.min(length - done, CHUNK);

@@ -39,6 +39,8 @@ final class HostTools {
     static Result run(List<String> command, byte[] stdin, long timeoutSeconds) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
+            // cryptsetup's offline reencryption keeps its journal files in the working directory.
+            pb.directory(new java.io.File(System.getProperty("java.io.tmpdir")));
             pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin") + ":/usr/sbin:/sbin");
             Process p = pb.start();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
