@@ -16,6 +16,15 @@ public interface BlockBackend extends AutoCloseable {
 
     boolean readOnly();
 
+    /**
+     * The unit the image is best read and written in (512, or 4096 for a LUKS volume with
+     * 4096-byte sectors): what the device reports to the guest as its block size. Other
+     * requests still work, only slower.
+     */
+    default int blockSize() {
+        return SECTOR;
+    }
+
     void read(long offset, MemorySegment dst);
 
     void write(long offset, MemorySegment src);

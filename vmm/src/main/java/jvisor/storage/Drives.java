@@ -2,7 +2,6 @@ package jvisor.storage;
 
 import java.util.ArrayList;
 import java.util.List;
-import jvisor.boot.BadInputException;
 import jvisor.boot.DriveOption;
 import jvisor.core.InitFunction;
 import jvisor.core.Processor;
@@ -39,8 +38,7 @@ public record Drives(List<Drive> drives) {
     public static BlockBackend open(DriveOption option) {
         return switch (option.format()) {
             case RAW -> RawImage.open(option.file(), option.readOnly());
-            case LUKS -> throw new BadInputException("--drive " + option.file()
-                    + ": format=luks is not available in this build");
+            case LUKS -> LuksImage.open(option.file(), option.keyFile(), option.readOnly());
         };
     }
 }

@@ -1,5 +1,6 @@
 package jvisor.storage;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import jvisor.boot.DeviceOptions;
 import jvisor.boot.DriveOption;
 import jvisor.boot.EngineChoice;
 import jvisor.boot.GuestImage;
+import jvisor.storage.luks.LuksFormat;
 import jvisor.testing.GuestRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,5 +71,29 @@ class DrivesTest {
         Path disk = Files.write(dir.resolve("ok.img"), new byte[4096]);
         GuestRun run = boot(raw(disk));
         assertTrue(run.serial().contains("Hello"), run::toString);
+    }
+
+    @Test
+    void aLuksImageWithTheWrongKeyIsRefusedAndLeftUntouched() throws IOException {
+        Path image = dir.resolve("secret.img");
+        LuksFormat.create(image, 1 << 20, "right".getBytes(), LuksImageTest.FAST);
+        byte[] before = Files.readAllBytes(image);
+        Path key = Files.writeString(dir.resolve("key"), "wrong");
+        assertRefused(boot(new DriveOption(image, DriveOption.Format.LUKS, key, false, null)), "wrong passphrase");
+        assertArrayEquals(before, Files.readAllBytes(image));
+    }
+
+    @Test
+    void aMissingKeyFileIsRefused() throws IOException {
+        Path image = dir.resolve("secret.img");
+        LuksFormat.create(image, 1 << 20, "right".getBytes(), LuksImageTest.FAST);
+        assertRefused(boot(new DriveOption(image, DriveOption.Format.LUKS, dir.resolve("nokey"), false, null)), "key file");
+    }
+
+    @Test
+    void aRawFileIsNotALuksVolume() throws IOException {
+        Path disk = Files.write(dir.resolve("plain.img"), new byte[1 << 20]);
+        Path key = Files.writeString(dir.resolve("key"), "k");
+        assertRefused(boot(new DriveOption(disk, DriveOption.Format.LUKS, key, false, null)), "plain.img");
     }
 }

@@ -69,7 +69,7 @@ public final class VirtioBlk implements VirtioDevice {
         MemorySegment c = MemorySegment.ofArray(config);
         c.set(U64, 0x00, backend.size() / BlockBackend.SECTOR);
         c.set(U32, 0x0C, SEG_MAX);
-        c.set(U32, 0x14, BlockBackend.SECTOR);
+        c.set(U32, 0x14, backend.blockSize());
         c.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0x22, (short) queues);
         c.set(U32, 0x24, MAX_DISCARD_SECTORS);
         c.set(U32, 0x28, MAX_DISCARD_SEGMENTS);

@@ -1,6 +1,8 @@
 package jvisor.storage.luks;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -178,6 +180,52 @@ public final class LuksVolume implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #read(long, ByteBuffer)}, into all of {@code dst}: native memory such as a slice
+     * of guest RAM, which a device fills without wrapping it in a buffer per request.
+     */
+    public void read(long offset, MemorySegment dst) throws IOException {
+        int length = segmentLength(dst);
+        checkRange(offset, length);
+        enter();
+        CipherPool.Worker w = ciphers.take();
+        try {
+            for (int done = 0; done < length; ) {
+                int n = Math.min(length - done, CipherPool.IO_CHUNK);
+                ImageIo.readFully(channel, segment.offset() + offset + done, w.ioBuffer.clear().limit(n));
+                w.xts.decrypt(segment.ivAt(offset + done), segment.ivStep(), segment.sectorSize(), w.io, 0, w.io, 0, n);
+                MemorySegment.copy(w.io, 0, dst, ValueLayout.JAVA_BYTE, done, n);
+                done += n;
+            }
+        } finally {
+            ciphers.give(w);
+            closing.readLock().unlock();
+        }
+    }
+
+    /** As {@link #write(long, ByteBuffer)}, from all of {@code src}, which is never changed. */
+    public void write(long offset, MemorySegment src) throws IOException {
+        int length = segmentLength(src);
+        checkRange(offset, length);
+        if (readOnly) {
+            throw new IOException(image + " is open read-only");
+        }
+        enter();
+        CipherPool.Worker w = ciphers.take();
+        try {
+            for (int done = 0; done < length; ) {
+                int n = Math.min(length - done, CipherPool.IO_CHUNK);
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, done, w.io, 0, n);
+                w.xts.encrypt(segment.ivAt(offset + done), segment.ivStep(), segment.sectorSize(), w.io, 0, w.io, 0, n);
+                ImageIo.writeFully(channel, segment.offset() + offset + done, w.ioBuffer.clear().limit(n));
+                done += n;
+            }
+        } finally {
+            ciphers.give(w);
+            closing.readLock().unlock();
+        }
+    }
+
     /** Makes written sectors durable: FileChannel.force(false). */
     public void flush() throws IOException {
         enter();
@@ -219,6 +267,13 @@ public final class LuksVolume implements AutoCloseable {
             closing.readLock().unlock();
             throw new IOException(image + " is closed");
         }
+    }
+
+    private static int segmentLength(MemorySegment m) {
+        if (m.byteSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a request of " + m.byteSize() + " bytes is larger than 2 GiB");
+        }
+        return (int) m.byteSize();
     }
 
     private void checkRange(long offset, int length) {
