@@ -48,6 +48,7 @@ public final class Main {
                 }
                 case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
                 case CommandLine.Command.GuestFetch fetch -> jvisor.kit.GuestKit.fetchCommand();
+                case CommandLine.Command.DiskCreate create -> jvisor.storage.DiskCreate.run(create);
             };
         } catch (BadInputException e) {
             System.err.println("jvisor: " + e.getMessage());

@@ -21,6 +21,12 @@ public final class CommandLine {
         record LinuxDemo(List<String> options) implements Command { }
         /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
         record GuestFetch() implements Command { }
+        /** {@code disk create IMAGE SIZE [--luks --key-file FILE]}: a new raw image or LUKS2 volume. */
+        record DiskCreate(Path image, long size, Path keyFile) implements Command {
+            public boolean luks() {
+                return keyFile != null;
+            }
+        }
     }
 
     public static final String DEMO_GUEST = "demo";
@@ -40,11 +46,12 @@ public final class CommandLine {
                     : new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
             case "guest" -> parseGuest(rest);
+            case "disk" -> parseDisk(rest);
             case "help", "-h", "--help" -> new Command.Help();
             case "version", "--version" -> new Command.Version();
             case "test" -> throw new BadInputException("'test' is run by the launcher: use ./jvisor test");
             default -> throw new BadInputException("unknown command '" + args[0]
-                    + "': use run, demo, guest, bench or help");
+                    + "': use run, demo, guest, disk, bench or help");
         };
     }
 
@@ -79,6 +86,51 @@ public final class CommandLine {
         }
         throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch"
                 : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch");
+    }
+
+    private static final String DISK_USAGE = "./jvisor disk create IMAGE SIZE [--luks --key-file FILE]";
+
+    private static Command parseDisk(List<String> args) {
+        if (args.isEmpty() || !args.getFirst().equals("create")) {
+            throw new BadInputException(args.isEmpty() ? "disk needs a subcommand: " + DISK_USAGE
+                    : "unknown disk subcommand '" + args.getFirst() + "': use " + DISK_USAGE);
+        }
+        List<String> positional = new ArrayList<>();
+        boolean luks = false;
+        Path keyFile = null;
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--luks")) {
+                luks = true;
+            } else if (a.equals("--key-file") || a.startsWith("--key-file=")) {
+                String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.size() ? args.get(++i) : "";
+                if (value.isEmpty()) {
+                    throw new BadInputException("--key-file needs the path of a file holding the passphrase");
+                }
+                keyFile = Path.of(value);
+            } else if (a.startsWith("-") && !a.equals("-")) {
+                throw new BadInputException("unknown option '" + a + "' for disk create: use " + DISK_USAGE);
+            } else {
+                positional.add(a);
+            }
+        }
+        if (positional.size() != 2) {
+            throw new BadInputException("disk create needs an image path and a size: " + DISK_USAGE);
+        }
+        if (luks != (keyFile != null)) {
+            throw new BadInputException(luks ? "--luks needs --key-file FILE (the passphrase, as cryptsetup --key-file reads it)"
+                    : "--key-file goes with --luks");
+        }
+        long size;
+        try {
+            size = MemorySize.parse(positional.get(1));
+        } catch (BadInputException e) {
+            throw new BadInputException("disk size '" + positional.get(1) + "' is not a size: write e.g. 64M or 1G");
+        }
+        if (size < 4096 || size % 512 != 0) {
+            throw new BadInputException("disk size " + positional.get(1) + " must be at least 4K and a multiple of 512 bytes");
+        }
+        return new Command.DiskCreate(Path.of(positional.getFirst()), size, keyFile);
     }
 
     private static BootConfig parseRun(List<String> args, boolean demo) {
@@ -205,11 +257,14 @@ public final class CommandLine {
                   ./jvisor guest fetch
                       Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
                       in ~/.cache/jvisor/kit; prints the command that boots it.
+                  ./jvisor disk create IMAGE SIZE [--luks --key-file FILE]
+                      Make a new sparse raw disk image, or a LUKS2 volume (aes-xts-plain64,
+                      Argon2id) that cryptsetup opens, for --drive.
                   ./jvisor run --guest NAME [options]
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot]
+                  ./jvisor bench [exit|emu|boot|disk|xts]
                       Run the benchmark harness and print its figures.
 
                 Options:
