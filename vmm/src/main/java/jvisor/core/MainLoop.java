@@ -31,6 +31,7 @@ final class MainLoop {
                 case IO -> io.dispatch(cpu.io());
                 case MMIO -> io.dispatch(cpu.mmio());
                 case STOPPED -> vmm.parkWhilePaused();
+                case HYPERCALL -> vmm.vmmcall().call(p);
                 case HLT -> {
                     haltForever(p);
                     return;

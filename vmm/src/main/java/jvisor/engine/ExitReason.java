@@ -23,6 +23,11 @@ public enum ExitReason {
     RESET,
     /** Another platform event the VMM does not handle. */
     SYSTEM_EVENT,
+    /**
+     * The guest executed VMCALL or VMMCALL (BitVisor's vmmcall; KVM's KVM_EXIT_HYPERCALL): RIP is past
+     * the instruction and the VMM answers in the registers ({@link VirtualCpu#state()}).
+     */
+    HYPERCALL,
     /** {@link VirtualCpu#kick()} was called: the VMM wants control back. */
     STOPPED,
     /** The engine returned an exit jvisor has no handling for; details in {@link VirtualCpu#describeExit()}. */

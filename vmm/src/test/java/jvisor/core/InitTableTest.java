@@ -20,6 +20,7 @@ class InitTableTest {
                 "global3 jvisor.core.EngineSelection.openEngine",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
+                "parallel1 jvisor.core.vmmcall.Vmmcall.init",
                 "vcpu0 jvisor.core.PassVm.createVcpu",
                 "pass0 jvisor.core.PassThrough.installDefaults",
                 "pass1 jvisor.core.PassVm.loadBootState",

@@ -88,6 +88,10 @@ public final class Interpreter {
         LocalInterrupts apic = c.lapic();
         while (true) {
             if (c.stopRequested) {
+                if (c.hypercall) {
+                    c.hypercall = false;
+                    return ExitReason.HYPERCALL;
+                }
                 c.stopRequested = false;
                 eventKind = EVENT_STOPPED;
                 return ExitReason.STOPPED;
