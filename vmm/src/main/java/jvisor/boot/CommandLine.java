@@ -147,6 +147,13 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         String virtioConsole = null;
+        String gdb = null;
+        boolean gdbWait = false;
+        boolean traceCalls = false;
+        Path symbols = null;
+        Path traceOut = null;
+        int traceDepth = 0;
+        String traceFilter = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -160,6 +167,8 @@ public final class CommandLine {
                 case "--trace-boot" -> trace = flag(name, inline);
                 case "--stats" -> stats = flag(name, inline);
                 case "--rng" -> rng = flag(name, inline);
+                case "--gdb-wait" -> gdbWait = flag(name, inline);
+                case "--trace-calls" -> traceCalls = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -187,6 +196,11 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--gdb" -> gdb = value;
+                        case "--symbols" -> symbols = Path.of(value);
+                        case "--trace-out" -> traceOut = Path.of(value);
+                        case "--trace-depth" -> traceDepth = number(name, value);
+                        case "--trace-filter" -> traceFilter = value;
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
@@ -197,7 +211,8 @@ public final class CommandLine {
                     + "--guest NAME, or ./jvisor demo");
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole));
+                new DeviceOptions(drives, rng, virtioConsole),
+                new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
     private static String unknown(String option) {
@@ -217,6 +232,11 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--gdb" -> "HOST:PORT (or :PORT) for gdb's target remote";
+            case "--symbols" -> "a System.map or an ELF file with symbols";
+            case "--trace-out" -> "the path of a Chrome trace-event JSON file";
+            case "--trace-depth" -> "a call depth (0: no limit)";
+            case "--trace-filter" -> "a symbol prefix";
             default -> null;
         };
     }
@@ -286,6 +306,13 @@ public final class CommandLine {
                                      jvisor listens on, or written to a file
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
+                  --gdb HOST:PORT    serve gdb's remote protocol (target remote HOST:PORT)
+                  --gdb-wait         with --gdb: stop before the first instruction
+                  --trace-calls      (emu) record every call into a known symbol; needs
+                  --symbols FILE     a System.map or an ELF with a symbol table
+                  --trace-depth N    print the call tree N levels deep (default: all)
+                  --trace-filter P   print only subtrees of functions whose names start with P
+                  --trace-out FILE   also write the trace as Chrome trace-event JSON (Perfetto)
 
                 Exit status: the guest's (debug-exit port: (v << 1) | 1; power-off: 0),
                 2 for bad input, 4 if the guest crashed, 1 if jvisor or the host failed.

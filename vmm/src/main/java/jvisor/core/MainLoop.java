@@ -1,5 +1,6 @@
 package jvisor.core;
 
+import jvisor.debug.DebugAgent;
 import jvisor.engine.ExitReason;
 import jvisor.engine.VirtualCpu;
 
@@ -15,22 +16,36 @@ final class MainLoop {
         VirtualCpu cpu = p.vcpu();
         IoDispatch io = vmm.vm().dispatch(p.number());
         ExitStats stats = vmm.stats(p.number());
+        DebugAgent debug = vmm.provided(DebugAgent.class).orElse(null);
         vmm.enterMainLoop();
         try {
-            loop(p, vmm, cpu, io, stats);
+            if (debug != null) {
+                debug.enterMainLoop(p);
+            }
+            loop(p, vmm, cpu, io, stats, debug);
         } finally {
             vmm.leaveMainLoop();
         }
     }
 
-    private static void loop(Processor p, Vmm vmm, VirtualCpu cpu, IoDispatch io, ExitStats stats) {
+    private static void loop(Processor p, Vmm vmm, VirtualCpu cpu, IoDispatch io, ExitStats stats, DebugAgent debug) {
         while (!vmm.stopping()) {
             ExitReason reason = cpu.run();
             stats.exit(reason);
             switch (reason) {
                 case IO -> io.dispatch(cpu.io());
                 case MMIO -> io.dispatch(cpu.mmio());
-                case STOPPED -> vmm.parkWhilePaused();
+                case STOPPED -> {
+                    if (debug != null) {
+                        debug.stopped(p, false);
+                    }
+                    vmm.parkWhilePaused();
+                }
+                case DEBUG -> {
+                    if (debug != null) {
+                        debug.stopped(p, true);
+                    }
+                }
                 case HYPERCALL -> vmm.vmmcall().call(p);
                 case HLT -> {
                     haltForever(p);

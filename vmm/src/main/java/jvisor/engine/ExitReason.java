@@ -28,6 +28,8 @@ public enum ExitReason {
      * the instruction and the VMM answers in the registers ({@link VirtualCpu#state()}).
      */
     HYPERCALL,
+    /** A breakpoint or a single step the debugger asked for ({@link VirtualCpu#setGuestDebug}). */
+    DEBUG,
     /** {@link VirtualCpu#kick()} was called: the VMM wants control back. */
     STOPPED,
     /** The engine returned an exit jvisor has no handling for; details in {@link VirtualCpu#describeExit()}. */

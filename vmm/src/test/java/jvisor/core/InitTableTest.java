@@ -18,6 +18,7 @@ class InitTableTest {
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
                 "global3 jvisor.core.EngineSelection.openEngine",
+                "global4 jvisor.debug.gdb.GdbStub.listen",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
                 "parallel1 jvisor.core.vmmcall.Vmmcall.init",
