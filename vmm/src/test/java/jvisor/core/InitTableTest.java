@@ -19,6 +19,7 @@ class InitTableTest {
                 "global2 jvisor.guest.tables.PlatformTables.install",
                 "global3 jvisor.core.EngineSelection.openEngine",
                 "global4 jvisor.debug.gdb.GdbStub.listen",
+                "global5 jvisor.debug.trace.CallTrace.prepare",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
                 "parallel1 jvisor.core.vmmcall.Vmmcall.init",
@@ -35,6 +36,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.SystemControlPort.attach",
                 "driver1 jvisor.devices.Uart8250.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }
