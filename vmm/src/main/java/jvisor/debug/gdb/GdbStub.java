@@ -48,6 +48,9 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     private volatile boolean closed;
     private volatile Socket client;
     private final GdbSession session;
+    /** kvm has four debug address registers; emu's breakpoints are a set. */
+    private final int maxBreakpoints;
+    private final boolean kvm;
     private volatile Thread thread;
 
     GdbStub(Vmm vmm, ServerSocket server, boolean waitForGdb) {
@@ -65,6 +68,8 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
             stopSignal = 5;
         }
         this.session = new GdbSession(this);
+        this.kvm = vmm.engine().kind() == jvisor.engine.EngineKind.KVM;
+        this.maxBreakpoints = kvm ? 4 : 4096;
     }
 
     /** The global stage: listen where --gdb says, before any processor runs. */
@@ -150,6 +155,12 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 dirty[n] = false;
             }
             long[] bps = closed ? new long[0] : breakpoints.stream().mapToLong(Long::longValue).toArray();
+            if (kvm && a != STAY && breakpoints.contains(states[n].regs().rip())) {
+                // Leaving a hardware breakpoint: RF keeps it from firing again on the same instruction.
+                var r = states[n].regs();
+                long[] g = r.toArray();
+                p.vcpu().setState(states[n].withRegs(jvisor.engine.GeneralRegisters.fromArray(g, r.rip(), r.rflags() | (1L << 16))));
+            }
             p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps));
         }
     }
@@ -272,7 +283,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
 
     boolean addBreakpoint(long address) {
         synchronized (lock) {
-            return breakpoints.size() < 4096 && (breakpoints.add(address) || true);
+            return breakpoints.contains(address) || (breakpoints.size() < maxBreakpoints && breakpoints.add(address));
         }
     }
 

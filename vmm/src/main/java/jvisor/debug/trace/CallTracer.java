@@ -5,8 +5,8 @@ import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.exec.ControlObserver;
 
 /**
- * The call tracer of one processor: every call (and interrupt or exception) that lands on a known
- * symbol opens a frame, and a return closes the frames it returns past. Frames are matched by
+ * The call tracer of one processor: every call, tail jump, interrupt or exception that lands on a
+ * known symbol opens a frame, and a return closes the frames it returns past. Frames are matched by
  * stack pointer on the stack they were opened on (16 KiB regions, Linux's kernel stacks), so a
  * context switch, an interrupt on another stack or a frame left by a jump never misattributes a
  * return: a return pops exactly the frames of its stack below the new stack pointer.
@@ -46,13 +46,23 @@ public final class CallTracer implements ControlObserver {
     public void transfer(Cpu c, int kind, long from) {
         long rsp = c.reg(4);
         switch (kind) {
-            case CALL, EVENT -> {
+            case CALL, EVENT, JUMP -> {
+                // A jump onto a function is a tail call: at the caller's RSP, it replaces the caller's frame.
                 int symbol = symbols.at(c.rip());
                 if (symbol >= 0) {
                     enter(symbol, rsp, c.tsc().now());
                 }
             }
-            case RET, IRET -> leave(rsp, c.tsc().now());
+            case RET, IRET -> {
+                long now = c.tsc().now();
+                leave(rsp, now);
+                // A return never lands on a function's first byte unless used as a jump (lretq into
+                // x86_64_start_kernel): a frame as if called from here.
+                int symbol = symbols.at(c.rip());
+                if (symbol >= 0) {
+                    enter(symbol, rsp - 8, now);
+                }
+            }
             default -> { }
         }
     }
@@ -72,6 +82,9 @@ public final class CallTracer implements ControlObserver {
             }
             parent = f;
             break;
+        }
+        if (symbols.thunk(symbol)) {
+            return; // the caller's frame ends here (a return thunk) or the thunk jumps on to the callee
         }
         CallTree.Node node = tree.child(parent == null ? tree.root(processor) : parent.node, symbol);
         frames.add(new Frame(node, sp, now));

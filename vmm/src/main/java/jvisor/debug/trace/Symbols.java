@@ -64,6 +64,16 @@ public final class Symbols {
         return names.get(symbol);
     }
 
+    /**
+     * Whether {@code symbol} is a compiler thunk (Linux's return and retpoline thunks): code every
+     * function passes through on its way out or to an indirect target, not a function of its own.
+     */
+    public boolean thunk(int symbol) {
+        String n = names.get(symbol);
+        return n.startsWith("__x86_return_thunk") || n.startsWith("__x86_indirect_thunk_")
+                || n.startsWith("__x86_indirect_call_thunk_") || n.startsWith("__x86_indirect_jump_thunk_");
+    }
+
     public int size() {
         return names.size();
     }
@@ -85,12 +95,34 @@ public final class Symbols {
         } catch (IOException e) {
             throw new BadInputException("--symbols " + file + ": " + e.getMessage());
         }
-        Symbols s = bytes.length >= 4 && bytes[0] == 0x7F && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F'
-                ? fromElf(bytes, file) : fromSystemMap(new String(bytes, StandardCharsets.ISO_8859_1));
+        if (jvisor.guest.linux.SetupHeader.present(bytes)) {
+            bytes = decompressed(bytes, file);
+        }
+        boolean elf = bytes.length >= 4 && bytes[0] == 0x7F && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F';
+        Symbols s = elf ? fromElf(bytes, file) : fromSystemMap(new String(bytes, StandardCharsets.ISO_8859_1));
+        if (s.size() == 0) {
+            // A stripped vmlinux (or a bzImage's): the kernel's own kallsyms tables.
+            Builder b = new Builder();
+            Kallsyms.read(bytes, b::add);
+            s = b.build();
+        }
         if (s.size() == 0) {
             throw new BadInputException("--symbols " + file + ": no function symbols found");
         }
         return s;
+    }
+
+    /** A bzImage's kernel, decompressed (through jvisor's cache of decompressed kernels). */
+    private static byte[] decompressed(byte[] bzImage, Path file) {
+        try {
+            var payload = new jvisor.guest.linux.KernelPayload(
+                    jvisor.guest.linux.SetupHeader.parse(file.toString(), bzImage), bzImage);
+            try (var vmlinux = jvisor.guest.linux.VmlinuxCache.forUser().decompress(bzImage, payload)) {
+                return vmlinux.bytes().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            }
+        } catch (RuntimeException e) {
+            throw new BadInputException("--symbols " + file + ": cannot unpack this kernel: " + e.getMessage());
+        }
     }
 
     static Symbols fromSystemMap(String text) {

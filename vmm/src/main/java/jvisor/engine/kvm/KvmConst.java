@@ -43,6 +43,10 @@ final class KvmConst {
     // kvm_run.system_event.type
     static final int KVM_SYSTEM_EVENT_SHUTDOWN = 1;
     static final int KVM_SYSTEM_EVENT_RESET = 2;
+
+    static final int KVM_GUESTDBG_ENABLE = 0x1;
+    static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
+    static final int KVM_GUESTDBG_USE_HW_BP = 0x20000;
     static final int KVM_SYSTEM_EVENT_CRASH = 3;
     static final int KVM_SYSTEM_EVENT_WAKEUP = 4;
     static final int KVM_SYSTEM_EVENT_SUSPEND = 5;

@@ -17,6 +17,8 @@ public interface ControlObserver {
     int IRET = 3;
     /** An interrupt or exception was delivered; {@code from} is where the processor was. */
     int EVENT = 4;
+    /** An unconditional near or far JMP (a tail call when it lands on a function). */
+    int JUMP = 5;
 
     /** {@code from} is the RIP of the instruction (or of the interrupted one, for EVENT). */
     void transfer(Cpu c, int kind, long from);
@@ -41,9 +43,10 @@ public interface ControlObserver {
             case 0xE8, 0x9A -> CALL;
             case 0xC3, 0xC2, 0xCA, 0xCB -> RET;
             case 0xCF -> IRET;
+            case 0xE9, 0xEB, 0xEA -> JUMP;
             case 0xFF -> {
                 int reg = i + 1 < insn.length ? (insn[i + 1] >> 3) & 7 : -1;
-                yield reg == 2 || reg == 3 ? CALL : NONE;
+                yield reg == 2 || reg == 3 ? CALL : reg == 4 || reg == 5 ? JUMP : NONE;
             }
             default -> NONE;
         };
