@@ -31,10 +31,12 @@ final class GdbSession {
         gThread = 0;
         cThread = -1;
         stub.haltAll(0, 5);
-        if (stub.awaitStop(null, socket) < 0) {
+        int first = stub.awaitStop(null, socket);
+        if (first < 0) {
             link.write("W00");
             return;
         }
+        gThread = first;
         while (true) {
             String packet = link.read();
             if (packet.equals("\u0003")) {

@@ -30,6 +30,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     static final int STAY = 0;
     static final int CONTINUE = 1;
     static final int STEP = 2;
+    static final long ATTACH_WAIT_MS = 2000;
 
     private final Vmm vmm;
     private final int count;
@@ -188,12 +189,25 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         kickAll();
     }
 
-    /** Waits for a stop to report; returns its processor, or -1 if the VM ended first. */
+    /**
+     * Waits for a stop to report; returns its processor, or -1 if the VM ended first. Without a
+     * link (gdb just connected) it waits at most {@link #ATTACH_WAIT_MS} for the processors to park:
+     * one that halted for good never will, and gdb must still get an answer.
+     */
     int awaitStop(GdbPackets link, Socket socket) throws IOException {
+        long deadline = System.nanoTime() + ATTACH_WAIT_MS * 1_000_000L;
         while (true) {
             synchronized (lock) {
                 if (stopCpu >= 0 && parked[stopCpu] && allParked()) {
                     return stopCpu;
+                }
+                if (link == null && System.nanoTime() - deadline > 0 && !vmm.stopping()) {
+                    for (int i = 0; i < count; i++) {
+                        if (parked[i]) {
+                            stopCpu = i;
+                            return i;
+                        }
+                    }
                 }
                 if (vmm.stopping() || closed) {
                     return -1;
