@@ -95,6 +95,8 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         String virtioConsole = null;
+        Display display = Display.AUTO;
+        Path firmware = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -135,17 +137,33 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--firmware", "--bios" -> {
+                            rejectInDemo(name, demo);
+                            firmware = Path.of(value);
+                        }
+                        case "--display" -> display = Display.parse(value);
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
             }
         }
+        if (kernel != null && firmware != null) {
+            throw new BadInputException("--firmware boots through the BIOS, which loads the system from a disk; "
+                    + "it does not go with --kernel or --guest");
+        }
         if (kernel == null) {
-            throw new BadInputException("no kernel: use --kernel FILE (a multiboot image or a Linux bzImage), "
-                    + "--guest NAME, or ./jvisor demo");
+            if (drives.isEmpty() && firmware == null) {
+                throw new BadInputException("nothing to boot: use --drive file=IMAGE (booted through SeaBIOS), "
+                        + "--kernel FILE (a multiboot image or a Linux bzImage), --guest NAME, or ./jvisor demo");
+            }
+            if (initrd != null || !modules.isEmpty() || !cmdline.isEmpty()) {
+                throw new BadInputException("--initrd, --module and --cmdline need --kernel; a firmware boot "
+                        + "takes them from the disk's boot loader");
+            }
+            kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole));
+                new DeviceOptions(drives, rng, virtioConsole, display));
     }
 
     private static String unknown(String option) {
@@ -165,6 +183,8 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--firmware", "--bios" -> "the path of a BIOS ROM image such as SeaBIOS's bios-256k.bin";
+            case "--display" -> "curses or none";
             default -> null;
         };
     }
@@ -205,6 +225,8 @@ public final class CommandLine {
                   ./jvisor guest fetch
                       Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
                       in ~/.cache/jvisor/kit; prints the command that boots it.
+                  ./jvisor run --drive file=DISK [options]
+                      Boot a disk image through SeaBIOS (no --kernel): its boot loader starts the system.
                   ./jvisor run --guest NAME [options]
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
@@ -229,6 +251,11 @@ public final class CommandLine {
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file
+                  --firmware FILE    the BIOS ROM for a boot without --kernel (default: SeaBIOS from
+                                     /usr/share/seabios, else fetched from Debian into ~/.cache/jvisor)
+                  --display curses|none
+                                     where the VGA text screen goes (firmware boot): the terminal
+                                     (default on a terminal) or nowhere (serial console only)
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
 
