@@ -47,7 +47,14 @@ public final class Main {
                     yield 0;
                 }
                 case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
-                case CommandLine.Command.GuestFetch fetch -> jvisor.kit.GuestKit.fetchCommand();
+                case CommandLine.Command.GuestFetch fetch -> fetch.disk() ? jvisor.kit.GuestKit.fetchDiskCommand()
+                        : jvisor.kit.GuestKit.fetchCommand();
+                case CommandLine.Command.DiskDemo demo -> {
+                    java.nio.file.Path disk = jvisor.kit.GuestKit.cachedDisk().orElseThrow(() -> new BadInputException(
+                            "no bootable disk yet: ./jvisor guest fetch --disk builds it (the guest kit, GRUB from "
+                            + "Debian's grub-pc-bin)"));
+                    yield boot(CommandLine.diskDemoConfig(disk, demo.options()));
+                }
             };
         } catch (BadInputException e) {
             System.err.println("jvisor: " + e.getMessage());

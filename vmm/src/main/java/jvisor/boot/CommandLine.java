@@ -19,8 +19,10 @@ public final class CommandLine {
         record Bench(List<String> args) implements Command { }
         /** {@code demo linux [options]}: boot the cached Linux guest kit; the options as for run. */
         record LinuxDemo(List<String> options) implements Command { }
-        /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
-        record GuestFetch() implements Command { }
+        /** {@code guest fetch [--disk]}: build the Linux guest kit (Debian's kernel, a busybox initramfs), and a bootable disk. */
+        record GuestFetch(boolean disk) implements Command { }
+        /** {@code demo disk [options]}: boot the kit's bootable disk through SeaBIOS and GRUB. */
+        record DiskDemo(List<String> options) implements Command { }
     }
 
     public static final String DEMO_GUEST = "demo";
@@ -37,6 +39,7 @@ public final class CommandLine {
             case "run" -> new Command.Run(parseRun(rest, false));
             case "demo" -> !rest.isEmpty() && rest.getFirst().equals("linux")
                     ? linuxDemo(rest.subList(1, rest.size()))
+                    : !rest.isEmpty() && rest.getFirst().equals("disk") ? diskDemo(rest.subList(1, rest.size()))
                     : new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
             case "guest" -> parseGuest(rest);
@@ -60,6 +63,24 @@ public final class CommandLine {
         return new Command.LinuxDemo(List.copyOf(options));
     }
 
+    /** Options for {@code demo disk}; the disk is the kit's and the kernel comes from it. */
+    private static Command diskDemo(List<String> options) {
+        for (String o : options) {
+            if (o.startsWith("--kernel") || o.startsWith("--initrd") || o.startsWith("--guest") || o.startsWith("--cmdline")) {
+                throw new BadInputException(o.split("=")[0] + " does not go with demo disk, which boots the kit's disk "
+                        + "through SeaBIOS and GRUB");
+            }
+        }
+        parseRun(append(List.of("--drive", "file=disk.img"), options), false);
+        return new Command.DiskDemo(List.copyOf(options));
+    }
+
+    /** The run options that boot {@code disk} through the firmware, followed by the user's own options. */
+    public static BootConfig diskDemoConfig(Path disk, List<String> options) {
+        return parseRun(append(List.of("--drive", "file=" + disk.toString().replace(",", ",,"), "--memory", "512M"),
+                options), false);
+    }
+
     private static List<String> append(List<String> first, List<String> second) {
         List<String> all = new ArrayList<>(first);
         all.addAll(second);
@@ -75,10 +96,13 @@ public final class CommandLine {
 
     private static Command parseGuest(List<String> args) {
         if (args.size() == 1 && args.get(0).equals("fetch")) {
-            return new Command.GuestFetch();
+            return new Command.GuestFetch(false);
         }
-        throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch"
-                : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch");
+        if (args.size() == 2 && args.get(0).equals("fetch") && args.get(1).equals("--disk")) {
+            return new Command.GuestFetch(true);
+        }
+        throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch [--disk]"
+                : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch [--disk]");
     }
 
     private static BootConfig parseRun(List<String> args, boolean demo) {
@@ -222,9 +246,12 @@ public final class CommandLine {
                       Boot Debian's Linux from the guest kit to a busybox shell (after guest fetch).
                   ./jvisor run --kernel FILE [options]
                       Boot a multiboot v1 image (e.g. one written for qemu -kernel) or a Linux bzImage.
-                  ./jvisor guest fetch
+                  ./jvisor guest fetch [--disk]
                       Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
-                      in ~/.cache/jvisor/kit; prints the command that boots it.
+                      in ~/.cache/jvisor/kit; prints the command that boots it. --disk also builds a
+                      bootable disk image (MBR, GRUB, ext4 root) from it and Debian's grub-pc-bin.
+                  ./jvisor demo disk [options]
+                      Boot that disk through SeaBIOS and GRUB to a shell.
                   ./jvisor run --drive file=DISK [options]
                       Boot a disk image through SeaBIOS (no --kernel): its boot loader starts the system.
                   ./jvisor run --guest NAME [options]

@@ -38,9 +38,13 @@ class SeaBiosBootTest {
     }
 
     static FirmwareRun boot(Path disk, EngineChoice engine) {
-        BootConfig config = new BootConfig(new GuestImage.Firmware(null), "", null, List.of(), 1, 128L << 20,
+        return boot(disk, engine, 128L << 20, true);
+    }
+
+    static FirmwareRun boot(Path disk, EngineChoice engine, long memory, boolean readOnly) {
+        BootConfig config = new BootConfig(new GuestImage.Firmware(null), "", null, List.of(), 1, memory,
                 engine, false, false).withDevices(new DeviceOptions(
-                        List.of(DriveOption.parse("file=" + disk + ",readonly=on")), false, null, Display.NONE));
+                        List.of(DriveOption.parse("file=" + disk + (readOnly ? ",readonly=on" : ""))), false, null, Display.NONE));
         ByteArrayOutputStream serial = new ByteArrayOutputStream();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         AtomicReference<Vmm> vmm = new AtomicReference<>();
