@@ -78,11 +78,16 @@ public final class Main {
             return VmmMain.run(config, Console.system());
         }
         InteractiveConsole terminal = new InteractiveConsole(System.in, System.out);
+        boolean vga = config.kernel() instanceof GuestImage.Firmware
+                && config.devices().display() != jvisor.boot.Display.NONE;
         Termios saved = Termios.makeRaw(0);
         Thread restoreOnExit = new Thread(saved::restore);
         Runtime.getRuntime().addShutdownHook(restoreOnExit);
         try {
             System.err.println(InteractiveConsole.keysHelp());
+            if (vga) {
+                return jvisor.console.VgaDisplay.run(config, terminal);
+            }
             return VmmMain.run(config, new Console(terminal.guestInput(), System.out, System.err),
                     terminal::attach);
         } finally {

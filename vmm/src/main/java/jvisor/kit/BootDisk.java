@@ -39,9 +39,15 @@ public final class BootDisk {
 
     private BootDisk() { }
 
-    /** The kernel command line GRUB's menu entry gives: the kit's, with the root file system on the disk. */
-    public static String cmdline(String extra) {
-        return "root=/dev/vda1 console=tty0 " + GuestKit.CMDLINE + (extra.isEmpty() ? "" : " " + extra);
+    /**
+     * The kernel command line of GRUB's menu entry: the kit's, with the root file system on the
+     * disk. The last console is the one /init and the shell use: the serial port ({@code vga}
+     * false), or the VGA screen and the keyboard ({@code vga} true; the kernel's messages go to
+     * the serial port too).
+     */
+    public static String cmdline(String extra, boolean vga) {
+        String consoles = vga ? GuestKit.CMDLINE + " console=tty0" : "console=tty0 " + GuestKit.CMDLINE;
+        return "root=/dev/vda1 " + consoles + (extra.isEmpty() ? "" : " " + extra);
     }
 
     /** GRUB unpacked in the cache, fetched if needed. */
@@ -55,6 +61,14 @@ public final class BootDisk {
      * from {@code grub}; GRUB boots the kit's kernel with {@code cmdline}.
      */
     public static void build(GuestKit.Kit kit, Path grub, String cmdline, Path image, Progress progress) {
+        build(kit, grub, List.of(new MenuEntry("Debian Linux (jvisor guest kit)", cmdline)), image, progress);
+    }
+
+    /** One entry of GRUB's menu: its title and the kernel command line it boots with. */
+    public record MenuEntry(String title, String cmdline) { }
+
+    /** As {@link #build(GuestKit.Kit, Path, String, Path, Progress)} with a menu of several entries, the first the default. */
+    public static void build(GuestKit.Kit kit, Path grub, List<MenuEntry> menu, Path image, Progress progress) {
         Path root = kit.rootImage().orElseThrow(() -> new KitException(
                 "the kit has no root image (e2fsprogs' mke2fs was missing when it was built)"));
         try {
@@ -64,7 +78,7 @@ public final class BootDisk {
                 Path partition = work.resolve("root.img");
                 Files.copy(root, partition);
                 Path cfg = work.resolve("grub.cfg");
-                Files.writeString(cfg, grubCfg(cmdline), StandardCharsets.US_ASCII);
+                Files.writeString(cfg, grubCfg(menu), StandardCharsets.US_ASCII);
                 debugfs(work, partition, "mkdir /boot", "mkdir /boot/grub",
                         "write " + kit.vmlinuz() + " /boot/vmlinuz", "write " + kit.initrd() + " /boot/initrd.img",
                         "write " + cfg + " /boot/grub/grub.cfg");
@@ -84,18 +98,23 @@ public final class BootDisk {
         }
     }
 
-    static String grubCfg(String cmdline) {
-        return """
+    static String grubCfg(List<MenuEntry> menu) {
+        StringBuilder b = new StringBuilder("""
                 # Written by jvisor's guest kit.
                 set timeout=1
                 set default=0
-                menuentry 'Debian Linux (jvisor guest kit)' {
-                    echo 'Loading Linux...'
-                    linux /boot/vmlinuz %s
-                    echo 'Loading initial ramdisk...'
-                    initrd /boot/initrd.img
-                }
-                """.formatted(cmdline);
+                """);
+        for (MenuEntry e : menu) {
+            b.append("""
+                    menuentry '%s' {
+                        echo 'Loading Linux...'
+                        linux /boot/vmlinuz %s
+                        echo 'Loading initial ramdisk...'
+                        initrd /boot/initrd.img
+                    }
+                    """.formatted(e.title(), e.cmdline()));
+        }
+        return b.toString();
     }
 
     private static void debugfs(Path work, Path image, String... commands) throws IOException {

@@ -139,11 +139,16 @@ public final class GuestKit {
             Kit kit = new GuestKit(defaultRoot(), progress).fetch();
             Path disk = diskPath(kit);
             Files.createDirectories(disk.getParent());
-            BootDisk.build(kit, BootDisk.grub(progress), BootDisk.cmdline(""), disk, progress);
+            BootDisk.build(kit, BootDisk.grub(progress), List.of(
+                    new BootDisk.MenuEntry("Debian Linux (jvisor guest kit), shell on the screen", BootDisk.cmdline("", true)),
+                    new BootDisk.MenuEntry("Debian Linux (jvisor guest kit), shell on the serial port",
+                            BootDisk.cmdline("", false))), disk, progress);
             System.out.printf("""
                     jvisor: bootable disk ready: %s
                     Boot it through SeaBIOS and GRUB:
                       ./jvisor demo disk          (or ./jvisor run --drive file=%s --memory 512M)
+                    GRUB's first entry puts the shell on the screen (--display curses, the default on a
+                    terminal), the second on the serial port (--display none).
                     or with QEMU:
                       qemu-system-x86_64 -accel tcg -m 512 -drive file=%s,if=virtio,format=raw
                     """, disk, disk, disk);

@@ -36,7 +36,7 @@ class GrubBootTest {
         }
         Path disk = dir.resolve("disk.img");
         String extra = System.getProperty("jvisor.test.grubCmdline", InitScript.TEST_OPTION);
-        BootDisk.build(kit, grub, BootDisk.cmdline(extra), disk, Progress.printing(System.out, false));
+        BootDisk.build(kit, grub, BootDisk.cmdline(extra, false), disk, Progress.printing(System.out, false));
         SeaBiosBootTest.FirmwareRun run = SeaBiosBootTest.boot(disk, EngineChoice.EMU, 512L << 20, false);
         assertEquals(0, run.status(), run::toString);
         assertTrue(run.serial().contains("GNU GRUB"), run::toString);

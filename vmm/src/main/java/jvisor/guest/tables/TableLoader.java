@@ -33,7 +33,7 @@ public record TableLoader(byte[] tables, byte[] rsdp, byte[] loader) {
         script.allocate(RSDP, 16, ZONE_FSEG);
         script.allocate(TABLES, 64, ZONE_HIGH);
         int facs = blob.add(Facs.build(), Facs.ALIGNMENT);
-        int dsdt = blob.add(Dsdt.build(cpus), 16);
+        int dsdt = blob.add(Dsdt.build(cpus, true), 16);
         int fadt = blob.add(Fadt.build(facs, dsdt), 16);
         script.pointer(TABLES, fadt + Fadt.FIRMWARE_CTRL, 4);
         script.pointer(TABLES, fadt + Fadt.DSDT, 4);
