@@ -108,6 +108,7 @@ public final class Interpreter {
             if (c.cpuCount > 1) {
                 c.mmu.checkCodeEpoch();
             }
+            c.mmu.checkMapEpochBetweenBlocks();
             runBlocks(apic);
         }
     }
