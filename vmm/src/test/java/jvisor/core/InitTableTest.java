@@ -31,10 +31,12 @@ class InitTableTest {
                 "driver1 jvisor.devices.AcpiPm.attach",
                 "driver1 jvisor.devices.Cmos.attach",
                 "driver1 jvisor.devices.DebugExit.attach",
+                "driver1 jvisor.devices.FirmwareDebugPort.attach",
                 "driver1 jvisor.devices.I8042.attach",
                 "driver1 jvisor.devices.PostCode.attach",
                 "driver1 jvisor.devices.SystemControlPort.attach",
                 "driver1 jvisor.devices.Uart8250.attach",
+                "driver1 jvisor.devices.vga.Vga.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
                 "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"

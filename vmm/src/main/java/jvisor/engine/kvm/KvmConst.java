@@ -67,6 +67,8 @@ final class KvmConst {
 
     // kvm_pit_config.flags: the PIT also answers port 0x61, so channel 2's gate and output work.
     static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    /** A memory slot the guest may only read: its writes exit to user space as MMIO (KVM_CAP_READONLY_MEM). */
+    static final int KVM_MEM_READONLY = 1 << 1;
 
     // kvm_irq_routing_entry
     static final int KVM_IRQ_ROUTING_IRQCHIP = 1;

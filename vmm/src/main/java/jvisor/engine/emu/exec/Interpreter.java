@@ -116,6 +116,7 @@ public final class Interpreter {
             if (c.cpuCount > 1) {
                 c.mmu.checkCodeEpoch();
             }
+            c.mmu.checkMapEpochBetweenBlocks();
             runBlocks(apic);
         }
     }
