@@ -117,6 +117,17 @@ public final class BootDisk {
         return b.toString();
     }
 
+    /**
+     * Replaces {@code /boot/grub/grub.cfg} in a disk built by {@link #build} with {@code cfg},
+     * in place (debugfs on the partition at its offset); {@code work} holds debugfs's script.
+     */
+    public static void replaceGrubCfg(Path disk, String cfg, Path work) throws IOException {
+        Path file = work.resolve("grub.cfg");
+        Files.writeString(file, cfg, StandardCharsets.US_ASCII);
+        debugfs(work, Path.of(disk + "?offset=" + PARTITION_START * SECTOR), "rm /boot/grub/grub.cfg",
+                "write " + file + " /boot/grub/grub.cfg");
+    }
+
     private static void debugfs(Path work, Path image, String... commands) throws IOException {
         Path script = work.resolve("debugfs.cmds");
         Files.writeString(script, String.join("\n", commands) + "\n");
