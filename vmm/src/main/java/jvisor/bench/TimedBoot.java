@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 record TimedBoot(List<Double> markers, double exitSeconds, int exitStatus, String output, String errors) {
 
+    private static final java.util.regex.Pattern ESCAPE = java.util.regex.Pattern.compile("\033\\[[0-9;?]*[A-Za-z]");
+
     TimedBoot {
         markers = List.copyOf(markers);
     }
@@ -50,8 +52,10 @@ record TimedBoot(List<Double> markers, double exitSeconds, int exitStatus, Strin
         java.util.Arrays.fill(seen, -1);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             for (String line; (line = r.readLine()) != null; ) {
+                // SeaBIOS's serial mirror of the screen puts cursor moves inside text wherever it flushed.
+                String plain = line.indexOf('\033') < 0 ? line : ESCAPE.matcher(line).replaceAll("");
                 for (int i = 0; i < seen.length; i++) {
-                    if (seen[i] < 0 && line.contains(markers.get(i))) {
+                    if (seen[i] < 0 && plain.contains(markers.get(i))) {
                         seen[i] = (System.nanoTime() - start) / 1e9;
                     }
                 }

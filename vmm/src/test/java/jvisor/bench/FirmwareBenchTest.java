@@ -69,4 +69,11 @@ class FirmwareBenchTest {
         assertTrue(b.markers().get(0) >= b.markers().get(1), b.markers().toString());
         assertEquals(-1.0, b.markers().get(2));
     }
+
+    @Test
+    void markersAreFoundThroughTheSerialMirrorsCursorMoves() throws Exception {
+        TimedBoot b = TimedBoot.run(List.of("printf", "jv\\033[06;02H\\033[06;03Hisor-bench: boot loader\\n"),
+                List.of(FirmwareBench.LOADER_MARKER), 60);
+        assertTrue(b.markers().get(0) >= 0, b.output());
+    }
 }
