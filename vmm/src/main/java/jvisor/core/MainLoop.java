@@ -51,13 +51,25 @@ final class MainLoop {
                     haltForever(p);
                     return;
                 }
-                case SHUTDOWN -> vmm.requestShutdown(new ShutdownCause.TripleFault(p.number()));
+                case SHUTDOWN -> vmm.requestShutdown(tripleFault(vmm, p));
                 case POWER_OFF -> vmm.requestShutdown(new ShutdownCause.PowerOff("platform event"));
                 case RESET -> vmm.requestShutdown(new ShutdownCause.Reset("platform event"));
                 case FAIL_ENTRY, INTERNAL_ERROR, SYSTEM_EVENT, UNHANDLED ->
                         vmm.requestShutdown(new ShutdownCause.GuestError(p.number(), reason, cpu.describeExit()));
             }
         }
+    }
+
+    /**
+     * A PC's chipset answers a processor's shutdown cycle (a triple fault) with a reset. With
+     * firmware to restart that is what jvisor does too, as QEMU does by default; a kernel loaded
+     * directly has nothing to restart, so the run stops with the registers dumped.
+     */
+    static ShutdownCause tripleFault(Vmm vmm, Processor p) {
+        if (vmm.config().kernel() instanceof jvisor.boot.GuestImage.Firmware) {
+            return new ShutdownCause.Reset("processor " + p.number() + " triple-faulted");
+        }
+        return new ShutdownCause.TripleFault(p.number());
     }
 
     /**

@@ -24,9 +24,12 @@ public final class BootDisk {
     static final String GRUB_MODULES = "usr/lib/grub/i386-pc";
     static final String GRUB_MKIMAGE = "usr/bin/grub-mkimage";
     static final List<String> GRUB_FILES = List.of(GRUB_MODULES + "/boot.img", GRUB_MKIMAGE);
-    /** The modules core.img carries: enough to find the partition, read ext4 and boot Linux from grub.cfg. */
+    /**
+     * The modules core.img carries: enough to find the partition, read ext4 and boot Linux from
+     * grub.cfg; halt (ACPI power-off) and sleep let a grub.cfg end a run by itself.
+     */
     static final List<String> CORE_MODULES = List.of("biosdisk", "part_msdos", "ext2", "normal", "linux", "echo",
-            "boot", "minicmd", "test");
+            "boot", "minicmd", "test", "halt", "sleep");
     static final int SECTOR = 512;
     /** The partition starts at 1 MiB, as fdisk has aligned them for years; core.img lives in the gap before. */
     static final long PARTITION_START = 2048;
@@ -82,20 +85,51 @@ public final class BootDisk {
                 debugfs(work, partition, "mkdir /boot", "mkdir /boot/grub",
                         "write " + kit.vmlinuz() + " /boot/vmlinuz", "write " + kit.initrd() + " /boot/initrd.img",
                         "write " + cfg + " /boot/grub/grub.cfg");
-                Path core = work.resolve("core.img");
-                List<String> mkimage = new java.util.ArrayList<>(List.of(grub.resolve(GRUB_MKIMAGE).toString(),
-                        "-O", "i386-pc", "-d", grub.resolve(GRUB_MODULES).toString(), "-o", core.toString(),
-                        "-p", "(hd0,msdos1)/boot/grub"));
-                mkimage.addAll(CORE_MODULES);
-                DebianPackages.run(work, mkimage.toArray(String[]::new));
-                assemble(Files.readAllBytes(grub.resolve(GRUB_MODULES).resolve("boot.img")),
-                        Files.readAllBytes(core), partition, image);
+                install(grub, work, partition, image);
             } finally {
                 DebianFiles.deleteTree(work);
             }
         } catch (IOException e) {
             throw new KitException("cannot build " + image + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A disk with GRUB and a small ext4 partition holding only {@code /boot/grub/grub.cfg}: the
+     * firmware's path to GRUB's normal mode without a kernel, for tests that end in GRUB itself.
+     */
+    public static void buildLoaderOnly(Path grub, String cfg, Path image) {
+        try {
+            Path work = Files.createTempDirectory(image.toAbsolutePath().getParent(), "disk");
+            try {
+                Path tree = Files.createDirectories(work.resolve("tree/boot/grub"));
+                Files.writeString(tree.resolve("grub.cfg"), cfg, StandardCharsets.US_ASCII);
+                Path mke2fs = Ext4Images.mke2fs();
+                if (mke2fs == null) {
+                    throw new KitException("mke2fs is not installed: apt-get install e2fsprogs");
+                }
+                Path partition = work.resolve("root.img");
+                DebianPackages.run(work, mke2fs.toString(), "-q", "-t", "ext4", "-E", "root_owner=0:0",
+                        "-d", work.resolve("tree").toString(), partition.toString(), "2048k");
+                install(grub, work, partition, image);
+            } finally {
+                DebianFiles.deleteTree(work);
+            }
+        } catch (IOException e) {
+            throw new KitException("cannot build " + image + ": " + e.getMessage());
+        }
+    }
+
+    /** core.img from grub-mkimage, then the disk: boot.img's MBR, core.img, {@code partition}. */
+    private static void install(Path grub, Path work, Path partition, Path image) throws IOException {
+        Path core = work.resolve("core.img");
+        List<String> mkimage = new java.util.ArrayList<>(List.of(grub.resolve(GRUB_MKIMAGE).toString(),
+                "-O", "i386-pc", "-d", grub.resolve(GRUB_MODULES).toString(), "-o", core.toString(),
+                "-p", "(hd0,msdos1)/boot/grub"));
+        mkimage.addAll(CORE_MODULES);
+        DebianPackages.run(work, mkimage.toArray(String[]::new));
+        assemble(Files.readAllBytes(grub.resolve(GRUB_MODULES).resolve("boot.img")), Files.readAllBytes(core),
+                partition, image);
     }
 
     static String grubCfg(List<MenuEntry> menu) {
@@ -115,6 +149,17 @@ public final class BootDisk {
                     """.formatted(e.title(), e.cmdline()));
         }
         return b.toString();
+    }
+
+    /**
+     * Replaces {@code /boot/grub/grub.cfg} in a disk built by {@link #build} with {@code cfg},
+     * in place (debugfs on the partition at its offset); {@code work} holds debugfs's script.
+     */
+    public static void replaceGrubCfg(Path disk, String cfg, Path work) throws IOException {
+        Path file = work.resolve("grub.cfg");
+        Files.writeString(file, cfg, StandardCharsets.US_ASCII);
+        debugfs(work, Path.of(disk + "?offset=" + PARTITION_START * SECTOR), "rm /boot/grub/grub.cfg",
+                "write " + file + " /boot/grub/grub.cfg");
     }
 
     private static void debugfs(Path work, Path image, String... commands) throws IOException {

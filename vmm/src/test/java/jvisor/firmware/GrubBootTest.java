@@ -46,4 +46,28 @@ class GrubBootTest {
         assertTrue(run.serial().contains(InitScript.ROOT_MARKER), run::toString);
         assertTrue(run.serial().contains(InitScript.POWEROFF), run::toString);
     }
+
+    /**
+     * GRUB's "shell on the screen" entry: the last console is tty0, so /init writes through the
+     * kernel's vgacon into the VGA's text memory; the screen shows it, as --display curses would.
+     */
+    @Test
+    void theKernelsConsoleOnTheScreenShowsInit(@TempDir Path dir) {
+        GuestKit.Kit kit = TestKits.kit();
+        assumeTrue(kit.rootImage().isPresent(), "the kit has no root image (mke2fs was missing when it was built)");
+        Path grub;
+        try {
+            grub = BootDisk.grub(Progress.printing(System.out, false));
+        } catch (KitException e) {
+            assumeTrue(false, "GRUB cannot be fetched here: " + e.getMessage());
+            return;
+        }
+        Path disk = dir.resolve("disk.img");
+        BootDisk.build(kit, grub, BootDisk.cmdline(InitScript.TEST_OPTION, true), disk, Progress.printing(System.out, false));
+        SeaBiosBootTest.FirmwareRun run = SeaBiosBootTest.boot(disk, EngineChoice.EMU, 512L << 20, false);
+        assertEquals(0, run.status(), run::toString);
+        assertTrue(run.screen().textMode(), run::toString);
+        assertTrue(run.screen().contents().contains(InitScript.ROOT_MARKER), run::toString);
+        assertTrue(run.screen().contents().contains(InitScript.POWEROFF), run::toString);
+    }
 }
