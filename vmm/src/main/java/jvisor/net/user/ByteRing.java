@@ -44,6 +44,14 @@ final class ByteRing {
 
     /** Reads what the channel has, up to the free space; -1 at end of stream with nothing read. */
     int readFrom(ReadableByteChannel channel) throws IOException {
+        try {
+            return read(channel);
+        } finally {
+            buffer.clear();     // absolute copies check against the limit: leave it at the capacity
+        }
+    }
+
+    private int read(ReadableByteChannel channel) throws IOException {
         int total = 0;
         while (size < capacity) {
             int tail = (head + size) % capacity;
@@ -64,6 +72,14 @@ final class ByteRing {
 
     /** Writes from the head as much as the channel takes and removes it. */
     int writeTo(WritableByteChannel channel) throws IOException {
+        try {
+            return write(channel);
+        } finally {
+            buffer.clear();
+        }
+    }
+
+    private int write(WritableByteChannel channel) throws IOException {
         int total = 0;
         while (size > 0) {
             int contiguous = Math.min(size, capacity - head);

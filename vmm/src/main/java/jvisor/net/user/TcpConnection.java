@@ -828,6 +828,11 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
 
     @Override
     public String toString() {
-        return "tcp " + Ipv4.format(guestAddress) + ":" + guestPort + " - " + Ipv4.format(remoteAddress) + ":" + remotePort + " " + state;
+        return "tcp " + Ipv4.format(guestAddress) + ":" + guestPort + " - " + Ipv4.format(remoteAddress) + ":" + remotePort
+                + " " + state + " to guest " + (toGuest == null ? "-" : toGuest.size()) + " in flight " + (sndNxt - sndUna)
+                + "/" + (sndMax - sndUna) + " window " + sndWnd + (hostEof ? " host-eof" : "")
+                + " to host " + (toHost == null ? "-" : toHost.size()) + " advertised " + (rcvEdge - rcvNxt)
+                + (guestFin ? " guest-fin" : "") + " rto " + rto / 1_000_000 + "ms" + (rtxDeadline != 0 ? " rtx armed" : "")
+                + (waitingForLink ? " waiting-for-guest" : "") + " interest " + (hostKey != null && hostKey.isValid() ? hostKey.interestOps() : -1);
     }
 }

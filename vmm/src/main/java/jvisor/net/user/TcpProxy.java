@@ -206,6 +206,18 @@ final class TcpProxy {
         }
     }
 
+    /** One line per connection, for the monitor and for tests that stall. */
+    String describe() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < table.slots(); i++) {
+            TcpConnection c = table.valueAt(i);
+            if (c != null) {
+                b.append(c).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
     void close() {
         for (int i = 0; i < table.slots(); i++) {
             TcpConnection c = table.valueAt(i);

@@ -242,6 +242,16 @@ public final class UserNetwork implements NetworkBackend {
         }
     }
 
+    /** The TCP connections and the link to the guest, one line each, for the monitor. */
+    public String describe() {
+        lock.lock();
+        try {
+            return "guest link " + (link.blocked() ? "blocked" : "ready") + "\n" + tcp.describe();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Open UDP sessions. */
     public int udpSessions() {
         lock.lock();
