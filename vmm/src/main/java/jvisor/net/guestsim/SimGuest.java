@@ -291,7 +291,6 @@ public final class SimGuest implements GuestPort, AutoCloseable {
             return;
         }
         c.input(f, at, length);
-        changed.signalAll();
     }
 
     // ---- Sending -----------------------------------------------------------------------------

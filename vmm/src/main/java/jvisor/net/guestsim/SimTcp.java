@@ -3,6 +3,8 @@ package jvisor.net.guestsim;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import jvisor.net.TxOffload;
 import jvisor.net.wire.Bytes;
 import jvisor.net.wire.Checksum;
@@ -26,6 +28,8 @@ public final class SimTcp {
     static final long RTO = 200_000_000L;
 
     private final SimGuest guest;
+    /** Signalled when this connection changes; one per connection, so 200 waiting readers are not all woken per frame. */
+    private final Condition changed;
     final int localPort;
     final int remoteAddress;
     final int remotePort;
@@ -58,6 +62,7 @@ public final class SimTcp {
 
     SimTcp(SimGuest guest, int localPort, int remoteAddress, int remotePort) {
         this.guest = guest;
+        this.changed = guest.lock.newCondition();
         this.localPort = localPort;
         this.remoteAddress = remoteAddress;
         this.remotePort = remotePort;
@@ -126,8 +131,12 @@ public final class SimTcp {
         int dataAt = at + (Bytes.u8(f, at + Tcp.DATA_OFFSET) >>> 4) * 4;
         int dataLength = length - (dataAt - at);
         if ((flags & Tcp.RST) != 0) {
+            if (finReceived && finAcked) {
+                return;     // RFC 1337: TIME-WAIT ignores resets
+            }
             reset = true;
             guest.forget(this);
+            signal();
             return;
         }
         if (!established) {
@@ -180,6 +189,7 @@ public final class SimTcp {
             sendAck();
         }
         output();
+        signal();
     }
 
     private void ack(int ack, int window, int dataLength, int flags) {
@@ -325,12 +335,31 @@ public final class SimTcp {
 
     // ---- Application side (any thread) -------------------------------------------------------
 
+    /** Wakes the threads waiting on this connection; the caller holds the guest's lock. */
+    void signal() {
+        changed.signalAll();
+    }
+
+    private boolean awaitUntil(long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            changed.await(Math.min(left, 50_000_000L), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
     void awaitEstablished(Duration timeout) throws IOException {
         guest.lock.lock();
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!established && !reset) {
-                if (!guest.awaitUntil(deadline)) {
+                if (!awaitUntil(deadline)) {
                     guest.forget(this);
                     throw new IOException("connect timed out");
                 }
@@ -356,7 +385,7 @@ public final class SimTcp {
                 }
                 int n = Math.min(len, BUFFER - sendSize);
                 if (n == 0) {
-                    guest.awaitUntil(System.nanoTime() + 10_000_000L);
+                    awaitUntil(System.nanoTime() + 10_000_000L);
                     continue;
                 }
                 for (int i = 0; i < n; ) {
@@ -387,7 +416,7 @@ public final class SimTcp {
                 if (finReceived) {
                     return -1;
                 }
-                if (!guest.awaitUntil(deadline)) {
+                if (!awaitUntil(deadline)) {
                     throw new IOException("read timed out");
                 }
             }
@@ -426,7 +455,7 @@ public final class SimTcp {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!finAcked && !reset) {
-                if (!guest.awaitUntil(deadline)) {
+                if (!awaitUntil(deadline)) {
                     return false;
                 }
             }
@@ -454,7 +483,7 @@ public final class SimTcp {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reset) {
-                if (!guest.awaitUntil(deadline)) {
+                if (!awaitUntil(deadline)) {
                     return false;
                 }
             }

@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * @param tcpConnections      TCP connections at once, both directions, including ones connecting
  * @param tcpBuffer           bytes a connection buffers per direction (its windows derive from it)
- * @param tcpBufferBudget     bytes all connections' buffers may take together
+ * @param tcpBufferBudget     bytes all connections' buffers may take together; enough for every
+ *                            connection's two smallest buffers (16 KiB each) and one full-size pair
  * @param udpSessions         UDP host sockets at once (the least recently used gives way)
  * @param dnsPending          DNS queries awaiting the host resolver
  * @param guestQueueFrames    frames kept while the guest has no receive buffer
@@ -27,11 +28,11 @@ public record NetLimits(int tcpConnections, int tcpBuffer, long tcpBufferBudget,
         if (tcpConnections < 1 || udpSessions < 1 || dnsPending < 1 || guestQueueFrames < 1) {
             throw new IllegalArgumentException("limits must allow at least one of each");
         }
-        if (Integer.bitCount(tcpBuffer) != 1 || tcpBuffer < 4096 || tcpBuffer > (16 << 20)) {
-            throw new IllegalArgumentException("tcpBuffer must be a power of two from 4 KiB to 16 MiB: " + tcpBuffer);
+        if (Integer.bitCount(tcpBuffer) != 1 || tcpBuffer < BufferPool.MIN || tcpBuffer > (16 << 20)) {
+            throw new IllegalArgumentException("tcpBuffer must be a power of two from 16 KiB to 16 MiB: " + tcpBuffer);
         }
-        if (tcpBufferBudget < 2L * tcpBuffer || guestQueueBytes < 65536 + 100) {
-            throw new IllegalArgumentException("budgets too small for one connection or one large frame");
+        if (tcpBufferBudget < 2L * tcpConnections * BufferPool.MIN + 2L * tcpBuffer || guestQueueBytes < 65536 + 100) {
+            throw new IllegalArgumentException("budgets too small for every connection's smallest buffers or one large frame");
         }
     }
 

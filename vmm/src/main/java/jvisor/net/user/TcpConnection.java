@@ -17,8 +17,8 @@ import static jvisor.net.wire.Tcp.beforeOrAt;
 /**
  * One guest TCP connection, terminated here and carried on over a host socket. Toward the guest
  * this is a TCP endpoint of its own (RFC 9293): it keeps what it sent until the guest acknowledges
- * it, retransmits on time-out (RFC 6298) and after three duplicate acknowledgements (RFC 5681,
- * with RFC 6582's partial-acknowledgement rule), probes a zero window, and advertises no more
+ * it, retransmits on time-out (RFC 6298) and after three duplicate acknowledgements (RFC 5681;
+ * a partial acknowledgement during recovery goes back to the first unacknowledged byte), probes a zero window, and advertises no more
  * window than it has buffer for the host. Toward the host it is an ordinary non-blocking socket
  * whose readiness follows those windows: no reads while the send ring is full, write interest
  * while the host socket is.
@@ -37,7 +37,7 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     static final long INITIAL_RTO = 1_000_000_000L;
     static final int MAX_RETRIES = 12;
     static final int MAX_SYN_RETRIES = 5;
-    static final long TIME_WAIT_NANOS = 2_000_000_000L;
+    static final long TIME_WAIT_NANOS = 1_000_000_000L;
 
     final long key;
     final int guestAddress;
@@ -86,6 +86,9 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     private boolean recovery;
     private int recover;
     private boolean waitingForLink;
+    // Control segments owed to a guest that had no receive buffer: sent when it has, not queued.
+    private boolean synPending;
+    private boolean ackPending;
 
     TcpConnection(long key, int guestAddress, int guestPort, int remoteAddress, int remotePort, TcpProxy proxy) {
         this.key = key;
@@ -179,8 +182,8 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
 
     private boolean takeBuffers() {
         int size = proxy.config().limits().tcpBuffer();
-        ByteBuffer a = proxy.pool().take(size, 4096);
-        ByteBuffer b = a == null ? null : proxy.pool().take(size, 4096);
+        ByteBuffer a = proxy.pool().take(size);
+        ByteBuffer b = a == null ? null : proxy.pool().take(size);
         if (b == null) {
             if (a != null) {
                 proxy.pool().give(a);
@@ -358,7 +361,11 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         dupAcks = 0;
         if (recovery) {
             if (before(ack, recover)) {
-                retransmitFirst();
+                // A partial acknowledgement: more than one segment was lost, or the guest keeps no
+                // out-of-order data. Going back to SND.UNA resends the rest in order (the pump follows).
+                sndNxt = sndUna;
+                timing = false;
+                proxy.stats().increment(NetCounter.TCP_RETRANSMITS);
             } else {
                 recovery = false;
             }
@@ -526,6 +533,15 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     @Override
     public void linkReady() {
         waitingForLink = false;
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (synPending) {
+            emitSyn(state == State.SYN_SENT ? Tcp.SYN : Tcp.SYN | Tcp.ACK);
+        }
+        if (ackPending) {
+            sendAck();
+        }
         pump(System.nanoTime());
     }
 
@@ -538,10 +554,14 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         int flags = Tcp.ACK | (push ? Tcp.PSH : 0);
         int frameLength = w.header(this, flags, seq, rcvNxt, advertise(), length, 0, -1);
         toGuest.copyOut(offset, link.frame(), w.payloadAt(flags), length);
-        return link.offer(frameLength, w.finish(this, frameLength, length));
+        if (!link.offer(frameLength, w.finish(this, frameLength, length))) {
+            return false;
+        }
+        ackPending = false;     // the segment carries the acknowledgement
+        return true;
     }
 
-    /** A segment without data; queued while the guest is full. */
+    /** A segment without data; queued while the guest is full (SYNs and ACKs wait instead, see {@link #sendAck}). */
     private void emit(int flags, int seq, int mssOption, int scaleOption) {
         TcpWriter w = proxy.writer();
         int window = (flags & Tcp.SYN) != 0 ? synWindow() : advertise();
@@ -550,11 +570,27 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     }
 
     private void emitSyn(int flags) {
+        if (!link.ready()) {
+            synPending = true;
+            waitForLink();
+            return;
+        }
+        synPending = false;
         boolean scaling = (flags & Tcp.ACK) == 0 || guestScale >= 0;
         emit(flags, iss, OUR_MSS, scaling ? ourScale() : -1);
     }
 
+    /**
+     * Acknowledges now, or once the guest has room: many connections' ACKs must not fill the
+     * link's queue while the guest is full, and a later ACK says everything an earlier one did.
+     */
     private void sendAck() {
+        if (!link.ready()) {
+            ackPending = true;
+            waitForLink();
+            return;
+        }
+        ackPending = false;
         emit(Tcp.ACK, sndNxt, 0, 0);
     }
 
@@ -773,9 +809,8 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     /** Resets the guest's side and drops the host's (a host error, a time-out, no memory). */
     void abortWithReset() {
         if (state != State.CLOSED) {
-            int flags = Tcp.RST | Tcp.ACK;
-            emit(flags, state == State.CONNECTING ? 0 : sndNxt, 0, 0);
             proxy.stats().increment(NetCounter.TCP_RESETS_SENT);
+            emit(Tcp.RST | Tcp.ACK, state == State.CONNECTING ? 0 : sndNxt, 0, 0);
         }
         closeHost(true);
         remove();

@@ -35,7 +35,7 @@ final class TcpProxy {
         this.stats = stats;
         this.loop = loop;
         this.dns = dns;
-        this.pool = new BufferPool(config.limits().tcpBufferBudget());
+        this.pool = new BufferPool(config.limits().tcpBufferBudget(), 2 * config.limits().tcpConnections());
         this.writer = new TcpWriter(link);
     }
 
