@@ -304,8 +304,9 @@ public final class SimGuest implements GuestPort, AutoCloseable {
         return ipId++ & 0xFFFF;
     }
 
-    /** Writes Ethernet and IPv4 headers into the transmit buffer; returns the transport offset. */
+    /** Starts a frame in the transmit buffer with Ethernet and IPv4 headers; returns the transport offset. */
     int ipHeader(long destinationMac, int ipLength, int protocol, int source, int destination) {
+        tx.clear();
         Ethernet.writeHeader(tx, destinationMac, options.mac().bits(), Ethernet.TYPE_IPV4);
         Ipv4.writeHeader(tx, Ethernet.HEADER, ipLength, nextIpId(), 0, protocol, source, destination);
         return Ethernet.HEADER + Ipv4.HEADER;
