@@ -286,11 +286,32 @@ public final class SimGuest implements GuestPort, AutoCloseable {
         }
         if (c == null) {
             if ((flags & Tcp.RST) == 0) {
-                unexpected++;
+                resetClosedPort(f, at, length, source, sourcePort, destinationPort, flags);
             }
             return;
         }
         c.input(f, at, length);
+    }
+
+    /** What a kernel answers a segment for no socket with (RFC 9293 3.10.7.1): a reset. */
+    private void resetClosedPort(ByteBuffer f, int at, int length, int source, int sourcePort, int port, int flags) {
+        boolean acked = (flags & Tcp.ACK) != 0;
+        int dataLength = length - (Bytes.u8(f, at + Tcp.DATA_OFFSET) >>> 4) * 4;
+        int seq = acked ? Bytes.u32(f, at + Tcp.ACKNOWLEDGEMENT) : 0;
+        int ack = Bytes.u32(f, at + Tcp.SEQUENCE) + dataLength + ((flags & Tcp.SYN) != 0 ? 1 : 0) + ((flags & Tcp.FIN) != 0 ? 1 : 0);
+        int t = ipHeader(gatewayMac, Ipv4.HEADER + Tcp.HEADER, Ipv4.PROTOCOL_TCP, address, source);
+        Bytes.put16(tx, t + Tcp.SOURCE_PORT, port);
+        Bytes.put16(tx, t + Tcp.DESTINATION_PORT, sourcePort);
+        Bytes.put32(tx, t + Tcp.SEQUENCE, seq);
+        Bytes.put32(tx, t + Tcp.ACKNOWLEDGEMENT, acked ? 0 : ack);
+        Bytes.put8(tx, t + Tcp.DATA_OFFSET, 5 << 4);
+        Bytes.put8(tx, t + Tcp.FLAGS, Tcp.RST | (acked ? 0 : Tcp.ACK));
+        Bytes.put16(tx, t + Tcp.WINDOW, 0);
+        Bytes.put16(tx, t + Tcp.CHECKSUM, 0);
+        Bytes.put16(tx, t + Tcp.URGENT, 0);
+        Bytes.put16(tx, t + Tcp.CHECKSUM, Checksum.finish(
+                Checksum.pseudoHeader(address, source, Ipv4.PROTOCOL_TCP, Tcp.HEADER) + Checksum.sum(tx, t, Tcp.HEADER)));
+        transmit(t + Tcp.HEADER, offload());
     }
 
     // ---- Sending -----------------------------------------------------------------------------
