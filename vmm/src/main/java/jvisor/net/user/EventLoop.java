@@ -112,6 +112,10 @@ final class EventLoop {
         return Thread.currentThread() == thread;
     }
 
+    Thread thread() {
+        return thread;
+    }
+
     private void run() {
         long timeoutMillis = 0;
         while (running) {

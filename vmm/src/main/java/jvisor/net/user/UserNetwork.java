@@ -262,6 +262,11 @@ public final class UserNetwork implements NetworkBackend {
         }
     }
 
+    /** The stack's own thread, for tests that measure what it allocates. */
+    Thread loopThread() {
+        return loop.thread();
+    }
+
     /** Bytes of direct memory the TCP buffers hold. */
     public long tcpBufferBytes() {
         lock.lock();
