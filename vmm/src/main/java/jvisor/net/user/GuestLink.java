@@ -39,7 +39,6 @@ final class GuestLink {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private GuestPort port;
     private long guestMac;
-    private int maxSegment = GuestPort.ETHERNET_FRAME;
     private int queuedBytes;
     private boolean blocked;
     private int ipId;
@@ -53,7 +52,6 @@ final class GuestLink {
     void attach(GuestPort guest) {
         port = guest;
         guestMac = guest.mac().bits();
-        maxSegment = Math.min(MAX_FRAME, Math.max(GuestPort.ETHERNET_FRAME, guest.maxReceiveSegment()));
     }
 
     long gatewayMac() {
@@ -69,13 +67,17 @@ final class GuestLink {
         guestMac = mac;
     }
 
-    /** The largest frame the guest takes in one piece (a large TCP segment when above 1514). */
+    /**
+     * The largest frame the guest takes in one piece (a large TCP segment when above 1514). Asked
+     * each time: a guest that resets its NIC may negotiate other offloads.
+     */
     int maxSegment() {
-        return maxSegment;
+        return port == null ? GuestPort.ETHERNET_FRAME
+                : Math.min(MAX_FRAME, Math.max(GuestPort.ETHERNET_FRAME, port.maxReceiveSegment()));
     }
 
     boolean largeSegments() {
-        return maxSegment > GuestPort.ETHERNET_FRAME;
+        return maxSegment() > GuestPort.ETHERNET_FRAME;
     }
 
     /** The frame buffer, cleared; build a frame in it, then {@link #send} or {@link #offer} it. */
