@@ -3,6 +3,7 @@ package jvisor.boot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jvisor.net.NetOptions;
 
 /**
  * Parses jvisor's command line: BitVisor's {@code entry}, where the boot loader's multiboot info
@@ -147,6 +148,7 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         String virtioConsole = null;
+        NetOptions net = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -187,6 +189,12 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--net" -> {
+                            if (net != null) {
+                                throw new BadInputException("--net is given twice: jvisor gives the guest one network card");
+                            }
+                            net = NetOptions.parse(value);
+                        }
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
@@ -197,7 +205,7 @@ public final class CommandLine {
                     + "--guest NAME, or ./jvisor demo");
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole));
+                new DeviceOptions(drives, rng, virtioConsole, net));
     }
 
     private static String unknown(String option) {
@@ -217,6 +225,7 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--net" -> "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT...] or tap,ifname=NAME";
             default -> null;
         };
     }
@@ -264,7 +273,7 @@ public final class CommandLine {
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot|disk|xts]
+                  ./jvisor bench [exit|emu|boot|disk|xts|net|netstack]
                       Run the benchmark harness and print its figures.
 
                 Options:
@@ -284,6 +293,13 @@ public final class CommandLine {
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file
+                  --net user[,hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...[,mac=MAC]
+                                     a virtio-net card on jvisor's own network stack (no root
+                                     needed): DHCP gives the guest 10.0.2.15/24, the gateway
+                                     10.0.2.2 is the host's loopback, DNS at 10.0.2.3; each
+                                     hostfwd forwards a host port to the guest
+                  --net tap,ifname=NAME[,mac=MAC][,vnet_hdr=on|off]
+                                     a virtio-net card on an existing TAP device
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
 
