@@ -482,8 +482,8 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
                 return;
             }
             int length = (int) Math.min(Math.min(unsent, window), maxPayload);
-            if (length < unsent && length < mss && sent > 0) {
-                return;     // sender-side silly-window avoidance: wait for the window to open
+            if (length < unsent && length < leastSegment(maxPayload) && sent > 0) {
+                return;     // sender-side silly-window avoidance: the ACK for what is in flight opens the window
             }
             if (!emitData(sndNxt, sent, length, length == unsent)) {
                 waitForLink();
@@ -521,6 +521,16 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
                 armRtx(now);
             }
         }
+    }
+
+    /**
+     * The smallest piece worth sending while the window, not the data, is the limit: one MSS; with
+     * large segments, a quarter of the window up to the largest segment, as a TSO sender defers
+     * (every segment costs the guest about the same however long it is, so ACK-clocked slivers
+     * would make it do the most work per byte).
+     */
+    private int leastSegment(int maxPayload) {
+        return maxPayload > mss ? (int) Math.max(mss, Math.min(maxPayload, sndWnd / 4)) : mss;
     }
 
     private void waitForLink() {

@@ -102,6 +102,11 @@ class TcpTransferTest {
             c.shutdownOutput();
             assertTrue(c.awaitFinAcked(TestNet.TIMEOUT));
             assertEquals(0, n.guest.counts().checksumErrors());
+            if (options.largeReceive()) {
+                // The window, opened an ACK at a time, must not chop the stream into slivers.
+                long average = n.stats().get(jvisor.net.NetCounter.TO_GUEST_BYTES) / n.stats().get(jvisor.net.NetCounter.TO_GUEST);
+                assertTrue(average >= 8192, "frames to the guest average " + average + " bytes");
+            }
             n.assertCountsAddUp();
         }
     }
