@@ -43,8 +43,9 @@ public final class VirtioDevices {
         }
         java.util.Optional<NetworkBackend> backend = p.vmm().provided(NetworkBackend.class);
         if (backend.isPresent()) {
-            plug(p, bus, "virtio-net0", new VirtioNet("virtio-net0", backend.get(), options.net().mac(),
-                    new DeviceLog(out, "virtio-net0")), out);
+            VirtioNet nic = new VirtioNet("virtio-net0", backend.get(), options.net().mac(), new DeviceLog(out, "virtio-net0"));
+            p.vmm().provide(VirtioNet.class, nic);      // for --stats and the monitor
+            plug(p, bus, "virtio-net0", nic, out);
         }
     }
 
