@@ -12,7 +12,7 @@ public final class BenchMain {
             throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] [rounds=N] | emu [guest[:scale] ...] [--no-qemu]"
                     + " | boot [rounds=N] [cpus=N] [memory=512M] [kit=DIR] [--no-qemu]"
                     + " | disk [rounds=N] [size=128M] [ops=N] [--no-qemu] | xts [rounds=N] [--no-openssl] [--no-unlock]"
-                    + " | netstack [size=MiB] [rounds=N]");
+                    + " | net [rounds=N] [size=64M] [pings=N] [--no-qemu] | netstack [size=MiB] [rounds=N]");
         }
         List<String> rest = args.subList(1, args.size());
         return switch (args.get(0)) {
@@ -21,8 +21,9 @@ public final class BenchMain {
             case "boot" -> BootBench.run(rest);
             case "disk" -> DiskBench.run(rest);
             case "xts" -> XtsBench.run(rest);
+            case "net" -> NetBench.run(rest);
             case "netstack" -> NetStackBench.run(rest);
-            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu, boot, disk, xts or netstack");
+            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu, boot, disk, xts, net or netstack");
         };
     }
 }
