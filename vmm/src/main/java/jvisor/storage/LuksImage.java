@@ -91,46 +91,63 @@ public final class LuksImage implements BlockBackend {
 
     @Override
     public void read(long offset, MemorySegment dst) {
-        long end = offset + dst.byteSize();
-        long alignedStart = roundUp(offset);
-        long alignedEnd = Math.max(alignedStart, end - Math.floorMod(end, sectorSize));
-        try {
-            if (alignedStart >= end) {
-                readPart(offset, dst);
-                return;
-            }
-            if (offset < alignedStart) {
-                readPart(offset, dst.asSlice(0, alignedStart - offset));
-            }
-            if (alignedEnd > alignedStart) {
-                volume.read(alignedStart, dst.asSlice(alignedStart - offset, alignedEnd - alignedStart));
-            }
-            if (end > alignedEnd) {
-                readPart(alignedEnd, dst.asSlice(alignedEnd - offset));
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new StorageException(volume + ": " + e.getMessage());
-        }
+        bySectors(offset, dst, reads);
     }
 
     @Override
     public void write(long offset, MemorySegment src) {
-        long end = offset + src.byteSize();
+        bySectors(offset, src, writes);
+    }
+
+    /** How one direction moves whole sectors and parts of one sector. */
+    private interface SectorIo {
+        void whole(long offset, MemorySegment buffer) throws IOException;
+
+        void part(long offset, MemorySegment buffer) throws IOException;
+    }
+
+    private final SectorIo reads = new SectorIo() {
+        @Override
+        public void whole(long offset, MemorySegment buffer) throws IOException {
+            volume.read(offset, buffer);
+        }
+
+        @Override
+        public void part(long offset, MemorySegment buffer) throws IOException {
+            readPart(offset, buffer);
+        }
+    };
+
+    private final SectorIo writes = new SectorIo() {
+        @Override
+        public void whole(long offset, MemorySegment buffer) throws IOException {
+            volume.write(offset, buffer);
+        }
+
+        @Override
+        public void part(long offset, MemorySegment buffer) throws IOException {
+            writePart(offset, buffer);
+        }
+    };
+
+    /** Splits a request into a partial head sector, whole sectors, and a partial tail sector. */
+    private void bySectors(long offset, MemorySegment buffer, SectorIo io) {
+        long end = offset + buffer.byteSize();
         long alignedStart = roundUp(offset);
         long alignedEnd = Math.max(alignedStart, end - Math.floorMod(end, sectorSize));
         try {
             if (alignedStart >= end) {
-                writePart(offset, src);
+                io.part(offset, buffer);
                 return;
             }
             if (offset < alignedStart) {
-                writePart(offset, src.asSlice(0, alignedStart - offset));
+                io.part(offset, buffer.asSlice(0, alignedStart - offset));
             }
             if (alignedEnd > alignedStart) {
-                volume.write(alignedStart, src.asSlice(alignedStart - offset, alignedEnd - alignedStart));
+                io.whole(alignedStart, buffer.asSlice(alignedStart - offset, alignedEnd - alignedStart));
             }
             if (end > alignedEnd) {
-                writePart(alignedEnd, src.asSlice(alignedEnd - offset));
+                io.part(alignedEnd, buffer.asSlice(alignedEnd - offset));
             }
         } catch (IOException | IllegalArgumentException e) {
             throw new StorageException(volume + ": " + e.getMessage());

@@ -105,7 +105,7 @@ class LinuxNetworkTest {
                     .withMemory(512L << 20)
                     .withEngine(EngineChoice.EMU)
                     .withDevices(new DeviceOptions(List.of(new DriveOption(scriptDisk, DriveOption.Format.RAW, null, true, null)),
-                            false, null, NetOptions.parse("user,hostfwd=tcp:127.0.0.1:" + forwarded + "-:" + GUEST_HTTP_PORT)));
+                            false, null).withNet(NetOptions.parse("user,hostfwd=tcp:127.0.0.1:" + forwarded + "-:" + GUEST_HTTP_PORT)));
             Future<List<String>> fetched = host.submit(() -> fetchFromGuest(forwarded));
             GuestRun run = GuestRun.boot(config);
             stopFetching = true;

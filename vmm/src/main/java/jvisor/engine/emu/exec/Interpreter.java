@@ -88,6 +88,14 @@ public final class Interpreter {
         LocalInterrupts apic = c.lapic();
         while (true) {
             if (c.stopRequested) {
+                if (c.hypercall) {
+                    c.hypercall = false;
+                    return ExitReason.HYPERCALL;
+                }
+                if (debugExit) {
+                    debugExit = false;
+                    return ExitReason.DEBUG;
+                }
                 c.stopRequested = false;
                 eventKind = EVENT_STOPPED;
                 return ExitReason.STOPPED;
@@ -108,6 +116,7 @@ public final class Interpreter {
             if (c.cpuCount > 1) {
                 c.mmu.checkCodeEpoch();
             }
+            c.mmu.checkMapEpochBetweenBlocks();
             runBlocks(apic);
         }
     }
@@ -170,8 +179,11 @@ public final class Interpreter {
     private void external(int vector) {
         eventKind = EVENT_INTERRUPT;
         eventVector = vector;
+        long from = c.rip();
         if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXTERNAL, c.rip(), c.rip())) {
             c.shutdown = true;
+        } else if (observer != null) {
+            observer.transfer(c, ControlObserver.EVENT, from);
         }
     }
 
@@ -197,6 +209,10 @@ public final class Interpreter {
     }
 
     private void runBlock() {
+        if (watched) {
+            runWatched();
+            return;
+        }
         Block b;
         try {
             b = cache.find(c);
@@ -204,15 +220,22 @@ public final class Interpreter {
             fault(f, c.rip());
             return;
         }
+        execute(b, false);
+    }
+
+    /** Runs block {@code b} (only its first instruction if {@code single}); returns how many instructions of it completed. */
+    private int execute(Block b, boolean single) {
         Insn[] insns = b.insns;
         int n = insns.length;
         boolean trap = c.flag(Flags.TF);
-        if (c.inhibitInterrupts || trap) {
+        if (single || c.inhibitInterrupts || trap) {
             n = 1;
             c.inhibitInterrupts = false;
+        } else if (watched) {
+            // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.compiled != null) {
             runCompiled(b);
-            return;
+            return 0;
         } else if (++b.heat == compileThreshold) {
             if (!compileInBackground) {
                 b.compiled = BlockCompiler.compile(b);
@@ -230,7 +253,7 @@ public final class Interpreter {
                     c.codeWritten = false;
                     c.setRip(i.nextRip());
                     retired += k + 1;
-                    return;
+                    return k + 1;
                 }
             }
             Insn i = insns[last];
@@ -241,7 +264,7 @@ public final class Interpreter {
             retired += k;
             c.codeWritten = false;
             fault(f, insns[k].rip());
-            return;
+            return k;
         }
         retired += n;
         if (trap && !c.halted) {
@@ -251,6 +274,81 @@ public final class Interpreter {
                 c.shutdown = true;
             }
         }
+        return n;
+    }
+
+    /** The debugger's breakpoints and single-step (null: none); see {@link #runWatched()}. */
+    private jvisor.engine.GuestDebug debug;
+    /** The call tracer (null: none). */
+    private ControlObserver observer;
+    /** debug or observer is set: checked once per block, so neither costs anything while off. */
+    private boolean watched;
+    /** The breakpoint the processor stopped at: the next run executes it instead of stopping again. */
+    private long resumeFrom = -1;
+    private boolean debugExit;
+
+    public void setDebug(jvisor.engine.GuestDebug d) {
+        debug = d;
+        watched = debug != null || observer != null;
+    }
+
+    public void setControlObserver(ControlObserver o) {
+        observer = o;
+        watched = debug != null || observer != null;
+    }
+
+    /**
+     * One block under a debugger or the tracer: stops before a breakpoint, runs one instruction at
+     * a time while stepping or while a breakpoint lies inside the block, and shows the tracer each
+     * call and return.
+     */
+    private void runWatched() {
+        jvisor.engine.GuestDebug d = debug;
+        long rip = c.rip();
+        if (d != null && d.stopsAt(rip) && rip != resumeFrom) {
+            resumeFrom = rip;
+            stopForDebugger();
+            return;
+        }
+        resumeFrom = -1;
+        Block b;
+        try {
+            b = cache.find(c);
+        } catch (CpuFault f) {
+            fault(f, c.rip());
+            if (d != null && d.singleStep()) {
+                stopForDebugger();
+            }
+            return;
+        }
+        boolean single = d != null && (d.singleStep() || breakpointInside(d, b));
+        int done = execute(b, single);
+        ControlObserver o = observer;
+        if (o != null && done > 0) {
+            Insn last = b.insns[done - 1];
+            int kind = ControlObserver.kindOf(last.bytes());
+            if (kind != ControlObserver.NONE) {
+                o.transfer(c, kind, last.rip());
+            }
+        }
+        if (d != null && d.singleStep()) {
+            stopForDebugger();
+        }
+    }
+
+    private static boolean breakpointInside(jvisor.engine.GuestDebug d, Block b) {
+        for (int k = 1; k < b.insns.length; k++) {
+            if (d.stopsAt(b.insns[k].rip())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Ends the run with a DEBUG exit, the way a VMCALL ends it with a HYPERCALL one. */
+    private void stopForDebugger() {
+        debugExit = true;
+        c.stopRequested = true;
     }
 
     /**
@@ -310,6 +408,8 @@ public final class Interpreter {
         c.setRip(rip);
         if (!Interrupts.deliver(c, vector, code, Interrupts.Source.EXCEPTION, rip, rip)) {
             c.shutdown = true;
+        } else if (observer != null) {
+            observer.transfer(c, ControlObserver.EVENT, rip);
         }
     }
 
