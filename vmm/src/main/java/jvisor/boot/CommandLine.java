@@ -3,6 +3,7 @@ package jvisor.boot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jvisor.net.NetOptions;
 
 /**
  * Parses jvisor's command line: BitVisor's {@code entry}, where the boot loader's multiboot info
@@ -171,6 +172,7 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         String virtioConsole = null;
+        NetOptions net = null;
         Display display = Display.AUTO;
         Path firmware = null;
         String gdb = null;
@@ -222,6 +224,12 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--net" -> {
+                            if (net != null) {
+                                throw new BadInputException("--net is given twice: jvisor gives the guest one network card");
+                            }
+                            net = NetOptions.parse(value);
+                        }
                         case "--firmware", "--bios" -> {
                             rejectInDemo(name, demo);
                             firmware = Path.of(value);
@@ -253,7 +261,7 @@ public final class CommandLine {
             kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole, display),
+                new DeviceOptions(drives, rng, virtioConsole, display, net),
                 new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
@@ -274,6 +282,7 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--net" -> "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT...] or tap,ifname=NAME";
             case "--firmware", "--bios" -> "the path of a BIOS ROM image such as SeaBIOS's bios-256k.bin";
             case "--display" -> "curses or none";
             case "--gdb" -> "HOST:PORT (or :PORT) for gdb's target remote";
@@ -333,7 +342,7 @@ public final class CommandLine {
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot|disk|xts]
+                  ./jvisor bench [exit|emu|boot|disk|xts|net|netstack]
                       Run the benchmark harness and print its figures.
 
                 Options:
@@ -358,6 +367,13 @@ public final class CommandLine {
                   --display curses|none
                                      where the VGA text screen goes (firmware boot): the terminal
                                      (default on a terminal) or nowhere (serial console only)
+                  --net user[,hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...[,mac=MAC]
+                                     a virtio-net card on jvisor's own network stack (no root
+                                     needed): DHCP gives the guest 10.0.2.15/24, the gateway
+                                     10.0.2.2 is the host's loopback, DNS at 10.0.2.3; each
+                                     hostfwd forwards a host port to the guest
+                  --net tap,ifname=NAME[,mac=MAC][,vnet_hdr=on|off]
+                                     a virtio-net card on an existing TAP device
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
                   --gdb HOST:PORT    serve gdb's remote protocol (target remote HOST:PORT)

@@ -14,6 +14,7 @@ class InitTableTest {
                 .toList();
         assertEquals(List.of(
                 "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global0 jvisor.net.NetworkBackends.openNetwork",
                 "global0 jvisor.storage.Drives.openDrives",
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
