@@ -125,49 +125,58 @@ public final class Mmu {
         };
     }
 
-    public void write8(long lin, int v) {
+    /**
+     * Writes a byte. Like the other writes, returns whether decoded code was overwritten (the
+     * processor's {@link Cpu#codeWritten}), which only the slow path can find: compiled code
+     * tests it there and nowhere else.
+     */
+    public boolean write8(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE)) {
             ram.set(ValueLayout.JAVA_BYTE, hosts[i] + lin, (byte) v);
-            return;
+            return false;
         }
         slowWrite(lin, 1, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write16(long lin, int v) {
+    public boolean write16(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
             ram.set(U16, hosts[i] + lin, (short) v);
-            return;
+            return false;
         }
         slowWrite(lin, 2, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write32(long lin, int v) {
+    public boolean write32(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
             ram.set(U32, hosts[i] + lin, v);
-            return;
+            return false;
         }
         slowWrite(lin, 4, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write64(long lin, long v) {
+    public boolean write64(long lin, long v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
             ram.set(U64, hosts[i] + lin, v);
-            return;
+            return false;
         }
         slowWrite(lin, 8, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write(long lin, int size, long v) {
-        switch (size) {
+    public boolean write(long lin, int size, long v) {
+        return switch (size) {
             case 1 -> write8(lin, (int) v);
             case 2 -> write16(lin, (int) v);
             case 4 -> write32(lin, (int) v);
             default -> write64(lin, v);
-        }
+        };
     }
 
     /**

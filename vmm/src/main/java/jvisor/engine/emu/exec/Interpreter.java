@@ -12,10 +12,14 @@ import jvisor.engine.emu.cpu.StateTransfer;
 import jvisor.engine.emu.cpu.Vectors;
 import jvisor.engine.emu.decode.Decoder;
 import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.region.CompiledRegion;
+import jvisor.engine.emu.region.RegionCompiler;
+import jvisor.engine.emu.region.RegionPlan;
 
 /**
- * Runs one processor: decoded blocks one after the other, interpreted (tier 0) until they have
- * run {@link #HOT} times and compiled to bytecode (tier 1, {@link BlockCompiler}) after that.
+ * Runs one processor: decoded blocks one after the other, interpreted (tier 0) until one has run
+ * {@link #HOT} times, then the region of blocks around it compiled to bytecode (tier 1,
+ * {@link RegionCompiler}).
  * Between blocks it takes the events the local interrupt controller has (INIT, SIPI, NMI,
  * interrupts), halts, and notices a stop request. Faults raised inside a block unwind to here and
  * are delivered to the guest.
@@ -210,15 +214,12 @@ public final class Interpreter {
         if (c.inhibitInterrupts || trap) {
             n = 1;
             c.inhibitInterrupts = false;
-        } else if (b.compiled != null) {
-            runCompiled(b);
+        } else if (b.region != null) {
+            runRegion(b.region);
             return;
-        } else if (++b.heat == compileThreshold) {
-            if (!compileInBackground) {
-                b.compiled = BlockCompiler.compile(b);
-            } else if (!BackgroundCompiler.submit(b, c.mmu.codePages())) {
-                b.heat = 0;
-            }
+        } else if (++b.heat == compileThreshold && compile(b)) {
+            runRegion(b.region);
+            return;
         }
         int k = 0;
         try {
@@ -254,50 +255,55 @@ public final class Interpreter {
     }
 
     /**
-     * Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1
-     * off, jvisor.emu.hot sets the count). Each compiled block is a class HotSpot must load and
-     * compile again, which pays only for blocks that run about as often as HotSpot's own C2
-     * threshold: a Linux boot compiled at 200 runs took twice as long as with no tier 1 at all,
-     * while loops such as the sieve's cross 50,000 runs within milliseconds.
+     * Blocks that ran this often in the interpreter start a compiled region (jvisor.emu.tier1=false
+     * turns tier 1 off, jvisor.emu.hot sets the count). A region's class costs about as much to
+     * build, load and have HotSpot compile as a few thousand interpreted runs of its blocks.
      */
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
-            ? Integer.getInteger("jvisor.emu.hot", 50_000) : -1;
+            ? Integer.getInteger("jvisor.emu.hot", 2_000) : -1;
     private int compileThreshold = HOT;
     private boolean compileInBackground = true;
 
     /**
-     * After how many interpreted runs a block is compiled, and whether on the background compiler
-     * or right there on this thread (so a test knows which runs are compiled); 0 or less never
-     * compiles.
+     * After how many interpreted runs a block starts a compiled region, and whether it is compiled
+     * on the background compiler or right there on this thread (so a test knows which runs are
+     * compiled: there, the region also takes in the blocks its branches reach on the page that
+     * have not run yet, and runs at once); 0 or less never compiles.
      */
     public void setCompileThreshold(int runs, boolean inBackground) {
         compileThreshold = runs;
         compileInBackground = inBackground;
     }
 
-    /**
-     * Runs a compiled block. It returns how many instructions completed (a block that loops to
-     * itself may run many times); if an instruction overwrote code, the block stopped after it.
-     */
-    private void runCompiled(Block b) {
-        Insn[] insns = b.insns;
+    /** Compiles or queues the region entered at {@code b}; returns whether it is ready to run now. */
+    private boolean compile(Block b) {
+        RegionPlan plan = cache.plan(c, b, !compileInBackground);
+        if (plan == null) {
+            return false;
+        }
+        if (compileInBackground) {
+            if (!BackgroundCompiler.submit(b, plan)) {
+                b.heat = 0;
+            }
+            return false;
+        }
+        b.region = RegionCompiler.compile(plan);
+        return b.region != null;
+    }
+
+    /** Runs a compiled region; a fault inside it is delivered at the instruction that raised it. */
+    private void runRegion(CompiledRegion region) {
         int done;
         try {
-            done = b.compiled.run(c);
+            done = region.run(c);
         } catch (CpuFault f) {
             retired += c.faultRetired;
             c.codeWritten = false;
-            fault(f, insns[c.faultIndex].rip());
+            fault(f, c.faultRip);
             return;
         }
         retired += done;
-        if (c.codeWritten) {
-            c.codeWritten = false;
-            int inBlock = done % insns.length;
-            if (inBlock != 0) {
-                c.setRip(insns[inBlock - 1].nextRip());
-            }
-        }
+        c.codeWritten = false;
     }
 
     private void fault(CpuFault f, long rip) {
