@@ -36,8 +36,7 @@ public final class Main {
                     GuestKit.Kit kit = GuestKit.cached().orElseThrow(() -> new BadInputException(
                             "no Linux guest kit yet: ./jvisor guest fetch builds it (Debian's kernel and busybox, "
                             + "about 70 MB from Debian's mirrors)"));
-                    yield boot(CommandLine.linuxDemoConfig(kit.vmlinuz().toString(), kit.initrd().toString(),
-                            GuestKit.CMDLINE, demo.options()));
+                    yield boot(GuestKit.demoConfig(kit, demo.options()));
                 }
                 case CommandLine.Command.Help h -> {
                     System.out.print(CommandLine.usage());
@@ -49,6 +48,7 @@ public final class Main {
                 }
                 case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
                 case CommandLine.Command.GuestFetch fetch -> jvisor.kit.GuestKit.fetchCommand();
+                case CommandLine.Command.DiskCreate create -> jvisor.storage.DiskCreate.run(create);
             };
         } catch (BadInputException e) {
             System.err.println("jvisor: " + e.getMessage());

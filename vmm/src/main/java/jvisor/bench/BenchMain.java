@@ -10,14 +10,17 @@ public final class BenchMain {
     public static int run(List<String> args) {
         if (args.isEmpty()) {
             throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] [rounds=N] | emu [guest[:scale] ...] [--no-qemu]"
-                    + " | boot [rounds=N] [cpus=N] [memory=512M] [kit=DIR] [--no-qemu]");
+                    + " | boot [rounds=N] [cpus=N] [memory=512M] [kit=DIR] [--no-qemu]"
+                    + " | disk [rounds=N] [size=128M] [ops=N] [--no-qemu] | xts [rounds=N] [--no-openssl] [--no-unlock]");
         }
         List<String> rest = args.subList(1, args.size());
         return switch (args.get(0)) {
             case "exit" -> KvmExitBench.run(rest);
             case "emu" -> EmuBench.run(rest);
             case "boot" -> BootBench.run(rest);
-            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu or boot");
+            case "disk" -> DiskBench.run(rest);
+            case "xts" -> XtsBench.run(rest);
+            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu, boot, disk or xts");
         };
     }
 }

@@ -17,7 +17,8 @@ public record BootConfig(
         EngineChoice engine,
         boolean traceBoot,
         boolean stats,
-        LinuxEntry linuxEntry) {
+        LinuxEntry linuxEntry,
+        DeviceOptions devices) {
 
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 4L << 20;
@@ -27,6 +28,7 @@ public record BootConfig(
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(engine, "engine");
         linuxEntry = linuxEntry == null ? LinuxEntry.DEFAULT : linuxEntry;
+        devices = devices == null ? DeviceOptions.NONE : devices;
         cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
         if (cpus < 1 || cpus > MAX_CPUS) {
@@ -49,7 +51,8 @@ public record BootConfig(
     /** A configuration that boots a Linux bzImage, if it is one, the default way. */
     public BootConfig(GuestImage kernel, String cmdline, GuestImage initrd, List<GuestImage> modules, int cpus,
                       long memory, EngineChoice engine, boolean traceBoot, boolean stats) {
-        this(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, LinuxEntry.DEFAULT);
+        this(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, LinuxEntry.DEFAULT,
+                DeviceOptions.NONE);
     }
 
     /** A configuration with the defaults: one processor, 128 MiB, engine picked automatically. */
@@ -58,38 +61,42 @@ public record BootConfig(
     }
 
     public BootConfig withCpus(int n) {
-        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withMemory(long bytes) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withEngine(EngineChoice e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withCmdline(String c) {
-        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withInitrd(GuestImage i) {
-        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withModules(List<GuestImage> m) {
-        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
     }
 
     public BootConfig withTraceBoot(boolean t) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry, devices);
     }
 
     public BootConfig withLinuxEntry(LinuxEntry e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e, devices);
+    }
+
+    public BootConfig withDevices(DeviceOptions d) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, d);
     }
 
     public BootConfig withStats(boolean s) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry, devices);
     }
 }

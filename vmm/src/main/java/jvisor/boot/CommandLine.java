@@ -21,6 +21,12 @@ public final class CommandLine {
         record LinuxDemo(List<String> options) implements Command { }
         /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
         record GuestFetch() implements Command { }
+        /** {@code disk create IMAGE SIZE [--luks --key-file FILE]}: a new raw image or LUKS2 volume. */
+        record DiskCreate(Path image, long size, Path keyFile) implements Command {
+            public boolean luks() {
+                return keyFile != null;
+            }
+        }
     }
 
     public static final String DEMO_GUEST = "demo";
@@ -40,11 +46,12 @@ public final class CommandLine {
                     : new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
             case "guest" -> parseGuest(rest);
+            case "disk" -> parseDisk(rest);
             case "help", "-h", "--help" -> new Command.Help();
             case "version", "--version" -> new Command.Version();
             case "test" -> throw new BadInputException("'test' is run by the launcher: use ./jvisor test");
             default -> throw new BadInputException("unknown command '" + args[0]
-                    + "': use run, demo, guest, bench or help");
+                    + "': use run, demo, guest, disk, bench or help");
         };
     }
 
@@ -81,6 +88,51 @@ public final class CommandLine {
                 : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch");
     }
 
+    private static final String DISK_USAGE = "./jvisor disk create IMAGE SIZE [--luks --key-file FILE]";
+
+    private static Command parseDisk(List<String> args) {
+        if (args.isEmpty() || !args.getFirst().equals("create")) {
+            throw new BadInputException(args.isEmpty() ? "disk needs a subcommand: " + DISK_USAGE
+                    : "unknown disk subcommand '" + args.getFirst() + "': use " + DISK_USAGE);
+        }
+        List<String> positional = new ArrayList<>();
+        boolean luks = false;
+        Path keyFile = null;
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--luks")) {
+                luks = true;
+            } else if (a.equals("--key-file") || a.startsWith("--key-file=")) {
+                String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : i + 1 < args.size() ? args.get(++i) : "";
+                if (value.isEmpty()) {
+                    throw new BadInputException("--key-file needs the path of a file holding the passphrase");
+                }
+                keyFile = Path.of(value);
+            } else if (a.startsWith("-") && !a.equals("-")) {
+                throw new BadInputException("unknown option '" + a + "' for disk create: use " + DISK_USAGE);
+            } else {
+                positional.add(a);
+            }
+        }
+        if (positional.size() != 2) {
+            throw new BadInputException("disk create needs an image path and a size: " + DISK_USAGE);
+        }
+        if (luks != (keyFile != null)) {
+            throw new BadInputException(luks ? "--luks needs --key-file FILE (the passphrase, as cryptsetup --key-file reads it)"
+                    : "--key-file goes with --luks");
+        }
+        long size;
+        try {
+            size = MemorySize.parse(positional.get(1));
+        } catch (BadInputException e) {
+            throw new BadInputException("disk size '" + positional.get(1) + "' is not a size: write e.g. 64M or 1G");
+        }
+        if (size < 4096 || size % 512 != 0) {
+            throw new BadInputException("disk size " + positional.get(1) + " must be at least 4K and a multiple of 512 bytes");
+        }
+        return new Command.DiskCreate(Path.of(positional.getFirst()), size, keyFile);
+    }
+
     private static BootConfig parseRun(List<String> args, boolean demo) {
         GuestImage kernel = demo ? new GuestImage.Builtin(DEMO_GUEST) : null;
         GuestImage initrd = null;
@@ -92,6 +144,9 @@ public final class CommandLine {
         boolean trace = false;
         boolean stats = false;
         LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
+        List<DriveOption> drives = new ArrayList<>();
+        boolean rng = false;
+        String virtioConsole = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -104,6 +159,7 @@ public final class CommandLine {
             switch (name) {
                 case "--trace-boot" -> trace = flag(name, inline);
                 case "--stats" -> stats = flag(name, inline);
+                case "--rng" -> rng = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -129,6 +185,8 @@ public final class CommandLine {
                         case "--memory", "-m" -> memory = MemorySize.parse(value);
                         case "--engine" -> engine = EngineChoice.parse(value);
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
+                        case "--drive" -> drives.add(DriveOption.parse(value));
+                        case "--virtio-console" -> virtioConsole = value;
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
@@ -138,7 +196,8 @@ public final class CommandLine {
             throw new BadInputException("no kernel: use --kernel FILE (a multiboot image or a Linux bzImage), "
                     + "--guest NAME, or ./jvisor demo");
         }
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
+                new DeviceOptions(drives, rng, virtioConsole));
     }
 
     private static String unknown(String option) {
@@ -156,6 +215,8 @@ public final class CommandLine {
             case "--memory", "-m" -> "a size such as 128M or 2G";
             case "--engine" -> "kvm, emu or auto";
             case "--linux-entry" -> "decompressed or protocol";
+            case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
+            case "--virtio-console" -> "socket=PATH or file=PATH";
             default -> null;
         };
     }
@@ -196,11 +257,14 @@ public final class CommandLine {
                   ./jvisor guest fetch
                       Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
                       in ~/.cache/jvisor/kit; prints the command that boots it.
+                  ./jvisor disk create IMAGE SIZE [--luks --key-file FILE]
+                      Make a new sparse raw disk image, or a LUKS2 volume (aes-xts-plain64,
+                      Argon2id) that cryptsetup opens, for --drive.
                   ./jvisor run --guest NAME [options]
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot]
+                  ./jvisor bench [exit|emu|boot|disk|xts]
                       Run the benchmark harness and print its figures.
 
                 Options:
@@ -213,6 +277,13 @@ public final class CommandLine {
                   --engine E         kvm, emu or auto (default auto)
                   --linux-entry E    decompressed (default: jvisor unpacks the kernel) or protocol
                                      (the kernel's own decompressor runs in the guest)
+                  --drive file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on][,serial=ID]
+                                     a virtio-blk disk (repeatable): a raw image, or a LUKS1/LUKS2
+                                     volume the guest sees decrypted (key-file holds the passphrase)
+                  --rng              a virtio entropy device fed from the host's random source
+                  --virtio-console socket=PATH|file=PATH
+                                     a virtio console port (the guest's hvc0) on a Unix socket
+                                     jvisor listens on, or written to a file
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
 

@@ -49,6 +49,23 @@ public final class PcLayout {
     public static final int GSI_PIT = 2;
     public static final int IOAPIC_PINS = 24;
 
+    // PCI (bus 0 behind the i440FX-style host bridge)
+    /** PCI Express enhanced configuration (ECAM): 1 MiB per bus, every bus 0-255, described by MCFG. */
+    public static final long PCI_ECAM_BASE = 0xE000_0000L;
+    public static final int PCI_ECAM_BUSES = 256;
+    public static final long PCI_ECAM_SIZE = (long) PCI_ECAM_BUSES << 20;
+    /** Where jvisor, as the firmware, places memory BARs: from the end of low RAM up to ECAM. */
+    public static final long PCI_MEMORY_BASE = 0xC000_0000L;
+    public static final long PCI_MEMORY_END = PCI_ECAM_BASE;
+    /** Where jvisor places I/O BARs. */
+    public static final int PCI_IO_BASE = 0xC000;
+    public static final int PCI_IO_END = 0x1_0000;
+    /** INTx of PCI slots reaches IOAPIC pins 16-23, level-triggered and active-low (see PciInterrupts). */
+    public static final int PCI_INTX_FIRST_GSI = 16;
+    public static final int PCI_INTX_LINES = 8;
+    /** Slots 1 and 2 stay free for the ISA bridge and VGA, as on QEMU's "pc" machine. */
+    public static final int PCI_FIRST_DEVICE_SLOT = 3;
+
     // Memory-mapped platform devices
     public static final long IOAPIC_BASE = 0xFEC0_0000L;
     public static final long LAPIC_BASE = 0xFEE0_0000L;

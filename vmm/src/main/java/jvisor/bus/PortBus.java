@@ -13,6 +13,7 @@ public final class PortBus {
     private final PortHandler[] handlers = new PortHandler[PORTS];
     private final String[] names = new String[PORTS];
     private PortHandler fallback = PortHandler.NOT_INITIALIZED;
+    private String fallbackName;
 
     public PortBus() {
         Arrays.fill(handlers, PortHandler.NOT_INITIALIZED);
@@ -27,6 +28,7 @@ public final class PortBus {
             }
         }
         fallback = handler;
+        fallbackName = name;
     }
 
     /** Hooks {@code count} ports from {@code first}; rejects ports another device already hooks. */
@@ -43,6 +45,14 @@ public final class PortBus {
         for (int port = first; port < first + count; port++) {
             handlers[port] = handler;
             names[port] = name;
+        }
+    }
+
+    /** Unhooks {@code count} ports from {@code first} (a PCI I/O BAR that moved); they fall back to the default. */
+    public synchronized void unregister(int first, int count) {
+        for (int port = Math.max(first, 0); port < Math.min(first + count, PORTS); port++) {
+            handlers[port] = fallback;
+            names[port] = fallbackName;
         }
     }
 

@@ -87,6 +87,11 @@ public final class PassVm implements AutoCloseable {
         return machine.irqLine(gsi);
     }
 
+    /** A PCI function's message-signalled interrupt, from any thread. */
+    public void signalMsi(long address, int data) {
+        machine.signalMsi(address, data);
+    }
+
     /**
      * Records a device so other parts of the VMM can find it by type (the console asks the
      * serial port whether the guest reads input). One device per type.

@@ -39,6 +39,7 @@ public final class Vmm {
     private volatile GuestMemory ram;
     private volatile CpuState bootState;
     private volatile PassVm vm;
+    private final java.util.Map<Class<?>, Object> resources = new java.util.concurrent.ConcurrentHashMap<>();
 
     Vmm(BootConfig config, Console console, InitRegistry initfuncs) {
         this.config = config;
@@ -138,6 +139,21 @@ public final class Vmm {
     void setVm(PassVm v) {
         vm = v;
         onTeardown(v);
+    }
+
+    /**
+     * Keeps a host resource the global stage opened (disk images, say) for the stage that uses it;
+     * one per type.
+     */
+    public <T> void provide(Class<T> type, T resource) {
+        if (resources.putIfAbsent(type, resource) != null) {
+            throw new IllegalStateException("a second " + type.getSimpleName());
+        }
+    }
+
+    /** What {@link #provide} kept for {@code type}. */
+    public <T> java.util.Optional<T> provided(Class<T> type) {
+        return java.util.Optional.ofNullable(type.cast(resources.get(type)));
     }
 
     /** Registers something to close when the VMM ends, in reverse order of registration. */

@@ -32,7 +32,14 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
+    /** Hears of RAM that devices wrote (DMA), in host-offset terms; one range per call, within RAM. */
+    @FunctionalInterface
+    public interface DeviceWriteObserver {
+        void written(long hostOffset, long length);
+    }
+
     private final MemorySegment ram;
+    private volatile DeviceWriteObserver deviceWrites;
     private final long lowSize;
     private final List<Region> regions;
     private boolean closed;
@@ -140,6 +147,25 @@ public final class GuestMemory implements AutoCloseable {
 
     public void fill(long gpa, long length, byte value) {
         ram.asSlice(checked(gpa, length), length).fill(value);
+    }
+
+    /**
+     * Sets who hears of device writes: an engine that caches decoded guest code (emu) must drop
+     * what a DMA write replaced, as a processor's own store would make it do.
+     */
+    public void observeDeviceWrites(DeviceWriteObserver observer) {
+        deviceWrites = observer;
+    }
+
+    /**
+     * A device wrote {@code [gpa, gpa+length)} behind the processors' backs. Devices call this after
+     * every write into guest RAM (a disk read landing in a buffer); the range must be RAM.
+     */
+    public void deviceWrote(long gpa, long length) {
+        DeviceWriteObserver observer = deviceWrites;
+        if (observer != null && length > 0) {
+            observer.written(checked(gpa, length), length);
+        }
     }
 
     private long checked(long gpa, long length) {

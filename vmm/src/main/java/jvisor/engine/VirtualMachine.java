@@ -15,6 +15,13 @@ public interface VirtualMachine extends AutoCloseable {
     /** Interrupt line {@code gsi} of the platform's interrupt controllers (ISA IRQs are GSIs 0-15). */
     IrqLine irqLine(int gsi);
 
+    /**
+     * Delivers a message-signalled interrupt: what a PCI function's MSI or MSI-X write of
+     * {@code data} to {@code address} (the local APICs' 0xFEExxxxx window) does on the system bus.
+     * From any thread. A message the interrupt controllers cannot deliver is dropped, as on the bus.
+     */
+    void signalMsi(long address, int data);
+
     @Override
     void close();
 }

@@ -8,7 +8,8 @@ import jvisor.engine.GuestMemory;
 /**
  * The guest-physical memory map a BIOS reports through INT 15h E820 and a boot loader passes on
  * (multiboot mmap, Linux e820 table), laid out like QEMU's "pc" machine under SeaBIOS: RAM below
- * the EBDA, the EBDA and the BIOS area reserved, RAM from 1 MiB to the PCI hole, the IOAPIC and
+ * the EBDA, the EBDA and the BIOS area reserved, RAM from 1 MiB to the PCI hole, the PCI Express
+ * configuration window (ECAM), the IOAPIC and
  * local APIC pages and the BIOS flash alias reserved, and the rest of RAM from 4 GiB.
  */
 public record MemoryMap(List<Entry> entries) {
@@ -73,6 +74,7 @@ public record MemoryMap(List<Entry> entries) {
         e.add(new Entry(PcLayout.EBDA, PcLayout.VGA_HOLE - PcLayout.EBDA, Type.RESERVED));
         e.add(new Entry(PcLayout.BIOS_AREA, PcLayout.HIGH_MEMORY - PcLayout.BIOS_AREA, Type.RESERVED));
         e.add(new Entry(PcLayout.HIGH_MEMORY, lowSize - PcLayout.HIGH_MEMORY, Type.USABLE));
+        e.add(new Entry(PcLayout.PCI_ECAM_BASE, PcLayout.PCI_ECAM_SIZE, Type.RESERVED));
         e.add(new Entry(PcLayout.IOAPIC_BASE, PcLayout.PAGE, Type.RESERVED));
         e.add(new Entry(PcLayout.LAPIC_BASE, PcLayout.PAGE, Type.RESERVED));
         e.add(new Entry(BIOS_FLASH, GuestMemory.HIGH_RAM_BASE - BIOS_FLASH, Type.RESERVED));

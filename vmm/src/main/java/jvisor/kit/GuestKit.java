@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  */
 public final class GuestKit {
     /** Bumped whenever what the kit builds changes, so older caches are rebuilt. */
-    public static final int FORMAT = 1;
+    public static final int FORMAT = 2;
     public static final String BUSYBOX_PACKAGE = "busybox-static";
     public static final String VMLINUZ = "vmlinuz";
     public static final String INITRD = "initrd.img";
@@ -34,7 +34,10 @@ public final class GuestKit {
      */
     public static final String CMDLINE = "console=ttyS0 quiet cryptomgr.notests";
 
-    /** A built kit: the kernel's version and the directory holding vmlinuz, initrd.img and the manifest. */
+    /**
+     * A built kit: the kernel's version and the directory holding vmlinuz, initrd.img, the manifest
+     * and, where e2fsprogs was there to make them, the ext4 root and data images.
+     */
     public record Kit(String kernelVersion, Path directory) {
         public Path vmlinuz() {
             return directory.resolve(VMLINUZ);
@@ -43,6 +46,50 @@ public final class GuestKit {
         public Path initrd() {
             return directory.resolve(INITRD);
         }
+
+        /** The root image (busybox and the kit's /sbin/init), if the kit has one. */
+        public java.util.Optional<Path> rootImage() {
+            return image(Ext4Images.ROOT);
+        }
+
+        /** The demo's data disk, if the kit has one. */
+        public java.util.Optional<Path> dataImage() {
+            return image(Ext4Images.DATA);
+        }
+
+        private java.util.Optional<Path> image(String name) {
+            Path p = directory.resolve(name);
+            return Files.isRegularFile(p) ? java.util.Optional.of(p) : java.util.Optional.empty();
+        }
+    }
+
+    /**
+     * What {@code demo linux} boots: the kit's kernel and initramfs with the user's options, and the
+     * demo's own copy of the data disk (made from the kit's on first use and kept, so files written
+     * in the guest are there next time) mounted on /mnt.
+     */
+    public static jvisor.boot.BootConfig demoConfig(Kit kit, List<String> options) {
+        String cmdline = CMDLINE;
+        List<String> all = new java.util.ArrayList<>(options);
+        java.util.Optional<Path> data = kit.dataImage();
+        if (data.isPresent()) {
+            Path copy = kit.directory().getParent().resolve("demo-" + Ext4Images.DATA);
+            try {
+                if (!Files.exists(copy)) {
+                    Files.copy(data.get(), copy);
+                }
+                all.addAll(0, List.of("--drive", "file=" + copy.toString().replace(",", ",,")));
+                cmdline += " " + InitScript.DATA_OPTION + "/dev/vda";
+            } catch (IOException e) {
+                System.err.println("jvisor: demo without its data disk: cannot copy " + data.get() + ": " + e.getMessage());
+            }
+        }
+        return jvisor.boot.CommandLine.linuxDemoConfig(kit.vmlinuz().toString(), kit.initrd().toString(), cmdline, all);
+    }
+
+    /** Kits of another format live in other directories, so jvisors of different ages can share the cache. */
+    static String directoryName(String kernelVersion) {
+        return kernelVersion + "-k" + FORMAT;
     }
 
     private final Path root;
@@ -98,8 +145,8 @@ public final class GuestKit {
             progress.step("cannot ask apt-cache (" + e.getMessage() + "); using the cached kit " + cached.kernelVersion());
             return cached;
         }
-        Kit kit = new Kit(kernelPackage.substring("linux-image-".length()), root.resolve(
-                kernelPackage.substring("linux-image-".length())));
+        String version = kernelPackage.substring("linux-image-".length());
+        Kit kit = new Kit(version, root.resolve(directoryName(version)));
         try {
             Files.createDirectories(root);
             try (FileChannel lockFile = FileChannel.open(root.resolve(kit.kernelVersion() + ".lock"),
@@ -130,7 +177,16 @@ public final class GuestKit {
     /** Why the kit's directory cannot be reused, or null if its manifest verifies. */
     static String problem(Kit kit) {
         KitManifest m = KitManifest.read(kit.directory());
-        return m == null ? "no manifest" : m.problem(kit.directory(), FORMAT, List.of(VMLINUZ, INITRD));
+        if (m == null) {
+            return "no manifest";
+        }
+        List<String> files = new java.util.ArrayList<>(List.of(VMLINUZ, INITRD));
+        for (String image : List.of(Ext4Images.ROOT, Ext4Images.DATA)) {
+            if (m.sha256().containsKey(image)) {
+                files.add(image);
+            }
+        }
+        return m.problem(kit.directory(), FORMAT, files);
     }
 
     private Kit newestCached() {
@@ -138,7 +194,10 @@ public final class GuestKit {
             return null;
         }
         try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.filter(Files::isDirectory).map(d -> new Kit(d.getFileName().toString(), d))
+            String suffix = "-k" + FORMAT;
+            return dirs.filter(Files::isDirectory).filter(d -> d.getFileName().toString().endsWith(suffix))
+                    .map(d -> new Kit(d.getFileName().toString().substring(0,
+                            d.getFileName().toString().length() - suffix.length()), d))
                     .filter(k -> problem(k) == null)
                     .max(Comparator.comparing(k -> k.directory().toFile().lastModified())).orElse(null);
         } catch (IOException e) {
@@ -172,12 +231,23 @@ public final class GuestKit {
             Files.deleteIfExists(kit.directory().resolve(KitManifest.FILE));
             Files.copy(vmlinuz, kit.vmlinuz(), StandardCopyOption.REPLACE_EXISTING);
             Files.write(kit.initrd(), initrd);
+            Map<String, String> sums = new java.util.HashMap<>(Map.of(VMLINUZ, KitManifest.sha256(kit.vmlinuz()),
+                    INITRD, KitManifest.sha256(kit.initrd())));
+            if (Ext4Images.mke2fs() != null) {
+                progress.step("building the ext4 root and data images with mke2fs");
+                Ext4Images.buildRoot(busybox, work, kit.directory().resolve(Ext4Images.ROOT));
+                Ext4Images.buildData(work, kit.directory().resolve(Ext4Images.DATA));
+                for (String image : List.of(Ext4Images.ROOT, Ext4Images.DATA)) {
+                    sums.put(image, KitManifest.sha256(kit.directory().resolve(image)));
+                }
+            } else {
+                progress.step("mke2fs is not installed (apt-get install e2fsprogs): the kit has no disk images");
+            }
             new KitManifest(FORMAT, Map.of(
                     "kernel-version", kit.kernelVersion(),
                     "kernel-package", kernelPackage + " " + apt.field(kernelDeb, "Version"),
                     "busybox-package", BUSYBOX_PACKAGE + " " + apt.field(busyboxDeb, "Version")),
-                    Map.of(VMLINUZ, KitManifest.sha256(kit.vmlinuz()), INITRD, KitManifest.sha256(kit.initrd())))
-                    .write(kit.directory());
+                    sums).write(kit.directory());
         } finally {
             deleteTree(work);
         }

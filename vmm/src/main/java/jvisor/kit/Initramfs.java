@@ -16,7 +16,8 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class Initramfs {
     /** The modules /init loads, by name; their dependencies come along. */
-    public static final List<String> MODULES = List.of("virtio", "virtio_ring", "virtio_mmio", "virtio_pci", "virtio_blk");
+    public static final List<String> MODULES = List.of("virtio", "virtio_ring", "virtio_mmio", "virtio_pci", "virtio_blk",
+            "virtio_rng", "virtio_console", "crc32c_generic", "ext4");
     static final int TTY_MAJOR = 5;
     static final int CONSOLE_MINOR = 1;
 

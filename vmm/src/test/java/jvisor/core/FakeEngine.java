@@ -67,6 +67,13 @@ final class FakeEngine implements Engine {
             }
 
             @Override
+            public void signalMsi(long address, int data) {
+                synchronized (irqEvents) {
+                    irqEvents.add(String.format("msi %x=%x", address, data));
+                }
+            }
+
+            @Override
             public void close() { }
         };
     }

@@ -14,6 +14,7 @@ class InitTableTest {
                 .toList();
         assertEquals(List.of(
                 "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global0 jvisor.storage.Drives.openDrives",
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
                 "global3 jvisor.core.EngineSelection.openEngine",
@@ -23,14 +24,16 @@ class InitTableTest {
                 "pass0 jvisor.core.PassThrough.installDefaults",
                 "pass1 jvisor.core.PassVm.loadBootState",
                 "driver0 jvisor.devices.FwCfg.attach",
-                "driver0 jvisor.devices.PciHost.attach",
+                "driver0 jvisor.devices.pci.PciHost.attach",
                 "driver1 jvisor.devices.AcpiPm.attach",
                 "driver1 jvisor.devices.Cmos.attach",
                 "driver1 jvisor.devices.DebugExit.attach",
                 "driver1 jvisor.devices.I8042.attach",
                 "driver1 jvisor.devices.PostCode.attach",
                 "driver1 jvisor.devices.SystemControlPort.attach",
-                "driver1 jvisor.devices.Uart8250.attach"
+                "driver1 jvisor.devices.Uart8250.attach",
+                "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import jvisor.core.ShutdownCause;
 
 /** Collects the shutdown requests a device makes. */
-final class RecordingShutdown implements ShutdownRequester {
+public final class RecordingShutdown implements ShutdownRequester {
     private final List<ShutdownCause> causes = new ArrayList<>();
 
     @Override
@@ -13,7 +13,7 @@ final class RecordingShutdown implements ShutdownRequester {
         causes.add(cause);
     }
 
-    synchronized List<ShutdownCause> causes() {
+    public synchronized List<ShutdownCause> causes() {
         return List.copyOf(causes);
     }
 }

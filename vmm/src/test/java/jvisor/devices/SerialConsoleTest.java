@@ -55,6 +55,7 @@ class SerialConsoleTest {
     @Test
     void aStuckTerminalFillsTheBufferAndDrainingItWakesTheUart() throws Exception {
         CountDownLatch unstuck = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         OutputStream terminal = new OutputStream() {
             @Override
@@ -64,6 +65,7 @@ class SerialConsoleTest {
 
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
+                entered.countDown();
                 try {
                     unstuck.await();
                 } catch (InterruptedException e) {
@@ -76,7 +78,11 @@ class SerialConsoleTest {
         SerialConsole console = new SerialConsole(null, new PrintStream(terminal), log, "stuck");
         console.start(wakes::release);
 
-        int accepted = 0;
+        // The writer takes the first byte and hangs in the terminal; only then is the buffer's
+        // filling deterministic (otherwise the writer may still take a chunk after the loop).
+        console.transmit('x');
+        int accepted = 1;
+        entered.await();
         while (console.canTransmit(1)) {
             console.transmit('x');
             accepted++;

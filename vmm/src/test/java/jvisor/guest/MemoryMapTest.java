@@ -22,6 +22,7 @@ class MemoryMapTest {
                 new Entry(0x9FC00, 0x400, Type.RESERVED),
                 new Entry(0xE0000, 0x20000, Type.RESERVED),
                 new Entry(0x100000, 127 * MIB, Type.USABLE),
+                new Entry(0xE0000000L, 0x10000000L, Type.RESERVED),
                 new Entry(0xFEC00000L, 0x1000, Type.RESERVED),
                 new Entry(0xFEE00000L, 0x1000, Type.RESERVED),
                 new Entry(0xFFFC0000L, 0x40000, Type.RESERVED)), map.entries());

@@ -40,6 +40,12 @@ public final class Qemu {
     /** Runs {@code kernel} under QEMU TCG the way guests/README.md describes; returns status and serial output. */
     public static GuestRun run(Path kernel, int cpus, String memory, String append, long timeoutSeconds)
             throws IOException, InterruptedException {
+        return run(kernel, cpus, memory, append, List.of(), timeoutSeconds);
+    }
+
+    /** The same with {@code extra} arguments after the standard ones (devices, say). */
+    public static GuestRun run(Path kernel, int cpus, String memory, String append, List<String> extra,
+                               long timeoutSeconds) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(BINARY, "-accel", "tcg", "-display", "none", "-serial", "stdio",
                 "-monitor", "none", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-m", memory, "-smp", Integer.toString(cpus), "-kernel", kernel.toString()));
@@ -47,6 +53,7 @@ public final class Qemu {
             cmd.add("-append");
             cmd.add(append);
         }
+        cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         p.getOutputStream().close();
         byte[][] out = new byte[1][];

@@ -13,6 +13,12 @@ public interface EmuPlatform extends AutoCloseable {
     /** Interrupt line {@code gsi}: ISA IRQs reach both the PICs and the IOAPIC. */
     IrqLine irqLine(int gsi);
 
+    /**
+     * A message-signalled interrupt: {@code data} written to {@code address} in the 0xFEExxxxx
+     * window. A platform without local APICs to receive it drops it.
+     */
+    default void signalMsi(long address, int data) { }
+
     /** Stops the platform's timers. */
     @Override
     void close();

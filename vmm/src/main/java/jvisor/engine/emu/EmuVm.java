@@ -26,6 +26,7 @@ public final class EmuVm implements VirtualMachine {
         this.platform = platform;
         this.tsc = tsc;
         this.codePages = new CodePages(spec.ram().size());
+        spec.ram().observeDeviceWrites(codePages::deviceWrote);
         this.crystalHz = crystalHz;
         this.tscDeadline = tscDeadline;
     }
@@ -43,6 +44,11 @@ public final class EmuVm implements VirtualMachine {
     @Override
     public IrqLine irqLine(int gsi) {
         return platform.irqLine(gsi);
+    }
+
+    @Override
+    public void signalMsi(long address, int data) {
+        platform.signalMsi(address, data);
     }
 
     @Override

@@ -25,6 +25,7 @@ enum KvmIoctl {
     KVM_IRQ_LINE(write(0x61, KvmStructs.IRQ_LEVEL)),
     KVM_SET_GSI_ROUTING(write(0x6a, KvmStructs.IRQ_ROUTING)),
     KVM_CREATE_PIT2(write(0x77, KvmStructs.PIT_CONFIG)),
+    KVM_SIGNAL_MSI(write(0xa5, KvmStructs.MSI)),
 
     // vCPU ioctls.
     KVM_RUN(none(0x80)),

@@ -123,10 +123,21 @@ final class KvmStructs {
     static final VarHandle ROUTING_NR = handle(IRQ_ROUTING, "nr");
     static final long ROUTING_ENTRIES = IRQ_ROUTING.byteOffset(groupElement("entries"));
 
+    static final StructLayout MSI = structLayout(
+            JAVA_INT.withName("address_lo"),
+            JAVA_INT.withName("address_hi"),
+            JAVA_INT.withName("data"),
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("devid"),
+            sequenceLayout(12, JAVA_BYTE).withName("pad")).withName("kvm_msi");
+    static final VarHandle MSI_ADDRESS_LO = handle(MSI, "address_lo");
+    static final VarHandle MSI_ADDRESS_HI = handle(MSI, "address_hi");
+    static final VarHandle MSI_DATA = handle(MSI, "data");
+
     /** Every structure above whose offsets the layout test checks against the C header. */
     static final List<StructLayout> ALL = List.of(
             USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
-            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING);
+            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI);
 
     /** A handle to a top-level field; its coordinates are (segment, offset of the struct in it). */
     static VarHandle handle(MemoryLayout struct, String field) {

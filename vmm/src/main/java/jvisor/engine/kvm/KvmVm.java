@@ -33,6 +33,7 @@ final class KvmVm implements VirtualMachine {
     private final Arena arena = Arena.ofShared();
     private final KvmIrqLine[] lines = new KvmIrqLine[PcLayout.IOAPIC_PINS];
     private final KvmCpu[] cpus;
+    private final KvmMsi msi;
     private boolean closed;
 
     private KvmVm(KvmEngine engine, KvmFd vm, int cpuCount) {
@@ -40,6 +41,7 @@ final class KvmVm implements VirtualMachine {
         this.vm = vm;
         this.cpuCount = cpuCount;
         this.cpus = new KvmCpu[cpuCount];
+        this.msi = new KvmMsi(vm, arena);
         for (int gsi = 0; gsi < lines.length; gsi++) {
             int line = IrqRouting.kvmLine(gsi);
             lines[gsi] = line == gsi ? new KvmIrqLine(vm, line, arena) : null;
@@ -139,11 +141,17 @@ final class KvmVm implements VirtualMachine {
     }
 
     @Override
+    public void signalMsi(long address, int data) {
+        msi.signal(address, data);
+    }
+
+    @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        msi.close();
         for (KvmIrqLine line : lines) {
             if (line != null) {
                 line.close();

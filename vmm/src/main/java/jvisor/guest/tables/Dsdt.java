@@ -3,13 +3,16 @@ package jvisor.guest.tables;
 import java.util.ArrayList;
 import java.util.List;
 import jvisor.bus.PcLayout;
+import jvisor.devices.pci.PciInterrupts;
 import jvisor.engine.GuestMemory;
 
 /**
  * The Differentiated System Description Table, in AML generated here: one processor device per
  * vCPU under \_SB (Linux's ACPI processor driver binds them to the MADT entries by _UID), the PCI
  * root bridge \_SB.PCI0 with the windows it forwards (so the OS enumerates bus 0 through ACPI), and
- * the \_S5 package that tells the OS what to write to PM1a_CNT to power off.
+ * the \_S5 package that tells the OS what to write to PM1a_CNT to power off. PCI0 carries the
+ * interrupt routing of its slots ({@code _PRT}); a motherboard-resources device reserves the ECAM
+ * window, as Linux wants before it trusts MCFG.
  */
 public final class Dsdt {
     public static final String SIGNATURE = "DSDT";
@@ -25,6 +28,8 @@ public final class Dsdt {
      */
     static final long PCI_MEMORY_FIRST = GuestMemory.LOW_RAM_LIMIT;
     static final long PCI_MEMORY_LAST = PcLayout.IOAPIC_BASE - 1;
+    /** The motherboard-resources device's ID: ranges nobody may claim (ECAM). */
+    public static final String MOTHERBOARD_HID = "PNP0C02";
     /** The legacy VGA window's last byte (it starts at {@link PcLayout#VGA_HOLE}). */
     static final long VGA_WINDOW_LAST = 0xB_FFFFL;
 
@@ -38,6 +43,10 @@ public final class Dsdt {
                     Aml.name("_UID", Aml.integer(i))));
         }
         processors.add(pciRoot());
+        processors.add(Aml.device("MRES",
+                Aml.name("_HID", Aml.eisaId(MOTHERBOARD_HID)),
+                Aml.name("_UID", Aml.integer(1)),
+                Aml.name("_CRS", new Resources().fixedMemory(PcLayout.PCI_ECAM_BASE, PcLayout.PCI_ECAM_SIZE).toBuffer())));
         byte[] sb = Aml.scope("\\_SB", processors.toArray(byte[][]::new));
         byte[] s5 = Aml.name("_S5", Aml.pkg(
                 Aml.integer(PcLayout.ACPI_SLP_TYP_S5), Aml.integer(PcLayout.ACPI_SLP_TYP_S5),
@@ -47,7 +56,8 @@ public final class Dsdt {
 
     /**
      * PCI0: bus 0 behind configuration mechanism #1, forwarding every port except the
-     * configuration ports it decodes itself, the legacy VGA window and the memory hole below 4 GiB.
+     * configuration ports it decodes itself, the legacy VGA window and the memory hole below 4 GiB
+     * except the ECAM window.
      */
     private static byte[] pciRoot() {
         byte[] crs = new Resources()
@@ -56,13 +66,30 @@ public final class Dsdt {
                 .ioWindow(0x0000, PcLayout.PCI_CONFIG_ADDRESS - 1)
                 .ioWindow(PcLayout.PCI_CONFIG_ADDRESS + 8, 0xFFFF)
                 .memoryWindow(PcLayout.VGA_HOLE, VGA_WINDOW_LAST, true)
-                .memoryWindow(PCI_MEMORY_FIRST, PCI_MEMORY_LAST, false)
+                .memoryWindow(PCI_MEMORY_FIRST, PcLayout.PCI_ECAM_BASE - 1, false)
+                .memoryWindow(PcLayout.PCI_ECAM_BASE + PcLayout.PCI_ECAM_SIZE, PCI_MEMORY_LAST, false)
                 .toBuffer();
         return Aml.device("PCI0",
                 Aml.name("_HID", Aml.eisaId(PCI_ROOT_HID)),
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_BBN", Aml.integer(0)),
-                Aml.name("_CRS", crs));
+                Aml.name("_CRS", crs),
+                Aml.name("_PRT", interruptRouting()));
+    }
+
+    /**
+     * {@code _PRT}: for each slot and pin, the IOAPIC input it drives (a GSI, no link device), by
+     * the rule {@link PciInterrupts#gsi} implements.
+     */
+    private static byte[] interruptRouting() {
+        List<byte[]> routes = new ArrayList<>();
+        for (int slot = 1; slot < 32; slot++) {
+            for (int pin = 1; pin <= 4; pin++) {
+                routes.add(Aml.pkg(Aml.integer((long) slot << 16 | 0xFFFF), Aml.integer(pin - 1),
+                        Aml.integer(0), Aml.integer(PciInterrupts.gsi(slot, pin))));
+            }
+        }
+        return Aml.pkg(routes.toArray(byte[][]::new));
     }
 
     /** C000, C001, ...: the name of processor {@code n}'s device. */

@@ -1,12 +1,14 @@
 package jvisor.guest.tables;
 
 import jvisor.bus.PcLayout;
+import jvisor.devices.pci.PciInterrupts;
 
 /**
  * The Intel MultiProcessor Specification 1.4 tables: the floating pointer guests scan for and
  * the configuration table it points to, with the processors, the ISA bus, the IOAPIC, ISA IRQs
  * 0-15 routed as the MADT routes them (IRQ 0 at pin 2, IRQ 2 unused) and the local interrupts
- * (ExtINT on LINT0, NMI on LINT1). The same machine as the MADT, for guests without ACPI.
+ * (ExtINT on LINT0, NMI on LINT1), and PCI bus 0's INTx inputs as the DSDT's _PRT routes them.
+ * The same machine as the ACPI tables, for guests without ACPI.
  */
 public final class MpTable {
     public static final String FLOATING_SIGNATURE = "_MP_";
@@ -35,6 +37,9 @@ public final class MpTable {
     private static final int CPU_SIGNATURE = 0x600;
     private static final int CPU_FEATURES = 0x201;
     private static final int ISA_BUS = 0;
+    private static final int PCI_BUS = 1;
+    /** MPS interrupt flags: active low (polarity 3), level-triggered (trigger 3), as PCI INTx is. */
+    public static final int INTI_ACTIVE_LOW_LEVEL = 0x3 | (0x3 << 2);
 
     private MpTable() { }
 
@@ -60,6 +65,8 @@ public final class MpTable {
             entries++;
         }
         w.u8(ENTRY_BUS).u8(ISA_BUS).ascii("ISA", 6);
+        w.u8(ENTRY_BUS).u8(PCI_BUS).ascii("PCI", 6);
+        entries++;
         int ioapic = PcLayout.ioapicId(cpus);
         w.u8(ENTRY_IO_APIC).u8(ioapic).u8(IO_APIC_VERSION).u8(1).u32(PcLayout.IOAPIC_BASE);
         entries += 2;
@@ -71,6 +78,14 @@ public final class MpTable {
             int flags = irq == PcLayout.IRQ_SCI ? Madt.INTI_ACTIVE_HIGH_LEVEL : Madt.INTI_CONFORMING;
             w.u8(ENTRY_IO_INTERRUPT).u8(INT_TYPE_INT).u16(flags).u8(ISA_BUS).u8(irq).u8(ioapic).u8(pin);
             entries++;
+        }
+        for (int slot = 1; slot < 32; slot++) {
+            for (int pin = 1; pin <= 4; pin++) {
+                // Source bus IRQ for PCI: device number in bits 6-2, pin (INTA = 0) in bits 1-0.
+                w.u8(ENTRY_IO_INTERRUPT).u8(INT_TYPE_INT).u16(INTI_ACTIVE_LOW_LEVEL).u8(PCI_BUS)
+                        .u8(slot << 2 | pin - 1).u8(ioapic).u8(PciInterrupts.gsi(slot, pin));
+                entries++;
+            }
         }
         w.u8(ENTRY_LOCAL_INTERRUPT).u8(INT_TYPE_EXTINT).u16(0).u8(ISA_BUS).u8(0).u8(ALL_LOCAL_APICS).u8(0);
         w.u8(ENTRY_LOCAL_INTERRUPT).u8(INT_TYPE_NMI).u16(0).u8(ISA_BUS).u8(0).u8(ALL_LOCAL_APICS).u8(1);

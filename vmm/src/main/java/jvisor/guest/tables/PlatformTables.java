@@ -60,7 +60,8 @@ public record PlatformTables(List<Blob> blobs, long rsdp, long mpFloatingPointer
         long dsdt = acpi.add(blobs, Dsdt.SIGNATURE, Dsdt.build(cpus), 16);
         long fadt = acpi.add(blobs, Fadt.SIGNATURE, Fadt.build(facs, dsdt), 16);
         long madt = acpi.add(blobs, Madt.SIGNATURE, Madt.build(cpus), 16);
-        List<Long> described = List.of(fadt, madt);
+        long mcfg = acpi.add(blobs, Mcfg.SIGNATURE, Mcfg.build(), 16);
+        List<Long> described = List.of(fadt, madt, mcfg);
         long rsdt = acpi.add(blobs, "RSDT", RootTables.rsdt(described), 16);
         long xsdt = acpi.add(blobs, "XSDT", RootTables.xsdt(described), 16);
         Area rom = new Area(ROM_BASE, AREA_END);

@@ -11,6 +11,7 @@ final class Resources {
     static final int IO_PORT = 0x47;
     static final int END_TAG = 0x79;
     static final int DWORD_ADDRESS_SPACE = 0x87;
+    static final int MEMORY32_FIXED = 0x86;
     static final int WORD_ADDRESS_SPACE = 0x88;
     static final int TYPE_MEMORY = 0;
     static final int TYPE_IO = 1;
@@ -33,6 +34,16 @@ final class Resources {
         le(base, 2);
         out.write(1);
         out.write(length);
+        return this;
+    }
+
+    /** {@code Memory32Fixed(ReadWrite, base, length)}: memory the device itself decodes or reserves. */
+    Resources fixedMemory(long base, long length) {
+        out.write(MEMORY32_FIXED);
+        le(9, 2);
+        out.write(MEMORY_READ_WRITE);
+        le(base, 4);
+        le(length, 4);
         return this;
     }
 

@@ -65,9 +65,17 @@ class IaslTest {
             "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite, 0x00000000, 0x000A0000,"
                 + " 0x000BFFFF, 0x00000000, 0x00020000,",
             "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, 0xC0000000,"
-                + " 0xFEBFFFFF, 0x00000000, 0x3EC00000,"}) {
+                + " 0xDFFFFFFF, 0x00000000, 0x20000000,",
+            "DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, 0x00000000, 0xF0000000,"
+                + " 0xFEBFFFFF, 0x00000000, 0x0EC00000,",
+            "Package (0x04) { 0x0003FFFF, Zero, Zero, 0x13 }",
+            "Package (0x04) { 0x0005FFFF, 0x03, Zero, 0x10 }"}) {
             assertTrue(pci.contains(window), window + " in " + pci);
         }
+        String mres = dsl.substring(dsl.indexOf("Device (MRES)")).replaceAll("//[^\n]*", "")
+                .replaceAll("/\\*.*?\\*/", "").replaceAll("\\s+", " ").replace(" )", ")");
+        assertTrue(mres.contains("Name (_HID, EisaId (\"PNP0C02\"))"), mres);
+        assertTrue(mres.contains("Memory32Fixed (ReadWrite, 0xE0000000, 0x10000000,"), mres);
         String s5 = dsl.substring(dsl.indexOf("Name (_S5, Package (0x04)"));
         assertTrue(s5.replaceAll("\\s+", " ").startsWith("Name (_S5, Package (0x04) // _S5_: S5 System State "
                 + "{ Zero, Zero, Zero, Zero })"), s5);
@@ -84,6 +92,10 @@ class IaslTest {
         String madt = disassemble("apic", tables.blob("APIC").bytes());
         assertTrue(madt.contains("I/O Apic ID : 02"), madt);
         assertTrue(madt.contains("Interrupt Input LINT : 01"), madt);
+        String mcfg = disassemble("mcfg", tables.blob("MCFG").bytes()).replaceAll("\\s+", " ");
+        assertTrue(mcfg.contains("Base Address : 00000000E0000000"), mcfg);
+        assertTrue(mcfg.contains("Start Bus Number : 00"), mcfg);
+        assertTrue(mcfg.contains("End Bus Number : FF"), mcfg);
         for (String name : new String[] {"RSDT", "XSDT", "FACS"}) {
             assertTrue(disassemble(name.toLowerCase(java.util.Locale.ROOT), tables.blob(name).bytes())
                     .contains("Signature : \"" + name + "\""), name);

@@ -50,7 +50,7 @@ class PlatformTablesTest {
             viaXsdt.add(xsdt.u64(at));
         }
         assertEquals(viaRsdt, viaXsdt);
-        assertEquals(Set.of("FACP", "APIC"),
+        assertEquals(Set.of("FACP", "APIC", "MCFG"),
                 reader.described().stream().map(Table::signature).collect(Collectors.toSet()));
         for (Table t : reader.described()) {
             assertEquals("JVISOR", t.ascii(10, 6), t.signature() + " OEM id");
@@ -173,6 +173,8 @@ class PlatformTablesTest {
         int count = c.u16(34);
         List<String> io = new ArrayList<>();
         List<String> local = new ArrayList<>();
+        List<String> buses = new ArrayList<>();
+        java.util.Map<Integer, Integer> pci = new java.util.HashMap<>();
         int processors = 0;
         int at2 = 44;
         for (int i = 0; i < count; i++) {
@@ -183,13 +185,20 @@ class PlatformTablesTest {
                     assertEquals(processors == 0 ? 3 : 1, c.u8(at2 + 3), "enabled, BSP flag on 0 only");
                     processors++;
                 }
-                case 1 -> assertEquals("ISA   ", c.ascii(at2 + 2, 6));
+                case 1 -> buses.add(c.u8(at2 + 1) + c.ascii(at2 + 2, 6));
                 case 2 -> {
                     assertEquals(PcLayout.ioapicId(cpus), c.u8(at2 + 1));
                     assertEquals(1, c.u8(at2 + 3) & 1);
                     assertEquals(PcLayout.IOAPIC_BASE, c.u32(at2 + 4));
                 }
-                case 3 -> io.add(c.u8(at2 + 5) + "->" + c.u8(at2 + 7));
+                case 3 -> {
+                    if (c.u8(at2 + 4) == 0) {
+                        io.add(c.u8(at2 + 5) + "->" + c.u8(at2 + 7));
+                    } else {
+                        assertEquals(0xF, c.u16(at2 + 2), "PCI: level-triggered, active low");
+                        pci.put(c.u8(at2 + 5), c.u8(at2 + 7));
+                    }
+                }
                 case 4 -> local.add(c.u8(at2 + 1) + "@" + c.u8(at2 + 7) + "/" + c.u8(at2 + 6));
                 default -> throw new AssertionError("unknown MP entry type " + type);
             }
@@ -200,6 +209,10 @@ class PlatformTablesTest {
         assertEquals(List.of("0->2", "1->1", "3->3", "4->4", "5->5", "6->6", "7->7", "8->8", "9->9", "10->10",
                 "11->11", "12->12", "13->13", "14->14", "15->15"), io);
         assertEquals(List.of("3@0/255", "1@1/255"), local, "ExtINT on LINT0, NMI on LINT1, every CPU");
+        assertEquals(List.of("0ISA   ", "1PCI   "), buses);
+        assertEquals(31 * 4, pci.size(), "every slot's four pins");
+        assertEquals(jvisor.devices.pci.PciInterrupts.gsi(3, 1), pci.get(3 << 2 | 0), "slot 3 INTA");
+        assertEquals(jvisor.devices.pci.PciInterrupts.gsi(7, 4), pci.get(7 << 2 | 3), "slot 7 INTD");
     }
 
     @Test

@@ -67,4 +67,18 @@ public final class CodePages {
     public int pages() {
         return chunks.length;
     }
+
+    /** A device wrote host bytes {@code [offset, offset + length)}, which may span pages. */
+    public void deviceWrote(long offset, long length) {
+        long end = offset + length;
+        for (long at = offset; at < end; at = (at | 0xFFF) + 1) {
+            int page = (int) (at >>> 12);
+            if (page >= chunks.length) {
+                return;
+            }
+            if (chunks[page] != 0) {
+                written(at, (int) (Math.min(end, (at | 0xFFF) + 1) - at));
+            }
+        }
+    }
 }

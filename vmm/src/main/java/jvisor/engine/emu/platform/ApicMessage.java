@@ -25,4 +25,19 @@ record ApicMessage(DeliveryMode mode, int vector, boolean logical, int destinati
     static ApicMessage fromIoApic(DeliveryMode mode, int vector, boolean logical, int destination, boolean level) {
         return new ApicMessage(mode, vector, logical, destination, level, false, Shorthand.NONE);
     }
+
+    /**
+     * The message an MSI write carries (SDM 10.11): destination ID in address bits 19:12, logical
+     * destination mode in bit 2; vector, delivery mode and trigger mode in the data. Null for a
+     * write outside the 0xFEExxxxx window, which no local APIC decodes.
+     */
+    static ApicMessage fromMsi(long address, int data) {
+        if ((address & 0xFFFF_FFFF_FFF0_0000L) != 0xFEE0_0000L) {
+            return null;
+        }
+        DeliveryMode mode = DeliveryMode.decode(data >>> 8);
+        boolean level = (data & (1 << 15)) != 0;
+        return new ApicMessage(mode, data, (address & 0x4) != 0, (int) (address >>> 12), level, false,
+                Shorthand.NONE);
+    }
 }

@@ -35,13 +35,14 @@ public final class PcPlatform implements EmuPlatform {
     private final PlatformTimers timers;
     private final LocalApic[] apics;
     private final IoApic ioApic;
+    private final ApicBus bus;
     private final DualPic pic;
     private final Pit8254 pit;
     private final IrqLine[] lines = new IrqLine[PcLayout.IOAPIC_PINS];
 
     private PcPlatform(int cpus, Tsc tsc) {
         timers = new PlatformTimers(tsc::hostNanos);
-        ApicBus bus = new ApicBus();
+        bus = new ApicBus();
         ioApic = new IoApic(PcLayout.ioapicId(cpus), bus);
         apics = new LocalApic[cpus];
         pic = new DualPic(this::picIntrChanged);
@@ -89,6 +90,14 @@ public final class PcPlatform implements EmuPlatform {
                     + lines.length + " pins)");
         }
         return lines[gsi];
+    }
+
+    @Override
+    public void signalMsi(long address, int data) {
+        ApicMessage m = ApicMessage.fromMsi(address, data);
+        if (m != null) {
+            bus.send(m, null);
+        }
     }
 
     @Override

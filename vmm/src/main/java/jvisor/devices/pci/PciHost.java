@@ -1,7 +1,6 @@
-package jvisor.devices;
+package jvisor.devices.pci;
 
-import java.util.HashMap;
-import java.util.Map;
+import jvisor.bus.MsiSink;
 import jvisor.bus.PcLayout;
 import jvisor.bus.PortHandler;
 import jvisor.core.InitFunction;
@@ -9,11 +8,14 @@ import jvisor.core.PassVm;
 import jvisor.core.Processor;
 import jvisor.core.ShutdownCause;
 import jvisor.core.Stage;
+import jvisor.devices.DeviceLog;
+import jvisor.devices.ShutdownRequester;
 
 /**
  * The host bridge's configuration mechanism #1 (0xCF8 address, 0xCFC-0xCFF data) and the reset
- * control register at 0xCF9. A function nobody registered reads as all ones and ignores writes,
- * which is how a guest's bus scan learns that the slot is empty.
+ * control register at 0xCF9. A function nobody plugged in reads as all ones and ignores writes,
+ * which is how a guest's bus scan learns that the slot is empty. The same functions are reached
+ * through the ECAM window, which {@link #attach} maps too.
  */
 public final class PciHost implements PortHandler {
     public static final int PORTS = 8;
@@ -24,39 +26,32 @@ public final class PciHost implements PortHandler {
     static final int RESET_CPU = 0x04;
 
     private final ShutdownRequester shutdown;
-    private volatile Map<Integer, PciDevice> functions = Map.of();
+    private final PciBus bus;
     private int address;
     private int resetControl;
 
-    public PciHost(ShutdownRequester shutdown) {
+    public PciHost(ShutdownRequester shutdown, PciBus bus) {
         this.shutdown = shutdown;
+        this.bus = bus;
     }
 
+    /** Bus 0 with the host bridge at 00:00.0, both configuration mechanisms, and the bus for devices to plug into. */
     @InitFunction(stage = Stage.DRIVER, order = 0)
     public static void attach(Processor p) {
         PassVm vm = p.vm();
-        PciHost host = new PciHost(vm::requestShutdown);
-        host.register(0, 0, 0, new HostBridge());
-        vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, host, "PCI host");
+        DeviceLog log = new DeviceLog(p.vmm().console().log(), "pci");
+        MsiSink msi = vm::signalMsi;
+        PciBus bus = new PciBus(vm.mmio(), vm.ports(), new PciInterrupts(vm::irqLine), msi, log);
+        bus.plug(0, 0, 0, new HostBridge());
+        vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, new PciHost(vm::requestShutdown, bus), "PCI host");
+        vm.mmio().register(PcLayout.PCI_ECAM_BASE, PcLayout.PCI_ECAM_SIZE, bus.ecam(), "PCI ECAM");
+        vm.addDevice(PciBus.class, bus);
     }
 
-    /** Bus/device/function number as the address register encodes it (bits 23-8). */
-    static int bdf(int bus, int device, int function) {
-        return (bus << 8) | (device << 3) | function;
-    }
-
-    /** Plugs {@code device} in at bus:device.function; a slot takes one function. */
-    public synchronized void register(int bus, int device, int function, PciDevice pci) {
-        if (bus < 0 || bus > 0xFF || device < 0 || device > 0x1F || function < 0 || function > 7) {
-            throw new IllegalArgumentException(String.format("bad PCI address %x:%x.%x", bus, device, function));
-        }
-        int key = bdf(bus, device, function);
-        if (functions.containsKey(key)) {
-            throw new IllegalStateException(String.format("PCI %02x:%02x.%x is taken", bus, device, function));
-        }
-        Map<Integer, PciDevice> grown = new HashMap<>(functions);
-        grown.put(key, pci);
-        functions = Map.copyOf(grown);
+    /** Firmware's part, after every device is plugged in: BAR addresses, decode enables, interrupt lines. */
+    @InitFunction(stage = Stage.DRIVER, order = 9)
+    public static void assignResources(Processor p) {
+        p.vm().device(PciBus.class).ifPresent(PciBus::assignResources);
     }
 
     @Override
@@ -103,7 +98,7 @@ public final class PciHost implements PortHandler {
         if ((address & ENABLE) == 0 || (port & 3) + size > 4) {
             return null;
         }
-        return functions.get((address >>> 8) & 0xFFFF);
+        return bus.function((address >>> 8) & 0xFFFF);
     }
 
     private int register(int port) {

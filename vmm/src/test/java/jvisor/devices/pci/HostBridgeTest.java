@@ -1,4 +1,6 @@
-package jvisor.devices;
+package jvisor.devices.pci;
+
+import jvisor.devices.RecordingShutdown;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -9,10 +11,11 @@ class HostBridgeTest {
     private static final int CF8 = 0xCF8;
     private static final int CFC = 0xCFC;
 
-    private final PciHost host = new PciHost(new RecordingShutdown());
+    private final PciBus bus = PciBusTest.bus();
+    private final PciHost host = new PciHost(new RecordingShutdown(), bus);
 
     HostBridgeTest() {
-        host.register(0, 0, 0, new HostBridge());
+        bus.plug(0, 0, 0, new HostBridge());
     }
 
     private int read(int register, int size) {

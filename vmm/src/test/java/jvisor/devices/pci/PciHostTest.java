@@ -1,4 +1,6 @@
-package jvisor.devices;
+package jvisor.devices.pci;
+
+import jvisor.devices.RecordingShutdown;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,7 +17,8 @@ class PciHostTest {
     private static final int CFC = 0xCFC;
 
     private final RecordingShutdown shutdown = new RecordingShutdown();
-    private final PciHost host = new PciHost(shutdown);
+    private final PciBus bus = PciBusTest.bus();
+    private final PciHost host = new PciHost(shutdown, bus);
 
     private static int address(int bus, int device, int function, int register) {
         return PciHost.ENABLE | bus << 16 | device << 11 | function << 8 | register;
@@ -80,7 +83,7 @@ class PciHostTest {
     @Test
     void aRegisteredFunctionSeesTheRegisterAndByteOffset() {
         Probe probe = new Probe();
-        host.register(0, 1, 2, probe);
+        bus.plug(0, 1, 2, probe);
         host.write(CF8, 4, address(0, 1, 2, 0x10));
         assertEquals(0x1010, host.read(CFC, 4));
         assertEquals(0x1012, host.read(CFC + 2, 2));
@@ -93,7 +96,7 @@ class PciHostTest {
     @Test
     void otherFunctionsAndTheDisabledAddressDoNotReachTheDevice() {
         Probe probe = new Probe();
-        host.register(0, 1, 0, probe);
+        bus.plug(0, 1, 0, probe);
         host.write(CF8, 4, address(0, 1, 1, 0));
         assertEquals(0xFFFF_FFFF, host.read(CFC, 4));
         host.write(CF8, 4, address(1, 1, 0, 0));
@@ -107,7 +110,7 @@ class PciHostTest {
     @Test
     void anAccessLeavingTheDwordFloats() {
         Probe probe = new Probe();
-        host.register(0, 0, 0, probe);
+        bus.plug(0, 0, 0, probe);
         host.write(CF8, 4, address(0, 0, 0, 0));
         assertEquals(0xFFFF_FFFF, host.read(CFC + 1, 4));
         assertEquals(0xFFFF, host.read(CFC + 3, 2));
@@ -116,11 +119,11 @@ class PciHostTest {
 
     @Test
     void registrationRejectsBadAndTakenSlots() {
-        host.register(0, 31, 7, new Probe());
-        assertThrows(IllegalStateException.class, () -> host.register(0, 31, 7, new Probe()));
-        assertThrows(IllegalArgumentException.class, () -> host.register(0, 32, 0, new Probe()));
-        assertThrows(IllegalArgumentException.class, () -> host.register(256, 0, 0, new Probe()));
-        assertThrows(IllegalArgumentException.class, () -> host.register(0, 0, 8, new Probe()));
+        bus.plug(0, 31, 7, new Probe());
+        assertThrows(IllegalStateException.class, () -> bus.plug(0, 31, 7, new Probe()));
+        assertThrows(IllegalArgumentException.class, () -> bus.plug(0, 32, 0, new Probe()));
+        assertThrows(IllegalArgumentException.class, () -> bus.plug(256, 0, 0, new Probe()));
+        assertThrows(IllegalArgumentException.class, () -> bus.plug(0, 0, 8, new Probe()));
     }
 
     /** Linux's reboot=pci: write 0x02 (hard reset type), then 0x06 (do it). */

@@ -1,4 +1,4 @@
-package jvisor.devices;
+package jvisor.devices.pci;
 
 /**
  * PCI function 00:00.0, the host bridge, with the identity of QEMU's default i440FX (8086:1237,
@@ -16,8 +16,8 @@ public final class HostBridge implements PciDevice {
     static final int COMMAND_WRITABLE = 0x0007;
     static final int COMMAND_RESET = 0x0006;
 
-    private final byte[] config = new byte[256];
-    private final byte[] writable = new byte[256];
+    private final byte[] config = new byte[ConfigSpace.SIZE];
+    private final byte[] writable = new byte[ConfigSpace.SIZE];
 
     public HostBridge() {
         put16(0x00, VENDOR_INTEL);

@@ -1,0 +1,11 @@
+package jvisor.bus;
+
+/** Where message-signalled interrupts go: the platform's local APICs, through the engine. */
+@FunctionalInterface
+public interface MsiSink {
+    /** A sink that drops every message. */
+    MsiSink NONE = (address, data) -> { };
+
+    /** The write of {@code data} to {@code address} that an MSI or MSI-X vector makes. */
+    void signal(long address, int data);
+}
