@@ -223,4 +223,43 @@ class RegionEdgesTest {
             assertTrue(at == 3 || at == 8 || at == 15, "interrupted between blocks: offset " + at);
         }
     }
+
+    @Test
+    void aDeviceWriteIntoTheCodeOfALoopingRegionReplacesTheOldCode() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            byte[] code = Asm.code64("""
+                    xor ebx, ebx
+                    1: inc rbx
+                    mov eax, 0
+                    test eax, eax
+                    jz 1b
+                    cli
+                    hlt
+                    """);
+            m.load(TestMachine.CODE, code);
+            m.longMode(TestMachine.CODE);
+            long immediate = TestMachine.CODE + 2 + 3 + 1;
+            assertEquals(0xB8, m.ram.read8(immediate - 1), "MOV EAX, imm32 where expected");
+            Thread device = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                    // As a disk read by DMA: the bytes change behind the processor, then the device says so.
+                    m.ram.write8(immediate, 1);
+                    m.ram.deviceWrote(immediate, 1);
+                    Thread.sleep(20_000);
+                    m.cpu.kick();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            ExitReason r = m.run();
+            device.interrupt();
+            device.join();
+            assertEquals(ExitReason.HLT, r, "the loop must end once the device rewrote its immediate: "
+                    + m.cpu.describeExit());
+            assertEquals(1, m.reg(Cpu.RAX));
+            assertTrue(m.reg(Cpu.RBX) > 1, "the loop ran compiled before the write");
+        }
+    }
 }
