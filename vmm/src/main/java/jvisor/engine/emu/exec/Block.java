@@ -33,6 +33,13 @@ final class Block {
     int heat;
     /** The tier-1 region entered at this block, once compiled (published by the background compiler). */
     volatile CompiledRegion region;
+    /**
+     * The blocks a region entered here was planned from, this one first, or null. The region is
+     * only as current as all of them: where the cache re-checks this block's bytes against memory
+     * (which the VMM itself may have rewritten without telling, as a loader or a test harness
+     * does), it checks theirs too.
+     */
+    Block[] members;
 
     Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
           byte[] bytes) {

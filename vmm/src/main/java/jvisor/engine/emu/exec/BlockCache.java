@@ -82,7 +82,11 @@ final class BlockCache {
                 continue;
             }
             if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key && sameCode(c, b)) {
-                return b;
+                if (sameMembers(c, b)) {
+                    return b;
+                }
+                unlink(slot, prev, b);
+                continue;
             }
             prev = b;
         }
@@ -139,6 +143,7 @@ final class BlockCache {
         for (Block b : chosen) {
             blocks.add(b.insns);
         }
+        entry.members = chosen.toArray(new Block[0]);
         return new RegionPlan(blocks, pages, entry.page, entry.epoch);
     }
 
@@ -210,6 +215,19 @@ final class BlockCache {
         Arrays.fill(byHost, null);
         Arrays.fill(level1, null);
         blocks = 0;
+    }
+
+    /** Whether the other blocks of the block's region still hold what they were decoded from. */
+    private boolean sameMembers(Cpu c, Block b) {
+        Block[] members = b.members;
+        if (members != null) {
+            for (int k = 1; k < members.length; k++) {
+                if (!sameCode(c, members[k])) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether the block's bytes are still what memory holds (DMA does not go through the MMU). */
