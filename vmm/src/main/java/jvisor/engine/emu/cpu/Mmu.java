@@ -37,6 +37,15 @@ public final class Mmu {
     private final long[] tags = new long[6 * SIZE];
     private final long[] hosts = new long[6 * SIZE];
     private final boolean[] global = new boolean[6 * SIZE];
+    /**
+     * Where entries without the global bit were installed since the last CR3 load, so that the
+     * next one drops just those rather than scanning all six sets (a Linux guest loads CR3 on
+     * every context switch). Past its capacity the list gives up ({@link #OVERFLOW}) and the
+     * flush scans.
+     */
+    private final int[] nonGlobal = new int[2048];
+    private int nonGlobalCount;
+    private static final int OVERFLOW = -1;
     private int user;
     private int largeEntries;
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
@@ -359,6 +368,13 @@ public final class Mmu {
         tags[i] = tag;
         hosts[i] = host - (lin & PAGE);
         global[i] = isGlobal;
+        if (!isGlobal && nonGlobalCount != OVERFLOW) {
+            if (nonGlobalCount < nonGlobal.length) {
+                nonGlobal[nonGlobalCount++] = i;
+            } else {
+                nonGlobalCount = OVERFLOW;
+            }
+        }
         if (large) {
             largeEntries++;
         }
@@ -435,6 +451,7 @@ public final class Mmu {
 
     public void flushAll() {
         Arrays.fill(tags, INVALID);
+        nonGlobalCount = 0;
         largeEntries = 0;
         largestPage = 0x1000;
         cpu.translationGen++;
@@ -450,11 +467,19 @@ public final class Mmu {
             flushAll();
             return;
         }
-        for (int i = 0; i < tags.length; i++) {
-            if (!global[i]) {
-                tags[i] = INVALID;
+        if (nonGlobalCount == OVERFLOW) {
+            for (int i = 0; i < tags.length; i++) {
+                if (!global[i]) {
+                    tags[i] = INVALID;
+                }
+            }
+        } else {
+            // An entry listed here may since hold a global translation: dropping it only costs a walk.
+            for (int k = 0; k < nonGlobalCount; k++) {
+                tags[nonGlobal[k]] = INVALID;
             }
         }
+        nonGlobalCount = 0;
     }
 
     /**
