@@ -105,6 +105,15 @@ public final class Flags {
         this.src = carry;
     }
 
+    /** INC or DEC on operands already sign-extended to 64 bits (compiled code): CF keeps its value. */
+    public void incDec64(int kind, long dst, long res) {
+        long carry = cf() ? 1 : 0;
+        this.kind = kind;
+        this.dst = dst;
+        this.res = res;
+        this.src = carry;
+    }
+
     /** Sets every arithmetic flag from the bits of {@code rflags}. */
     public void setBits(long rflags) {
         kind = EXPLICIT;

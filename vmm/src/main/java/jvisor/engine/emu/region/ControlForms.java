@@ -1,34 +1,29 @@
 package jvisor.engine.emu.region;
 
-import static java.lang.constant.ConstantDescs.CD_boolean;
-import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
-import static jvisor.engine.emu.region.RegionFrame.CD_CPU;
-import static jvisor.engine.emu.region.RegionFrame.CD_LONGS;
 import static jvisor.engine.emu.region.RegionFrame.CD_MMU;
-import static jvisor.engine.emu.region.RegionFrame.CD_OPS;
-import static jvisor.engine.emu.region.RegionFrame.CPU;
 import static jvisor.engine.emu.region.RegionFrame.EXIT_RIP;
+import static jvisor.engine.emu.region.RegionFrame.LIN;
 import static jvisor.engine.emu.region.RegionFrame.MMU;
 import static jvisor.engine.emu.region.RegionFrame.REGS;
+import static jvisor.engine.emu.region.RegionFrame.T0;
 
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.MethodTypeDesc;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Vectors;
 import jvisor.engine.emu.decode.Insn;
 
 /**
  * The stack and the near branches in 64-bit mode: PUSH and POP of 64-bit values, Jcc, JMP and
  * CALL to a direct target (a jump inside the region when the target is one of its blocks),
  * RET and the indirect JMP and CALL (which leave the region for their run-time target). The
- * checks are the handlers': a stack address that is not canonical raises #SS(0), a target that
- * is not canonical #GP(0), before anything changes.
+ * checks are the handlers': a stack slot that is not canonical raises #SS(0), a target that is
+ * not canonical #GP(0), before anything changes.
  */
 final class ControlForms {
-    private static final MethodTypeDesc MTD_PUSH = MethodTypeDesc.of(CD_boolean, CD_CPU, CD_LONGS, CD_MMU, CD_long);
-    private static final MethodTypeDesc MTD_POP = MethodTypeDesc.of(CD_long, CD_CPU, CD_LONGS, CD_MMU);
-    private static final MethodTypeDesc MTD_RET = MethodTypeDesc.of(CD_long, CD_CPU, CD_LONGS, CD_MMU, CD_int);
-    private static final MethodTypeDesc MTD_TARGET = MethodTypeDesc.of(CD_long, CD_CPU, CD_long);
+    private static final MethodTypeDesc MTD_READ_LONG = MethodTypeDesc.of(CD_long, CD_long);
 
     private ControlForms() { }
 
@@ -67,28 +62,63 @@ final class ControlForms {
         int op = x.opcode();
         e.mayFault();
         if (op >= 0x58 && op <= 0x5F) {
-            f.storeReg(x.reg(), 8, () -> code.aload(CPU).aload(REGS).aload(MMU).invokestatic(CD_OPS, "pop", MTD_POP));
+            pop(e);
+            f.storeReg(x.reg(), 8, () -> code.lload(T0));
             return;
         }
-        push(f, () -> {
-            if (op == 0xFF && x.rm() < 0) {
-                Memory.read(f, x, 8);
-            } else if (op == 0xFF) {
-                f.loadReg(x.rm(), 8);
-            } else if (op == 0x68 || op == 0x6A) {
-                code.loadConstant(x.imm());
-            } else {
-                f.loadReg(x.reg(), 8);
-            }
-        });
+        if (op == 0xFF && x.rm() < 0) {
+            Memory.read(f, x, 8, false);
+        } else if (op == 0xFF) {
+            f.loadReg(x.rm(), 8);
+        } else if (op == 0x68 || op == 0x6A) {
+            code.loadConstant(x.imm());
+        } else {
+            f.loadReg(x.reg(), 8);
+        }
+        code.lstore(T0);
+        push(e);
         e.leaveIfCodeWritten();
     }
 
-    /** Pushes what {@code value} pushes; leaves on the stack whether the write hit decoded code. */
-    private static void push(RegionFrame f, Runnable value) {
-        f.code.aload(CPU).aload(REGS).aload(MMU);
-        value.run();
-        f.code.invokestatic(CD_OPS, "push", MTD_PUSH);
+    /**
+     * Pushes long local T0: the slot is checked and written before RSP moves. Leaves on the stack
+     * whether the write hit decoded code.
+     */
+    private static void push(RegionEmitter e) {
+        RegionFrame f = e.frame();
+        CodeBuilder code = f.code;
+        code.aload(REGS).loadConstant(Cpu.RSP).laload().loadConstant(8L).lsub().lstore(LIN);
+        checkStackSlot(e);
+        Memory.write(f, LIN, T0, 8);
+        code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).lastore();
+    }
+
+    /** Pops into long local T0: the slot is read first, then RSP moves. */
+    private static void pop(RegionEmitter e) {
+        RegionFrame f = e.frame();
+        CodeBuilder code = f.code;
+        code.aload(REGS).loadConstant(Cpu.RSP).laload().lstore(LIN);
+        checkStackSlot(e);
+        code.aload(MMU).lload(LIN).invokevirtual(CD_MMU, "read64", MTD_READ_LONG).lstore(T0);
+        code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).loadConstant(8L).ladd().lastore();
+    }
+
+    /**
+     * #SS(0) unless the 8 bytes at LIN are canonical at both ends: LIN + 2^47 must be below
+     * 2^48 - 7, one unsigned comparison.
+     */
+    private static void checkStackSlot(RegionEmitter e) {
+        CodeBuilder code = e.frame().code;
+        code.lload(LIN).loadConstant(1L << 47).ladd().loadConstant(Long.MIN_VALUE).lxor()
+                .loadConstant(((1L << 48) - 7) ^ Long.MIN_VALUE).lcmp();
+        code.ifge(e.raiseOutOfLine(Vectors.SS));
+    }
+
+    /** #GP(0) unless the long in local {@code local} is a canonical address. */
+    private static void checkTarget(RegionEmitter e, int local) {
+        CodeBuilder code = e.frame().code;
+        code.lload(local).bipush(16).lshl().bipush(16).lshr().lload(local).lcmp();
+        code.ifne(e.raiseOutOfLine(Vectors.GP));
     }
 
     /** Emits the block's last instruction, a supported branch, and where it goes. */
@@ -99,7 +129,7 @@ final class ControlForms {
         if ((op >= 0x70 && op <= 0x7F) || (op >= 0x0F80 && op <= 0x0F8F)) {
             e.completeBlock();
             Label taken = code.newLabel();
-            Conditions.jumpIf(f, op & 0xF, taken);
+            Conditions.jumpIf(e, op & 0xF, taken);
             e.edge(x.nextRip());
             code.labelBinding(taken);
             e.edge(x.imm2());
@@ -112,29 +142,35 @@ final class ControlForms {
             }
             case 0xE8 -> {
                 e.mayFault();
-                push(f, () -> code.loadConstant(x.nextRip()));
+                code.loadConstant(x.nextRip()).lstore(T0);
+                push(e);
                 e.completeBlock();
                 code.ifne(e.exitTo(x.imm2()));
                 e.edge(x.imm2());
             }
             case 0xC3, 0xC2 -> {
                 e.mayFault();
-                code.aload(CPU).aload(REGS).aload(MMU).loadConstant((int) (x.imm() & 0xFFFF))
-                        .invokestatic(CD_OPS, "ret", MTD_RET).lstore(EXIT_RIP);
+                code.aload(REGS).loadConstant(Cpu.RSP).laload().lstore(LIN);
+                checkStackSlot(e);
+                code.aload(MMU).lload(LIN).invokevirtual(CD_MMU, "read64", MTD_READ_LONG).lstore(EXIT_RIP);
+                checkTarget(e, EXIT_RIP);
+                code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).loadConstant(8L + (x.imm() & 0xFFFF)).ladd()
+                        .lastore();
                 e.completeBlock();
                 e.leave();
             }
             default -> {
                 e.mayFault();
-                code.aload(CPU);
                 if (x.rm() >= 0) {
                     f.loadReg(x.rm(), 8);
                 } else {
-                    Memory.read(f, x, 8);
+                    Memory.read(f, x, 8, false);
                 }
-                code.invokestatic(CD_OPS, "target", MTD_TARGET).lstore(EXIT_RIP);
+                code.lstore(EXIT_RIP);
+                checkTarget(e, EXIT_RIP);
                 if (x.sub() == 2) {
-                    push(f, () -> code.loadConstant(x.nextRip()));
+                    code.loadConstant(x.nextRip()).lstore(T0);
+                    push(e);
                     code.pop();
                 }
                 e.completeBlock();

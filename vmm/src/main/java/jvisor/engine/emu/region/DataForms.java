@@ -2,16 +2,21 @@ package jvisor.engine.emu.region;
 
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static jvisor.engine.emu.region.RegionFrame.A;
+import static jvisor.engine.emu.region.RegionFrame.B;
 import static jvisor.engine.emu.region.RegionFrame.CD_FLAGS;
 import static jvisor.engine.emu.region.RegionFrame.CD_OPS;
 import static jvisor.engine.emu.region.RegionFrame.FLAGS;
 import static jvisor.engine.emu.region.RegionFrame.LIN;
+import static jvisor.engine.emu.region.RegionFrame.R;
 import static jvisor.engine.emu.region.RegionFrame.T0;
 
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.MethodTypeDesc;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.exec.Moves;
 
@@ -20,16 +25,23 @@ import jvisor.engine.emu.exec.Moves;
  * register, memory and immediate forms, MOVZX/MOVSX/MOVSXD, LEA, the eight ALU operations, TEST,
  * INC/DEC, NOT/NEG, SETcc, CMOVcc and the NOPs; together the bulk of what a kernel executes.
  * Each form does what its handler in {@code jvisor.engine.emu.exec} does, without the handler's
- * general cases: every operand is loaded, the operation is one call into {@link RegionOps}, the
- * result is stored. Every other instruction calls its handler.
+ * general cases. An operation that sets the flags computes on sign-extended operands kept in
+ * locals A and B, leaves its result in R and records all three in the {@link Flags} object
+ * (small setters even the first JIT tier inlines). Every other instruction calls its handler.
  */
 final class DataForms {
-    private static final String[] ALU = {"add", "or", "adc", "sbb", "and", "sub", "xor", "sub"};
+    private static final int ADD = 0;
+    private static final int OR = 1;
+    private static final int ADC = 2;
+    private static final int SBB = 3;
+    private static final int AND = 4;
+    private static final int XOR = 6;
     private static final int CMP = 7;
     /** Not an x86 ALU number: TEST, which computes AND and writes nothing. */
     private static final int TEST = 8;
-    private static final MethodTypeDesc MTD_BINARY = MethodTypeDesc.of(CD_long, CD_FLAGS, CD_long, CD_long, CD_int);
-    private static final MethodTypeDesc MTD_UNARY = MethodTypeDesc.of(CD_long, CD_FLAGS, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_SET64 = MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_long, CD_long);
+    private static final MethodTypeDesc MTD_LOGIC64 = MethodTypeDesc.of(CD_void, CD_long);
+    private static final MethodTypeDesc MTD_CARRY = MethodTypeDesc.of(CD_long, CD_FLAGS, CD_long, CD_long, CD_int);
 
     private DataForms() { }
 
@@ -78,17 +90,17 @@ final class DataForms {
             case 0xF6, 0xF7 -> {
                 switch (x.sub()) {
                     case 0, 1 -> alu(e, x, TEST, Operand.RM, Operand.IMM, s);
-                    case 2 -> unary(e, x, null);
-                    default -> unary(e, x, "neg");
+                    case 2 -> not(e, x);
+                    default -> unary(e, x, Flags.SUB);
                 }
             }
-            case 0xFE, 0xFF -> unary(e, x, x.sub() == 0 ? "inc" : "dec");
+            case 0xFE, 0xFF -> unary(e, x, x.sub() == 0 ? Flags.INC : Flags.DEC);
             case 0x88, 0x89 -> writeRm(e, x, s, () -> f.loadReg(x.reg(), s));
-            case 0x8A, 0x8B -> f.storeReg(x.reg(), s, () -> readRm(e, x, s));
+            case 0x8A, 0x8B -> f.storeReg(x.reg(), s, () -> readRm(e, x, s, false));
             case 0xC6, 0xC7 -> writeRm(e, x, s, () -> code.loadConstant(x.imm()));
-            case 0x0FB6, 0x0FBE -> extend(e, x, 1, op == 0x0FBE);
-            case 0x0FB7, 0x0FBF -> extend(e, x, 2, op == 0x0FBF);
-            case 0x63 -> extend(e, x, 4, true);
+            case 0x0FB6, 0x0FBE -> f.storeReg(x.reg(), s, () -> readRm(e, x, 1, op == 0x0FBE));
+            case 0x0FB7, 0x0FBF -> f.storeReg(x.reg(), s, () -> readRm(e, x, 2, op == 0x0FBF));
+            case 0x63 -> f.storeReg(x.reg(), s, () -> readRm(e, x, 4, true));
             case 0x8D -> f.storeReg(x.reg(), s, () -> Memory.address(f, x, false));
             default -> {
                 if (op >= 0xB0 && op <= 0xBF) {
@@ -96,7 +108,7 @@ final class DataForms {
                 } else if (op >= 0x0F40 && op <= 0x0F4F) {
                     cmov(e, x, op & 0xF);
                 } else if (op >= 0x0F90 && op <= 0x0F9F) {
-                    writeRm(e, x, 1, () -> Conditions.value(f, op & 0xF));
+                    writeRm(e, x, 1, () -> Conditions.value(e, op & 0xF));
                 }
                 // The NOPs compile to nothing.
             }
@@ -105,13 +117,17 @@ final class DataForms {
 
     private enum Operand { REG, RM, ACC, IMM }
 
-    /** Pushes the r/m operand at {@code size} bytes, zero-extended. */
-    private static void readRm(RegionEmitter e, Insn x, int size) {
+    /** Pushes the r/m operand at {@code size} bytes, zero- or sign-extended. */
+    private static void readRm(RegionEmitter e, Insn x, int size, boolean signed) {
         RegionFrame f = e.frame();
         if (x.rm() >= 0) {
-            f.loadReg(x.rm(), size);
+            if (signed) {
+                f.loadRegSigned(x.rm(), size);
+            } else {
+                f.loadReg(x.rm(), size);
+            }
         } else {
-            Memory.read(f, x, size);
+            Memory.read(f, x, size, signed);
         }
     }
 
@@ -130,26 +146,28 @@ final class DataForms {
         e.leaveIfCodeWritten();
     }
 
-    private static void extend(RegionEmitter e, Insn x, int from, boolean signed) {
+    /** Writes long local {@code value} to the r/m operand, whose linear address (if memory) is in LIN. */
+    private static void writeBack(RegionEmitter e, Insn x, int size, int value) {
         RegionFrame f = e.frame();
-        f.storeReg(x.reg(), x.opSize(), () -> {
-            readRm(e, x, from);
-            if (signed) {
-                f.signExtend(from);
-            }
-        });
+        if (x.rm() >= 0) {
+            f.storeReg(x.rm(), size, () -> f.code.lload(value));
+            return;
+        }
+        Memory.write(f, LIN, value, size);
+        e.leaveIfCodeWritten();
     }
 
     private static void cmov(RegionEmitter e, Insn x, int cc) {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
         int s = x.opSize();
-        readRm(e, x, s);
+        readRm(e, x, s, false);
         code.lstore(T0);
         Label move = code.newLabel();
         Label done = code.newLabel();
-        Conditions.jumpIf(f, cc, move);
+        Conditions.jumpIf(e, cc, move);
         if (s == 4) {
+            // A 32-bit CMOV clears the upper half even when it does not move.
             f.storeReg(x.reg(), 4, () -> f.loadReg(x.reg(), 4));
         }
         code.goto_(done).labelBinding(move);
@@ -163,75 +181,110 @@ final class DataForms {
         CodeBuilder code = f.code;
         boolean writes = alu != CMP && alu != TEST;
         boolean memoryDst = dst == Operand.RM && x.rm() < 0;
+        int dstReg = dst == Operand.RM ? x.rm() : dst == Operand.ACC ? Cpu.RAX : x.reg();
         if (memoryDst) {
             Memory.address(f, x, true);
             code.lstore(LIN);
-        }
-        Runnable result = () -> {
-            code.aload(FLAGS);
-            if (memoryDst && writes) {
-                Memory.readForWrite(f, LIN, s);
-            } else if (memoryDst) {
-                Memory.readAt(f, LIN, s);
+            if (writes) {
+                Memory.readForWrite(f, LIN, s, true);
             } else {
-                f.loadReg(dst == Operand.RM ? x.rm() : dst == Operand.ACC ? Cpu.RAX : x.reg(), s);
+                Memory.readAt(f, LIN, s, true);
             }
-            switch (src) {
-                case REG -> f.loadReg(x.reg(), s);
-                case IMM -> code.loadConstant(mask(x.imm(), s));
-                default -> readRm(e, x, s);
+        } else {
+            f.loadRegSigned(dstReg, s);
+        }
+        code.lstore(A);
+        switch (src) {
+            case REG -> f.loadRegSigned(x.reg(), s);
+            case IMM -> code.loadConstant(Flags.sx(x.imm(), s));
+            default -> readRm(e, x, s, true);
+        }
+        code.lstore(B);
+        if (alu == ADC || alu == SBB) {
+            code.aload(FLAGS).lload(A).lload(B).loadConstant(s)
+                    .invokestatic(CD_OPS, alu == ADC ? "adc" : "sbb", MTD_CARRY).lstore(R);
+            e.flagsUnknown();
+        } else {
+            code.lload(A).lload(B);
+            switch (alu) {
+                case ADD -> code.ladd();
+                case OR -> code.lor();
+                case AND, TEST -> code.land();
+                case XOR -> code.lxor();
+                default -> code.lsub();
             }
-            code.loadConstant(s).invokestatic(CD_OPS, alu == TEST ? "and" : ALU[alu], MTD_BINARY);
-        };
+            boolean logic = alu == OR || alu == AND || alu == TEST || alu == XOR;
+            if (!logic) {
+                f.signExtend(s);
+            }
+            code.lstore(R);
+            if (logic) {
+                code.aload(FLAGS).lload(R).invokevirtual(CD_FLAGS, "logic64", MTD_LOGIC64);
+                e.flagsKnown(Flags.LOGIC);
+            } else {
+                int kind = alu == ADD ? Flags.ADD : Flags.SUB;
+                code.aload(FLAGS).loadConstant(kind).lload(A).lload(B).lload(R)
+                        .invokevirtual(CD_FLAGS, "set64", MTD_SET64);
+                e.flagsKnown(kind);
+            }
+        }
         if (!writes) {
-            result.run();
-            code.pop2();
-        } else if (memoryDst) {
-            result.run();
-            code.lstore(T0);
-            Memory.write(f, LIN, T0, s);
+            return;
+        }
+        if (memoryDst) {
+            Memory.write(f, LIN, R, s);
             e.leaveIfCodeWritten();
         } else {
-            f.storeReg(dst == Operand.RM ? x.rm() : dst == Operand.ACC ? Cpu.RAX : x.reg(), s, result);
+            f.storeReg(dstReg, s, () -> code.lload(R));
         }
     }
 
-    private static long mask(long v, int size) {
-        return size == 8 ? v : v & ((1L << (size << 3)) - 1);
-    }
-
-    /** NOT (no flags, {@code helper} null), NEG, INC, DEC. */
-    private static void unary(RegionEmitter e, Insn x, String helper) {
+    /** NEG (as 0 - v), INC, DEC on the r/m operand. */
+    private static void unary(RegionEmitter e, Insn x, int kind) {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
         int s = x.opSize();
-        boolean memory = x.rm() < 0;
-        if (memory) {
-            Memory.address(f, x, true);
-            code.lstore(LIN);
-        }
-        Runnable result = () -> {
-            if (helper != null) {
-                code.aload(FLAGS);
-            }
-            if (memory) {
-                Memory.readForWrite(f, LIN, s);
-            } else {
-                f.loadReg(x.rm(), s);
-            }
-            if (helper != null) {
-                code.loadConstant(s).invokestatic(CD_OPS, helper, MTD_UNARY);
-            } else {
-                code.loadConstant(-1L).lxor();
-            }
-        };
-        if (memory) {
-            result.run();
-            code.lstore(T0);
-            Memory.write(f, LIN, T0, s);
-            e.leaveIfCodeWritten();
+        readModifyOperand(e, x, s);
+        if (kind == Flags.SUB) {
+            code.lstore(B).lconst_0().lstore(A).lload(A).lload(B).lsub();
         } else {
-            f.storeReg(x.rm(), s, result);
+            code.lstore(A).lload(A).lconst_1();
+            if (kind == Flags.INC) {
+                code.ladd();
+            } else {
+                code.lsub();
+            }
+        }
+        f.signExtend(s);
+        code.lstore(R);
+        if (kind == Flags.SUB) {
+            code.aload(FLAGS).loadConstant(kind).lload(A).lload(B).lload(R).invokevirtual(CD_FLAGS, "set64", MTD_SET64);
+        } else {
+            code.aload(FLAGS).loadConstant(kind).lload(A).lload(R)
+                    .invokevirtual(CD_FLAGS, "incDec64", MethodTypeDesc.of(CD_void, CD_int, CD_long, CD_long));
+        }
+        e.flagsKnown(kind);
+        writeBack(e, x, s, R);
+    }
+
+    /** NOT: no flags. */
+    private static void not(RegionEmitter e, Insn x) {
+        RegionFrame f = e.frame();
+        int s = x.opSize();
+        readModifyOperand(e, x, s);
+        f.code.loadConstant(-1L).lxor().lstore(T0);
+        writeBack(e, x, s, T0);
+    }
+
+    /** Pushes the r/m operand sign-extended; a memory operand is checked for writing and its address left in LIN. */
+    private static void readModifyOperand(RegionEmitter e, Insn x, int s) {
+        RegionFrame f = e.frame();
+        if (x.rm() >= 0) {
+            f.loadRegSigned(x.rm(), s);
+        } else {
+            Memory.address(f, x, true);
+            f.code.lstore(LIN);
+            Memory.readForWrite(f, LIN, s, true);
         }
     }
 }

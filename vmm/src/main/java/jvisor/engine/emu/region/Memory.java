@@ -14,9 +14,10 @@ import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.decode.Insn;
 
 /**
- * Guest memory operands in 64-bit mode: the effective address computed from the registers,
- * and reads and writes through the processor's MMU, whose small TLB-hit paths HotSpot inlines
- * while the page walk stays a call. As in the interpreter, only FS and GS add a base there.
+ * Guest memory operands in 64-bit mode: the effective address computed from the registers, and
+ * reads and writes through the processor's MMU, whose small TLB-hit paths HotSpot's optimizing
+ * compiler inlines while the page walk stays a call. As in the interpreter, only FS and GS add a
+ * base there.
  */
 final class Memory {
     private static final MethodTypeDesc MTD_SEGMENT_BASE = MethodTypeDesc.of(CD_long, CD_int);
@@ -31,17 +32,25 @@ final class Memory {
     /** Pushes the effective address (LEA's value), or with {@code linear} the linear address. */
     static void address(RegionFrame f, Insn x, boolean linear) {
         CodeBuilder code = f.code;
-        code.loadConstant(x.disp());
+        boolean any = false;
         if (x.base() >= 0) {
             f.loadReg(x.base(), 8);
-            code.ladd();
+            any = true;
         }
         if (x.index() >= 0) {
             f.loadReg(x.index(), 8);
             if (x.scale() != 0) {
                 code.loadConstant(x.scale()).lshl();
             }
-            code.ladd();
+            if (any) {
+                code.ladd();
+            }
+            any = true;
+        }
+        if (!any) {
+            code.loadConstant(x.disp());
+        } else if (x.disp() != 0) {
+            code.loadConstant(x.disp()).ladd();
         }
         if (x.addrMask() != -1L) {
             code.loadConstant(x.addrMask()).land();
@@ -51,31 +60,51 @@ final class Memory {
         }
     }
 
-    /** Pushes the memory operand's {@code size} bytes, zero-extended to a long. */
-    static void read(RegionFrame f, Insn x, int size) {
+    /** Pushes the memory operand's {@code size} bytes, zero- or sign-extended to a long. */
+    static void read(RegionFrame f, Insn x, int size, boolean signed) {
         f.code.aload(MMU);
         address(f, x, true);
-        invokeRead(f.code, size);
+        invokeRead(f.code, size, signed);
     }
 
-    /** Pushes {@code size} bytes at the linear address in long local {@code lin}, zero-extended. */
-    static void readAt(RegionFrame f, int lin, int size) {
+    /** Pushes {@code size} bytes at the linear address in long local {@code lin}. */
+    static void readAt(RegionFrame f, int lin, int size, boolean signed) {
         f.code.aload(MMU).lload(lin);
-        invokeRead(f.code, size);
+        invokeRead(f.code, size, signed);
     }
 
-    private static void invokeRead(CodeBuilder code, int size) {
+    private static void invokeRead(CodeBuilder code, int size, boolean signed) {
         switch (size) {
             case 8 -> code.invokevirtual(CD_MMU, "read64", MTD_READ_LONG);
-            case 4 -> code.invokevirtual(CD_MMU, "read32", MTD_READ_INT).i2l().loadConstant(0xFFFF_FFFFL).land();
-            case 2 -> code.invokevirtual(CD_MMU, "read16", MTD_READ_INT).i2l();
-            default -> code.invokevirtual(CD_MMU, "read8", MTD_READ_INT).i2l();
+            case 4 -> {
+                code.invokevirtual(CD_MMU, "read32", MTD_READ_INT).i2l();
+                if (!signed) {
+                    code.loadConstant(0xFFFF_FFFFL).land();
+                }
+            }
+            case 2 -> {
+                code.invokevirtual(CD_MMU, "read16", MTD_READ_INT);
+                if (signed) {
+                    code.i2s();
+                }
+                code.i2l();
+            }
+            default -> {
+                code.invokevirtual(CD_MMU, "read8", MTD_READ_INT);
+                if (signed) {
+                    code.i2b();
+                }
+                code.i2l();
+            }
         }
     }
 
     /** Pushes the read half of a read-modify-write at the address in {@code lin} (checked for writing). */
-    static void readForWrite(RegionFrame f, int lin, int size) {
+    static void readForWrite(RegionFrame f, int lin, int size, boolean signed) {
         f.code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readForWrite", MTD_READ_FOR_WRITE);
+        if (signed) {
+            f.signExtend(size);
+        }
     }
 
     /**

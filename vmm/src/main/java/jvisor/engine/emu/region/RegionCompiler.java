@@ -7,6 +7,7 @@ import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static java.lang.constant.ConstantDescs.MTD_void;
 
+import java.lang.classfile.Attributes;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.CodeBuilder;
 import java.lang.constant.ClassDesc;
@@ -36,33 +37,44 @@ public final class RegionCompiler {
     private RegionCompiler() { }
 
     /**
-     * HotSpot compiles no method longer than 8000 bytes of bytecode (-XX:HugeMethodLimit): a
-     * region that long would run in its bytecode interpreter forever. Blocks are dropped from the
-     * end of the plan until the estimate is below this.
+     * HotSpot compiles no method of 8000 bytes of bytecode or more (-XX:HugeMethodLimit): a region
+     * that long would run in its bytecode interpreter forever. The plan is first cut to an
+     * estimate below this, then blocks are dropped from its end until the method really is.
      */
-    private static final int MAX_BYTECODE = 7000;
+    private static final int HUGE_METHOD = 8000;
+    private static final int ESTIMATE_LIMIT = 7000;
 
     /** Compiles {@code plan}, or returns null if the class could not be built (the code stays interpreted). */
     public static CompiledRegion compile(RegionPlan plan) {
-        return build(fit(plan));
+        RegionPlan p = fit(plan);
+        while (true) {
+            CompiledRegion region = build(p);
+            if (region != TOO_LONG) {
+                return region;
+            }
+            if (p.blocks().size() == 1) {
+                return null;
+            }
+            p = new RegionPlan(p.blocks().subList(0, p.blocks().size() - 1), p.pages(), p.page(), p.epoch());
+        }
     }
 
-    /** The plan, or its first blocks, small enough for one method. */
+    /** The plan, or its first blocks, small enough for one method by the estimate. */
     static RegionPlan fit(RegionPlan plan) {
         int keep = plan.blocks().size();
-        while (keep > 1 && estimate(plan.blocks().subList(0, keep)) > MAX_BYTECODE) {
+        while (keep > 1 && estimate(plan.blocks().subList(0, keep)) > ESTIMATE_LIMIT) {
             keep--;
         }
         return keep == plan.blocks().size() ? plan
                 : new RegionPlan(plan.blocks().subList(0, keep), plan.pages(), plan.page(), plan.epoch());
     }
 
-    /** A generous estimate of the bytecode size of a region made of {@code blocks}. */
+    /** An estimate of the bytecode size of a region made of {@code blocks}. */
     static int estimate(List<Insn[]> blocks) {
         int size = 200;
         for (Insn[] block : blocks) {
             for (int k = 0; k < block.length; k++) {
-                size += compiles(block[k], k == block.length - 1) ? 90 : 40;
+                size += compiles(block[k], k == block.length - 1) ? 80 : 30;
             }
         }
         return size;
@@ -110,6 +122,9 @@ public final class RegionCompiler {
                 cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
                         code -> new RegionEmitter(plan, THIS, code, handlers).emit());
             });
+            if (runLength(bytes) >= HUGE_METHOD) {
+                return TOO_LONG;
+            }
             Object[] classData = data.toArray();
             LOOKUP.defineHiddenClassWithClassData(bytes, classData, true);
             CompiledRegion region = (CompiledRegion) classData[0];
@@ -119,6 +134,21 @@ public final class RegionCompiler {
             EmuLog.once("region", "region compilation failed, staying in the interpreter: " + e);
             return null;
         }
+    }
+
+    /** What {@link #build} returns for a plan whose method came out too long for HotSpot. */
+    private static final CompiledRegion TOO_LONG = new CompiledRegion() {
+        @Override
+        public int run(jvisor.engine.emu.cpu.Cpu c) {
+            throw new IllegalStateException("not a region");
+        }
+    };
+
+    private static int runLength(byte[] bytes) {
+        return ClassFile.of().parse(bytes).methods().stream()
+                .filter(m -> m.methodName().equalsString("run"))
+                .mapToInt(m -> m.findAttribute(Attributes.code()).orElseThrow().codeLength())
+                .findFirst().orElseThrow();
     }
 
     /** static { Object[] d = MethodHandles.classData(lookup(), "_", Object[].class); PAGES = d[1]; o0 = (Op) d[2]; ...; d[0] = new Region(); } */

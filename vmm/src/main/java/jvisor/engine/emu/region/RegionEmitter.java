@@ -6,6 +6,7 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 import static jvisor.engine.emu.region.RegionFrame.BUDGET;
 import static jvisor.engine.emu.region.RegionFrame.CD_CPU;
+import static jvisor.engine.emu.region.RegionFrame.CD_FAULT;
 import static jvisor.engine.emu.region.RegionFrame.CPU;
 import static jvisor.engine.emu.region.RegionFrame.DONE;
 import static jvisor.engine.emu.region.RegionFrame.EXIT_RIP;
@@ -21,21 +22,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import jvisor.engine.emu.cpu.CodePages;
-import jvisor.engine.emu.cpu.CpuFault;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 
 /**
  * Writes a region's {@code run} method: the blocks one after the other, each instruction either
  * compiled ({@link DataForms}, {@link ControlForms}) or a call to its handler; branches to the
- * region's own blocks as jumps (a branch back first asks whether the processor may continue); one
- * exit that sets RIP; one fault handler that says which instruction faulted.
+ * region's own blocks as jumps (a branch back first asks whether the processor may continue);
+ * exits that set RIP; one fault handler that says which instruction faulted. Rare paths (exits,
+ * raising #GP or #SS) are placed after the blocks, so the blocks read as straight-line code.
  */
 final class RegionEmitter {
     static final ClassDesc CD_OP = ClassDesc.of(Op.class.getName());
     static final ClassDesc CD_INSN = ClassDesc.of(Insn.class.getName());
     static final ClassDesc CD_PAGES = ClassDesc.of(CodePages.class.getName());
-    private static final ClassDesc CD_FAULT = ClassDesc.of(CpuFault.class.getName());
     private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
     private static final MethodTypeDesc MTD_SET_RIP = MethodTypeDesc.of(CD_void, CD_long);
     private static final MethodTypeDesc MTD_FAULTED = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int);
@@ -50,12 +50,15 @@ final class RegionEmitter {
     private final Label exit;
     private final Label exitWithRip;
     private final Map<Long, Label> exits = new HashMap<>();
+    private final Map<Integer, Label> raises = new HashMap<>();
     private final List<Runnable> outOfLine = new ArrayList<>();
 
     private int index;
     private int block;
     private int position;
     private Insn current;
+    /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
+    private int flagsKnown = -1;
 
     RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers) {
         this.plan = plan;
@@ -84,6 +87,8 @@ final class RegionEmitter {
         code.labelBinding(start);
         for (block = 0; block < starts.length; block++) {
             code.labelBinding(starts[block]);
+            // A block may be reached from elsewhere in the region: nothing is known of the flags.
+            flagsKnown = -1;
             emitBlock(plan.blocks().get(block));
         }
         for (int k = 0; k < outOfLine.size(); k++) {
@@ -140,12 +145,27 @@ final class RegionEmitter {
         }
         code.getstatic(self, "o" + k, CD_OP).aload(CPU).getstatic(self, "i" + k, CD_INSN)
                 .invokeinterface(CD_OP, "exec", MTD_EXEC);
+        flagsKnown = -1;
         if (ends) {
             code.iinc(DONE, position + 1).goto_(exitWithRip);
             return;
         }
         code.aload(CPU).getfield(CD_CPU, "codeWritten", CD_boolean);
         leaveIfCodeWritten();
+    }
+
+    /** The flags now come from an operation of {@code kind} whose operands are in locals A, B, R. */
+    void flagsKnown(int kind) {
+        flagsKnown = kind;
+    }
+
+    /** The flags now come from something the locals do not hold. */
+    void flagsUnknown() {
+        flagsKnown = -1;
+    }
+
+    int flagsKnown() {
+        return flagsKnown;
     }
 
     /** The current instruction may fault from here on. */
@@ -161,6 +181,18 @@ final class RegionEmitter {
         code.ifne(stub);
         outOfLine.add(() -> code.labelBinding(stub).iinc(DONE, completed).loadConstant(next).lstore(EXIT_RIP)
                 .goto_(exit));
+    }
+
+    /** A label that raises fault {@code vector} with error code 0 for the current instruction. */
+    Label raiseOutOfLine(int vector) {
+        return raises.computeIfAbsent(vector, v -> {
+            Label stub = code.newLabel();
+            outOfLine.add(() -> {
+                code.labelBinding(stub);
+                f.raise(v);
+            });
+            return stub;
+        });
     }
 
     /** Counts the current block's instructions as completed (before its branch). */

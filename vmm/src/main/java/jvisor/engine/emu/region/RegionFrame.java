@@ -2,30 +2,31 @@ package jvisor.engine.emu.region;
 
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
-import static java.lang.constant.ConstantDescs.CD_void;
 
 import java.lang.classfile.CodeBuilder;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.CpuFault;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Mmu;
 
 /**
  * The local variables of a region's method and how it reaches the guest state. The state stays
  * where the interpreter keeps it, the register array and the {@link Flags} object, and is read
- * and written there instruction by instruction: nothing is live across the calls of the slow
- * paths, so HotSpot compiles a region without spilling, and a fault finds the state exactly as
- * the last completed instruction left it. Locals hold the processor's parts and temporaries.
+ * and written there instruction by instruction, so a fault finds it exactly as the last completed
+ * instruction left it. Register accesses, sign extension and narrow writes are bytecode of their
+ * own rather than calls: HotSpot's first tier (C1), which runs most regions, inlines almost
+ * nothing, and a call per operand would cost more than the interpreter saves.
  */
 final class RegionFrame {
     static final ClassDesc CD_CPU = ClassDesc.of(Cpu.class.getName());
     static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
     static final ClassDesc CD_FLAGS = ClassDesc.of(Flags.class.getName());
+    static final ClassDesc CD_FAULT = ClassDesc.of(CpuFault.class.getName());
     static final ClassDesc CD_LONGS = CD_long.arrayType();
     static final ClassDesc CD_OPS = ClassDesc.of(RegionOps.class.getName());
-    private static final MethodTypeDesc MTD_SET = MethodTypeDesc.of(CD_void, CD_LONGS, CD_int, CD_long);
-    private static final MethodTypeDesc MTD_GET8 = MethodTypeDesc.of(CD_long, CD_LONGS, CD_int);
+    private static final MethodTypeDesc MTD_FAULT = MethodTypeDesc.of(CD_FAULT, CD_int, CD_int);
 
     static final int THIS = 0;
     static final int CPU = 1;
@@ -41,9 +42,17 @@ final class RegionFrame {
     /** The fault being rethrown, in the handler. */
     static final int FAULT = 8;
     static final int EXIT_RIP = 9;
+    /** A value on its way to memory or a register. */
     static final int T0 = 11;
-    /** The linear address of a read-modify-write. */
+    /** A linear address (of a read-modify-write, of the stack slot). */
     static final int LIN = 13;
+    /**
+     * The operands and result of the last instruction that set the flags, sign-extended: a
+     * condition tested in the same block reads them here instead of from the {@link Flags} object.
+     */
+    static final int A = 15;
+    static final int B = 17;
+    static final int R = 19;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
@@ -59,29 +68,59 @@ final class RegionFrame {
         code.aload(CPU).getfield(CD_CPU, "mmu", CD_MMU).astore(MMU);
         code.aload(CPU).getfield(CD_CPU, "flags", CD_FLAGS).astore(FLAGS);
         code.iconst_0().istore(DONE).iconst_0().istore(AT).loadConstant(BACK_BRANCHES).istore(BUDGET);
-        code.lconst_0().lstore(EXIT_RIP).lconst_0().lstore(T0).lconst_0().lstore(LIN);
+        for (int local : new int[] {EXIT_RIP, T0, LIN, A, B, R}) {
+            code.lconst_0().lstore(local);
+        }
     }
 
-    /** Pushes register {@code n} at {@code size} bytes, zero-extended (16-19: AH, CH, DH, BH). */
+    /** The array slot of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
+    private static int slot(int n, int size) {
+        return size == 1 && n >= 16 ? n - 16 : n;
+    }
+
+    private static boolean high(int n, int size) {
+        return size == 1 && n >= 16;
+    }
+
+    /** Pushes register {@code n} at {@code size} bytes, zero-extended. */
     void loadReg(int n, int size) {
-        if (size == 1) {
-            code.aload(REGS).loadConstant(n).invokestatic(CD_OPS, "get8", MTD_GET8);
-            return;
+        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        if (high(n, size)) {
+            code.bipush(8).lushr();
         }
-        code.aload(REGS).loadConstant(n).laload();
         mask(size);
     }
 
-    /** Writes the long that {@code value} pushes to register {@code n} at {@code size} bytes, as the processor does. */
-    void storeReg(int n, int size, Runnable value) {
-        code.aload(REGS).loadConstant(n);
-        value.run();
-        switch (size) {
-            case 8 -> code.lastore();
-            case 4 -> code.loadConstant(0xFFFF_FFFFL).land().lastore();
-            case 2 -> code.invokestatic(CD_OPS, "set16", MTD_SET);
-            default -> code.invokestatic(CD_OPS, "set8", MTD_SET);
+    /** Pushes register {@code n} at {@code size} bytes, sign-extended. */
+    void loadRegSigned(int n, int size) {
+        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        if (high(n, size)) {
+            code.bipush(8).lushr();
         }
+        signExtend(size);
+    }
+
+    /**
+     * Writes the long that {@code value} pushes to register {@code n} at {@code size} bytes, as
+     * the processor does: 4 bytes clear the upper half, 1 and 2 keep the rest.
+     */
+    void storeReg(int n, int size, Runnable value) {
+        int slot = slot(n, size);
+        code.aload(REGS).loadConstant(slot);
+        if (size < 4) {
+            long keep = high(n, size) ? ~0xFF00L : size == 2 ? ~0xFFFFL : ~0xFFL;
+            code.aload(REGS).loadConstant(slot).laload().loadConstant(keep).land();
+            value.run();
+            mask(size);
+            if (high(n, size)) {
+                code.bipush(8).lshl();
+            }
+            code.lor();
+        } else {
+            value.run();
+            mask(size);
+        }
+        code.lastore();
     }
 
     /** Masks the long on the stack to {@code size} bytes. */
@@ -99,6 +138,11 @@ final class RegionFrame {
             case 1 -> code.l2i().i2b().i2l();
             default -> { }
         }
+    }
+
+    /** Throws the guest fault {@code vector} with error code 0 (#GP(0), #SS(0)). */
+    void raise(int vector) {
+        code.aload(CPU).loadConstant(vector).iconst_0().invokevirtual(CD_CPU, "fault", MTD_FAULT).athrow();
     }
 
     /** Marks instruction {@code index} as the one a fault would come from. */

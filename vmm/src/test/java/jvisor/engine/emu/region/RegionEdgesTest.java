@@ -262,4 +262,20 @@ class RegionEdgesTest {
             assertTrue(m.reg(Cpu.RBX) > 1, "the loop ran compiled before the write");
         }
     }
+
+    @Test
+    void aRegionTooLongForOneJvmMethodIsCutAndStillRunsRight() {
+        // 24 blocks of 40 read-modify-writes each: more bytecode than HotSpot compiles in one
+        // method, so the region is cut to its first blocks and the rest stays interpreted.
+        StringBuilder src = new StringBuilder("mov esi, 0x200000\nxor edi, edi\nmov eax, 3\nmov ecx, 9\n1:\n");
+        for (int b = 0; b < 24; b++) {
+            for (int k = 0; k < 40; k++) {
+                src.append("add qword ptr [rsi + rdi * 8 + ").append(8 * ((b * 40 + k) % 400)).append("], rax\n");
+            }
+            src.append("test ecx, ").append(b % 3 + 1).append("\njz 2f\n");
+        }
+        src.append("2: inc edi\ndec ecx\njnz 1b\ncli\nhlt\n");
+        Outcome o = sameBothWays(src.toString(), false);
+        assertEquals(ExitReason.HLT, o.exit());
+    }
 }
