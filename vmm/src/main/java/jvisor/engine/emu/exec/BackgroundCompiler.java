@@ -16,7 +16,7 @@ import jvisor.engine.emu.region.RegionPlan;
  */
 final class BackgroundCompiler {
     /** Regions waiting; when full, a region is not queued and its entry gets hot again later. */
-    private record Job(Block entry, RegionPlan plan) { }
+    private record Job(Block entry, RegionPlan plan, SharedRegions shared) { }
 
     private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
     private static final AtomicLong PUBLISHED = new AtomicLong();
@@ -29,8 +29,8 @@ final class BackgroundCompiler {
     private BackgroundCompiler() { }
 
     /** Queues {@code plan} for {@code entry}; returns false if the queue is full (the caller retries later). */
-    static boolean submit(Block entry, RegionPlan plan) {
-        return QUEUE.offer(new Job(entry, plan));
+    static boolean submit(Block entry, RegionPlan plan, SharedRegions shared) {
+        return QUEUE.offer(new Job(entry, plan, shared));
     }
 
     /** How many regions this JVM's background compiler has compiled and published. */
@@ -52,6 +52,7 @@ final class BackgroundCompiler {
                 CompiledRegion code = RegionCompiler.compile(plan);
                 if (code != null) {
                     job.entry().region = code;
+                    job.shared().publish(job.entry(), code);
                     PUBLISHED.incrementAndGet();
                 }
             }

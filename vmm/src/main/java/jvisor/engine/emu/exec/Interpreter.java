@@ -27,6 +27,7 @@ import jvisor.engine.emu.region.RegionPlan;
 public final class Interpreter {
     private final Cpu c;
     private final BlockCache cache;
+    private final SharedRegions shared;
     private boolean waitingForSipi;
     private long retired;
     /** What happened last, kept as numbers so recording it allocates nothing; described on demand. */
@@ -44,8 +45,9 @@ public final class Interpreter {
     private static final int EVENT_SIPI = 5;
     private static final int EVENT_EXCEPTION = 6;
 
-    public Interpreter(Cpu c) {
+    public Interpreter(Cpu c, SharedRegions shared) {
         this.c = c;
+        this.shared = shared;
         this.cache = new BlockCache(new Decoder(BaseOpcodes.maps()), c);
         this.waitingForSipi = c.index() != 0;
     }
@@ -217,7 +219,8 @@ public final class Interpreter {
         } else if (b.region != null) {
             runRegion(b.region);
             return;
-        } else if (++b.heat == compileThreshold && compile(b)) {
+        } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b)
+                || b.heat == compileThreshold && compile(b)) {
             runRegion(b.region);
             return;
         }
@@ -262,6 +265,8 @@ public final class Interpreter {
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
             ? Integer.getInteger("jvisor.emu.hot", 2_000) : -1;
     private int compileThreshold = HOT;
+    /** After this many runs a block takes the region another processor compiled for the same code, if there is one. */
+    private static final int ADOPT = 64;
     private boolean compileInBackground = true;
 
     /**
@@ -277,18 +282,25 @@ public final class Interpreter {
 
     /** Compiles or queues the region entered at {@code b}; returns whether it is ready to run now. */
     private boolean compile(Block b) {
+        if (shared.adopt(b)) {
+            return true;
+        }
         RegionPlan plan = cache.plan(c, b, !compileInBackground);
         if (plan == null) {
             return false;
         }
         if (compileInBackground) {
-            if (!BackgroundCompiler.submit(b, plan)) {
+            if (!BackgroundCompiler.submit(b, plan, shared)) {
                 b.heat = 0;
             }
             return false;
         }
         b.region = RegionCompiler.compile(plan);
-        return b.region != null;
+        if (b.region == null) {
+            return false;
+        }
+        shared.publish(b, b.region);
+        return true;
     }
 
     /** Runs a compiled region; a fault inside it is delivered at the instruction that raised it. */
