@@ -47,8 +47,15 @@ public final class Main {
                     yield 0;
                 }
                 case CommandLine.Command.Bench bench -> jvisor.bench.BenchMain.run(bench.args());
-                case CommandLine.Command.GuestFetch fetch -> jvisor.kit.GuestKit.fetchCommand();
                 case CommandLine.Command.DiskCreate create -> jvisor.storage.DiskCreate.run(create);
+                case CommandLine.Command.GuestFetch fetch -> fetch.disk() ? jvisor.kit.GuestKit.fetchDiskCommand()
+                        : jvisor.kit.GuestKit.fetchCommand();
+                case CommandLine.Command.DiskDemo demo -> {
+                    java.nio.file.Path disk = jvisor.kit.GuestKit.cachedDisk().orElseThrow(() -> new BadInputException(
+                            "no bootable disk yet: ./jvisor guest fetch --disk builds it (the guest kit, GRUB from "
+                            + "Debian's grub-pc-bin)"));
+                    yield boot(CommandLine.diskDemoConfig(disk, demo.options()));
+                }
             };
         } catch (BadInputException e) {
             System.err.println("jvisor: " + e.getMessage());
@@ -72,11 +79,16 @@ public final class Main {
             return VmmMain.run(config, Console.system());
         }
         InteractiveConsole terminal = new InteractiveConsole(System.in, System.out);
+        boolean vga = config.kernel() instanceof GuestImage.Firmware
+                && config.devices().display() != jvisor.boot.Display.NONE;
         Termios saved = Termios.makeRaw(0);
         Thread restoreOnExit = new Thread(saved::restore);
         Runtime.getRuntime().addShutdownHook(restoreOnExit);
         try {
             System.err.println(InteractiveConsole.keysHelp());
+            if (vga) {
+                return jvisor.console.VgaDisplay.run(config, terminal);
+            }
             return VmmMain.run(config, new Console(terminal.guestInput(), System.out, System.err),
                     terminal::attach);
         } finally {

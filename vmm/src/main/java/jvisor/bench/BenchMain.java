@@ -11,6 +11,7 @@ public final class BenchMain {
         if (args.isEmpty()) {
             throw new BadInputException("name a benchmark: ./jvisor bench exit [iterations=N] [rounds=N] | emu [guest[:scale] ...] [--no-qemu]"
                     + " | boot [rounds=N] [cpus=N] [memory=512M] [kit=DIR] [--no-qemu]"
+                    + " | firmware [rounds=N] [memory=512M] [disk=FILE] [--no-qemu]"
                     + " | disk [rounds=N] [size=128M] [ops=N] [--no-qemu] | xts [rounds=N] [--no-openssl] [--no-unlock]");
         }
         List<String> rest = args.subList(1, args.size());
@@ -18,9 +19,10 @@ public final class BenchMain {
             case "exit" -> KvmExitBench.run(rest);
             case "emu" -> EmuBench.run(rest);
             case "boot" -> BootBench.run(rest);
+            case "firmware" -> FirmwareBench.run(rest);
             case "disk" -> DiskBench.run(rest);
             case "xts" -> XtsBench.run(rest);
-            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu, boot, disk or xts");
+            default -> throw new BadInputException("unknown benchmark '" + args.get(0) + "': use exit, emu, boot, firmware, disk or xts");
         };
     }
 }

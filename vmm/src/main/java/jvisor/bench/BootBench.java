@@ -52,7 +52,7 @@ final class BootBench {
             return new Options(rounds, cpus, memory, kit, qemu);
         }
 
-        private static int positive(String arg, String value) {
+        static int positive(String arg, String value) {
             try {
                 int n = Integer.parseInt(value);
                 if (n > 0) {

@@ -10,20 +10,36 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One boot in a child process, timed from the moment the process is started: when a marker line
- * first appears on its standard output (read as it arrives) and when the process exits. The
+ * One boot in a child process, timed from the moment the process is started: when each marker
+ * line first appears on its standard output (read as it arrives) and when the process exits. The
  * child's standard error is kept for the figures it reports there and for error messages.
  *
- * @param markerSeconds seconds until the marker appeared, or -1 if it never did
+ * @param markers       per marker asked for, seconds until it appeared, or -1 if it never did
  * @param exitSeconds   seconds until the process exited (or was killed at the timeout)
  * @param exitStatus    the child's exit status, or -1 if it was killed at the timeout
  * @param output        what the child wrote to standard output
  * @param errors        what the child wrote to standard error
  */
-record TimedBoot(double markerSeconds, double exitSeconds, int exitStatus, String output, String errors) {
+record TimedBoot(List<Double> markers, double exitSeconds, int exitStatus, String output, String errors) {
+
+    private static final java.util.regex.Pattern ESCAPE = java.util.regex.Pattern.compile("\033\\[[0-9;?]*[A-Za-z]");
+
+    TimedBoot {
+        markers = List.copyOf(markers);
+    }
+
+    /** Seconds until the (first) marker appeared, or -1. */
+    double markerSeconds() {
+        return markers.get(0);
+    }
 
     /** Runs {@code command} with no input, killing it after {@code timeoutSeconds}. */
     static TimedBoot run(List<String> command, String marker, long timeoutSeconds) throws IOException {
+        return run(command, List.of(marker), timeoutSeconds);
+    }
+
+    /** As {@link #run(List, String, long)}, timing each of {@code markers}. */
+    static TimedBoot run(List<String> command, List<String> markers, long timeoutSeconds) throws IOException {
         long start = System.nanoTime();
         Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
@@ -32,11 +48,16 @@ record TimedBoot(double markerSeconds, double exitSeconds, int exitStatus, Strin
         AtomicBoolean killed = new AtomicBoolean();
         Thread killer = Thread.ofVirtual().start(() -> killAfter(p, timeoutSeconds, killed));
         StringBuilder output = new StringBuilder();
-        double markerSeconds = -1;
+        double[] seen = new double[markers.size()];
+        java.util.Arrays.fill(seen, -1);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.ISO_8859_1))) {
             for (String line; (line = r.readLine()) != null; ) {
-                if (markerSeconds < 0 && line.contains(marker)) {
-                    markerSeconds = (System.nanoTime() - start) / 1e9;
+                // SeaBIOS's serial mirror of the screen puts cursor moves inside text wherever it flushed.
+                String plain = line.indexOf('\033') < 0 ? line : ESCAPE.matcher(line).replaceAll("");
+                for (int i = 0; i < seen.length; i++) {
+                    if (seen[i] < 0 && plain.contains(markers.get(i))) {
+                        seen[i] = (System.nanoTime() - start) / 1e9;
+                    }
                 }
                 output.append(line).append('\n');
             }
@@ -45,7 +66,7 @@ record TimedBoot(double markerSeconds, double exitSeconds, int exitStatus, Strin
             killer.interrupt();
             drain.join();
             synchronized (errors) {
-                return new TimedBoot(markerSeconds, exitSeconds, killed.get() ? -1 : status, output.toString(),
+                return new TimedBoot(java.util.Arrays.stream(seen).boxed().toList(), exitSeconds, killed.get() ? -1 : status, output.toString(),
                         errors.toString());
             }
         } catch (InterruptedException e) {

@@ -18,7 +18,8 @@ public record BootConfig(
         boolean traceBoot,
         boolean stats,
         LinuxEntry linuxEntry,
-        DeviceOptions devices) {
+        DeviceOptions devices,
+        DebugOptions debug) {
 
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 4L << 20;
@@ -29,6 +30,7 @@ public record BootConfig(
         Objects.requireNonNull(engine, "engine");
         linuxEntry = linuxEntry == null ? LinuxEntry.DEFAULT : linuxEntry;
         devices = devices == null ? DeviceOptions.NONE : devices;
+        debug = debug == null ? DebugOptions.NONE : debug;
         cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
         if (cpus < 1 || cpus > MAX_CPUS) {
@@ -52,7 +54,7 @@ public record BootConfig(
     public BootConfig(GuestImage kernel, String cmdline, GuestImage initrd, List<GuestImage> modules, int cpus,
                       long memory, EngineChoice engine, boolean traceBoot, boolean stats) {
         this(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, LinuxEntry.DEFAULT,
-                DeviceOptions.NONE);
+                DeviceOptions.NONE, DebugOptions.NONE);
     }
 
     /** A configuration with the defaults: one processor, 128 MiB, engine picked automatically. */
@@ -61,42 +63,46 @@ public record BootConfig(
     }
 
     public BootConfig withCpus(int n) {
-        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withMemory(long bytes) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withEngine(EngineChoice e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withCmdline(String c) {
-        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withInitrd(GuestImage i) {
-        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withModules(List<GuestImage> m) {
-        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withTraceBoot(boolean t) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry, devices, debug);
     }
 
     public BootConfig withLinuxEntry(LinuxEntry e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e, devices, debug);
     }
 
     public BootConfig withDevices(DeviceOptions d) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, d);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, d, debug);
+    }
+
+    public BootConfig withDebug(DebugOptions d) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, d);
     }
 
     public BootConfig withStats(boolean s) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry, devices);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry, devices, debug);
     }
 }

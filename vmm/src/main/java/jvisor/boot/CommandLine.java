@@ -19,14 +19,16 @@ public final class CommandLine {
         record Bench(List<String> args) implements Command { }
         /** {@code demo linux [options]}: boot the cached Linux guest kit; the options as for run. */
         record LinuxDemo(List<String> options) implements Command { }
-        /** {@code guest fetch}: build the Linux guest kit (Debian's kernel, a busybox initramfs). */
-        record GuestFetch() implements Command { }
         /** {@code disk create IMAGE SIZE [--luks --key-file FILE]}: a new raw image or LUKS2 volume. */
         record DiskCreate(Path image, long size, Path keyFile) implements Command {
             public boolean luks() {
                 return keyFile != null;
             }
         }
+        /** {@code guest fetch [--disk]}: build the Linux guest kit (Debian's kernel, a busybox initramfs), and a bootable disk. */
+        record GuestFetch(boolean disk) implements Command { }
+        /** {@code demo disk [options]}: boot the kit's bootable disk through SeaBIOS and GRUB. */
+        record DiskDemo(List<String> options) implements Command { }
     }
 
     public static final String DEMO_GUEST = "demo";
@@ -43,6 +45,7 @@ public final class CommandLine {
             case "run" -> new Command.Run(parseRun(rest, false));
             case "demo" -> !rest.isEmpty() && rest.getFirst().equals("linux")
                     ? linuxDemo(rest.subList(1, rest.size()))
+                    : !rest.isEmpty() && rest.getFirst().equals("disk") ? diskDemo(rest.subList(1, rest.size()))
                     : new Command.Run(parseRun(rest, true));
             case "bench" -> new Command.Bench(rest);
             case "guest" -> parseGuest(rest);
@@ -67,6 +70,24 @@ public final class CommandLine {
         return new Command.LinuxDemo(List.copyOf(options));
     }
 
+    /** Options for {@code demo disk}; the disk is the kit's and the kernel comes from it. */
+    private static Command diskDemo(List<String> options) {
+        for (String o : options) {
+            if (o.startsWith("--kernel") || o.startsWith("--initrd") || o.startsWith("--guest") || o.startsWith("--cmdline")) {
+                throw new BadInputException(o.split("=")[0] + " does not go with demo disk, which boots the kit's disk "
+                        + "through SeaBIOS and GRUB");
+            }
+        }
+        parseRun(append(List.of("--drive", "file=disk.img"), options), false);
+        return new Command.DiskDemo(List.copyOf(options));
+    }
+
+    /** The run options that boot {@code disk} through the firmware, followed by the user's own options. */
+    public static BootConfig diskDemoConfig(Path disk, List<String> options) {
+        return parseRun(append(List.of("--drive", "file=" + disk.toString().replace(",", ",,"), "--memory", "512M"),
+                options), false);
+    }
+
     private static List<String> append(List<String> first, List<String> second) {
         List<String> all = new ArrayList<>(first);
         all.addAll(second);
@@ -82,10 +103,13 @@ public final class CommandLine {
 
     private static Command parseGuest(List<String> args) {
         if (args.size() == 1 && args.get(0).equals("fetch")) {
-            return new Command.GuestFetch();
+            return new Command.GuestFetch(false);
         }
-        throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch"
-                : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch");
+        if (args.size() == 2 && args.get(0).equals("fetch") && args.get(1).equals("--disk")) {
+            return new Command.GuestFetch(true);
+        }
+        throw new BadInputException(args.isEmpty() ? "guest needs a subcommand: ./jvisor guest fetch [--disk]"
+                : "unknown guest subcommand '" + String.join(" ", args) + "': use ./jvisor guest fetch [--disk]");
     }
 
     private static final String DISK_USAGE = "./jvisor disk create IMAGE SIZE [--luks --key-file FILE]";
@@ -147,6 +171,15 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         String virtioConsole = null;
+        Display display = Display.AUTO;
+        Path firmware = null;
+        String gdb = null;
+        boolean gdbWait = false;
+        boolean traceCalls = false;
+        Path symbols = null;
+        Path traceOut = null;
+        int traceDepth = 0;
+        String traceFilter = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -160,6 +193,8 @@ public final class CommandLine {
                 case "--trace-boot" -> trace = flag(name, inline);
                 case "--stats" -> stats = flag(name, inline);
                 case "--rng" -> rng = flag(name, inline);
+                case "--gdb-wait" -> gdbWait = flag(name, inline);
+                case "--trace-calls" -> traceCalls = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -187,17 +222,39 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--firmware", "--bios" -> {
+                            rejectInDemo(name, demo);
+                            firmware = Path.of(value);
+                        }
+                        case "--display" -> display = Display.parse(value);
+                        case "--gdb" -> gdb = value;
+                        case "--symbols" -> symbols = Path.of(value);
+                        case "--trace-out" -> traceOut = Path.of(value);
+                        case "--trace-depth" -> traceDepth = number(name, value);
+                        case "--trace-filter" -> traceFilter = value;
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
             }
         }
+        if (kernel != null && firmware != null) {
+            throw new BadInputException("--firmware boots through the BIOS, which loads the system from a disk; "
+                    + "it does not go with --kernel or --guest");
+        }
         if (kernel == null) {
-            throw new BadInputException("no kernel: use --kernel FILE (a multiboot image or a Linux bzImage), "
-                    + "--guest NAME, or ./jvisor demo");
+            if (drives.isEmpty() && firmware == null) {
+                throw new BadInputException("nothing to boot: use --drive file=IMAGE (booted through SeaBIOS), "
+                        + "--kernel FILE (a multiboot image or a Linux bzImage), --guest NAME, or ./jvisor demo");
+            }
+            if (initrd != null || !modules.isEmpty() || !cmdline.isEmpty()) {
+                throw new BadInputException("--initrd, --module and --cmdline need --kernel; a firmware boot "
+                        + "takes them from the disk's boot loader");
+            }
+            kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole));
+                new DeviceOptions(drives, rng, virtioConsole, display),
+                new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
     private static String unknown(String option) {
@@ -217,6 +274,13 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--firmware", "--bios" -> "the path of a BIOS ROM image such as SeaBIOS's bios-256k.bin";
+            case "--display" -> "curses or none";
+            case "--gdb" -> "HOST:PORT (or :PORT) for gdb's target remote";
+            case "--symbols" -> "a System.map or an ELF file with symbols";
+            case "--trace-out" -> "the path of a Chrome trace-event JSON file";
+            case "--trace-depth" -> "a call depth (0: no limit)";
+            case "--trace-filter" -> "a symbol prefix";
             default -> null;
         };
     }
@@ -254,9 +318,14 @@ public final class CommandLine {
                       Boot Debian's Linux from the guest kit to a busybox shell (after guest fetch).
                   ./jvisor run --kernel FILE [options]
                       Boot a multiboot v1 image (e.g. one written for qemu -kernel) or a Linux bzImage.
-                  ./jvisor guest fetch
+                  ./jvisor guest fetch [--disk]
                       Fetch Debian's kernel and busybox and build a Linux guest kit (vmlinuz, initrd.img)
-                      in ~/.cache/jvisor/kit; prints the command that boots it.
+                      in ~/.cache/jvisor/kit; prints the command that boots it. --disk also builds a
+                      bootable disk image (MBR, GRUB, ext4 root) from it and Debian's grub-pc-bin.
+                  ./jvisor demo disk [options]
+                      Boot that disk through SeaBIOS and GRUB to a shell.
+                  ./jvisor run --drive file=DISK [options]
+                      Boot a disk image through SeaBIOS (no --kernel): its boot loader starts the system.
                   ./jvisor disk create IMAGE SIZE [--luks --key-file FILE]
                       Make a new sparse raw disk image, or a LUKS2 volume (aes-xts-plain64,
                       Argon2id) that cryptsetup opens, for --drive.
@@ -284,8 +353,20 @@ public final class CommandLine {
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file
+                  --firmware FILE    the BIOS ROM for a boot without --kernel (default: SeaBIOS from
+                                     /usr/share/seabios, else fetched from Debian into ~/.cache/jvisor)
+                  --display curses|none
+                                     where the VGA text screen goes (firmware boot): the terminal
+                                     (default on a terminal) or nowhere (serial console only)
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
+                  --gdb HOST:PORT    serve gdb's remote protocol (target remote HOST:PORT)
+                  --gdb-wait         with --gdb: stop before the first instruction
+                  --trace-calls      (emu) record every call into a known symbol; needs
+                  --symbols FILE     a System.map or an ELF with a symbol table
+                  --trace-depth N    print the call tree N levels deep (default: all)
+                  --trace-filter P   print only subtrees of functions whose names start with P
+                  --trace-out FILE   also write the trace as Chrome trace-event JSON (Perfetto)
 
                 Exit status: the guest's (debug-exit port: (v << 1) | 1; power-off: 0),
                 2 for bad input, 4 if the guest crashed, 1 if jvisor or the host failed.

@@ -40,6 +40,25 @@ public sealed interface GuestImage {
         }
     }
 
+    /**
+     * No kernel: the machine boots through its firmware (SeaBIOS), which loads the operating
+     * system from a disk. {@code bios} is the ROM image the user named with {@code --firmware}, or
+     * null for SeaBIOS found on the host or fetched into the cache.
+     */
+    record Firmware(Path bios) implements GuestImage {
+        public String name() {
+            return bios == null ? "firmware (SeaBIOS)" : "firmware " + bios;
+        }
+
+        /** The ROM image the user named; the default one is found by {@code jvisor.firmware.SeaBios}. */
+        public byte[] read() {
+            if (bios == null) {
+                throw new IllegalStateException("the default firmware is located by jvisor.firmware.SeaBios");
+            }
+            return new File(bios).read();
+        }
+    }
+
     /** A test guest packaged into jvisor's jar under {@code /guests/}. */
     record Builtin(String guest) implements GuestImage {
         /** The built-in guests' names, from the index the guest build writes. */

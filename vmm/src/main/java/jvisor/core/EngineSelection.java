@@ -67,6 +67,8 @@ final class EngineSelection {
 
     @InitFunction(stage = Stage.GLOBAL, order = 0)
     static void allocateGuestRam(Processor p) {
-        p.vmm().setRam(GuestMemory.allocate(p.vmm().config().memory()));
+        Vmm vmm = p.vmm();
+        vmm.setRam(jvisor.firmware.FirmwareBoot.requested(vmm) ? jvisor.firmware.FirmwareBoot.allocate(vmm)
+                : GuestMemory.allocate(vmm.config().memory()));
     }
 }

@@ -40,6 +40,7 @@ public final class Vmm {
     private volatile CpuState bootState;
     private volatile PassVm vm;
     private final java.util.Map<Class<?>, Object> resources = new java.util.concurrent.ConcurrentHashMap<>();
+    private final jvisor.core.vmmcall.Vmmcall vmmcall = new jvisor.core.vmmcall.Vmmcall();
 
     Vmm(BootConfig config, Console console, InitRegistry initfuncs) {
         this.config = config;
@@ -99,6 +100,11 @@ public final class Vmm {
     /** Nanoseconds since vmm_main began. */
     public long uptimeNanos() {
         return System.nanoTime() - startNanos;
+    }
+
+    /** The named hypercalls (BitVisor's vmmcall table). */
+    public jvisor.core.vmmcall.Vmmcall vmmcall() {
+        return vmmcall;
     }
 
     public Engine engine() {

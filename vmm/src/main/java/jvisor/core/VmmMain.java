@@ -29,8 +29,29 @@ public final class VmmMain {
         return run(config, console, initfuncs, vmm -> { });
     }
 
+    /** Resets in a row after which a firmware boot gives up: a guest that only ever resets is stuck. */
+    static final int MAX_RESETS = 100;
+
+    /**
+     * A machine that boots through firmware restarts from the reset vector when the guest resets
+     * it (0xCF9, the keyboard controller, port 0x92, a triple fault): a fresh run of the VMM with
+     * the same configuration, as a PC's reset line re-initialises the chipset and its devices.
+     * A kernel booted directly has no firmware to restart, so a reset ends the run as before.
+     */
     static int run(BootConfig config, Console console, InitRegistry initfuncs, java.util.function.Consumer<Vmm> onStart) {
-        Vmm vmm = new Vmm(config, console, initfuncs);
+        for (int resets = 0; ; resets++) {
+            Vmm vmm = new Vmm(config, console, initfuncs);
+            int status = runOnce(vmm, config, initfuncs, onStart);
+            boolean restart = vmm.shutdownCause() instanceof ShutdownCause.Reset
+                    && config.kernel() instanceof jvisor.boot.GuestImage.Firmware && resets < MAX_RESETS;
+            if (!restart) {
+                return status;
+            }
+            vmm.trace().message("Reset: restarting from the reset vector.");
+        }
+    }
+
+    private static int runOnce(Vmm vmm, BootConfig config, InitRegistry initfuncs, java.util.function.Consumer<Vmm> onStart) {
         onStart.accept(vmm);
         try (var signals = HostSignals.install(vmm)) {
             Processor bsp = vmm.bsp();

@@ -70,7 +70,11 @@ public final class FwCfg implements PortHandler {
     @InitFunction(stage = Stage.DRIVER, order = 0)
     public static void attach(Processor p) {
         PassVm vm = p.vm();
-        vm.ports().register(PcLayout.FW_CFG, PORTS, new FwCfg(vm.ram().size(), vm.cpuCount()), "fw_cfg");
+        FwCfg fwCfg = new FwCfg(vm.ram().size(), vm.cpuCount());
+        p.vmm().provided(jvisor.firmware.FirmwareBoot.FirmwareFiles.class)
+                .ifPresent(f -> f.files().forEach(fwCfg::addFile));
+        vm.ports().register(PcLayout.FW_CFG, PORTS, fwCfg, "fw_cfg");
+        vm.addDevice(FwCfg.class, fwCfg);
     }
 
     /**

@@ -13,7 +13,8 @@ import jvisor.core.Stage;
 /**
  * The 8042 keyboard controller with nothing plugged into its keyboard and mouse ports: enough
  * for Linux's i8042 probe (flush, self-test, command byte, AUX loopback with its IRQ 12 check)
- * to find a working controller whose devices do not answer, and for the reset line that Linux
+ * to find a working controller whose devices do not answer (with firmware, a keyboard is plugged
+ * in: see {@code keyboardCommand}), and for the reset line that Linux
  * and firmware pulse to reboot. A byte sent to an absent device comes back as 0xFE with the
  * status register's time-out bit, which is how the controller reports that no device clocked it
  * in.
@@ -78,8 +79,33 @@ public final class I8042 implements PortHandler {
     private boolean lastWriteWasCommand;
     private boolean a20 = true;
     private int lastRead;
+    /** Whether a keyboard is plugged in (firmware boots); without one, bytes sent to it time out. */
+    private final boolean keyboard;
+    private boolean scanning = true;
+    private int keyboardPending = NO_COMMAND;
+
+    static final int KBD_ACK = 0xFA;
+    static final int KBD_RESEND = 0xFE;
+    static final int KBD_SELF_TEST_PASSED = 0xAA;
+    static final int KBD_SET_LEDS = 0xED;
+    static final int KBD_ECHO = 0xEE;
+    static final int KBD_SCAN_CODE_SET = 0xF0;
+    static final int KBD_IDENTIFY = 0xF2;
+    static final int KBD_TYPEMATIC = 0xF3;
+    static final int KBD_ENABLE = 0xF4;
+    static final int KBD_DISABLE = 0xF5;
+    static final int KBD_DEFAULTS = 0xF6;
+    static final int KBD_RESET = 0xFF;
+    /** An MF2 keyboard's identity bytes after the acknowledge. */
+    static final int[] KBD_ID = {0xAB, 0x83};
+    static final int KBD_SET_2 = 2;
 
     public I8042(IrqLine kbdIrq, IrqLine auxIrq, ShutdownRequester shutdown, DeviceLog log) {
+        this(kbdIrq, auxIrq, shutdown, log, false);
+    }
+
+    public I8042(IrqLine kbdIrq, IrqLine auxIrq, ShutdownRequester shutdown, DeviceLog log, boolean keyboard) {
+        this.keyboard = keyboard;
         this.kbdIrq = new IrqOutput(kbdIrq);
         this.auxIrq = new IrqOutput(auxIrq);
         this.shutdown = shutdown;
@@ -91,7 +117,8 @@ public final class I8042 implements PortHandler {
     public static void attach(Processor p) {
         PassVm vm = p.vm();
         I8042 kbc = new I8042(vm.irqLine(PcLayout.IRQ_KEYBOARD), vm.irqLine(IRQ_AUX), vm::requestShutdown,
-                new DeviceLog(p.vmm().console().log(), "i8042"));
+                new DeviceLog(p.vmm().console().log(), "i8042"), vm.ram().firmware().isPresent());
+        vm.addDevice(I8042.class, kbc);
         vm.ports().register(PcLayout.I8042_DATA, 1, kbc, "i8042 data");
         vm.ports().register(PcLayout.I8042_COMMAND, 1, kbc, "i8042 command");
     }
@@ -114,10 +141,75 @@ public final class I8042 implements PortHandler {
             int cmd = pendingCommand;
             pendingCommand = NO_COMMAND;
             if (cmd == NO_COMMAND) {
-                queue(NO_DEVICE | TIMED_OUT);
+                if (keyboard) {
+                    keyboardCommand(value);
+                } else {
+                    queue(NO_DEVICE | TIMED_OUT);
+                }
             } else {
                 parameter(cmd, value);
             }
+        }
+        updateIrqs();
+    }
+
+    /**
+     * A byte for the keyboard: an MF2 keyboard's commands (reset, identify, LEDs, scan code set,
+     * typematic rate, enable/disable scanning, echo) and their parameter bytes, answered as the
+     * keyboard would, each with its acknowledge.
+     */
+    private void keyboardCommand(int value) {
+        int pending = keyboardPending;
+        keyboardPending = NO_COMMAND;
+        if (pending == KBD_SCAN_CODE_SET && value == 0) {
+            queue(KBD_ACK);
+            queue(KBD_SET_2);
+            return;
+        }
+        if (pending != NO_COMMAND) {
+            queue(KBD_ACK);
+            return;
+        }
+        switch (value) {
+            case KBD_RESET -> {
+                scanning = true;
+                queue(KBD_ACK);
+                queue(KBD_SELF_TEST_PASSED);
+            }
+            case KBD_IDENTIFY -> {
+                queue(KBD_ACK);
+                for (int b : KBD_ID) {
+                    queue(b);
+                }
+            }
+            case KBD_SET_LEDS, KBD_SCAN_CODE_SET, KBD_TYPEMATIC -> {
+                keyboardPending = value;
+                queue(KBD_ACK);
+            }
+            case KBD_ENABLE -> {
+                scanning = true;
+                queue(KBD_ACK);
+            }
+            case KBD_DISABLE, KBD_DEFAULTS -> {
+                scanning = value == KBD_DEFAULTS;
+                queue(KBD_ACK);
+            }
+            case KBD_ECHO -> queue(KBD_ECHO);
+            default -> queue(KBD_RESEND);
+        }
+    }
+
+    /**
+     * Keys pressed or released on the plugged-in keyboard, as scan code set 1 bytes (what the
+     * controller's translation hands the guest; BIOSes and Linux keep translation on). Dropped
+     * while the keyboard or its port is disabled, or when no keyboard is plugged in.
+     */
+    public synchronized void keyboardInput(int... scanCodes) {
+        if (!keyboard || !scanning || (ram[0] & CTR_KBDDIS) != 0) {
+            return;
+        }
+        for (int code : scanCodes) {
+            queue(code & 0xFF);
         }
         updateIrqs();
     }

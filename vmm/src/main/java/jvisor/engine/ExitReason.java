@@ -23,6 +23,13 @@ public enum ExitReason {
     RESET,
     /** Another platform event the VMM does not handle. */
     SYSTEM_EVENT,
+    /**
+     * The guest executed VMCALL or VMMCALL (BitVisor's vmmcall; KVM's KVM_EXIT_HYPERCALL): RIP is past
+     * the instruction and the VMM answers in the registers ({@link VirtualCpu#state()}).
+     */
+    HYPERCALL,
+    /** A breakpoint or a single step the debugger asked for ({@link VirtualCpu#setGuestDebug}). */
+    DEBUG,
     /** {@link VirtualCpu#kick()} was called: the VMM wants control back. */
     STOPPED,
     /** The engine returned an exit jvisor has no handling for; details in {@link VirtualCpu#describeExit()}. */

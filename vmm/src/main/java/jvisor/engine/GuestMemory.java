@@ -26,7 +26,11 @@ public final class GuestMemory implements AutoCloseable {
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** One contiguous piece of guest-physical RAM and where it lives in the host mapping. */
-    public record Region(long guestPhysical, long hostOffset, long size) {
+    public record Region(long guestPhysical, long hostOffset, long size, boolean readOnly) {
+        public Region(long guestPhysical, long hostOffset, long size) {
+            this(guestPhysical, hostOffset, size, false);
+        }
+
         public long end() {
             return guestPhysical + size;
         }
@@ -41,12 +45,16 @@ public final class GuestMemory implements AutoCloseable {
     private final MemorySegment ram;
     private volatile DeviceWriteObserver deviceWrites;
     private final long lowSize;
+    private final long size;
     private final List<Region> regions;
+    /** The ROM and legacy window in front of RAM when the machine boots through firmware; else null. */
+    private final FirmwareMemory firmware;
     private boolean closed;
 
-    private GuestMemory(MemorySegment ram) {
+    private GuestMemory(MemorySegment ram, long size, FirmwareMemory firmware) {
         this.ram = ram;
-        long size = ram.byteSize();
+        this.size = size;
+        this.firmware = firmware;
         this.lowSize = Math.min(size, LOW_RAM_LIMIT);
         this.regions = size > lowSize
                 ? List.of(new Region(0, 0, lowSize), new Region(HIGH_RAM_BASE, lowSize, size - lowSize))
@@ -58,7 +66,54 @@ public final class GuestMemory implements AutoCloseable {
         if (size <= 0 || (size & 0xFFF) != 0) {
             throw new IllegalArgumentException("guest RAM must be a positive multiple of 4 KiB: " + size);
         }
-        return new GuestMemory(Posix.mmapAnonymous(size));
+        return new GuestMemory(Posix.mmapAnonymous(size), size, null);
+    }
+
+    /**
+     * RAM of {@code size} bytes with a firmware {@code rom} behind it: the ROM ends at 4 GiB and
+     * processors see the PC's legacy window (see {@link FirmwareMemory}).
+     */
+    public static GuestMemory allocateWithRom(long size, byte[] rom) {
+        if (size <= 0 || (size & 0xFFF) != 0) {
+            throw new IllegalArgumentException("guest RAM must be a positive multiple of 4 KiB: " + size);
+        }
+        MemorySegment mapping = Posix.mmapAnonymous(size + rom.length);
+        MemorySegment.copy(rom, 0, mapping, ValueLayout.JAVA_BYTE, size, rom.length);
+        return new GuestMemory(mapping, size, new FirmwareMemory(size, rom.length));
+    }
+
+    /** The firmware view in front of RAM, if the machine boots through firmware. */
+    public java.util.Optional<FirmwareMemory> firmware() {
+        return java.util.Optional.ofNullable(firmware);
+    }
+
+    /**
+     * The host offset a processor reads {@code [gpa, gpa+length)} at: RAM, or the ROM and the
+     * shadow window as the chipset maps them now; -1 where the access goes to the MMIO bus.
+     */
+    public long cpuReadOffset(long gpa, long length) {
+        if (firmware != null && firmware.covers(gpa, length)) {
+            return firmware.read(gpa, length);
+        }
+        return hostOffset(gpa, length);
+    }
+
+    /** As {@link #cpuReadOffset} for a write: ROM and write-protected shadow RAM are not writable. */
+    public long cpuWriteOffset(long gpa, long length) {
+        if (firmware != null && firmware.covers(gpa, length)) {
+            return firmware.write(gpa, length);
+        }
+        return hostOffset(gpa, length);
+    }
+
+    /** Bumped when the processors' view changes (never without firmware). */
+    public int cpuMapEpoch() {
+        return firmware == null ? 0 : firmware.epoch();
+    }
+
+    /** The processors' view as regions for memory slots: RAM, or RAM with the firmware view in front. */
+    public List<Region> cpuRegions() {
+        return firmware == null ? regions : firmware.regions(regions);
     }
 
     /** The whole host mapping, for engines that hand it to the kernel or index it directly. */
@@ -66,8 +121,9 @@ public final class GuestMemory implements AutoCloseable {
         return ram;
     }
 
+    /** RAM bytes (a firmware ROM behind them in the mapping is not RAM). */
     public long size() {
-        return ram.byteSize();
+        return size;
     }
 
     /** RAM below 4 GiB: guest-physical 0 up to this size. */
@@ -88,7 +144,7 @@ public final class GuestMemory implements AutoCloseable {
             return gpa;
         }
         long high = gpa - HIGH_RAM_BASE;
-        if (high >= 0 && high + length <= ram.byteSize() - lowSize && high + length >= high) {
+        if (high >= 0 && high + length <= size - lowSize && high + length >= high) {
             return lowSize + high;
         }
         return -1;

@@ -23,6 +23,14 @@ public interface VirtualCpu {
      */
     void kick();
 
+    /**
+     * Sets breakpoints and single-stepping for a debugger (stops come back as
+     * {@link ExitReason#DEBUG}); returns false where the engine cannot do what {@code debug} asks.
+     */
+    default boolean setGuestDebug(GuestDebug debug) {
+        return !debug.active();
+    }
+
     /** The engine's own account of the last exit, for panic messages. */
     String describeExit();
 }

@@ -21,6 +21,11 @@ public final class GuestLoader {
     @InitFunction(stage = Stage.GLOBAL, order = 1)
     public static void loadGuest(Processor p) {
         Vmm vmm = p.vmm();
+        if (jvisor.firmware.FirmwareBoot.requested(vmm)) {
+            vmm.setBootState(jvisor.firmware.FirmwareBoot.load(vmm));
+            vmm.trace().step(p, "load_guest", vmm.config().kernel().name() + ": reset vector 0xfffffff0");
+            return;
+        }
         LoadedGuest guest = load(vmm.config(), vmm.ram());
         vmm.setBootState(guest.bootState());
         vmm.trace().step(p, "load_guest", guest.summary());

@@ -132,6 +132,46 @@ public final class GuestKit {
         }
     }
 
+    /** {@code ./jvisor guest fetch --disk}: the kit, then a bootable disk made from it with GRUB. */
+    public static int fetchDiskCommand() {
+        try {
+            Progress progress = Progress.printing(System.out, System.console() != null);
+            Kit kit = new GuestKit(defaultRoot(), progress).fetch();
+            Path disk = diskPath(kit);
+            Files.createDirectories(disk.getParent());
+            BootDisk.build(kit, BootDisk.grub(progress), List.of(
+                    new BootDisk.MenuEntry("Debian Linux (jvisor guest kit), shell on the screen", BootDisk.cmdline("", true)),
+                    new BootDisk.MenuEntry("Debian Linux (jvisor guest kit), shell on the serial port",
+                            BootDisk.cmdline("", false))), disk, progress);
+            System.out.printf("""
+                    jvisor: bootable disk ready: %s
+                    Boot it through SeaBIOS and GRUB:
+                      ./jvisor demo disk          (or ./jvisor run --drive file=%s --memory 512M)
+                    GRUB's first entry puts the shell on the screen (--display curses, the default on a
+                    terminal), the second on the serial port (--display none).
+                    or with QEMU:
+                      qemu-system-x86_64 -accel tcg -m 512 -drive file=%s,if=virtio,format=raw
+                    """, disk, disk, disk);
+            return 0;
+        } catch (KitException e) {
+            System.err.println("jvisor: guest fetch --disk: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("jvisor: guest fetch --disk: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Where the bootable disk made from {@code kit} lives. */
+    static Path diskPath(Kit kit) {
+        return defaultRoot().resolveSibling("disk").resolve(kit.directory().getFileName()).resolve(BootDisk.IMAGE);
+    }
+
+    /** The bootable disk of the newest cached kit, if it was built. */
+    public static java.util.Optional<Path> cachedDisk() {
+        return cached().map(GuestKit::diskPath).filter(Files::isRegularFile);
+    }
+
     /** The kit for Debian's current kernel: the cached one if it verifies, else a freshly built one. */
     public Kit fetch() {
         String kernelPackage;

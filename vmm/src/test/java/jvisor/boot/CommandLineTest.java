@@ -63,7 +63,10 @@ class CommandLineTest {
         assertEquals("unknown engine 'vmx': use --engine kvm, emu or auto", error("run", "--kernel", "k", "--engine", "vmx"));
         assertEquals("unknown option '--frobnicate'; see ./jvisor help", error("run", "--frobnicate"));
         assertEquals("--kernel needs a value: the path of a multiboot image or a Linux bzImage", error("run", "--kernel"));
-        assertTrue(error("run").startsWith("no kernel"));
+        assertTrue(error("run").startsWith("nothing to boot"));
+        assertTrue(error("run", "--kernel", "k", "--firmware", "bios.bin").contains("does not go with --kernel"));
+        assertTrue(error("run", "--drive", "file=d.img", "--cmdline", "x").contains("need --kernel"));
+        assertTrue(error("run", "--drive", "file=d.img", "--display", "sdl").contains("use curses or none"));
         assertTrue(error("launch").startsWith("unknown command 'launch'"));
         assertTrue(error("demo", "--kernel", "x").contains("does not go with demo"));
         assertEquals("--stats takes no value", error("run", "--kernel", "k", "--stats=yes"));

@@ -18,8 +18,11 @@ class InitTableTest {
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
                 "global3 jvisor.core.EngineSelection.openEngine",
+                "global4 jvisor.debug.gdb.GdbStub.listen",
+                "global5 jvisor.debug.trace.CallTrace.prepare",
                 "bsp0 jvisor.core.Processors.announceBsp",
                 "ap0 jvisor.core.Processors.announceAp",
+                "parallel1 jvisor.core.vmmcall.Vmmcall.init",
                 "vcpu0 jvisor.core.PassVm.createVcpu",
                 "pass0 jvisor.core.PassThrough.installDefaults",
                 "pass1 jvisor.core.PassVm.loadBootState",
@@ -28,11 +31,14 @@ class InitTableTest {
                 "driver1 jvisor.devices.AcpiPm.attach",
                 "driver1 jvisor.devices.Cmos.attach",
                 "driver1 jvisor.devices.DebugExit.attach",
+                "driver1 jvisor.devices.FirmwareDebugPort.attach",
                 "driver1 jvisor.devices.I8042.attach",
                 "driver1 jvisor.devices.PostCode.attach",
                 "driver1 jvisor.devices.SystemControlPort.attach",
                 "driver1 jvisor.devices.Uart8250.attach",
+                "driver1 jvisor.devices.vga.Vga.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }

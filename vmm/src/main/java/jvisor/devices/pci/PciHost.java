@@ -42,7 +42,10 @@ public final class PciHost implements PortHandler {
         DeviceLog log = new DeviceLog(p.vmm().console().log(), "pci");
         MsiSink msi = vm::signalMsi;
         PciBus bus = new PciBus(vm.mmio(), vm.ports(), new PciInterrupts(vm::irqLine), msi, log);
-        bus.plug(0, 0, 0, new HostBridge());
+        bus.plug(0, 0, 0, new HostBridge(vm.ram().firmware().orElse(null)));
+        if (vm.ram().firmware().isPresent()) {
+            bus.plug(0, 1, 0, new IsaBridge());
+        }
         vm.ports().register(PcLayout.PCI_CONFIG_ADDRESS, PORTS, new PciHost(vm::requestShutdown, bus), "PCI host");
         vm.mmio().register(PcLayout.PCI_ECAM_BASE, PcLayout.PCI_ECAM_SIZE, bus.ecam(), "PCI ECAM");
         vm.addDevice(PciBus.class, bus);
@@ -51,7 +54,9 @@ public final class PciHost implements PortHandler {
     /** Firmware's part, after every device is plugged in: BAR addresses, decode enables, interrupt lines. */
     @InitFunction(stage = Stage.DRIVER, order = 9)
     public static void assignResources(Processor p) {
-        p.vm().device(PciBus.class).ifPresent(PciBus::assignResources);
+        if (p.vm().ram().firmware().isEmpty()) {
+            p.vm().device(PciBus.class).ifPresent(PciBus::assignResources);
+        }
     }
 
     @Override

@@ -77,6 +77,17 @@ public final class EmuCpu implements VirtualCpu {
     }
 
     @Override
+    public boolean setGuestDebug(jvisor.engine.GuestDebug debug) {
+        interpreter.setDebug(debug.active() ? debug : null);
+        return true;
+    }
+
+    /** Sees every call and return while set (the call tracer); null turns it off. */
+    public void setControlObserver(jvisor.engine.emu.exec.ControlObserver observer) {
+        interpreter.setControlObserver(observer);
+    }
+
+    @Override
     public void kick() {
         interpreter.requestStop();
     }

@@ -27,7 +27,7 @@ public final class EmuVm implements VirtualMachine {
         this.spec = spec;
         this.platform = platform;
         this.tsc = tsc;
-        this.codePages = new CodePages(spec.ram().size());
+        this.codePages = new CodePages(spec.ram().segment().byteSize());
         spec.ram().observeDeviceWrites(codePages::deviceWrote);
         this.crystalHz = crystalHz;
         this.tscDeadline = tscDeadline;

@@ -3,7 +3,9 @@ package jvisor.engine.kvm;
 import jvisor.engine.ExitReason;
 
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_FAIL_ENTRY;
+import static jvisor.engine.kvm.KvmConst.KVM_EXIT_DEBUG;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_HLT;
+import static jvisor.engine.kvm.KvmConst.KVM_EXIT_HYPERCALL;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_INTERNAL_ERROR;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_INTR;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_IO;
@@ -23,6 +25,10 @@ final class ExitDecoder {
             case KVM_EXIT_IO -> io.load() ? ExitReason.IO : ExitReason.UNHANDLED;
             case KVM_EXIT_MMIO -> mmio.load() ? ExitReason.MMIO : ExitReason.UNHANDLED;
             case KVM_EXIT_HLT -> ExitReason.HLT;
+            case KVM_EXIT_DEBUG -> ExitReason.DEBUG;
+            // KVM answers VMCALL/VMMCALL in the kernel (-KVM_ENOSYS in RAX for numbers it does not
+            // know) and exits only for hypercalls enabled with KVM_CAP_EXIT_HYPERCALL.
+            case KVM_EXIT_HYPERCALL -> ExitReason.HYPERCALL;
             case KVM_EXIT_SHUTDOWN -> ExitReason.SHUTDOWN;
             case KVM_EXIT_FAIL_ENTRY -> ExitReason.FAIL_ENTRY;
             case KVM_EXIT_INTERNAL_ERROR -> ExitReason.INTERNAL_ERROR;

@@ -43,6 +43,10 @@ final class KvmConst {
     // kvm_run.system_event.type
     static final int KVM_SYSTEM_EVENT_SHUTDOWN = 1;
     static final int KVM_SYSTEM_EVENT_RESET = 2;
+
+    static final int KVM_GUESTDBG_ENABLE = 0x1;
+    static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
+    static final int KVM_GUESTDBG_USE_HW_BP = 0x20000;
     static final int KVM_SYSTEM_EVENT_CRASH = 3;
     static final int KVM_SYSTEM_EVENT_WAKEUP = 4;
     static final int KVM_SYSTEM_EVENT_SUSPEND = 5;
@@ -63,6 +67,8 @@ final class KvmConst {
 
     // kvm_pit_config.flags: the PIT also answers port 0x61, so channel 2's gate and output work.
     static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    /** A memory slot the guest may only read: its writes exit to user space as MMIO (KVM_CAP_READONLY_MEM). */
+    static final int KVM_MEM_READONLY = 1 << 1;
 
     // kvm_irq_routing_entry
     static final int KVM_IRQ_ROUTING_IRQCHIP = 1;

@@ -117,6 +117,35 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
         fd.ioctl(KvmIoctl.KVM_SET_REGS, regs);
     }
 
+    /**
+     * KVM_SET_GUEST_DEBUG: single-step, and breakpoints in the four debug address registers
+     * (hardware breakpoints, so guest memory is not patched); more than four cannot be had.
+     */
+    @Override
+    public synchronized boolean setGuestDebug(jvisor.engine.GuestDebug debug) {
+        long[] bps = debug.breakpoints();
+        if (bps.length > 4) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment d = arena.allocate(KvmStructs.GUEST_DEBUG);
+            int control = 0;
+            if (debug.active()) {
+                control = KvmConst.KVM_GUESTDBG_ENABLE | (debug.singleStep() ? KvmConst.KVM_GUESTDBG_SINGLESTEP : 0)
+                        | (bps.length > 0 ? KvmConst.KVM_GUESTDBG_USE_HW_BP : 0);
+            }
+            d.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, control);
+            long dr7 = 0;
+            for (int i = 0; i < bps.length; i++) {
+                d.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8 + 8L * i, bps[i]);
+                dr7 |= 1L << (2 * i); // local enable; R/W and LEN 0: break on execution
+            }
+            d.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8 + 8L * 7, dr7);
+            fd.ioctl(KvmIoctl.KVM_SET_GUEST_DEBUG, d);
+        }
+        return true;
+    }
+
     @Override
     public String describeExit() {
         return ExitDescription.of(lastReason, lastErrno, run, io, mmio);

@@ -39,7 +39,8 @@ enum KvmIoctl {
     KVM_SET_LAPIC(write(0x8f, KvmStructs.LAPIC_STATE)),
     KVM_SET_CPUID2(write(0x90, KvmStructs.CPUID2)),
     KVM_GET_MP_STATE(read(0x98, KvmStructs.MP_STATE)),
-    KVM_SET_MP_STATE(write(0x99, KvmStructs.MP_STATE));
+    KVM_SET_MP_STATE(write(0x99, KvmStructs.MP_STATE)),
+    KVM_SET_GUEST_DEBUG(write(0x9b, KvmStructs.GUEST_DEBUG));
 
     /** KVM's ioctl type byte ({@code KVMIO}). */
     static final int KVMIO = 0xAE;

@@ -135,9 +135,17 @@ final class KvmStructs {
     static final VarHandle MSI_DATA = handle(MSI, "data");
 
     /** Every structure above whose offsets the layout test checks against the C header. */
+    /** struct kvm_guest_debug: what KVM_SET_GUEST_DEBUG takes (x86: the debug registers in arch). */
+    static final StructLayout GUEST_DEBUG_ARCH = structLayout(
+            sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("kvm_guest_debug_arch");
+    static final StructLayout GUEST_DEBUG = structLayout(
+            JAVA_INT.withName("control"),
+            JAVA_INT.withName("pad"),
+            GUEST_DEBUG_ARCH.withName("arch")).withName("kvm_guest_debug");
+
     static final List<StructLayout> ALL = List.of(
             USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
-            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI);
+            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI, GUEST_DEBUG_ARCH, GUEST_DEBUG);
 
     /** A handle to a top-level field; its coordinates are (segment, offset of the struct in it). */
     static VarHandle handle(MemoryLayout struct, String field) {

@@ -71,26 +71,67 @@ final class KvmVm implements VirtualMachine {
         }
     }
 
-    /** One memory slot per piece of RAM, all backed by the one host mapping. */
+    /**
+     * One memory slot per piece of the processors' view: RAM, and with firmware the ROM and the
+     * legacy window's pieces (read-only where the chipset write-protects them). When the chipset
+     * changes the view (PAM registers), the slots that differ are deleted and added again; the
+     * processor that wrote the register is in jvisor at that moment and the others wait for SIPI
+     * or halt, as firmware does this only during POST.
+     */
     private static void addMemory(KvmFd vm, GuestMemory ram, int slots) {
-        if (ram.regions().size() > slots) {
-            throw new IllegalStateException(ram.regions().size() + " RAM regions; this KVM has " + slots + " slots");
+        MemorySlots memorySlots = new MemorySlots(vm, ram, slots);
+        memorySlots.sync();
+        ram.firmware().ifPresent(f -> f.onChange(memorySlots::sync));
+    }
+
+    private static final class MemorySlots {
+        private final KvmFd vm;
+        private final GuestMemory ram;
+        private final int slots;
+        private java.util.List<GuestMemory.Region> current = java.util.List.of();
+
+        MemorySlots(KvmFd vm, GuestMemory ram, int slots) {
+            this.vm = vm;
+            this.ram = ram;
+            this.slots = slots;
         }
-        long hostBase = ram.segment().address();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment region = arena.allocate(KvmStructs.USERSPACE_MEMORY_REGION);
-            int slot = 0;
-            for (GuestMemory.Region r : ram.regions()) {
-                if (r.guestPhysical() < TSS_END && r.end() > IDENTITY_MAP_ADDR) {
-                    throw new IllegalStateException("guest RAM " + r + " overlaps KVM's real-mode pages");
-                }
-                KvmStructs.REGION_SLOT.set(region, 0L, slot++);
-                KvmStructs.REGION_FLAGS.set(region, 0L, 0);
-                KvmStructs.REGION_GUEST_PHYS_ADDR.set(region, 0L, r.guestPhysical());
-                KvmStructs.REGION_MEMORY_SIZE.set(region, 0L, r.size());
-                KvmStructs.REGION_USERSPACE_ADDR.set(region, 0L, hostBase + r.hostOffset());
-                vm.ioctl(KvmIoctl.KVM_SET_USER_MEMORY_REGION, region);
+
+        synchronized void sync() {
+            java.util.List<GuestMemory.Region> wanted = ram.cpuRegions();
+            if (wanted.size() > slots) {
+                throw new IllegalStateException(wanted.size() + " memory regions; this KVM has " + slots + " slots");
             }
+            long hostBase = ram.segment().address();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment region = arena.allocate(KvmStructs.USERSPACE_MEMORY_REGION);
+                int count = Math.max(current.size(), wanted.size());
+                for (int slot = 0; slot < count; slot++) {
+                    GuestMemory.Region old = slot < current.size() ? current.get(slot) : null;
+                    GuestMemory.Region r = slot < wanted.size() ? wanted.get(slot) : null;
+                    if (java.util.Objects.equals(old, r)) {
+                        continue;
+                    }
+                    if (old != null) {
+                        set(region, slot, new GuestMemory.Region(old.guestPhysical(), old.hostOffset(), 0), hostBase);
+                    }
+                    if (r != null) {
+                        if (r.guestPhysical() < TSS_END && r.end() > IDENTITY_MAP_ADDR) {
+                            throw new IllegalStateException("guest memory " + r + " overlaps KVM's real-mode pages");
+                        }
+                        set(region, slot, r, hostBase);
+                    }
+                }
+            }
+            current = wanted;
+        }
+
+        private void set(MemorySegment region, int slot, GuestMemory.Region r, long hostBase) {
+            KvmStructs.REGION_SLOT.set(region, 0L, slot);
+            KvmStructs.REGION_FLAGS.set(region, 0L, r.readOnly() ? KvmConst.KVM_MEM_READONLY : 0);
+            KvmStructs.REGION_GUEST_PHYS_ADDR.set(region, 0L, r.guestPhysical());
+            KvmStructs.REGION_MEMORY_SIZE.set(region, 0L, r.size());
+            KvmStructs.REGION_USERSPACE_ADDR.set(region, 0L, hostBase + r.hostOffset());
+            vm.ioctl(KvmIoctl.KVM_SET_USER_MEMORY_REGION, region);
         }
     }
 

@@ -94,6 +94,7 @@ public final class MultibootLoader {
         return switch (image) {
             case GuestImage.File f -> f.path().toString();
             case GuestImage.Builtin b -> b.guest() + ".elf";
+            case GuestImage.Firmware f -> f.name();
         };
     }
 

@@ -33,9 +33,19 @@ public final class Dsdt {
     /** The legacy VGA window's last byte (it starts at {@link PcLayout#VGA_HOLE}). */
     static final long VGA_WINDOW_LAST = 0xB_FFFFL;
 
+    static final String KEYBOARD_HID = "PNP0303";
+
     private Dsdt() { }
 
     public static byte[] build(int cpus) {
+        return build(cpus, false);
+    }
+
+    /**
+     * The DSDT; with {@code ps2Keyboard} it lists the i8042's keyboard (PNP0303), which SeaBIOS
+     * looks for before it initialises a PS/2 keyboard (only firmware boots have one plugged in).
+     */
+    public static byte[] build(int cpus, boolean ps2Keyboard) {
         List<byte[]> processors = new ArrayList<>();
         for (int i = 0; i < cpus; i++) {
             processors.add(Aml.device(processorName(i),
@@ -47,6 +57,12 @@ public final class Dsdt {
                 Aml.name("_HID", Aml.eisaId(MOTHERBOARD_HID)),
                 Aml.name("_UID", Aml.integer(1)),
                 Aml.name("_CRS", new Resources().fixedMemory(PcLayout.PCI_ECAM_BASE, PcLayout.PCI_ECAM_SIZE).toBuffer())));
+        if (ps2Keyboard) {
+            processors.add(Aml.device("KBD_",
+                    Aml.name("_HID", Aml.eisaId(KEYBOARD_HID)),
+                    Aml.name("_CRS", new Resources().ioPorts(PcLayout.I8042_DATA, 1).ioPorts(PcLayout.I8042_COMMAND, 1)
+                            .irq(PcLayout.IRQ_KEYBOARD).toBuffer())));
+        }
         byte[] sb = Aml.scope("\\_SB", processors.toArray(byte[][]::new));
         byte[] s5 = Aml.name("_S5", Aml.pkg(
                 Aml.integer(PcLayout.ACPI_SLP_TYP_S5), Aml.integer(PcLayout.ACPI_SLP_TYP_S5),

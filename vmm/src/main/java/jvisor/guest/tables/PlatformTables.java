@@ -43,6 +43,9 @@ public record PlatformTables(List<Blob> blobs, long rsdp, long mpFloatingPointer
     /** Writes the tables into guest RAM once it exists; the loader ran just before. */
     @InitFunction(stage = Stage.GLOBAL, order = 2)
     public static void install(Processor p) {
+        if (p.vmm().ram().firmware().isPresent()) {
+            return; // the firmware places them (TableLoader) and builds the MP table itself
+        }
         PlatformTables tables = build(p.vmm().cpuCount());
         tables.writeTo(p.vmm().ram());
         p.vmm().trace().step(p, "platform_tables", String.format("RSDP at %#x, MP floating pointer at %#x",

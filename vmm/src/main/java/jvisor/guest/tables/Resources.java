@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
  */
 final class Resources {
     static final int IO_PORT = 0x47;
+    static final int SMALL_IRQ = 0x22;
     static final int END_TAG = 0x79;
     static final int DWORD_ADDRESS_SPACE = 0x87;
     static final int MEMORY32_FIXED = 0x86;
@@ -38,6 +39,13 @@ final class Resources {
     }
 
     /** {@code Memory32Fixed(ReadWrite, base, length)}: memory the device itself decodes or reserves. */
+    /** A small IRQ descriptor: edge-triggered, active-high ISA interrupt {@code irq}. */
+    Resources irq(int irq) {
+        out.write(SMALL_IRQ);
+        le(1 << irq, 2);
+        return this;
+    }
+
     Resources fixedMemory(long base, long length) {
         out.write(MEMORY32_FIXED);
         le(9, 2);

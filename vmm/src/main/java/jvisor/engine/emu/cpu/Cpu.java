@@ -128,6 +128,12 @@ public final class Cpu {
     public long faultRip;
     /** How many instructions the compiled code completed before that fault. */
     public int faultRetired;
+    /**
+     * VMCALL/VMMCALL ran: the interpreter returns a HYPERCALL exit. It comes with
+     * {@link #stopRequested}, so no block loop runs on; the stop request stays set for a kick that
+     * may have come at the same time (the next run then returns STOPPED once).
+     */
+    public boolean hypercall;
     /** The VMM wants the processor back ({@link jvisor.engine.VirtualCpu#kick()}). */
     public volatile boolean stopRequested;
 

@@ -51,6 +51,7 @@ public final class Mmu {
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
     private long largestPage = 0x1000;
     private int writeEpochSeen;
+    private int mapEpochSeen;
 
     private final MemorySegment ram;
     private final GuestMemory memory;
@@ -228,7 +229,7 @@ public final class Mmu {
             return hosts[i] + lin;
         }
         long phys = walker.translate(lin, READ, user != 0);
-        return isApicPage(phys) ? -1 : memory.hostOffset(phys, length);
+        return isApicPage(phys) ? -1 : memory.cpuReadOffset(phys, length);
     }
 
     /**
@@ -247,7 +248,7 @@ public final class Mmu {
             host = hosts[i] + lin;
         } else {
             long phys = walker.translate(lin, WRITE, userAccess);
-            host = isApicPage(phys) ? -1 : memory.hostOffset(phys, size);
+            host = isApicPage(phys) ? -1 : memory.cpuWriteOffset(phys, size);
         }
         if (host >= 0 && code.written(host, size)) {
             cpu.codeWritten();
@@ -356,7 +357,7 @@ public final class Mmu {
 
     /** Caches a translation the walker just checked, if its page is plain RAM. */
     void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, boolean large) {
-        long host = memory.hostOffset(physPage, 0x1000);
+        long host = kind == WRITE ? memory.cpuWriteOffset(physPage, 0x1000) : memory.cpuReadOffset(physPage, 0x1000);
         if (host < 0 || isApicPage(physPage)) {
             return;
         }
@@ -398,7 +399,7 @@ public final class Mmu {
     }
 
     public long readPhysical(long phys, int size) {
-        long host = memory.hostOffset(phys, size);
+        long host = memory.cpuReadOffset(phys, size);
         if (host >= 0 && !isApicPage(phys)) {
             return readHost(host, size);
         }
@@ -409,7 +410,7 @@ public final class Mmu {
     }
 
     public void writePhysical(long phys, int size, long v) {
-        long host = memory.hostOffset(phys, size);
+        long host = memory.cpuWriteOffset(phys, size);
         if (host >= 0 && !isApicPage(phys)) {
             writeHost(host, size, v);
             if (code.written(host, size)) {
@@ -421,6 +422,7 @@ public final class Mmu {
             apic.mmioWrite((int) (phys & 0xFFF), size, v);
         } else {
             io.mmioWrite(phys, size, v);
+            checkMapEpoch();
         }
     }
 
@@ -444,7 +446,28 @@ public final class Mmu {
 
     /** The host offset of guest-physical {@code phys} if it is plain RAM, else -1. */
     public long hostOffset(long phys, int length) {
-        return isApicPage(phys) ? -1 : memory.hostOffset(phys, length);
+        return isApicPage(phys) ? -1 : memory.cpuReadOffset(phys, length);
+    }
+
+    /**
+     * After a device access that may have changed what RAM or ROM the processors see (the
+     * chipset's shadow registers): drop every translation and end the block, so the next
+     * instruction is fetched through the new view.
+     */
+    public void checkMapEpoch() {
+        if (memory.cpuMapEpoch() != mapEpochSeen) {
+            checkMapEpochBetweenBlocks();
+            cpu.codeWritten();
+        }
+    }
+
+    /** As {@link #checkMapEpoch()} where no block is running (another processor changed the view). */
+    public void checkMapEpochBetweenBlocks() {
+        int e = memory.cpuMapEpoch();
+        if (e != mapEpochSeen) {
+            mapEpochSeen = e;
+            flushAll();
+        }
     }
 
     // ---- TLB maintenance ----------------------------------------------------------------------

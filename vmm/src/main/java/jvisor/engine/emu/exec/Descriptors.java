@@ -125,6 +125,8 @@ final class Descriptors {
         if (i.rm >= 0) {
             int rm = i.rm & 7;
             return switch (i.sub) {
+                case 0 -> rm == 1 ? HYPERCALL : null; // VMCALL (Intel)
+                case 3 -> rm == 1 ? HYPERCALL : null; // VMMCALL (AMD)
                 case 4 -> SMSW;
                 case 6 -> LMSW;
                 case 7 -> rm == 0 ? SWAPGS : rm == 1 ? SystemInsns.RDTSCP : null;
@@ -175,6 +177,12 @@ final class Descriptors {
             }
         };
     }
+
+    /** VMCALL and VMMCALL at any privilege level, as a VM exit would: the VMM answers (ExitReason.HYPERCALL). */
+    private static final Op HYPERCALL = (c, x) -> {
+        c.hypercall = true;
+        c.stopRequested = true;
+    };
 
     private static final Op SMSW = (c, x) -> {
         if (x.rm() >= 0) {

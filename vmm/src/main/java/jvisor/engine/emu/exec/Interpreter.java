@@ -94,6 +94,14 @@ public final class Interpreter {
         LocalInterrupts apic = c.lapic();
         while (true) {
             if (c.stopRequested) {
+                if (c.hypercall) {
+                    c.hypercall = false;
+                    return ExitReason.HYPERCALL;
+                }
+                if (debugExit) {
+                    debugExit = false;
+                    return ExitReason.DEBUG;
+                }
                 c.stopRequested = false;
                 eventKind = EVENT_STOPPED;
                 return ExitReason.STOPPED;
@@ -114,6 +122,7 @@ public final class Interpreter {
             if (c.cpuCount > 1) {
                 c.mmu.checkCodeEpoch();
             }
+            c.mmu.checkMapEpochBetweenBlocks();
             runBlocks(apic);
         }
     }
@@ -176,8 +185,11 @@ public final class Interpreter {
     private void external(int vector) {
         eventKind = EVENT_INTERRUPT;
         eventVector = vector;
+        long from = c.rip();
         if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXTERNAL, c.rip(), c.rip())) {
             c.shutdown = true;
+        } else if (observer != null) {
+            observer.transfer(c, ControlObserver.EVENT, from);
         }
     }
 
@@ -203,6 +215,10 @@ public final class Interpreter {
     }
 
     private void runBlock() {
+        if (watched) {
+            runWatched();
+            return;
+        }
         Block b;
         try {
             b = cache.find(c);
@@ -210,19 +226,24 @@ public final class Interpreter {
             fault(f, c.rip());
             return;
         }
+        execute(b, false);
+    }
+
+    /** Runs block {@code b} (only its first instruction if {@code single}); returns how many instructions of it completed. */
+    private int execute(Block b, boolean single) {
         Insn[] insns = b.insns;
         int n = insns.length;
         boolean trap = c.flag(Flags.TF);
-        if (c.inhibitInterrupts || trap) {
+        if (single || c.inhibitInterrupts || trap) {
             n = 1;
             c.inhibitInterrupts = false;
+        } else if (watched) {
+            // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
-            runRegion(b.region);
-            return;
+            return runRegion(b.region);
         } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b)
                 || b.heat == compileThreshold && compile(b)) {
-            runRegion(b.region);
-            return;
+            return runRegion(b.region);
         }
         int k = 0;
         try {
@@ -234,7 +255,7 @@ public final class Interpreter {
                     c.codeWritten = false;
                     c.setRip(i.nextRip());
                     retired += k + 1;
-                    return;
+                    return k + 1;
                 }
             }
             Insn i = insns[last];
@@ -245,7 +266,7 @@ public final class Interpreter {
             retired += k;
             c.codeWritten = false;
             fault(f, insns[k].rip());
-            return;
+            return k;
         }
         retired += n;
         if (trap && !c.halted) {
@@ -255,6 +276,81 @@ public final class Interpreter {
                 c.shutdown = true;
             }
         }
+        return n;
+    }
+
+    /** The debugger's breakpoints and single-step (null: none); see {@link #runWatched()}. */
+    private jvisor.engine.GuestDebug debug;
+    /** The call tracer (null: none). */
+    private ControlObserver observer;
+    /** debug or observer is set: checked once per block, so neither costs anything while off. */
+    private boolean watched;
+    /** The breakpoint the processor stopped at: the next run executes it instead of stopping again. */
+    private long resumeFrom = -1;
+    private boolean debugExit;
+
+    public void setDebug(jvisor.engine.GuestDebug d) {
+        debug = d;
+        watched = debug != null || observer != null;
+    }
+
+    public void setControlObserver(ControlObserver o) {
+        observer = o;
+        watched = debug != null || observer != null;
+    }
+
+    /**
+     * One block under a debugger or the tracer: stops before a breakpoint, runs one instruction at
+     * a time while stepping or while a breakpoint lies inside the block, and shows the tracer each
+     * call and return.
+     */
+    private void runWatched() {
+        jvisor.engine.GuestDebug d = debug;
+        long rip = c.rip();
+        if (d != null && d.stopsAt(rip) && rip != resumeFrom) {
+            resumeFrom = rip;
+            stopForDebugger();
+            return;
+        }
+        resumeFrom = -1;
+        Block b;
+        try {
+            b = cache.find(c);
+        } catch (CpuFault f) {
+            fault(f, c.rip());
+            if (d != null && d.singleStep()) {
+                stopForDebugger();
+            }
+            return;
+        }
+        boolean single = d != null && (d.singleStep() || breakpointInside(d, b));
+        int done = execute(b, single);
+        ControlObserver o = observer;
+        if (o != null && done > 0) {
+            Insn last = b.insns[done - 1];
+            int kind = ControlObserver.kindOf(last.bytes());
+            if (kind != ControlObserver.NONE) {
+                o.transfer(c, kind, last.rip());
+            }
+        }
+        if (d != null && d.singleStep()) {
+            stopForDebugger();
+        }
+    }
+
+    private static boolean breakpointInside(jvisor.engine.GuestDebug d, Block b) {
+        for (int k = 1; k < b.insns.length; k++) {
+            if (d.stopsAt(b.insns[k].rip())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Ends the run with a DEBUG exit, the way a VMCALL ends it with a HYPERCALL one. */
+    private void stopForDebugger() {
+        debugExit = true;
+        c.stopRequested = true;
     }
 
     /**
@@ -303,8 +399,11 @@ public final class Interpreter {
         return true;
     }
 
-    /** Runs a compiled region; a fault inside it is delivered at the instruction that raised it. */
-    private void runRegion(CompiledRegion region) {
+    /**
+     * Runs a compiled region; a fault inside it is delivered at the instruction that raised it.
+     * Returns how many instructions completed.
+     */
+    private int runRegion(CompiledRegion region) {
         int done;
         try {
             done = region.run(c);
@@ -312,10 +411,11 @@ public final class Interpreter {
             retired += c.faultRetired;
             c.codeWritten = false;
             fault(f, c.faultRip);
-            return;
+            return c.faultRetired;
         }
         retired += done;
         c.codeWritten = false;
+        return done;
     }
 
     private void fault(CpuFault f, long rip) {
@@ -328,6 +428,8 @@ public final class Interpreter {
         c.setRip(rip);
         if (!Interrupts.deliver(c, vector, code, Interrupts.Source.EXCEPTION, rip, rip)) {
             c.shutdown = true;
+        } else if (observer != null) {
+            observer.transfer(c, ControlObserver.EVENT, rip);
         }
     }
 

@@ -49,6 +49,7 @@ public final class PortIo {
             int port = port(c, x, immediate);
             SystemOps.checkIoPermission(c, port, size);
             c.io().portWrite(port, size, (int) c.reg(Cpu.RAX, size));
+            c.mmu.checkMapEpoch();
         };
     }
 }

@@ -1,0 +1,27 @@
+package jvisor.debug.gdb;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.concurrent.CompletableFuture;
+import jvisor.boot.BootConfig;
+import jvisor.boot.DebugOptions;
+import jvisor.boot.EngineChoice;
+import jvisor.boot.GuestImage;
+import jvisor.testing.GuestRun;
+
+/** Boots the calls guest on emu with the gdb stub waiting on a free local port. */
+final class GdbTesting {
+    private GdbTesting() { }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static CompletableFuture<GuestRun> bootWaiting(String guest, int port, int cpus) {
+        BootConfig config = BootConfig.of(new GuestImage.Builtin(guest)).withEngine(EngineChoice.EMU).withCpus(cpus)
+                .withDebug(new DebugOptions("127.0.0.1:" + port, true, false, null, null, 0, null));
+        return CompletableFuture.supplyAsync(() -> GuestRun.boot(config));
+    }
+}
