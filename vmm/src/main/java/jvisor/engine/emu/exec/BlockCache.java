@@ -231,7 +231,7 @@ final class BlockCache {
     }
 
     /** Whether the block's bytes are still what memory holds (DMA does not go through the MMU). */
-    private boolean sameCode(Cpu c, Block b) {
+    boolean sameCode(Cpu c, Block b) {
         if (b.page2 >= 0) {
             long phys2 = c.mmu.fetchPhysical(b.lin2);
             long host2 = c.mmu.hostOffset(phys2, 1);

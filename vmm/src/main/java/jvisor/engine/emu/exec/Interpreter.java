@@ -241,7 +241,7 @@ public final class Interpreter {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
             return runRegion(b.region);
-        } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b)
+        } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b, m -> cache.sameCode(c, m))
                 || b.heat == compileThreshold && compile(b)) {
             return runRegion(b.region);
         }
@@ -378,7 +378,7 @@ public final class Interpreter {
 
     /** Compiles or queues the region entered at {@code b}; returns whether it is ready to run now. */
     private boolean compile(Block b) {
-        if (shared.adopt(b)) {
+        if (shared.adopt(b, m -> cache.sameCode(c, m))) {
             return true;
         }
         RegionPlan plan = cache.plan(c, b, !compileInBackground);

@@ -1,6 +1,7 @@
 package jvisor.engine.emu.exec;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import jvisor.engine.emu.region.CompiledRegion;
 
 /**
@@ -9,7 +10,8 @@ import jvisor.engine.emu.region.CompiledRegion;
  * another has compiled takes that region instead of compiling its own: with two processors
  * running the same kernel, HotSpot compiles each region once. Keyed by where the entry block was
  * decoded (host offset, RIP, mode); an entry is only taken while its page's code epoch is the
- * one it was compiled under.
+ * one it was compiled under and memory still holds the bytes of every block it was planned from
+ * (the VMM may rewrite guest code without moving an epoch, as a loader or a test harness does).
  */
 public final class SharedRegions {
     private record Key(long host, long rip, int modeKey) { }
@@ -27,14 +29,23 @@ public final class SharedRegions {
         if (regions.size() >= MAX) {
             regions.clear();
         }
-        regions.put(new Key(entry.host, entry.rip, entry.modeKey), new Entry(region, entry.members, entry.epoch));
+        Block[] members = entry.members != null ? entry.members : new Block[] {entry};
+        regions.put(new Key(entry.host, entry.rip, entry.modeKey), new Entry(region, members, entry.epoch));
     }
 
-    /** Gives {@code b} the region another processor compiled for the same code, if any; returns whether it did. */
-    boolean adopt(Block b) {
+    /**
+     * Gives {@code b} the region another processor compiled for the same code, if any; returns
+     * whether it did. {@code unchanged} says whether a block's bytes are still in memory.
+     */
+    boolean adopt(Block b, Predicate<Block> unchanged) {
         Entry e = regions.get(new Key(b.host, b.rip, b.modeKey));
         if (e == null || e.epoch() != b.epoch) {
             return false;
+        }
+        for (Block m : e.members()) {
+            if (!unchanged.test(m)) {
+                return false;
+            }
         }
         b.members = e.members();
         b.region = e.region();

@@ -34,7 +34,7 @@ class SharedRegionsTest {
         first.members = new Block[] {first};
         shared.publish(first, REGION);
         Block second = block(pages, 0xFFFF_FFFF_8100_0123L, 16);
-        assertTrue(shared.adopt(second));
+        assertTrue(shared.adopt(second, m -> true));
         assertSame(REGION, second.region);
         assertSame(first.members, second.members, "the members are checked against memory like the first's");
     }
@@ -44,8 +44,20 @@ class SharedRegionsTest {
         CodePages pages = new CodePages(1 << 20);
         SharedRegions shared = new SharedRegions();
         shared.publish(block(pages, 0x401123, 16), REGION);
-        assertFalse(shared.adopt(block(pages, 0x402123, 16)), "same host bytes at another RIP");
-        assertFalse(shared.adopt(block(pages, 0x401123, 16 | (3 << 6))), "the same code at CPL 3");
+        assertFalse(shared.adopt(block(pages, 0x402123, 16), m -> true), "same host bytes at another RIP");
+        assertFalse(shared.adopt(block(pages, 0x401123, 16 | (3 << 6)), m -> true), "the same code at CPL 3");
+    }
+
+    @Test
+    void aRegionIsNotTakenWhereMemoryNoLongerHoldsItsBlocks() {
+        CodePages pages = new CodePages(1 << 20);
+        SharedRegions shared = new SharedRegions();
+        Block first = block(pages, 0x401123, 16);
+        first.members = new Block[] {first};
+        shared.publish(first, REGION);
+        Block second = block(pages, 0x401123, 16);
+        assertFalse(shared.adopt(second, m -> false), "rewritten without an epoch moving (a harness, a loader)");
+        assertNull(second.region);
     }
 
     @Test
@@ -56,7 +68,7 @@ class SharedRegionsTest {
         shared.publish(block(pages, 0x401123, 16), REGION);
         pages.written(HOST + 4, 1);
         Block later = block(pages, 0x401123, 16);
-        assertFalse(shared.adopt(later), "compiled under the page's previous epoch");
+        assertFalse(shared.adopt(later, m -> true), "compiled under the page's previous epoch");
         assertNull(later.region);
     }
 }
