@@ -36,6 +36,15 @@ public final class BootTrace {
         }
     }
 
+    /**
+     * ", N.NN s after the JVM started": the JVM's own start-up counts for a boot, and the trace's
+     * clock starts only at vmm_main.
+     */
+    static String sinceProcessStart() {
+        long started = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        return String.format(Locale.ROOT, ", %.2f s after the JVM started", (System.currentTimeMillis() - started) / 1e3);
+    }
+
     /** A message every run shows. */
     public void message(String text) {
         synchronized (out) {

@@ -55,7 +55,7 @@ public final class PassVm implements AutoCloseable {
         if (p.isBsp()) {
             vmm.trace().message("Starting a virtual machine.");
         }
-        vmm.trace().step(p, "start_vm", p.isBsp() ? "guest entry" : "waiting for INIT/SIPI");
+        vmm.trace().step(p, "start_vm", p.isBsp() ? "guest entry" + BootTrace.sinceProcessStart() : "waiting for INIT/SIPI");
         MainLoop.run(p);
     }
 

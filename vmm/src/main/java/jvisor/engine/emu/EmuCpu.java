@@ -8,6 +8,7 @@ import jvisor.engine.VirtualCpu;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.StateTransfer;
 import jvisor.engine.emu.exec.Interpreter;
+import jvisor.engine.emu.exec.SharedRegions;
 
 /**
  * A virtual processor of the emu engine. Port and MMIO accesses go straight to the VMM's
@@ -23,9 +24,9 @@ public final class EmuCpu implements VirtualCpu {
     private final Interpreter interpreter;
     private volatile String failure;
 
-    EmuCpu(Cpu cpu) {
+    EmuCpu(Cpu cpu, SharedRegions regions) {
         this.cpu = cpu;
-        this.interpreter = new Interpreter(cpu);
+        this.interpreter = new Interpreter(cpu, regions);
     }
 
     @Override

@@ -7,6 +7,7 @@ import jvisor.engine.VirtualMachine;
 import jvisor.engine.VmSpec;
 import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.exec.SharedRegions;
 
 /** A VM on the emu engine: guest RAM, the Java platform devices, and one {@link EmuCpu} per processor. */
 public final class EmuVm implements VirtualMachine {
@@ -14,6 +15,7 @@ public final class EmuVm implements VirtualMachine {
     private final EmuPlatform platform;
     private final Tsc tsc;
     private final CodePages codePages;
+    private final SharedRegions regions = new SharedRegions();
     private final long crystalHz;
     private final boolean tscDeadline;
 
@@ -38,7 +40,7 @@ public final class EmuVm implements VirtualMachine {
         cpu.crystalHz = crystalHz;
         cpu.tscDeadline = tscDeadline;
         cpu.connect(io, platform.localInterrupts(index));
-        return new EmuCpu(cpu);
+        return new EmuCpu(cpu, regions);
     }
 
     @Override

@@ -124,9 +124,9 @@ public final class Cpu {
      * translation in the fetch TLB.
      */
     public int translationGen;
-    /** Which instruction of a compiled block raised the fault being delivered. */
-    public int faultIndex;
-    /** How many instructions the compiled block completed before that fault. */
+    /** Where the instruction that raised the fault being delivered from compiled code starts. */
+    public long faultRip;
+    /** How many instructions the compiled code completed before that fault. */
     public int faultRetired;
     /**
      * VMCALL/VMMCALL ran: the interpreter returns a HYPERCALL exit. It comes with
@@ -174,6 +174,14 @@ public final class Cpu {
 
     public long reg(int n) {
         return r[n];
+    }
+
+    /**
+     * The general registers themselves, RAX to R15: compiled code keeps them in local variables
+     * and loads and stores them here where it starts, leaves or calls a handler.
+     */
+    public long[] registers() {
+        return r;
     }
 
     public void setReg(int n, long v) {
@@ -304,6 +312,11 @@ public final class Cpu {
         return seg[n];
     }
 
+    /** What segment register {@code n} adds to an offset (0 for CS, DS, ES and SS in 64-bit mode). */
+    public long segmentBase(int n) {
+        return seg[n].effectiveBase;
+    }
+
     // ---- segmented memory ------------------------------------------------------------------------
 
     /** The linear address of a read of {@code size} bytes at {@code sreg:ea}, after the segment checks. */
@@ -426,10 +439,10 @@ public final class Cpu {
     }
 
     /**
-     * Whether a compiled block that loops to itself may go round again: nothing overwrote code,
-     * the VMM is not asking for the processor, no interrupt or other event is waiting.
+     * Whether compiled code that branches back may go round again: nothing overwrote code, the
+     * VMM is not asking for the processor, no interrupt or other event is waiting.
      */
-    public boolean loopMayContinue() {
+    public boolean mayContinue() {
         return !codeWritten && !stopRequested && !lapic.hasEvents();
     }
 

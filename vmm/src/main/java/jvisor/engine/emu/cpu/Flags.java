@@ -105,6 +105,15 @@ public final class Flags {
         this.src = carry;
     }
 
+    /** INC or DEC on operands already sign-extended to 64 bits (compiled code): CF keeps its value. */
+    public void incDec64(int kind, long dst, long res) {
+        long carry = cf() ? 1 : 0;
+        this.kind = kind;
+        this.dst = dst;
+        this.res = res;
+        this.src = carry;
+    }
+
     /** Sets every arithmetic flag from the bits of {@code rflags}. */
     public void setBits(long rflags) {
         kind = EXPLICIT;
@@ -121,62 +130,32 @@ public final class Flags {
     }
 
     public boolean cf() {
-        return switch (kind) {
-            case ADD -> Long.compareUnsigned(res, dst) < 0;
-            case ADC -> Long.compareUnsigned(res, dst) <= 0;
-            case SUB -> Long.compareUnsigned(dst, src) < 0;
-            case SBB -> Long.compareUnsigned(dst, src) <= 0;
-            case LOGIC -> false;
-            case INC, DEC -> src != 0;
-            default -> (src & CF) != 0;
-        };
+        return cf(kind, dst, src, res);
     }
 
     public boolean zf() {
-        return kind == EXPLICIT ? (src & ZF) != 0 : res == 0;
+        return zf(kind, src, res);
     }
 
     public boolean sf() {
-        return kind == EXPLICIT ? (src & SF) != 0 : res < 0;
+        return sf(kind, src, res);
     }
 
     public boolean pf() {
-        return kind == EXPLICIT ? (src & PF) != 0 : (Integer.bitCount((int) res & 0xFF) & 1) == 0;
+        return pf(kind, src, res);
     }
 
     public boolean af() {
-        return switch (kind) {
-            case ADD, ADC, SUB, SBB -> ((dst ^ src ^ res) & AF) != 0;
-            case INC, DEC -> ((dst ^ res) & AF) != 0;
-            case LOGIC -> false;
-            default -> (src & AF) != 0;
-        };
+        return af(kind, dst, src, res);
     }
 
     public boolean of() {
-        return switch (kind) {
-            case ADD, ADC -> ((dst ^ res) & (src ^ res)) < 0;
-            case SUB, SBB -> ((dst ^ src) & (dst ^ res)) < 0;
-            case INC -> (~dst & res) < 0;
-            case DEC -> (dst & ~res) < 0;
-            case LOGIC -> false;
-            default -> (src & OF) != 0;
-        };
+        return of(kind, dst, src, res);
     }
 
     /** Condition code {@code cc} (the low nibble of Jcc/SETcc/CMOVcc). */
     public boolean condition(int cc) {
-        boolean v = switch (cc >> 1) {
-            case 0 -> of();
-            case 1 -> below();
-            case 2 -> zf();
-            case 3 -> belowOrEqual();
-            case 4 -> sf();
-            case 5 -> pf();
-            case 6 -> less();
-            default -> lessOrEqual();
-        };
-        return v ^ ((cc & 1) != 0);
+        return condition(cc, kind, dst, src, res);
     }
 
     // One method per condition, so each Jcc/SETcc/CMOVcc handler calls straight into its test.
@@ -197,4 +176,81 @@ public final class Flags {
         return kind == SUB ? dst <= src : kind == LOGIC ? res <= 0 : zf() || sf() != of();
     }
 
+    // The recorded operation as values, for compiled code that keeps it in local variables.
+
+    public int kind() {
+        return kind;
+    }
+
+    public long dst() {
+        return dst;
+    }
+
+    public long src() {
+        return src;
+    }
+
+    public long res() {
+        return res;
+    }
+
+    // The formulas over a recorded operation, shared with compiled code.
+
+    public static boolean cf(int kind, long dst, long src, long res) {
+        return switch (kind) {
+            case ADD -> Long.compareUnsigned(res, dst) < 0;
+            case ADC -> Long.compareUnsigned(res, dst) <= 0;
+            case SUB -> Long.compareUnsigned(dst, src) < 0;
+            case SBB -> Long.compareUnsigned(dst, src) <= 0;
+            case LOGIC -> false;
+            case INC, DEC -> src != 0;
+            default -> (src & CF) != 0;
+        };
+    }
+
+    public static boolean zf(int kind, long src, long res) {
+        return kind == EXPLICIT ? (src & ZF) != 0 : res == 0;
+    }
+
+    public static boolean sf(int kind, long src, long res) {
+        return kind == EXPLICIT ? (src & SF) != 0 : res < 0;
+    }
+
+    public static boolean pf(int kind, long src, long res) {
+        return kind == EXPLICIT ? (src & PF) != 0 : (Integer.bitCount((int) res & 0xFF) & 1) == 0;
+    }
+
+    public static boolean af(int kind, long dst, long src, long res) {
+        return switch (kind) {
+            case ADD, ADC, SUB, SBB -> ((dst ^ src ^ res) & AF) != 0;
+            case INC, DEC -> ((dst ^ res) & AF) != 0;
+            case LOGIC -> false;
+            default -> (src & AF) != 0;
+        };
+    }
+
+    public static boolean of(int kind, long dst, long src, long res) {
+        return switch (kind) {
+            case ADD, ADC -> ((dst ^ res) & (src ^ res)) < 0;
+            case SUB, SBB -> ((dst ^ src) & (dst ^ res)) < 0;
+            case INC -> (~dst & res) < 0;
+            case DEC -> (dst & ~res) < 0;
+            case LOGIC -> false;
+            default -> (src & OF) != 0;
+        };
+    }
+
+    public static boolean condition(int cc, int kind, long dst, long src, long res) {
+        boolean v = switch (cc >> 1) {
+            case 0 -> of(kind, dst, src, res);
+            case 1 -> cf(kind, dst, src, res);
+            case 2 -> zf(kind, src, res);
+            case 3 -> cf(kind, dst, src, res) || zf(kind, src, res);
+            case 4 -> sf(kind, src, res);
+            case 5 -> pf(kind, src, res);
+            case 6 -> sf(kind, src, res) != of(kind, dst, src, res);
+            default -> zf(kind, src, res) || sf(kind, src, res) != of(kind, dst, src, res);
+        };
+        return v ^ ((cc & 1) != 0);
+    }
 }

@@ -37,6 +37,15 @@ public final class Mmu {
     private final long[] tags = new long[6 * SIZE];
     private final long[] hosts = new long[6 * SIZE];
     private final boolean[] global = new boolean[6 * SIZE];
+    /**
+     * Where entries without the global bit were installed since the last CR3 load, so that the
+     * next one drops just those rather than scanning all six sets (a Linux guest loads CR3 on
+     * every context switch). Past its capacity the list gives up ({@link #OVERFLOW}) and the
+     * flush scans.
+     */
+    private final int[] nonGlobal = new int[2048];
+    private int nonGlobalCount;
+    private static final int OVERFLOW = -1;
     private int user;
     private int largeEntries;
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
@@ -126,49 +135,58 @@ public final class Mmu {
         };
     }
 
-    public void write8(long lin, int v) {
+    /**
+     * Writes a byte. Like the other writes, returns whether decoded code was overwritten (the
+     * processor's {@link Cpu#codeWritten}), which only the slow path can find: compiled code
+     * tests it there and nowhere else.
+     */
+    public boolean write8(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE)) {
             ram.set(ValueLayout.JAVA_BYTE, hosts[i] + lin, (byte) v);
-            return;
+            return false;
         }
         slowWrite(lin, 1, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write16(long lin, int v) {
+    public boolean write16(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
             ram.set(U16, hosts[i] + lin, (short) v);
-            return;
+            return false;
         }
         slowWrite(lin, 2, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write32(long lin, int v) {
+    public boolean write32(long lin, int v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
             ram.set(U32, hosts[i] + lin, v);
-            return;
+            return false;
         }
         slowWrite(lin, 4, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write64(long lin, long v) {
+    public boolean write64(long lin, long v) {
         int i = index(lin) + user + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
             ram.set(U64, hosts[i] + lin, v);
-            return;
+            return false;
         }
         slowWrite(lin, 8, v, user != 0);
+        return cpu.codeWritten;
     }
 
-    public void write(long lin, int size, long v) {
-        switch (size) {
+    public boolean write(long lin, int size, long v) {
+        return switch (size) {
             case 1 -> write8(lin, (int) v);
             case 2 -> write16(lin, (int) v);
             case 4 -> write32(lin, (int) v);
             default -> write64(lin, v);
-        }
+        };
     }
 
     /**
@@ -351,6 +369,13 @@ public final class Mmu {
         tags[i] = tag;
         hosts[i] = host - (lin & PAGE);
         global[i] = isGlobal;
+        if (!isGlobal && nonGlobalCount != OVERFLOW) {
+            if (nonGlobalCount < nonGlobal.length) {
+                nonGlobal[nonGlobalCount++] = i;
+            } else {
+                nonGlobalCount = OVERFLOW;
+            }
+        }
         if (large) {
             largeEntries++;
         }
@@ -449,6 +474,7 @@ public final class Mmu {
 
     public void flushAll() {
         Arrays.fill(tags, INVALID);
+        nonGlobalCount = 0;
         largeEntries = 0;
         largestPage = 0x1000;
         cpu.translationGen++;
@@ -464,11 +490,19 @@ public final class Mmu {
             flushAll();
             return;
         }
-        for (int i = 0; i < tags.length; i++) {
-            if (!global[i]) {
-                tags[i] = INVALID;
+        if (nonGlobalCount == OVERFLOW) {
+            for (int i = 0; i < tags.length; i++) {
+                if (!global[i]) {
+                    tags[i] = INVALID;
+                }
+            }
+        } else {
+            // An entry listed here may since hold a global translation: dropping it only costs a walk.
+            for (int k = 0; k < nonGlobalCount; k++) {
+                tags[nonGlobal[k]] = INVALID;
             }
         }
+        nonGlobalCount = 0;
     }
 
     /**

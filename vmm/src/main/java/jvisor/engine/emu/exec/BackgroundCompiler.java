@@ -3,18 +3,20 @@ package jvisor.engine.emu.exec;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.region.CompiledRegion;
+import jvisor.engine.emu.region.RegionCompiler;
+import jvisor.engine.emu.region.RegionPlan;
 
 /**
- * Tier 1 off the processor's thread: hot blocks are queued here and compiled by one daemon thread
+ * Tier 1 off the processor's thread: regions are queued here and compiled by one daemon thread
  * shared by every processor of the JVM, while their processor keeps interpreting them. Building
- * and loading a block's class costs as much as interpreting it a few thousand times, so doing it
- * inline would stall the guest on every newly hot block (tens of thousands of them in a Linux
- * boot). A compiled block is published through {@link Block#compiled} when it is ready.
+ * and loading a region's class costs as much as interpreting it a few thousand times, so doing it
+ * inline would stall the guest on every newly hot block. A compiled region is published through
+ * its entry block's {@link Block#region} when it is ready.
  */
 final class BackgroundCompiler {
-    /** Blocks waiting; when full, a block is not queued and gets hot again later. */
-    private record Job(Block block, CodePages pages) { }
+    /** Regions waiting; when full, a region is not queued and its entry gets hot again later. */
+    private record Job(Block entry, RegionPlan plan, SharedRegions shared) { }
 
     private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
     private static final AtomicLong PUBLISHED = new AtomicLong();
@@ -26,12 +28,12 @@ final class BackgroundCompiler {
 
     private BackgroundCompiler() { }
 
-    /** Queues {@code b}; returns false if the queue is full (the caller retries later). */
-    static boolean submit(Block b, CodePages pages) {
-        return QUEUE.offer(new Job(b, pages));
+    /** Queues {@code plan} for {@code entry}; returns false if the queue is full (the caller retries later). */
+    static boolean submit(Block entry, RegionPlan plan, SharedRegions shared) {
+        return QUEUE.offer(new Job(entry, plan, shared));
     }
 
-    /** How many blocks this JVM's background compiler has compiled and published. */
+    /** How many regions this JVM's background compiler has compiled and published. */
     static long published() {
         return PUBLISHED.get();
     }
@@ -44,11 +46,13 @@ final class BackgroundCompiler {
             } catch (InterruptedException e) {
                 return;
             }
-            // A block whose code changed while it waited will never run again: skip it.
-            if (job.block().valid(job.pages())) {
-                BlockCompiler.CompiledBlock code = BlockCompiler.compile(job.block());
+            // A region whose code changed while it waited will never run again: skip it.
+            RegionPlan plan = job.plan();
+            if (plan.pages().epoch(plan.page()) == plan.epoch()) {
+                CompiledRegion code = RegionCompiler.compile(plan);
                 if (code != null) {
-                    job.block().compiled = code;
+                    job.entry().region = code;
+                    job.shared().publish(job.entry(), code);
                     PUBLISHED.incrementAndGet();
                 }
             }

@@ -3,6 +3,7 @@ package jvisor.engine.emu.exec;
 import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.region.CompiledRegion;
 
 /**
  * A basic block: instructions decoded once from one guest page (the last one may run into the
@@ -28,10 +29,17 @@ final class Block {
     int gen;
     /** Next block in the host-offset hash chain. */
     Block chain;
-    /** How often the block ran interpreted; at the interpreter's threshold it is compiled. */
+    /** How often the block ran interpreted; at the interpreter's threshold a region is compiled from here. */
     int heat;
-    /** The tier-1 code for this block, once compiled (published by the background compiler). */
-    volatile BlockCompiler.CompiledBlock compiled;
+    /** The tier-1 region entered at this block, once compiled (published by the background compiler). */
+    volatile CompiledRegion region;
+    /**
+     * The blocks a region entered here was planned from, this one first, or null. The region is
+     * only as current as all of them: where the cache re-checks this block's bytes against memory
+     * (which the VMM itself may have rewritten without telling, as a loader or a test harness
+     * does), it checks theirs too.
+     */
+    Block[] members;
 
     Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
           byte[] bytes) {

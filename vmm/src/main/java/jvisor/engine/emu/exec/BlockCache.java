@@ -9,6 +9,7 @@ import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.CpuFault;
 import jvisor.engine.emu.decode.Decoder;
 import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.region.RegionPlan;
 
 /**
  * One processor's decoded code. The first level is a direct-mapped table by RIP, valid while the
@@ -81,21 +82,104 @@ final class BlockCache {
                 continue;
             }
             if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key && sameCode(c, b)) {
-                return b;
+                if (sameMembers(c, b)) {
+                    return b;
+                }
+                unlink(slot, prev, b);
+                continue;
             }
             prev = b;
         }
         Block b = decode(c, rip, csBase, key, lin, host);
+        insert(b);
+        return b;
+    }
+
+    private void insert(Block b) {
         if (blocks >= MAX_BLOCKS) {
             clear();
         }
+        int slot = hostIndex(b.host);
         b.chain = byHost[slot];
         byHost[slot] = b;
         blocks++;
         if (blocks > byHost.length * 2) {
             grow();
         }
-        return b;
+    }
+
+    /** Blocks in one region at most: a region is one JVM method, which must stay small enough to compile. */
+    private static final int REGION_BLOCKS = 32;
+
+    /**
+     * The region entered at {@code entry}: the entry block and, breadth first, the blocks its
+     * direct branches and fall-throughs reach on the same page, as far as they are decoded (or,
+     * with {@code decodeMissing}, decoded here). Null where no region can start (outside 64-bit
+     * mode, outside RAM, an entry block that runs into the next page).
+     */
+    RegionPlan plan(Cpu c, Block entry, boolean decodeMissing) {
+        if (!c.mode64() || entry.host < 0 || entry.page2 >= 0) {
+            return null;
+        }
+        long page = entry.rip & ~0xFFFL;
+        long hostPage = entry.host & ~0xFFFL;
+        List<Block> chosen = new ArrayList<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        chosen.add(entry);
+        seen.add(entry.rip);
+        for (int next = 0; next < chosen.size() && chosen.size() < REGION_BLOCKS; next++) {
+            Insn last = chosen.get(next).insns[chosen.get(next).insns.length - 1];
+            for (long target : successors(last)) {
+                if ((target & ~0xFFFL) != page || !seen.add(target) || chosen.size() >= REGION_BLOCKS) {
+                    continue;
+                }
+                Block b = onPage(c, target, hostPage | (target & 0xFFF), decodeMissing);
+                if (b != null && b.page2 < 0 && b.epoch == entry.epoch) {
+                    chosen.add(b);
+                }
+            }
+        }
+        List<Insn[]> blocks = new ArrayList<>(chosen.size());
+        for (Block b : chosen) {
+            blocks.add(b.insns);
+        }
+        entry.members = chosen.toArray(new Block[0]);
+        return new RegionPlan(blocks, pages, entry.page, entry.epoch);
+    }
+
+    /** Where a block's last instruction may go next without reading a register or memory. */
+    private static long[] successors(Insn last) {
+        int op = last.opcode();
+        if ((op >= 0x70 && op <= 0x7F) || (op >= 0x0F80 && op <= 0x0F8F)) {
+            return new long[] {last.nextRip(), last.imm2()};
+        }
+        if (op == 0xEB || op == 0xE9 || op == 0xE8) {
+            return new long[] {last.imm2()};
+        }
+        return last.endsBlock() ? new long[0] : new long[] {last.nextRip()};
+    }
+
+    /** The valid 64-bit block at {@code rip} decoded from host offset {@code host}, or null. */
+    private Block onPage(Cpu c, long rip, long host, boolean decodeMissing) {
+        int key = c.modeKey();
+        for (Block b = byHost[hostIndex(host)]; b != null; b = b.chain) {
+            if (b.host == host && b.rip == rip && b.csBase == 0 && b.modeKey == key && b.valid(pages)
+                    && b.page2 < 0 && sameCode(c, b)) {
+                return b;
+            }
+        }
+        if (!decodeMissing) {
+            return null;
+        }
+        long savedCr2 = c.cr2();
+        try {
+            Block b = decode(c, rip, 0, key, rip, host);
+            insert(b);
+            return b;
+        } catch (CpuFault f) {
+            c.setCr2(savedCr2);
+            return null;
+        }
     }
 
     private void unlink(int slot, Block prev, Block b) {
@@ -133,8 +217,21 @@ final class BlockCache {
         blocks = 0;
     }
 
+    /** Whether the other blocks of the block's region still hold what they were decoded from. */
+    private boolean sameMembers(Cpu c, Block b) {
+        Block[] members = b.members;
+        if (members != null) {
+            for (int k = 1; k < members.length; k++) {
+                if (!sameCode(c, members[k])) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Whether the block's bytes are still what memory holds (DMA does not go through the MMU). */
-    private boolean sameCode(Cpu c, Block b) {
+    boolean sameCode(Cpu c, Block b) {
         if (b.page2 >= 0) {
             long phys2 = c.mmu.fetchPhysical(b.lin2);
             long host2 = c.mmu.hostOffset(phys2, 1);

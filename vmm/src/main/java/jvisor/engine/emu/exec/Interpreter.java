@@ -12,10 +12,14 @@ import jvisor.engine.emu.cpu.StateTransfer;
 import jvisor.engine.emu.cpu.Vectors;
 import jvisor.engine.emu.decode.Decoder;
 import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.region.CompiledRegion;
+import jvisor.engine.emu.region.RegionCompiler;
+import jvisor.engine.emu.region.RegionPlan;
 
 /**
- * Runs one processor: decoded blocks one after the other, interpreted (tier 0) until they have
- * run {@link #HOT} times and compiled to bytecode (tier 1, {@link BlockCompiler}) after that.
+ * Runs one processor: decoded blocks one after the other, interpreted (tier 0) until one has run
+ * {@link #HOT} times, then the region of blocks around it compiled to bytecode (tier 1,
+ * {@link RegionCompiler}).
  * Between blocks it takes the events the local interrupt controller has (INIT, SIPI, NMI,
  * interrupts), halts, and notices a stop request. Faults raised inside a block unwind to here and
  * are delivered to the guest.
@@ -23,6 +27,7 @@ import jvisor.engine.emu.decode.Insn;
 public final class Interpreter {
     private final Cpu c;
     private final BlockCache cache;
+    private final SharedRegions shared;
     private boolean waitingForSipi;
     private long retired;
     /** What happened last, kept as numbers so recording it allocates nothing; described on demand. */
@@ -40,8 +45,9 @@ public final class Interpreter {
     private static final int EVENT_SIPI = 5;
     private static final int EVENT_EXCEPTION = 6;
 
-    public Interpreter(Cpu c) {
+    public Interpreter(Cpu c, SharedRegions shared) {
         this.c = c;
+        this.shared = shared;
         this.cache = new BlockCache(new Decoder(BaseOpcodes.maps()), c);
         this.waitingForSipi = c.index() != 0;
     }
@@ -233,15 +239,11 @@ public final class Interpreter {
             c.inhibitInterrupts = false;
         } else if (watched) {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
-        } else if (b.compiled != null) {
-            runCompiled(b);
-            return 0;
-        } else if (++b.heat == compileThreshold) {
-            if (!compileInBackground) {
-                b.compiled = BlockCompiler.compile(b);
-            } else if (!BackgroundCompiler.submit(b, c.mmu.codePages())) {
-                b.heat = 0;
-            }
+        } else if (b.region != null) {
+            return runRegion(b.region);
+        } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b, m -> cache.sameCode(c, m))
+                || b.heat == compileThreshold && compile(b)) {
+            return runRegion(b.region);
         }
         int k = 0;
         try {
@@ -352,50 +354,68 @@ public final class Interpreter {
     }
 
     /**
-     * Blocks that ran this often in the interpreter are compiled (jvisor.emu.tier1=false turns tier 1
-     * off, jvisor.emu.hot sets the count). Each compiled block is a class HotSpot must load and
-     * compile again, which pays only for blocks that run about as often as HotSpot's own C2
-     * threshold: a Linux boot compiled at 200 runs took twice as long as with no tier 1 at all,
-     * while loops such as the sieve's cross 50,000 runs within milliseconds.
+     * Blocks that ran this often in the interpreter start a compiled region (jvisor.emu.tier1=false
+     * turns tier 1 off, jvisor.emu.hot sets the count). A region's class costs about as much to
+     * build, load and have HotSpot compile as a few thousand interpreted runs of its blocks.
      */
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
-            ? Integer.getInteger("jvisor.emu.hot", 50_000) : -1;
+            ? Integer.getInteger("jvisor.emu.hot", 2_000) : -1;
     private int compileThreshold = HOT;
+    /** After this many runs a block takes the region another processor compiled for the same code, if there is one. */
+    private static final int ADOPT = 64;
     private boolean compileInBackground = true;
 
     /**
-     * After how many interpreted runs a block is compiled, and whether on the background compiler
-     * or right there on this thread (so a test knows which runs are compiled); 0 or less never
-     * compiles.
+     * After how many interpreted runs a block starts a compiled region, and whether it is compiled
+     * on the background compiler or right there on this thread (so a test knows which runs are
+     * compiled: there, the region also takes in the blocks its branches reach on the page that
+     * have not run yet, and runs at once); 0 or less never compiles.
      */
     public void setCompileThreshold(int runs, boolean inBackground) {
         compileThreshold = runs;
         compileInBackground = inBackground;
     }
 
+    /** Compiles or queues the region entered at {@code b}; returns whether it is ready to run now. */
+    private boolean compile(Block b) {
+        if (shared.adopt(b, m -> cache.sameCode(c, m))) {
+            return true;
+        }
+        RegionPlan plan = cache.plan(c, b, !compileInBackground);
+        if (plan == null) {
+            return false;
+        }
+        if (compileInBackground) {
+            if (!BackgroundCompiler.submit(b, plan, shared)) {
+                b.heat = 0;
+            }
+            return false;
+        }
+        b.region = RegionCompiler.compile(plan);
+        if (b.region == null) {
+            return false;
+        }
+        shared.publish(b, b.region);
+        return true;
+    }
+
     /**
-     * Runs a compiled block. It returns how many instructions completed (a block that loops to
-     * itself may run many times); if an instruction overwrote code, the block stopped after it.
+     * Runs a compiled region; a fault inside it is delivered at the instruction that raised it.
+     * Returns how many instructions completed.
      */
-    private void runCompiled(Block b) {
-        Insn[] insns = b.insns;
+    private int runRegion(CompiledRegion region) {
         int done;
         try {
-            done = b.compiled.run(c);
+            done = region.run(c);
         } catch (CpuFault f) {
             retired += c.faultRetired;
             c.codeWritten = false;
-            fault(f, insns[c.faultIndex].rip());
-            return;
+            fault(f, c.faultRip);
+            return c.faultRetired;
         }
         retired += done;
-        if (c.codeWritten) {
-            c.codeWritten = false;
-            int inBlock = done % insns.length;
-            if (inBlock != 0) {
-                c.setRip(insns[inBlock - 1].nextRip());
-            }
-        }
+        c.codeWritten = false;
+        return done;
     }
 
     private void fault(CpuFault f, long rip) {

@@ -159,13 +159,18 @@ class PagingTest {
 
     /** Remaps HIGH from page A to page B behind the TLB's back, then runs {@code flush}: returns what [HIGH] reads before and after. */
     private static long[] remapAround(String flush, long flags, boolean pge) {
+        return remapAround("", flush, flags, pge);
+    }
+
+    /** As above, with {@code before} run first. */
+    private static long[] remapAround(String before, String flush, long flags, boolean pge) {
         try (TestMachine m = machine()) {
             m.ram.write64(0x300000, 0xAAAA);
             m.ram.write64(0x301000, 0xBBBB);
             m.pages.map4k(HIGH, 0x300000, flags);
             long pte = m.pages.leafAddress4k(HIGH);
             String enablePge = pge ? "mov rax, cr4\nbts rax, 7\nmov cr4, rax\n" : "";
-            m.run64(enablePge + """
+            m.run64(enablePge + before + """
                     movabs rsi, 0x400000000000
                     mov rax, [rsi]
                     mov [0x6000], rax
@@ -203,6 +208,23 @@ class PagingTest {
         assertEquals(0xAAAA, kept[1], "a global translation survives a CR3 write");
         long[] dropped = remapAround("mov rax, cr4\nbtr rax, 7\nmov cr4, rax", P | RW | G, true);
         assertEquals(0xBBBB, dropped[1], "clearing CR4.PGE flushes global translations");
+    }
+
+    @Test
+    void aCr3WriteAfterThousandsOfTranslationsStillKeepsOnlyTheGlobalOnes() {
+        // More non-global pages than the TLB lists for a quick flush, before HIGH's translation is
+        // made: the flush must fall back to a scan. They start one page up, so none shares HIGH's slot.
+        String touchMany = """
+                mov edi, 0x1001000
+                mov ecx, 3000
+                9: mov rax, [rdi]
+                add rdi, 0x1000
+                dec ecx
+                jnz 9b
+                """;
+        String flush = "mov rax, cr3\nmov cr3, rax";
+        assertEquals(0xBBBB, remapAround(touchMany, flush, P | RW, true)[1], "a non-global translation went");
+        assertEquals(0xAAAA, remapAround(touchMany, flush, P | RW | G, true)[1], "a global one stayed");
     }
 
     /**

@@ -12,11 +12,11 @@ import jvisor.engine.emu.cpu.Vectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tier 1: compiled blocks, and blocks that branch to themselves compiled as loops, keep the
- * interpreter's semantics: instruction counts, faults in the middle of an iteration, code
- * overwritten from inside the loop, interrupts that arrive while the loop spins.
+ * Tier 1: compiled regions, whose branches back to their own blocks are loops in the compiled
+ * code, keep the interpreter's semantics: instruction counts, faults in the middle of an
+ * iteration, code overwritten from inside the loop, interrupts that arrive while the loop spins.
  */
-class CompiledBlocksTest {
+class CompiledRegionsTest {
     private static TestMachine compiling() {
         TestMachine m = new TestMachine();
         m.cpu.setCompileThreshold(1);
@@ -42,7 +42,7 @@ class CompiledBlocksTest {
     }
 
     @Test
-    void aBlockCompiledInTheBackgroundTakesOverWithoutLosingACount() throws InterruptedException {
+    void aRegionCompiledInTheBackgroundTakesOverWithoutLosingACount() throws InterruptedException {
         try (TestMachine m = new TestMachine()) {
             m.cpu.setBackgroundCompileThreshold(1);
             long before = BackgroundCompiler.published();
@@ -64,7 +64,7 @@ class CompiledBlocksTest {
                 }
                 Thread.sleep(50);
             }
-            throw new AssertionError("the background compiler published no block in 20 rounds");
+            throw new AssertionError("the background compiler published no region in 20 rounds");
         }
     }
 

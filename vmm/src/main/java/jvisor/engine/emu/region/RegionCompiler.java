@@ -1,0 +1,173 @@
+package jvisor.engine.emu.region;
+
+import static java.lang.constant.ConstantDescs.CD_Class;
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_String;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.INIT_NAME;
+import static java.lang.constant.ConstantDescs.MTD_void;
+
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import jvisor.engine.emu.EmuLog;
+import jvisor.engine.emu.decode.Insn;
+
+/**
+ * Tier 1: compiles a {@link RegionPlan} into a hidden class whose {@code run} method is the
+ * region. Instructions without a compiled form call their handlers, which are constants of the
+ * class (static finals from the class data), so HotSpot inlines them as well.
+ */
+public final class RegionCompiler {
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    private static final ClassDesc THIS = ClassDesc.of(RegionCompiler.class.getPackageName() + ".Region");
+    private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
+    private static final ClassDesc CD_LOOKUP = ClassDesc.of(MethodHandles.Lookup.class.getName());
+    private static final ClassDesc CD_HANDLES = ClassDesc.of(MethodHandles.class.getName());
+    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_int, RegionFrame.CD_CPU);
+
+    private RegionCompiler() { }
+
+    /**
+     * HotSpot compiles no method of 8000 bytes of bytecode or more (-XX:HugeMethodLimit): a region
+     * that long would run in its bytecode interpreter forever. The plan is first cut to an
+     * estimate below this, then blocks are dropped from its end until the method really is.
+     */
+    private static final int HUGE_METHOD = 8000;
+    private static final int ESTIMATE_LIMIT = 7000;
+
+    /** Compiles {@code plan}, or returns null if the class could not be built (the code stays interpreted). */
+    public static CompiledRegion compile(RegionPlan plan) {
+        RegionPlan p = fit(plan);
+        while (true) {
+            CompiledRegion region = build(p);
+            if (region != TOO_LONG) {
+                return region;
+            }
+            if (p.blocks().size() == 1) {
+                return null;
+            }
+            p = new RegionPlan(p.blocks().subList(0, p.blocks().size() - 1), p.pages(), p.page(), p.epoch());
+        }
+    }
+
+    /** The plan, or its first blocks, small enough for one method by the estimate. */
+    static RegionPlan fit(RegionPlan plan) {
+        int keep = plan.blocks().size();
+        while (keep > 1 && estimate(plan.blocks().subList(0, keep)) > ESTIMATE_LIMIT) {
+            keep--;
+        }
+        return keep == plan.blocks().size() ? plan
+                : new RegionPlan(plan.blocks().subList(0, keep), plan.pages(), plan.page(), plan.epoch());
+    }
+
+    /** An estimate of the bytecode size of a region made of {@code blocks}. */
+    static int estimate(List<Insn[]> blocks) {
+        int size = 200;
+        for (Insn[] block : blocks) {
+            for (int k = 0; k < block.length; k++) {
+                size += compiles(block[k], k == block.length - 1) ? 80 : 30;
+            }
+        }
+        return size;
+    }
+
+    /** Whether the region compiles {@code x} itself; else it calls its handler. */
+    static boolean compiles(Insn x, boolean last) {
+        return (last && ControlForms.supportsBranch(x)) || DataForms.supports(x) || ControlForms.supportsStack(x);
+    }
+
+    private static CompiledRegion build(RegionPlan plan) {
+        Map<Insn, Integer> handlers = new IdentityHashMap<>();
+        List<Object> data = new ArrayList<>();
+        data.add(null);
+        data.add(plan.pages());
+        int n = plan.instructions();
+        long[] rips = new long[n];
+        int[] positions = new int[n];
+        int at = 0;
+        for (Insn[] block : plan.blocks()) {
+            for (int k = 0; k < block.length; k++, at++) {
+                Insn x = block[k];
+                rips[at] = x.rip();
+                positions[at] = k;
+                if (!compiles(x, k == block.length - 1)) {
+                    handlers.put(x, handlers.size());
+                    data.add(x.op());
+                    data.add(x);
+                }
+            }
+        }
+        try {
+            byte[] bytes = ClassFile.of().build(THIS, cb -> {
+                cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
+                cb.withSuperclass(CD_REGION);
+                int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
+                cb.withField("PAGES", RegionEmitter.CD_PAGES, statics);
+                for (int k = 0; k < handlers.size(); k++) {
+                    cb.withField("o" + k, RegionEmitter.CD_OP, statics);
+                    cb.withField("i" + k, RegionEmitter.CD_INSN, statics);
+                }
+                cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
+                        .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
+                cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, handlers.size()));
+                cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
+                        code -> new RegionEmitter(plan, THIS, code, handlers).emit());
+            });
+            if (runLength(bytes) >= HUGE_METHOD) {
+                return TOO_LONG;
+            }
+            Object[] classData = data.toArray();
+            LOOKUP.defineHiddenClassWithClassData(bytes, classData, true);
+            CompiledRegion region = (CompiledRegion) classData[0];
+            region.describe(plan.entryRip(), rips, positions);
+            return region;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            EmuLog.once("region", "region compilation failed, staying in the interpreter: " + e);
+            return null;
+        }
+    }
+
+    /** What {@link #build} returns for a plan whose method came out too long for HotSpot. */
+    private static final CompiledRegion TOO_LONG = new CompiledRegion() {
+        @Override
+        public int run(jvisor.engine.emu.cpu.Cpu c) {
+            throw new IllegalStateException("not a region");
+        }
+    };
+
+    private static int runLength(byte[] bytes) {
+        return ClassFile.of().parse(bytes).methods().stream()
+                .filter(m -> m.methodName().equalsString("run"))
+                .mapToInt(m -> m.findAttribute(Attributes.code()).orElseThrow().codeLength())
+                .findFirst().orElseThrow();
+    }
+
+    /** static { Object[] d = MethodHandles.classData(lookup(), "_", Object[].class); PAGES = d[1]; o0 = (Op) d[2]; ...; d[0] = new Region(); } */
+    private static void staticInit(CodeBuilder code, int handlers) {
+        code.invokestatic(CD_HANDLES, "lookup", MethodTypeDesc.of(CD_LOOKUP))
+                .ldc("_")
+                .ldc(CD_Object.arrayType())
+                .invokestatic(CD_HANDLES, "classData", MethodTypeDesc.of(CD_Object, CD_LOOKUP, CD_String, CD_Class))
+                .checkcast(CD_Object.arrayType())
+                .astore(0);
+        code.aload(0).iconst_1().aaload().checkcast(RegionEmitter.CD_PAGES).putstatic(THIS, "PAGES", RegionEmitter.CD_PAGES);
+        for (int k = 0; k < handlers; k++) {
+            code.aload(0).loadConstant(2 + 2 * k).aaload().checkcast(RegionEmitter.CD_OP)
+                    .putstatic(THIS, "o" + k, RegionEmitter.CD_OP);
+            code.aload(0).loadConstant(3 + 2 * k).aaload().checkcast(RegionEmitter.CD_INSN)
+                    .putstatic(THIS, "i" + k, RegionEmitter.CD_INSN);
+        }
+        // The one instance goes back through the class data, so no reflection is needed to make it.
+        code.aload(0).iconst_0().new_(THIS).dup().invokespecial(THIS, INIT_NAME, MTD_void).aastore();
+        code.return_();
+    }
+}

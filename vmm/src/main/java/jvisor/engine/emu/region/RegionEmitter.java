@@ -1,0 +1,234 @@
+package jvisor.engine.emu.region;
+
+import static java.lang.constant.ConstantDescs.CD_boolean;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+import static jvisor.engine.emu.region.RegionFrame.BUDGET;
+import static jvisor.engine.emu.region.RegionFrame.CD_CPU;
+import static jvisor.engine.emu.region.RegionFrame.CD_FAULT;
+import static jvisor.engine.emu.region.RegionFrame.CPU;
+import static jvisor.engine.emu.region.RegionFrame.DONE;
+import static jvisor.engine.emu.region.RegionFrame.EXIT_RIP;
+import static jvisor.engine.emu.region.RegionFrame.FAULT;
+import static jvisor.engine.emu.region.RegionFrame.THIS;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import jvisor.engine.emu.cpu.CodePages;
+import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.decode.Op;
+
+/**
+ * Writes a region's {@code run} method: the blocks one after the other, each instruction either
+ * compiled ({@link DataForms}, {@link ControlForms}) or a call to its handler; branches to the
+ * region's own blocks as jumps (a branch back first asks whether the processor may continue);
+ * exits that set RIP; one fault handler that says which instruction faulted. Rare paths (exits,
+ * raising #GP or #SS) are placed after the blocks, so the blocks read as straight-line code.
+ */
+final class RegionEmitter {
+    static final ClassDesc CD_OP = ClassDesc.of(Op.class.getName());
+    static final ClassDesc CD_INSN = ClassDesc.of(Insn.class.getName());
+    static final ClassDesc CD_PAGES = ClassDesc.of(CodePages.class.getName());
+    private static final MethodTypeDesc MTD_EXEC = MethodTypeDesc.of(CD_void, CD_CPU, CD_INSN);
+    private static final MethodTypeDesc MTD_SET_RIP = MethodTypeDesc.of(CD_void, CD_long);
+    private static final MethodTypeDesc MTD_FAULTED = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int);
+
+    private final RegionPlan plan;
+    private final ClassDesc self;
+    private final CodeBuilder code;
+    private final RegionFrame f;
+    private final Map<Insn, Integer> handlers;
+    private final Map<Long, Integer> blockAt = new HashMap<>();
+    private final Label[] starts;
+    private final Label exit;
+    private final Label exitWithRip;
+    private final Map<Long, Label> exits = new HashMap<>();
+    private final Map<Integer, Label> raises = new HashMap<>();
+    private final List<Runnable> outOfLine = new ArrayList<>();
+
+    private int index;
+    private int block;
+    private int position;
+    private Insn current;
+    /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
+    private int flagsKnown = -1;
+
+    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers) {
+        this.plan = plan;
+        this.self = self;
+        this.code = code;
+        this.f = new RegionFrame(code);
+        this.handlers = handlers;
+        this.starts = new Label[plan.blocks().size()];
+        for (int b = 0; b < starts.length; b++) {
+            starts[b] = code.newLabel();
+            blockAt.putIfAbsent(plan.blocks().get(b)[0].rip(), b);
+        }
+        this.exit = code.newLabel();
+        this.exitWithRip = code.newLabel();
+    }
+
+    RegionFrame frame() {
+        return f;
+    }
+
+    void emit() {
+        Label start = code.newLabel();
+        Label end = code.newLabel();
+        Label handler = code.newLabel();
+        f.prologue();
+        code.labelBinding(start);
+        for (block = 0; block < starts.length; block++) {
+            code.labelBinding(starts[block]);
+            // A block may be reached from elsewhere in the region: nothing is known of the flags.
+            flagsKnown = -1;
+            emitBlock(plan.blocks().get(block));
+        }
+        for (int k = 0; k < outOfLine.size(); k++) {
+            outOfLine.get(k).run();
+        }
+        code.labelBinding(end);
+        code.labelBinding(exit);
+        code.aload(CPU).lload(EXIT_RIP).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
+        code.labelBinding(exitWithRip);
+        code.iload(DONE).ireturn();
+        code.labelBinding(handler);
+        code.astore(FAULT);
+        code.aload(THIS).aload(CPU).iload(RegionFrame.AT).iload(DONE)
+                .invokevirtual(ClassDesc.of(CompiledRegion.class.getName()), "faulted", MTD_FAULTED);
+        code.aload(FAULT).athrow();
+        code.exceptionCatch(start, end, handler, CD_FAULT);
+    }
+
+    private void emitBlock(Insn[] insns) {
+        for (position = 0; position < insns.length; position++, index++) {
+            Insn x = insns[position];
+            current = x;
+            boolean last = position == insns.length - 1;
+            if (last && ControlForms.supportsBranch(x)) {
+                ControlForms.emitBranch(this, x);
+                continue;
+            }
+            if (DataForms.supports(x)) {
+                DataForms.emit(this, x);
+            } else if (ControlForms.supportsStack(x)) {
+                ControlForms.emitStack(this, x);
+            } else if (last && x.endsBlock()) {
+                callHandler(x, true);
+                continue;
+            } else {
+                callHandler(x, false);
+            }
+            if (last) {
+                completeBlock();
+                edge(x.nextRip());
+            }
+        }
+    }
+
+    /**
+     * Runs instruction {@code x} through its handler. A handler that ends the block set RIP
+     * itself, and the region ends there; otherwise the region continues unless it overwrote code.
+     */
+    private void callHandler(Insn x, boolean ends) {
+        int k = handlers.get(x);
+        mayFault();
+        if (ends) {
+            code.aload(CPU).loadConstant(x.nextRip()).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
+        }
+        code.getstatic(self, "o" + k, CD_OP).aload(CPU).getstatic(self, "i" + k, CD_INSN)
+                .invokeinterface(CD_OP, "exec", MTD_EXEC);
+        flagsKnown = -1;
+        if (ends) {
+            code.iinc(DONE, position + 1).goto_(exitWithRip);
+            return;
+        }
+        code.aload(CPU).getfield(CD_CPU, "codeWritten", CD_boolean);
+        leaveIfCodeWritten();
+    }
+
+    /** The flags now come from an operation of {@code kind} whose operands are in locals A, B, R. */
+    void flagsKnown(int kind) {
+        flagsKnown = kind;
+    }
+
+    /** The flags now come from something the locals do not hold. */
+    void flagsUnknown() {
+        flagsKnown = -1;
+    }
+
+    int flagsKnown() {
+        return flagsKnown;
+    }
+
+    /** The current instruction may fault from here on. */
+    void mayFault() {
+        f.at(index);
+    }
+
+    /** With an int on the stack (non-zero: decoded code was overwritten), leaves after the current instruction. */
+    void leaveIfCodeWritten() {
+        Label stub = code.newLabel();
+        int completed = position + 1;
+        long next = current.nextRip();
+        code.ifne(stub);
+        outOfLine.add(() -> code.labelBinding(stub).iinc(DONE, completed).loadConstant(next).lstore(EXIT_RIP)
+                .goto_(exit));
+    }
+
+    /** A label that raises fault {@code vector} with error code 0 for the current instruction. */
+    Label raiseOutOfLine(int vector) {
+        return raises.computeIfAbsent(vector, v -> {
+            Label stub = code.newLabel();
+            outOfLine.add(() -> {
+                code.labelBinding(stub);
+                f.raise(v);
+            });
+            return stub;
+        });
+    }
+
+    /** Counts the current block's instructions as completed (before its branch). */
+    void completeBlock() {
+        code.iinc(DONE, position + 1);
+    }
+
+    /** Continues at {@code rip}: a jump if it starts one of the region's blocks, else the exit. */
+    void edge(long rip) {
+        Integer target = blockAt.get(rip);
+        if (target == null) {
+            code.goto_(exitTo(rip));
+            return;
+        }
+        if (target <= block) {
+            Label leave = exitTo(rip);
+            code.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
+            code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
+            code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
+                    .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
+                    .loadConstant(plan.epoch()).if_icmpne(leave);
+        }
+        code.goto_(starts[target]);
+    }
+
+    /** A label that leaves the region for {@code rip}. */
+    Label exitTo(long rip) {
+        return exits.computeIfAbsent(rip, r -> {
+            Label stub = code.newLabel();
+            outOfLine.add(() -> code.labelBinding(stub).loadConstant(r).lstore(EXIT_RIP).goto_(exit));
+            return stub;
+        });
+    }
+
+    /** Leaves the region for the RIP in {@link RegionFrame#EXIT_RIP}. */
+    void leave() {
+        code.goto_(exit);
+    }
+}

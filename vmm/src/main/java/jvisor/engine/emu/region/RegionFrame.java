@@ -1,0 +1,152 @@
+package jvisor.engine.emu.region;
+
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.CpuFault;
+import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.cpu.Mmu;
+
+/**
+ * The local variables of a region's method and how it reaches the guest state. The state stays
+ * where the interpreter keeps it, the register array and the {@link Flags} object, and is read
+ * and written there instruction by instruction, so a fault finds it exactly as the last completed
+ * instruction left it. Register accesses, sign extension and narrow writes are bytecode of their
+ * own rather than calls: HotSpot's first tier (C1), which runs most regions, inlines almost
+ * nothing, and a call per operand would cost more than the interpreter saves.
+ */
+final class RegionFrame {
+    static final ClassDesc CD_CPU = ClassDesc.of(Cpu.class.getName());
+    static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
+    static final ClassDesc CD_FLAGS = ClassDesc.of(Flags.class.getName());
+    static final ClassDesc CD_FAULT = ClassDesc.of(CpuFault.class.getName());
+    static final ClassDesc CD_LONGS = CD_long.arrayType();
+    static final ClassDesc CD_OPS = ClassDesc.of(RegionOps.class.getName());
+    private static final MethodTypeDesc MTD_FAULT = MethodTypeDesc.of(CD_FAULT, CD_int, CD_int);
+
+    static final int THIS = 0;
+    static final int CPU = 1;
+    static final int REGS = 2;
+    static final int MMU = 3;
+    static final int FLAGS = 4;
+    /** Instructions completed in the blocks before the current one. */
+    static final int DONE = 5;
+    /** Index of the instruction that may fault next (for {@link CompiledRegion#faulted}). */
+    static final int AT = 6;
+    /** Branches back the region may still take before it returns to the dispatcher. */
+    static final int BUDGET = 7;
+    /** The fault being rethrown, in the handler. */
+    static final int FAULT = 8;
+    static final int EXIT_RIP = 9;
+    /** A value on its way to memory or a register. */
+    static final int T0 = 11;
+    /** A linear address (of a read-modify-write, of the stack slot). */
+    static final int LIN = 13;
+    /**
+     * The operands and result of the last instruction that set the flags, sign-extended: a
+     * condition tested in the same block reads them here instead of from the {@link Flags} object.
+     */
+    static final int A = 15;
+    static final int B = 17;
+    static final int R = 19;
+
+    /** Branches back per run: a spinning region still returns now and then. */
+    static final int BACK_BRANCHES = 1 << 16;
+
+    final CodeBuilder code;
+
+    RegionFrame(CodeBuilder code) {
+        this.code = code;
+    }
+
+    void prologue() {
+        code.aload(CPU).invokevirtual(CD_CPU, "registers", MethodTypeDesc.of(CD_LONGS)).astore(REGS);
+        code.aload(CPU).getfield(CD_CPU, "mmu", CD_MMU).astore(MMU);
+        code.aload(CPU).getfield(CD_CPU, "flags", CD_FLAGS).astore(FLAGS);
+        code.iconst_0().istore(DONE).iconst_0().istore(AT).loadConstant(BACK_BRANCHES).istore(BUDGET);
+        for (int local : new int[] {EXIT_RIP, T0, LIN, A, B, R}) {
+            code.lconst_0().lstore(local);
+        }
+    }
+
+    /** The array slot of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
+    private static int slot(int n, int size) {
+        return size == 1 && n >= 16 ? n - 16 : n;
+    }
+
+    private static boolean high(int n, int size) {
+        return size == 1 && n >= 16;
+    }
+
+    /** Pushes register {@code n} at {@code size} bytes, zero-extended. */
+    void loadReg(int n, int size) {
+        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        if (high(n, size)) {
+            code.bipush(8).lushr();
+        }
+        mask(size);
+    }
+
+    /** Pushes register {@code n} at {@code size} bytes, sign-extended. */
+    void loadRegSigned(int n, int size) {
+        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        if (high(n, size)) {
+            code.bipush(8).lushr();
+        }
+        signExtend(size);
+    }
+
+    /**
+     * Writes the long that {@code value} pushes to register {@code n} at {@code size} bytes, as
+     * the processor does: 4 bytes clear the upper half, 1 and 2 keep the rest.
+     */
+    void storeReg(int n, int size, Runnable value) {
+        int slot = slot(n, size);
+        code.aload(REGS).loadConstant(slot);
+        if (size < 4) {
+            long keep = high(n, size) ? ~0xFF00L : size == 2 ? ~0xFFFFL : ~0xFFL;
+            code.aload(REGS).loadConstant(slot).laload().loadConstant(keep).land();
+            value.run();
+            mask(size);
+            if (high(n, size)) {
+                code.bipush(8).lshl();
+            }
+            code.lor();
+        } else {
+            value.run();
+            mask(size);
+        }
+        code.lastore();
+    }
+
+    /** Masks the long on the stack to {@code size} bytes. */
+    void mask(int size) {
+        if (size < 8) {
+            code.loadConstant(size == 4 ? 0xFFFF_FFFFL : size == 2 ? 0xFFFFL : 0xFFL).land();
+        }
+    }
+
+    /** Sign-extends the low {@code size} bytes of the long on the stack. */
+    void signExtend(int size) {
+        switch (size) {
+            case 4 -> code.l2i().i2l();
+            case 2 -> code.l2i().i2s().i2l();
+            case 1 -> code.l2i().i2b().i2l();
+            default -> { }
+        }
+    }
+
+    /** Throws the guest fault {@code vector} with error code 0 (#GP(0), #SS(0)). */
+    void raise(int vector) {
+        code.aload(CPU).loadConstant(vector).iconst_0().invokevirtual(CD_CPU, "fault", MTD_FAULT).athrow();
+    }
+
+    /** Marks instruction {@code index} as the one a fault would come from. */
+    void at(int index) {
+        code.loadConstant(index).istore(AT);
+    }
+}

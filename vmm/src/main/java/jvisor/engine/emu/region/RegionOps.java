@@ -1,0 +1,27 @@
+package jvisor.engine.emu.region;
+
+import jvisor.engine.emu.cpu.Flags;
+
+/**
+ * The operations a region calls rather than compiles inline: ADC and SBB, which read the carry
+ * the flags hold before they record their own.
+ */
+public final class RegionOps {
+    private RegionOps() { }
+
+    /** ADC on sign-extended operands; returns the result (only its low {@code size} bytes count). */
+    public static long adc(Flags f, long a, long b, int size) {
+        boolean carry = f.cf();
+        long r = a + b + (carry ? 1 : 0);
+        f.set(carry ? Flags.ADC : Flags.ADD, a, b, r, size);
+        return r;
+    }
+
+    /** SBB on sign-extended operands; returns the result (only its low {@code size} bytes count). */
+    public static long sbb(Flags f, long a, long b, int size) {
+        boolean borrow = f.cf();
+        long r = a - b - (borrow ? 1 : 0);
+        f.set(borrow ? Flags.SBB : Flags.SUB, a, b, r, size);
+        return r;
+    }
+}

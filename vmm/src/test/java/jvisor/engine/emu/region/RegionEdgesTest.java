@@ -1,0 +1,281 @@
+package jvisor.engine.emu.region;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import jvisor.engine.ExitReason;
+import jvisor.engine.emu.Asm;
+import jvisor.engine.emu.PageTables;
+import jvisor.engine.emu.TestMachine;
+import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Vectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The edges of a compiled region: branches that leave it in the middle, faults in its second or
+ * later block, handlers called from inside it, interrupts arriving while it loops. Each program
+ * runs twice, interpreted and with every block compiled into a region before it first runs, and
+ * both runs must end in the same state with the same instruction count.
+ */
+class RegionEdgesTest {
+    /** What a run leaves behind: registers, arithmetic flags, RIP, instructions, the data page. */
+    private record Outcome(ExitReason exit, long[] regs, long flags, long rip, long retired, byte[] data) {
+        void assertSameAs(Outcome o, String what) {
+            assertEquals(o.exit, exit, what + ": exit");
+            assertArrayEquals(o.regs, regs, what + ": registers " + Arrays.toString(regs));
+            assertEquals(o.flags, flags, what + ": flags");
+            assertEquals(o.rip, rip, what + ": RIP");
+            assertEquals(o.retired, retired, what + ": instructions retired");
+            assertArrayEquals(o.data, data, what + ": data page");
+        }
+    }
+
+    private static Outcome run(String source, int threshold, boolean catching) {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(threshold);
+            if (catching) {
+                m.catchExceptions64();
+            }
+            ExitReason r = m.run64(source);
+            Cpu c = m.processor();
+            long[] regs = new long[16];
+            for (int i = 0; i < 16; i++) {
+                regs[i] = c.reg(i);
+            }
+            return new Outcome(r, regs, c.rflags() & 0x8D5, c.rip(), m.cpu.retired(),
+                    m.ram.read(TestMachine.DATA, 0x1000));
+        }
+    }
+
+    /** Runs {@code source} interpreted and compiled; returns the compiled outcome after comparing. */
+    private static Outcome sameBothWays(String source, boolean catching) {
+        Outcome interpreted = run(source, 0, catching);
+        Outcome compiled = run(source, 1, catching);
+        compiled.assertSameAs(interpreted, "compiled against interpreted");
+        return compiled;
+    }
+
+    @Test
+    void conditionalSideExitsInTheMiddleOfALoopLeaveWithExactState() {
+        // The loop's body has two early exits to code outside the region's page.
+        Outcome o = sameBothWays("""
+                mov ecx, 1000
+                xor eax, eax
+                xor ebx, ebx
+                1: add eax, ecx
+                cmp eax, 300000
+                ja 3f
+                test ecx, 7
+                jz 2f
+                inc ebx
+                2: dec ecx
+                jnz 1b
+                jmp 4f
+                .balign 4096
+                3: mov edx, 0x33
+                4: cli
+                hlt
+                """, false);
+        assertEquals(0x33, o.regs()[Cpu.RDX], "left through the far exit");
+    }
+
+    @Test
+    void indirectBranchesAndReturnsLeaveTheRegionForTheirRuntimeTarget() {
+        Outcome o = sameBothWays("""
+                mov esi, 0x200000
+                lea rax, [rip + f0]
+                mov [rsi], rax
+                lea rax, [rip + f1]
+                mov [rsi + 8], rax
+                lea rax, [rip + f2]
+                mov [rsi + 16], rax
+                lea rax, [rip + f3]
+                mov [rsi + 24], rax
+                xor eax, eax
+                mov ecx, 300
+                1: mov rdx, rcx
+                and edx, 3
+                call qword ptr [rsi + rdx * 8]
+                dec ecx
+                jnz 1b
+                cli
+                hlt
+                f0: add eax, 1
+                ret
+                f1: add eax, 10
+                ret
+                f2: add eax, 100
+                ret
+                f3: lea rdi, [rip + f0]
+                jmp rdi
+                """, false);
+        assertEquals(75 * (1 + 10 + 100 + 1), o.regs()[Cpu.RAX]);
+    }
+
+    @Test
+    void aPageFaultInALaterBlockOfARegionIsPrecise() {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            m.catchExceptions64();
+            m.pages.map4k(0x4000_0000_0000L, 0x300000, PageTables.P | PageTables.RW);
+            ExitReason r = m.run64("""
+                    movabs rdi, 0x400000000ff0
+                    xor r8d, r8d
+                    1: add r8, 1
+                    test r8, 1
+                    jz 2f
+                    mov r9, r8
+                    2: mov qword ptr [rdi], r8
+                    add rdi, 8
+                    jmp 1b
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(Vectors.PF, m.caught().vector());
+            assertEquals(0x4000_0000_1000L, m.caught().cr2());
+            assertEquals(3, m.reg(8), "the third round's ADD ran before its store faulted");
+            assertEquals(3, m.reg(9), "so did its MOV in the block before the store's");
+            assertEquals(0x4000_0000_1000L, m.reg(Cpu.RDI), "the ADD after the store did not run");
+        }
+    }
+
+    @Test
+    void aFaultFromAHandlerCalledInsideARegionIsPrecise() {
+        // DIV has no compiled form: the region calls its handler, which raises #DE on the 5th round.
+        Outcome o = sameBothWays("""
+                mov ecx, 4
+                xor r10d, r10d
+                1: mov eax, 100
+                xor edx, edx
+                inc r10d
+                div ecx
+                add r11d, eax
+                dec ecx
+                jmp 1b
+                """, true);
+        assertEquals(5, o.regs()[10], "five rounds started");
+        assertEquals(25 + 33 + 50 + 100, o.regs()[11], "four divided");
+    }
+
+    @Test
+    void aRegionThatRewritesAnInstructionAheadOfItRunsTheNewOne() {
+        Outcome o = sameBothWays("""
+                lea rsi, [rip + patch]
+                xor ebx, ebx
+                mov ecx, 10
+                1: cmp ecx, 5
+                jne 2f
+                mov byte ptr [rsi + 1], 0xC7
+                2: dec ecx
+                patch: add ebx, eax
+                inc eax
+                test ecx, ecx
+                jnz 1b
+                cli
+                hlt
+                """, false);
+        assertTrue(o.regs()[Cpu.RDI] != 0, "ADD EBX, EAX became ADD EDI, EAX");
+    }
+
+    @Test
+    void interruptsArriveAtInstructionBoundariesWhileARegionLoops() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            // The handler counts interrupts and records the interrupted RIP's offset from the loop.
+            m.load(0x80000, Asm.code64("""
+                    inc qword ptr [0x6000]
+                    push rax
+                    mov rax, [rsp + 8]
+                    mov [0x6008], rax
+                    pop rax
+                    iretq
+                    """));
+            m.gate64(0x50, 0x80000, 0, 0, false);
+            m.load(TestMachine.CODE, Asm.code64("""
+                    sti
+                    xor eax, eax
+                    mov ecx, 20000000
+                    1: add rax, rcx
+                    dec ecx
+                    jnz 1b
+                    cli
+                    hlt
+                    """));
+            m.longMode(TestMachine.CODE);
+            Thread raiser = Thread.ofPlatform().start(() -> {
+                for (int k = 0; k < 5; k++) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    m.apic.raise(0x50);
+                }
+            });
+            ExitReason r = m.run();
+            raiser.join();
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(20_000_000L * 20_000_001 / 2, m.reg(Cpu.RAX), "no iteration lost or repeated");
+            long interrupts = m.ram.read64(0x6000);
+            assertTrue(interrupts >= 1 && interrupts <= 5, interrupts + " interrupts");
+            long at = m.ram.read64(0x6008) - TestMachine.CODE;
+            assertTrue(at == 3 || at == 8 || at == 15, "interrupted between blocks: offset " + at);
+        }
+    }
+
+    @Test
+    void aDeviceWriteIntoTheCodeOfALoopingRegionReplacesTheOldCode() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            byte[] code = Asm.code64("""
+                    xor ebx, ebx
+                    1: inc rbx
+                    mov eax, 0
+                    test eax, eax
+                    jz 1b
+                    cli
+                    hlt
+                    """);
+            m.load(TestMachine.CODE, code);
+            m.longMode(TestMachine.CODE);
+            long immediate = TestMachine.CODE + 2 + 3 + 1;
+            assertEquals(0xB8, m.ram.read8(immediate - 1), "MOV EAX, imm32 where expected");
+            Thread device = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                    // As a disk read by DMA: the bytes change behind the processor, then the device says so.
+                    m.ram.write8(immediate, 1);
+                    m.ram.deviceWrote(immediate, 1);
+                    Thread.sleep(20_000);
+                    m.cpu.kick();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            ExitReason r = m.run();
+            device.interrupt();
+            device.join();
+            assertEquals(ExitReason.HLT, r, "the loop must end once the device rewrote its immediate: "
+                    + m.cpu.describeExit());
+            assertEquals(1, m.reg(Cpu.RAX));
+            assertTrue(m.reg(Cpu.RBX) > 1, "the loop ran compiled before the write");
+        }
+    }
+
+    @Test
+    void aRegionTooLongForOneJvmMethodIsCutAndStillRunsRight() {
+        // 24 blocks of 40 read-modify-writes each: more bytecode than HotSpot compiles in one
+        // method, so the region is cut to its first blocks and the rest stays interpreted.
+        StringBuilder src = new StringBuilder("mov esi, 0x200000\nxor edi, edi\nmov eax, 3\nmov ecx, 9\n1:\n");
+        for (int b = 0; b < 24; b++) {
+            for (int k = 0; k < 40; k++) {
+                src.append("add qword ptr [rsi + rdi * 8 + ").append(8 * ((b * 40 + k) % 400)).append("], rax\n");
+            }
+            src.append("test ecx, ").append(b % 3 + 1).append("\njz 2f\n");
+        }
+        src.append("2: inc edi\ndec ecx\njnz 1b\ncli\nhlt\n");
+        Outcome o = sameBothWays(src.toString(), false);
+        assertEquals(ExitReason.HLT, o.exit());
+    }
+}
