@@ -112,7 +112,7 @@ public final class MultibootLoader {
         List<MultibootInfo.Module> modules = new ArrayList<>();
         long cursor = GuestPlacement.alignUp(kernelEnd, PAGE);
         for (GuestImage image : config.modules()) {
-            byte[] bytes = image.read();
+            byte[] bytes = image.read(config.memory());
             long from = cursor;
             long at = placement.findFree(bytes.length, PAGE, from)
                     .orElseThrow(() -> moduleTooLarge(image, bytes.length, from, ram));
