@@ -146,6 +146,7 @@ public final class CommandLine {
         LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
+        boolean testdev = false;
         String virtioConsole = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
@@ -160,6 +161,7 @@ public final class CommandLine {
                 case "--trace-boot" -> trace = flag(name, inline);
                 case "--stats" -> stats = flag(name, inline);
                 case "--rng" -> rng = flag(name, inline);
+                case "--testdev" -> testdev = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -197,7 +199,7 @@ public final class CommandLine {
                     + "--guest NAME, or ./jvisor demo");
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole));
+                new DeviceOptions(drives, rng, virtioConsole, testdev));
     }
 
     private static String unknown(String option) {
@@ -281,6 +283,7 @@ public final class CommandLine {
                                      a virtio-blk disk (repeatable): a raw image, or a LUKS1/LUKS2
                                      volume the guest sees decrypted (key-file holds the passphrase)
                   --rng              a virtio entropy device fed from the host's random source
+                  --testdev          QEMU's pc-testdev and pci-testdev (for kvm-unit-tests)
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file

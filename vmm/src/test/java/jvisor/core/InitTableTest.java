@@ -33,6 +33,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.SystemControlPort.attach",
                 "driver1 jvisor.devices.Uart8250.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver3 jvisor.devices.testdev.TestDevices.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
     }
