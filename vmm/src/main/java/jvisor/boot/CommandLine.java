@@ -268,6 +268,8 @@ public final class CommandLine {
                       Run the whole test suite.
                   ./jvisor bench [exit|emu|boot|disk|xts]
                       Run the benchmark harness and print its figures.
+                  ./jvisor conformance kvm-unit-tests [DIR]
+                      Run kvm-unit-tests' x86_64 list on emu and on QEMU TCG; print both side by side.
 
                 Options:
                   --kernel FILE      multiboot image or Linux bzImage to boot
