@@ -42,6 +42,7 @@ public final class Cpuid {
     static final int HTT = 1 << 28;
     // leaf 1 ECX
     static final int CX16 = 1 << 13;
+    static final int X2APIC = 1 << 21;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
     static final int TSC_DEADLINE = 1 << 24;
@@ -82,7 +83,8 @@ public final class Cpuid {
             case 1 -> {
                 r[0] = SIGNATURE;
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
-                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0);
+                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0)
+                        | (c.lapic() != null && c.lapic().x2apicSupported() ? X2APIC : 0);
                 boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
                 r[3] = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
                         | MMX | FXSR | SSE | SSE2
