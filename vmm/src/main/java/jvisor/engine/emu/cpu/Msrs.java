@@ -18,6 +18,8 @@ public final class Msrs {
     public static final int MTRR_CAP = 0xFE;
     public static final int ARCH_CAPABILITIES = 0x10A;
     public static final int SYSENTER_CS = 0x174;
+    public static final int MCG_CAP = 0x179;
+    public static final int MCG_STATUS = 0x17A;
     public static final int SYSENTER_ESP = 0x175;
     public static final int SYSENTER_EIP = 0x176;
     public static final int MISC_ENABLE = 0x1A0;
@@ -97,6 +99,9 @@ public final class Msrs {
             case SPEC_CTRL -> specCtrl;
             case MTRR_CAP -> MTRR_CAP_VALUE;
             case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
+            // Machine-check architecture with no banks: software may read the capabilities
+            // (kvm-unit-tests does, as QEMU offers them) and finds nothing to report.
+            case MCG_CAP, MCG_STATUS -> 0;
             case SYSENTER_CS -> sysenterCs;
             case SYSENTER_ESP -> sysenterEsp;
             case SYSENTER_EIP -> sysenterEip;
@@ -146,6 +151,7 @@ public final class Msrs {
                 }
                 cpu.mmu.flushAll();
             }
+            case MCG_STATUS -> reserved(v, 0); // no machine check is ever in progress
             case SYSENTER_CS -> sysenterCs = v & 0xFFFF_FFFFL;
             case SYSENTER_ESP -> sysenterEsp = canonical(v);
             case SYSENTER_EIP -> sysenterEip = canonical(v);

@@ -321,7 +321,12 @@ public final class LocalApic implements LocalInterrupts {
         }
         int v = (int) value;
         switch (register) {
-            case X2apicMsrs.SELF_IPI -> selfIpi(v & 0xFF);
+            case X2apicMsrs.SELF_IPI -> {
+                if ((v & ~0xFF) != 0) {
+                    return false; // bits 31:8 are reserved
+                }
+                selfIpi(v);
+            }
             case REG_EOI -> {
                 if (v != 0) {
                     return false;

@@ -82,6 +82,7 @@ class X2apicTest {
         assertFalse(bsp.x2apicWrite(EOI, 1), "EOI takes only 0");
         assertFalse(bsp.x2apicWrite(ESR, 1), "ESR takes only 0");
         assertFalse(bsp.x2apicWrite(TPR, 1L << 32), "bits 63:32 are reserved outside the ICR");
+        assertFalse(bsp.x2apicWrite(SELF_IPI, 0x100), "SELF IPI's bits 31:8 are reserved");
     }
 
     @Test
