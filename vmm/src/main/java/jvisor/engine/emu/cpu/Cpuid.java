@@ -19,6 +19,13 @@ public final class Cpuid {
     private static final String VENDOR = "GenuineIntel";
     private static final String HYPERVISOR = "JvisorEmuCpu";
     private static final String BRAND = "jvisor emulated x86-64 processor";
+    /**
+     * KVM's paravirtual signature at the second hypervisor base (where QEMU puts it beside another
+     * interface), with no features and no hints: nothing of KVM's ABI is offered, but Linux trusts
+     * a KVM host to run x2APIC without interrupt remapping, as it never trusts bare metal.
+     */
+    private static final String KVM_SIGNATURE = "KVMKVMKVM\0\0\0";
+    static final int KVM_BASE = 0x4000_0100;
 
     // leaf 1 EDX
     static final int FPU = 1;
@@ -111,6 +118,10 @@ public final class Cpuid {
             case 0x4000_0000 -> {
                 r[0] = 0x4000_0000;
                 text(r, HYPERVISOR, 1, 2, 3);
+            }
+            case KVM_BASE -> {
+                r[0] = KVM_BASE + 1;
+                text(r, KVM_SIGNATURE, 1, 2, 3);
             }
             case 0x8000_0000 -> r[0] = MAX_EXTENDED;
             case 0x8000_0001 -> {
