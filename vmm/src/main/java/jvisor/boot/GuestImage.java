@@ -21,6 +21,11 @@ public sealed interface GuestImage {
         return read(MAX_BYTES);
     }
 
+    /** The image's size if it is a regular file, so a loader can say why it does not fit before reading it; else -1. */
+    default long size() {
+        return -1;
+    }
+
     record File(Path path) implements GuestImage {
         /** S_IFMT and S_IFIFO of st_mode: pipes and FIFOs have no size to check before reading. */
         private static final int S_IFMT = 0170000;
@@ -28,6 +33,15 @@ public sealed interface GuestImage {
 
         public String name() {
             return path.toString();
+        }
+
+        @Override
+        public long size() {
+            try {
+                return Files.isRegularFile(path) ? Files.size(path) : -1;
+            } catch (IOException e) {
+                return -1; // read() will say what is wrong with it
+            }
         }
 
         public byte[] read(long limit) {

@@ -530,7 +530,7 @@ public final class LocalApic implements LocalInterrupts {
         }
         lvt[entry] = (lvt[entry] & ~LVT_WRITABLE[entry]) | v;
         if (entry == LVT_TIMER) {
-            timer.setMode(ApicTimer.Mode.of(v));
+            timer.setMode(ApicTimer.Mode.of(v), timers.now());
             if ((lvt[entry] & LVT_MASKED) != 0) {
                 timer.forgetOwed();
             }
