@@ -171,6 +171,7 @@ public final class CommandLine {
         LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
+        boolean testdev = false;
         String virtioConsole = null;
         NetOptions net = null;
         Display display = Display.AUTO;
@@ -197,6 +198,7 @@ public final class CommandLine {
                 case "--rng" -> rng = flag(name, inline);
                 case "--gdb-wait" -> gdbWait = flag(name, inline);
                 case "--trace-calls" -> traceCalls = flag(name, inline);
+                case "--testdev" -> testdev = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -261,7 +263,7 @@ public final class CommandLine {
             kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole, display, net),
+                new DeviceOptions(drives, rng, virtioConsole, display, net, testdev),
                 new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
@@ -342,8 +344,10 @@ public final class CommandLine {
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot|disk|xts|net|netstack]
+                  ./jvisor bench [exit|emu|boot|firmware|disk|xts|net|netstack]
                       Run the benchmark harness and print its figures.
+                  ./jvisor conformance kvm-unit-tests [DIR]
+                      Run kvm-unit-tests' x86_64 list on emu and on QEMU TCG; print both side by side.
 
                 Options:
                   --kernel FILE      multiboot image or Linux bzImage to boot
@@ -359,6 +363,7 @@ public final class CommandLine {
                                      a virtio-blk disk (repeatable): a raw image, or a LUKS1/LUKS2
                                      volume the guest sees decrypted (key-file holds the passphrase)
                   --rng              a virtio entropy device fed from the host's random source
+                  --testdev          QEMU's pc-testdev and pci-testdev (for kvm-unit-tests)
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file

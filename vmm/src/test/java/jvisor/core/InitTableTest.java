@@ -39,6 +39,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.Uart8250.attach",
                 "driver1 jvisor.devices.vga.Vga.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver3 jvisor.devices.testdev.TestDevices.attach",
                 "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);
