@@ -105,11 +105,12 @@ public sealed interface GuestImage {
         }
 
         /** The ROM image the user named; the default one is found by {@code jvisor.firmware.SeaBios}. */
-        public byte[] read() {
+        @Override
+        public byte[] read(long limit) {
             if (bios == null) {
                 throw new IllegalStateException("the default firmware is located by jvisor.firmware.SeaBios");
             }
-            return new File(bios).read();
+            return new File(bios).read(limit);
         }
     }
 

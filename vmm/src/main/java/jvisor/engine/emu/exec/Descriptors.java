@@ -130,7 +130,6 @@ final class Descriptors {
                 case 4 -> SMSW;
                 case 6 -> LMSW;
                 case 7 -> rm == 0 ? SWAPGS : rm == 1 ? SystemInsns.RDTSCP : null;
-                case 0 -> rm == 1 ? VMCALL : null;
                 default -> null;
             };
         }
@@ -208,5 +207,4 @@ final class Descriptors {
     };
 
     private static final Op SWAPGS = (c, x) -> SystemOps.swapgs(c);
-    private static final Op VMCALL = (c, x) -> jvisor.engine.emu.cpu.Hypercalls.vmcall(c);
 }
