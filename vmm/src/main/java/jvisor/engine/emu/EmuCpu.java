@@ -98,6 +98,14 @@ public final class EmuCpu implements VirtualCpu {
         return f != null ? f : interpreter.lastEvent() + " (" + interpreter.retired() + " instructions retired)";
     }
 
+    @Override
+    public String engineStats() {
+        long all = interpreter.retired();
+        long compiled = interpreter.retiredInRegions();
+        return String.format(java.util.Locale.ROOT, "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs",
+                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns());
+    }
+
     /** Instructions this processor has completed. */
     public long retired() {
         return interpreter.retired();

@@ -61,6 +61,18 @@ public final class Interpreter {
         }
     }
 
+    /** Instructions completed in compiled regions so far, and how often a region ran. */
+    private long inRegions;
+    private long regionRuns;
+
+    public long retiredInRegions() {
+        return inRegions;
+    }
+
+    public long regionRuns() {
+        return regionRuns;
+    }
+
     /** Instructions completed so far. */
     public long retired() {
         return retired;
@@ -414,6 +426,8 @@ public final class Interpreter {
             return c.faultRetired;
         }
         retired += done;
+        inRegions += done;
+        regionRuns++;
         c.codeWritten = false;
         return done;
     }
