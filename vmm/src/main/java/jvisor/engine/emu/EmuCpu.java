@@ -116,6 +116,11 @@ public final class EmuCpu implements VirtualCpu {
         interpreter.setCompileThreshold(runs, false);
     }
 
+    /** After how many instructions a compiled region is compiled again for HotSpot's optimizing compiler. */
+    public void setPromoteAfter(long instructions) {
+        interpreter.setPromoteAfter(instructions);
+    }
+
     /** As {@link #setCompileThreshold(int)}, but compiled on the background compiler as in normal runs. */
     public void setBackgroundCompileThreshold(int runs) {
         interpreter.setCompileThreshold(runs, true);
