@@ -21,11 +21,17 @@ import jvisor.engine.emu.EmuLog;
  * thousand times on a background thread, where C2 took longer compiling it than it ever saved.
  */
 final class JitPolicy {
+    /**
+     * Regions for C1 (the Warm classes), the emitter with its lambdas, and the class-file API; not
+     * the classes regions compiled for C2 run in or call (Hot, RegionOps, CompiledRegion). A class
+     * pattern may have a wildcard only at its start or end.
+     */
     private static final String DIRECTIVE = """
-            [ { match: [ "jvisor/engine/emu/region/%s*.run", "jvisor/engine/emu/region/*Forms.*",
-                         "jvisor/engine/emu/region/RegionCompiler.*", "jvisor/engine/emu/region/RegionEmitter*.*",
-                         "jvisor/engine/emu/region/RegionFrame.*", "jvisor/engine/emu/region/Memory.*",
-                         "jvisor/engine/emu/region/Conditions*.*",
+            [ { match: [ "jvisor/engine/emu/region/%s*.*", "jvisor/engine/emu/region/DataForms*.*",
+                         "jvisor/engine/emu/region/ControlForms*.*", "jvisor/engine/emu/region/Conditions*.*",
+                         "jvisor/engine/emu/region/Memory*.*", "jvisor/engine/emu/region/RegionEmitter*.*",
+                         "jvisor/engine/emu/region/RegionFrame*.*", "jvisor/engine/emu/region/RegionCompiler*.*",
+                         "jvisor/engine/emu/exec/BlockCache.plan",
                          "java/lang/classfile/*.*", "jdk/internal/classfile/*.*" ],
                 c2: { Exclude: true } } ]
             """.formatted(RegionCompiler.WARM_PREFIX);
