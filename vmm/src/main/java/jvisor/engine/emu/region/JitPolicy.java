@@ -28,6 +28,7 @@ final class JitPolicy {
      */
     private static final String DIRECTIVE = """
             [ { match: [ "jvisor/engine/emu/region/%s*.*", "jvisor/engine/emu/region/DataForms*.*",
+                         "jvisor/engine/emu/region/ArithmeticForms*.*",
                          "jvisor/engine/emu/region/ControlForms*.*", "jvisor/engine/emu/region/Conditions*.*",
                          "jvisor/engine/emu/region/Memory*.*", "jvisor/engine/emu/region/RegionEmitter*.*",
                          "jvisor/engine/emu/region/RegionFrame*.*", "jvisor/engine/emu/region/RegionCompiler*.*",

@@ -93,7 +93,8 @@ public final class RegionCompiler {
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */
     static boolean compiles(Insn x, boolean last) {
-        return (last && ControlForms.supportsBranch(x)) || DataForms.supports(x) || ControlForms.supportsStack(x);
+        return (last && ControlForms.supportsBranch(x)) || DataForms.supports(x) || ArithmeticForms.supports(x)
+                || ControlForms.supportsStack(x);
     }
 
     private static CompiledRegion build(RegionPlan plan, boolean forC2) {
