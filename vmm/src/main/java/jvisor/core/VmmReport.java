@@ -88,6 +88,13 @@ final class VmmReport {
         for (Map.Entry<String, long[]> e : total.mmio().entrySet()) {
             log.printf("  %-20s %12d %12d%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
         }
+        for (int n = 0; n < vmm.cpuCount(); n++) {
+            Processor p = vmm.processor(n);
+            String engine = p.hasVcpu() ? p.vcpu().engineStats() : "";
+            if (!engine.isEmpty()) {
+                log.println("processor " + n + ": " + engine);
+            }
+        }
         if (vmm.hasVm()) {
             PassThrough pass = vmm.vm().passThrough();
             log.printf("unhooked (floating bus): %d reads, %d writes%n", pass.reads(), pass.writes());

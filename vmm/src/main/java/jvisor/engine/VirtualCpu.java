@@ -33,4 +33,9 @@ public interface VirtualCpu {
 
     /** The engine's own account of the last exit, for panic messages. */
     String describeExit();
+
+    /** What the engine counts about this processor for {@code --stats}; empty if nothing. */
+    default String engineStats() {
+        return "";
+    }
 }

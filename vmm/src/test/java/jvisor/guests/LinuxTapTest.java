@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import jvisor.kit.GuestKit;
 import jvisor.kit.InitScript;
 import jvisor.kit.TestKits;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LinuxTapTest {
     static final int SIZE = 8 << 20;
     static final long SEED = 42;
+    static final long BOOT_SECONDS = 600;
 
     @TempDir
     Path dir;
@@ -91,6 +94,22 @@ class LinuxTapTest {
             }
             """;
 
+    /** The server's next line, or null if none comes within two minutes (the server is killed afterwards). */
+    private static String line(BufferedReader r) throws Exception {
+        CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> {
+            try {
+                return r.readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            return f.get(120, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        }
+    }
+
     private static String run(String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -139,7 +158,7 @@ class LinuxTapTest {
             server = new ProcessBuilder("ip", "netns", "exec", namespace, java.toString(), source.toString(),
                     Integer.toString(SIZE), Long.toString(SEED)).redirectErrorStream(true).start();
             BufferedReader serverOut = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("ready", serverOut.readLine(), "the server in the namespace started");
+            assertEquals("ready", line(serverOut), "the server in the namespace started");
 
             Path script = Disks.script(dir, "script.img", """
                     ip link set eth0 up
@@ -159,8 +178,19 @@ class LinuxTapTest {
                     "--drive", "file=" + script + ",readonly=on", "--net", "tap,ifname=" + device,
                     "--cmdline", GuestKit.CMDLINE + " " + InitScript.SCRIPT_OPTION + "/dev/vda " + InitScript.TEST_OPTION));
             Process jvisor = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(jvisor.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            assertTrue(jvisor.waitFor(60, TimeUnit.SECONDS), out);
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(jvisor.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                } catch (IOException e) {
+                    return "(output lost: " + e + ")";
+                }
+            });
+            boolean ended = jvisor.waitFor(BOOT_SECONDS, TimeUnit.SECONDS);
+            if (!ended) {
+                jvisor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);     // no jvisor left behind in the namespace
+            }
+            String out = output.get(10, TimeUnit.SECONDS);
+            assertTrue(ended, "jvisor did not finish in " + BOOT_SECONDS + " s:\n" + out);
             assertEquals(0, jvisor.exitValue(), out);
 
             byte[] data = new byte[SIZE];
@@ -171,7 +201,7 @@ class LinuxTapTest {
             int at = out.indexOf("jvisor-test: sending ");
             assertTrue(at >= 0, out);
             String sent = out.substring(at + "jvisor-test: sending ".length(), at + "jvisor-test: sending ".length() + 64);
-            assertEquals("received " + SIZE + " " + sent, serverOut.readLine(), "the namespace got the guest's bytes intact");
+            assertEquals("received " + SIZE + " " + sent, line(serverOut), "the namespace got the guest's bytes intact");
         } finally {
             if (server != null) {
                 server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -98,6 +98,14 @@ public final class EmuCpu implements VirtualCpu {
         return f != null ? f : interpreter.lastEvent() + " (" + interpreter.retired() + " instructions retired)";
     }
 
+    @Override
+    public String engineStats() {
+        long all = interpreter.retired();
+        long compiled = interpreter.retiredInRegions();
+        return String.format(java.util.Locale.ROOT, "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs",
+                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns());
+    }
+
     /** Instructions this processor has completed. */
     public long retired() {
         return interpreter.retired();
@@ -106,6 +114,11 @@ public final class EmuCpu implements VirtualCpu {
     /** After how many interpreted runs a block is compiled to bytecode (tier 1), on this thread; 0 or less never. */
     public void setCompileThreshold(int runs) {
         interpreter.setCompileThreshold(runs, false);
+    }
+
+    /** After how many instructions a compiled region is compiled again for HotSpot's optimizing compiler. */
+    public void setPromoteAfter(long instructions) {
+        interpreter.setPromoteAfter(instructions);
     }
 
     /** As {@link #setCompileThreshold(int)}, but compiled on the background compiler as in normal runs. */

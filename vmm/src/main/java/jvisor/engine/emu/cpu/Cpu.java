@@ -124,6 +124,12 @@ public final class Cpu {
      * translation in the fetch TLB.
      */
     public int translationGen;
+    /**
+     * Bumped whenever the guest drops translations (any flush, INVLPG, a CR3 load): a cached
+     * block whose fetch translation was checked under the current value needs no check again.
+     * Evictions from the TLB do not count; the translation they drop is still the guest's.
+     */
+    public int fetchGen;
     /** Where the instruction that raised the fault being delivered from compiled code starts. */
     public long faultRip;
     /** How many instructions the compiled code completed before that fault. */

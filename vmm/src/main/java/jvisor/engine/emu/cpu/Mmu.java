@@ -478,6 +478,7 @@ public final class Mmu {
         largeEntries = 0;
         largestPage = 0x1000;
         cpu.translationGen++;
+        cpu.fetchGen++;
     }
 
     /**
@@ -503,6 +504,7 @@ public final class Mmu {
             }
         }
         nonGlobalCount = 0;
+        cpu.fetchGen++;
     }
 
     /**
@@ -510,6 +512,7 @@ public final class Mmu {
      * granule of the large page that may contain {@code lin} goes too.
      */
     public void flushPage(long lin) {
+        cpu.fetchGen++;
         if (largeEntries == 0) {
             flushRegion(lin, 0x1000);
         } else if (largestPage <= (2L << 20)) {

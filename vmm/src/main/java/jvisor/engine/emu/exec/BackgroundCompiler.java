@@ -16,7 +16,7 @@ import jvisor.engine.emu.region.RegionPlan;
  */
 final class BackgroundCompiler {
     /** Regions waiting; when full, a region is not queued and its entry gets hot again later. */
-    private record Job(Block entry, RegionPlan plan, SharedRegions shared) { }
+    private record Job(Block entry, RegionPlan plan, SharedRegions shared, CompiledRegion promote) { }
 
     private static final BlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(1 << 14);
     private static final AtomicLong PUBLISHED = new AtomicLong();
@@ -30,7 +30,12 @@ final class BackgroundCompiler {
 
     /** Queues {@code plan} for {@code entry}; returns false if the queue is full (the caller retries later). */
     static boolean submit(Block entry, RegionPlan plan, SharedRegions shared) {
-        return QUEUE.offer(new Job(entry, plan, shared));
+        return QUEUE.offer(new Job(entry, plan, shared, null));
+    }
+
+    /** Queues {@code region} to be compiled again for C2 (dropped if the queue is full). */
+    static void promote(CompiledRegion region) {
+        QUEUE.offer(new Job(null, null, null, region));
     }
 
     /** How many regions this JVM's background compiler has compiled and published. */
@@ -45,6 +50,10 @@ final class BackgroundCompiler {
                 job = QUEUE.take();
             } catch (InterruptedException e) {
                 return;
+            }
+            if (job.promote() != null) {
+                job.promote().promote();
+                continue;
             }
             // A region whose code changed while it waited will never run again: skip it.
             RegionPlan plan = job.plan();

@@ -27,6 +27,8 @@ final class Block {
     final byte[] bytes;
     /** The processor's translation generation when the block was last found (see {@link Cpu#translationGen}). */
     int gen;
+    /** The processor's {@link Cpu#fetchGen} when the block's fetch translation was last checked. */
+    int fetchGen;
     /** Next block in the host-offset hash chain. */
     Block chain;
     /** How often the block ran interpreted; at the interpreter's threshold a region is compiled from here. */

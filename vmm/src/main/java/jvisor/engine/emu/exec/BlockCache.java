@@ -44,9 +44,10 @@ final class BlockCache {
 
     /**
      * The block at the processor's CS:RIP; may throw the fetch fault (#PF, #GP). A first-level hit
-     * is valid while no full TLB flush happened since, the page epochs are unchanged and the fetch
-     * TLB still maps the block's linear page(s) to where it was decoded from (so INVLPG drops
-     * exactly the blocks it unmaps).
+     * is valid while the page epochs are unchanged and, if the guest dropped any translation since
+     * the block was last checked ({@link Cpu#fetchGen}), no full TLB flush happened since and the
+     * fetch TLB still maps the block's linear page(s) to where it was decoded from (so INVLPG drops
+     * exactly the blocks it unmaps). Most hits need only the first test.
      */
     Block find(Cpu c) {
         long rip = c.rip();
@@ -55,14 +56,20 @@ final class BlockCache {
         int key = c.modeKey();
         int h = l1Index(rip);
         Block b = level1[h];
-        if (b != null && b.rip == rip && b.gen == c.translationGen && b.modeKey == key && b.csBase == csBase
-                && b.valid(pages)
-                && c.mmu.cachedFetchPage(mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL) == (b.host & ~0xFFFL)
-                && (b.page2 < 0 || c.mmu.cachedFetchPage(b.lin2) == (long) b.page2 << 12)) {
-            return b;
+        if (b != null && b.rip == rip && b.modeKey == key && b.csBase == csBase && b.valid(pages)) {
+            if (b.fetchGen == c.fetchGen) {
+                return b;
+            }
+            if (b.gen == c.translationGen
+                    && c.mmu.cachedFetchPage(mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL) == (b.host & ~0xFFFL)
+                    && (b.page2 < 0 || c.mmu.cachedFetchPage(b.lin2) == (long) b.page2 << 12)) {
+                b.fetchGen = c.fetchGen;
+                return b;
+            }
         }
         b = lookup(c, rip, csBase, key);
         b.gen = c.translationGen;
+        b.fetchGen = c.fetchGen;
         level1[h] = b;
         return b;
     }

@@ -61,6 +61,18 @@ public final class Interpreter {
         }
     }
 
+    /** Instructions completed in compiled regions so far, and how often a region ran. */
+    private long inRegions;
+    private long regionRuns;
+
+    public long retiredInRegions() {
+        return inRegions;
+    }
+
+    public long regionRuns() {
+        return regionRuns;
+    }
+
     /** Instructions completed so far. */
     public long retired() {
         return retired;
@@ -240,10 +252,10 @@ public final class Interpreter {
         } else if (watched) {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
-            return runRegion(b.region);
+            return runRegion(b);
         } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b, m -> cache.sameCode(c, m))
                 || b.heat == compileThreshold && compile(b)) {
-            return runRegion(b.region);
+            return runRegion(b);
         }
         int k = 0;
         try {
@@ -361,6 +373,13 @@ public final class Interpreter {
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
             ? Integer.getInteger("jvisor.emu.hot", 2_000) : -1;
     private int compileThreshold = HOT;
+    private long promoteAfter = CompiledRegion.PROMOTE_AFTER;
+
+    /** After how many instructions completed in a region it is compiled again for C2 (tests make it small). */
+    public void setPromoteAfter(long instructions) {
+        promoteAfter = instructions;
+    }
+
     /** After this many runs a block takes the region another processor compiled for the same code, if there is one. */
     private static final int ADOPT = 64;
     private boolean compileInBackground = true;
@@ -403,7 +422,12 @@ public final class Interpreter {
      * Runs a compiled region; a fault inside it is delivered at the instruction that raised it.
      * Returns how many instructions completed.
      */
-    private int runRegion(CompiledRegion region) {
+    private int runRegion(Block b) {
+        CompiledRegion region = b.region;
+        CompiledRegion promoted = region.promoted();
+        if (promoted != null) {
+            b.region = region = promoted;
+        }
         int done;
         try {
             done = region.run(c);
@@ -414,7 +438,16 @@ public final class Interpreter {
             return c.faultRetired;
         }
         retired += done;
+        inRegions += done;
+        regionRuns++;
         c.codeWritten = false;
+        if (region.ran(done, promoteAfter)) {
+            if (compileInBackground) {
+                BackgroundCompiler.promote(region);
+            } else {
+                region.promote();
+            }
+        }
         return done;
     }
 

@@ -111,8 +111,8 @@ public final class MulDiv {
         }
     };
 
-    /** Signed a * b at {@code s} bytes; sets CF/OF on truncation; returns the truncated product. */
-    private static long imul(Cpu c, long a, long b, int s) {
+    /** Signed a * b at {@code s} bytes; sets CF/OF on truncation; returns the truncated product (also for compiled regions). */
+    public static long imul(Cpu c, long a, long b, int s) {
         if (s == 8) {
             long lo = a * b;
             mulFlags(c, Math.multiplyHigh(a, b) != (lo >> 63));

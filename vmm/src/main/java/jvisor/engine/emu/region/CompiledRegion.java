@@ -17,16 +17,57 @@ import jvisor.engine.emu.cpu.Cpu;
  * instructions completed.
  */
 public abstract class CompiledRegion {
+    /**
+     * Instructions a region compiled for C1 completes before it is compiled again for C2
+     * ({@link JitPolicy}): C2's tens of milliseconds pay only for code that runs this long.
+     */
+    public static final long PROMOTE_AFTER = 20_000_000L;
+
     private long[] rips;
     private int[] positions;
     private long entry;
+    private RegionPlan plan;
+    private boolean hot;
+    /** Instructions completed here so far (by every processor: a count, not an exact one). */
+    private long retired;
+    private boolean promotionAsked;
+    /** This region compiled for C2, once ready; the processors switch to it. */
+    private volatile CompiledRegion promoted;
 
     protected CompiledRegion() { }
 
-    final void describe(long entryRip, long[] instructionRips, int[] blockPositions) {
-        this.entry = entryRip;
+    final void describe(RegionPlan compiledPlan, boolean forC2, long[] instructionRips, int[] blockPositions) {
+        this.plan = compiledPlan;
+        this.hot = forC2;
+        this.entry = compiledPlan.entryRip();
         this.rips = instructionRips;
         this.positions = blockPositions;
+    }
+
+    /**
+     * Counts {@code done} more instructions completed here; returns true once, when the region
+     * has run {@code promoteAfter} instructions and should be compiled again for C2 ({@link #promote}).
+     */
+    public final boolean ran(int done, long promoteAfter) {
+        retired += done;
+        if (retired < promoteAfter || hot || promotionAsked) {
+            return false;
+        }
+        promotionAsked = true;
+        return true;
+    }
+
+    /** The version compiled for C2 if it is ready, else null. */
+    public final CompiledRegion promoted() {
+        return promoted;
+    }
+
+    /** Compiles this region again as a class C2 may take (on the background compiler's thread). */
+    public final void promote() {
+        CompiledRegion r = RegionCompiler.compile(plan, true);
+        if (r != null) {
+            promoted = r;
+        }
     }
 
     /**

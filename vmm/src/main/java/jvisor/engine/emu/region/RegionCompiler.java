@@ -28,7 +28,12 @@ import jvisor.engine.emu.decode.Insn;
  */
 public final class RegionCompiler {
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
-    private static final ClassDesc THIS = ClassDesc.of(RegionCompiler.class.getPackageName() + ".Region");
+    /** The simple name of regions' classes, which only C1 compiles ({@link JitPolicy}). */
+    static final String WARM_PREFIX = "Warm";
+    /** The simple name of the classes of regions recompiled for C2. */
+    static final String HOT_PREFIX = "Hot";
+    private static final ClassDesc WARM = ClassDesc.of(RegionCompiler.class.getPackageName() + "." + WARM_PREFIX);
+    private static final ClassDesc HOT = ClassDesc.of(RegionCompiler.class.getPackageName() + "." + HOT_PREFIX);
     private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
     private static final ClassDesc CD_LOOKUP = ClassDesc.of(MethodHandles.Lookup.class.getName());
     private static final ClassDesc CD_HANDLES = ClassDesc.of(MethodHandles.class.getName());
@@ -46,9 +51,15 @@ public final class RegionCompiler {
 
     /** Compiles {@code plan}, or returns null if the class could not be built (the code stays interpreted). */
     public static CompiledRegion compile(RegionPlan plan) {
+        return compile(plan, false);
+    }
+
+    /** Compiles {@code plan} as a class for C1 only, or with {@code forC2} one C2 may take. */
+    static CompiledRegion compile(RegionPlan plan, boolean forC2) {
+        JitPolicy.install();
         RegionPlan p = fit(plan);
         while (true) {
-            CompiledRegion region = build(p);
+            CompiledRegion region = build(p, forC2);
             if (region != TOO_LONG) {
                 return region;
             }
@@ -82,10 +93,12 @@ public final class RegionCompiler {
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */
     static boolean compiles(Insn x, boolean last) {
-        return (last && ControlForms.supportsBranch(x)) || DataForms.supports(x) || ControlForms.supportsStack(x);
+        return (last && ControlForms.supportsBranch(x)) || DataForms.supports(x) || ArithmeticForms.supports(x)
+                || ControlForms.supportsStack(x);
     }
 
-    private static CompiledRegion build(RegionPlan plan) {
+    private static CompiledRegion build(RegionPlan plan, boolean forC2) {
+        ClassDesc self = forC2 ? HOT : WARM;
         Map<Insn, Integer> handlers = new IdentityHashMap<>();
         List<Object> data = new ArrayList<>();
         data.add(null);
@@ -107,7 +120,7 @@ public final class RegionCompiler {
             }
         }
         try {
-            byte[] bytes = ClassFile.of().build(THIS, cb -> {
+            byte[] bytes = ClassFile.of().build(self, cb -> {
                 cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
                 cb.withSuperclass(CD_REGION);
                 int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
@@ -118,9 +131,9 @@ public final class RegionCompiler {
                 }
                 cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
                         .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
-                cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, handlers.size()));
+                cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, self, handlers.size()));
                 cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
-                        code -> new RegionEmitter(plan, THIS, code, handlers).emit());
+                        code -> new RegionEmitter(plan, self, code, handlers).emit());
             });
             if (runLength(bytes) >= HUGE_METHOD) {
                 return TOO_LONG;
@@ -128,7 +141,7 @@ public final class RegionCompiler {
             Object[] classData = data.toArray();
             LOOKUP.defineHiddenClassWithClassData(bytes, classData, true);
             CompiledRegion region = (CompiledRegion) classData[0];
-            region.describe(plan.entryRip(), rips, positions);
+            region.describe(plan, forC2, rips, positions);
             return region;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             EmuLog.once("region", "region compilation failed, staying in the interpreter: " + e);
@@ -152,22 +165,22 @@ public final class RegionCompiler {
     }
 
     /** static { Object[] d = MethodHandles.classData(lookup(), "_", Object[].class); PAGES = d[1]; o0 = (Op) d[2]; ...; d[0] = new Region(); } */
-    private static void staticInit(CodeBuilder code, int handlers) {
+    private static void staticInit(CodeBuilder code, ClassDesc self, int handlers) {
         code.invokestatic(CD_HANDLES, "lookup", MethodTypeDesc.of(CD_LOOKUP))
                 .ldc("_")
                 .ldc(CD_Object.arrayType())
                 .invokestatic(CD_HANDLES, "classData", MethodTypeDesc.of(CD_Object, CD_LOOKUP, CD_String, CD_Class))
                 .checkcast(CD_Object.arrayType())
                 .astore(0);
-        code.aload(0).iconst_1().aaload().checkcast(RegionEmitter.CD_PAGES).putstatic(THIS, "PAGES", RegionEmitter.CD_PAGES);
+        code.aload(0).iconst_1().aaload().checkcast(RegionEmitter.CD_PAGES).putstatic(self, "PAGES", RegionEmitter.CD_PAGES);
         for (int k = 0; k < handlers; k++) {
             code.aload(0).loadConstant(2 + 2 * k).aaload().checkcast(RegionEmitter.CD_OP)
-                    .putstatic(THIS, "o" + k, RegionEmitter.CD_OP);
+                    .putstatic(self, "o" + k, RegionEmitter.CD_OP);
             code.aload(0).loadConstant(3 + 2 * k).aaload().checkcast(RegionEmitter.CD_INSN)
-                    .putstatic(THIS, "i" + k, RegionEmitter.CD_INSN);
+                    .putstatic(self, "i" + k, RegionEmitter.CD_INSN);
         }
         // The one instance goes back through the class data, so no reflection is needed to make it.
-        code.aload(0).iconst_0().new_(THIS).dup().invokespecial(THIS, INIT_NAME, MTD_void).aastore();
+        code.aload(0).iconst_0().new_(self).dup().invokespecial(self, INIT_NAME, MTD_void).aastore();
         code.return_();
     }
 }

@@ -118,6 +118,8 @@ final class RegionEmitter {
             }
             if (DataForms.supports(x)) {
                 DataForms.emit(this, x);
+            } else if (ArithmeticForms.supports(x)) {
+                ArithmeticForms.emit(this, x);
             } else if (ControlForms.supportsStack(x)) {
                 ControlForms.emitStack(this, x);
             } else if (last && x.endsBlock()) {

@@ -53,6 +53,8 @@ final class RegionFrame {
     static final int A = 15;
     static final int B = 17;
     static final int R = 19;
+    /** A shift count (an int). */
+    static final int COUNT = 21;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
@@ -71,6 +73,7 @@ final class RegionFrame {
         for (int local : new int[] {EXIT_RIP, T0, LIN, A, B, R}) {
             code.lconst_0().lstore(local);
         }
+        code.iconst_0().istore(COUNT);
     }
 
     /** The array slot of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */

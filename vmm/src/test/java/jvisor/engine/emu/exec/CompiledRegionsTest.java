@@ -69,6 +69,27 @@ class CompiledRegionsTest {
     }
 
     @Test
+    void aLoopPromotedToItsOptimizedVersionWhileItRunsLosesNoCount() {
+        try (TestMachine m = compiling()) {
+            m.cpu.setPromoteAfter(1000);
+            for (int round = 1; round <= 3; round++) {
+                ExitReason r = m.run64("""
+                        mov ecx, 100000
+                        xor eax, eax
+                        1: add eax, ecx
+                        dec ecx
+                        jnz 1b
+                        cli
+                        hlt
+                        """);
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                assertEquals((100000L * 100001 / 2) & 0xFFFF_FFFFL, m.reg(Cpu.RAX));
+                assertEquals(round * (2 + 3 * 100000L + 2), m.cpu.retired(), "round " + round);
+            }
+        }
+    }
+
+    @Test
     void aFaultInTheMiddleOfACompiledLoopIsPreciseAndCounted() {
         try (TestMachine m = compiling()) {
             m.catchExceptions64();
