@@ -24,7 +24,9 @@ import jvisor.engine.GuestDebug;
  * processor N). When one processor stops for a breakpoint or a step, or gdb interrupts, every
  * processor parks in {@link #park} on its own thread, taking a snapshot of its state; gdb's reads
  * and writes go to the snapshots, and each processor loads its own back (with the breakpoints and
- * its step) when gdb resumes it. One client at a time; a broken connection resumes the VM.
+ * its step) when gdb resumes it. One client at a time. {@code D} resumes the VM; a connection
+ * that breaks (hostile framing, gdb killed) only drops its breakpoints and leaves the VM as it
+ * stood, stopped or running, for the next connection, as QEMU does.
  */
 public final class GdbStub implements DebugAgent, AutoCloseable {
     static final int STAY = 0;
@@ -307,7 +309,15 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         }
     }
 
-    /** The connection ended: forget its breakpoints and let the VM run. */
+    /** The connection broke: forget its breakpoints; parked processors stay parked for the next gdb. */
+    private void dropConnection() {
+        synchronized (lock) {
+            breakpoints.clear();
+            stopCpu = -1;
+        }
+    }
+
+    /** gdb detached (or the session ended): forget its breakpoints and let the VM run. */
     void detach() {
         synchronized (lock) {
             breakpoints.clear();
@@ -331,13 +341,14 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                         new BufferedOutputStream(s.getOutputStream()));
                 vmm.console().log().println("jvisor: gdb connected from " + s.getRemoteSocketAddress());
                 session.run(link, s);
+                detach();
             } catch (IOException e) {
                 if (!closed) {
                     vmm.console().log().println("jvisor: gdb connection ended: " + e.getMessage());
                 }
+                dropConnection();
             } finally {
                 client = null;
-                detach();
             }
         }
     }
