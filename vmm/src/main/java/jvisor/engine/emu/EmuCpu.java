@@ -102,8 +102,10 @@ public final class EmuCpu implements VirtualCpu {
     public String engineStats() {
         long all = interpreter.retired();
         long compiled = interpreter.retiredInRegions();
-        return String.format(java.util.Locale.ROOT, "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs",
-                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns());
+        return String.format(java.util.Locale.ROOT,
+                "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs; %,d regions compiled in this JVM",
+                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns(),
+                Interpreter.regionsCompiled());
     }
 
     /** Instructions this processor has completed. */

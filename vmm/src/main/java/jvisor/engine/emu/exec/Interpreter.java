@@ -73,6 +73,11 @@ public final class Interpreter {
         return regionRuns;
     }
 
+    /** Regions the background compiler of this JVM has compiled (for every processor and VM). */
+    public static long regionsCompiled() {
+        return BackgroundCompiler.published();
+    }
+
     /** Instructions completed so far. */
     public long retired() {
         return retired;
@@ -367,11 +372,13 @@ public final class Interpreter {
 
     /**
      * Blocks that ran this often in the interpreter start a compiled region (jvisor.emu.tier1=false
-     * turns tier 1 off, jvisor.emu.hot sets the count). A region's class costs about as much to
-     * build, load and have HotSpot compile as a few thousand interpreted runs of its blocks.
+     * turns tier 1 off, jvisor.emu.hot sets the count). A region's class costs as much to build,
+     * load and have C1 compile as ten thousand or so interpreted runs of its blocks. In a Linux boot
+     * 2,000 made 3,100 regions, of which the last 2,000 ran 1% of what regions ran; 5,000 makes
+     * 1,900 covering 80% of the instructions, 10,000 makes 1,100 covering 72%.
      */
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
-            ? Integer.getInteger("jvisor.emu.hot", 2_000) : -1;
+            ? Integer.getInteger("jvisor.emu.hot", 5_000) : -1;
     private int compileThreshold = HOT;
     private long promoteAfter = CompiledRegion.PROMOTE_AFTER;
 
