@@ -21,6 +21,7 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        OneLineLog.install();
         try {
             return switch (CommandLine.parse(args)) {
                 case CommandLine.Command.Run run -> {

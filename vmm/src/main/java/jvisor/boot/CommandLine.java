@@ -3,6 +3,7 @@ package jvisor.boot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jvisor.net.NetOptions;
 
 /**
  * Parses jvisor's command line: BitVisor's {@code entry}, where the boot loader's multiboot info
@@ -170,7 +171,9 @@ public final class CommandLine {
         LinuxEntry linuxEntry = LinuxEntry.DEFAULT;
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
+        boolean testdev = false;
         String virtioConsole = null;
+        NetOptions net = null;
         Display display = Display.AUTO;
         Path firmware = null;
         String gdb = null;
@@ -195,6 +198,7 @@ public final class CommandLine {
                 case "--rng" -> rng = flag(name, inline);
                 case "--gdb-wait" -> gdbWait = flag(name, inline);
                 case "--trace-calls" -> traceCalls = flag(name, inline);
+                case "--testdev" -> testdev = flag(name, inline);
                 default -> {
                     String value = inline;
                     if (value == null) {
@@ -222,6 +226,12 @@ public final class CommandLine {
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
+                        case "--net" -> {
+                            if (net != null) {
+                                throw new BadInputException("--net is given twice: jvisor gives the guest one network card");
+                            }
+                            net = NetOptions.parse(value);
+                        }
                         case "--firmware", "--bios" -> {
                             rejectInDemo(name, demo);
                             firmware = Path.of(value);
@@ -253,7 +263,7 @@ public final class CommandLine {
             kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole, display),
+                new DeviceOptions(drives, rng, virtioConsole, display, net, testdev),
                 new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
@@ -274,6 +284,7 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--net" -> "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT...] or tap,ifname=NAME";
             case "--firmware", "--bios" -> "the path of a BIOS ROM image such as SeaBIOS's bios-256k.bin";
             case "--display" -> "curses or none";
             case "--gdb" -> "HOST:PORT (or :PORT) for gdb's target remote";
@@ -333,8 +344,10 @@ public final class CommandLine {
                       Boot one of the built-in test guests (hello, smp, poweroff, ...).
                   ./jvisor test
                       Run the whole test suite.
-                  ./jvisor bench [exit|emu|boot|disk|xts]
+                  ./jvisor bench [exit|emu|boot|firmware|disk|xts|net|netstack]
                       Run the benchmark harness and print its figures.
+                  ./jvisor conformance kvm-unit-tests [DIR]
+                      Run kvm-unit-tests' x86_64 list on emu and on QEMU TCG; print both side by side.
 
                 Options:
                   --kernel FILE      multiboot image or Linux bzImage to boot
@@ -350,6 +363,7 @@ public final class CommandLine {
                                      a virtio-blk disk (repeatable): a raw image, or a LUKS1/LUKS2
                                      volume the guest sees decrypted (key-file holds the passphrase)
                   --rng              a virtio entropy device fed from the host's random source
+                  --testdev          QEMU's pc-testdev and pci-testdev (for kvm-unit-tests)
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file
@@ -358,6 +372,13 @@ public final class CommandLine {
                   --display curses|none
                                      where the VGA text screen goes (firmware boot): the terminal
                                      (default on a terminal) or nowhere (serial console only)
+                  --net user[,hostfwd=tcp|udp:[HOSTADDR]:PORT-[GUESTADDR]:PORT]...[,mac=MAC]
+                                     a virtio-net card on jvisor's own network stack (no root
+                                     needed): DHCP gives the guest 10.0.2.15/24, the gateway
+                                     10.0.2.2 is the host's loopback, DNS at 10.0.2.3; each
+                                     hostfwd forwards a host port to the guest
+                  --net tap,ifname=NAME[,mac=MAC][,vnet_hdr=on|off]
+                                     a virtio-net card on an existing TAP device
                   --trace-boot       print every step of the boot path with time and processor
                   --stats            print exit counters when the VM stops
                   --gdb HOST:PORT    serve gdb's remote protocol (target remote HOST:PORT)

@@ -99,5 +99,12 @@ final class VmmReport {
             PassThrough pass = vmm.vm().passThrough();
             log.printf("unhooked (floating bus): %d reads, %d writes%n", pass.reads(), pass.writes());
         }
+        vmm.provided(jvisor.devices.virtio.VirtioNet.class).ifPresent(nic -> {
+            jvisor.devices.virtio.VirtioNet.Counters c = nic.counters();
+            log.printf("virtio-net: %d frames sent, %d dropped; %d received, %d dropped, %d times without a buffer%n",
+                    c.sent(), c.txDropped(), c.delivered(), c.rxDropped(), c.rxFull());
+            log.println("network back end:");
+            log.print(nic.backend().stats().report());
+        });
     }
 }

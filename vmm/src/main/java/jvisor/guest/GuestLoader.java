@@ -33,7 +33,7 @@ public final class GuestLoader {
 
     /** Loads {@code config}'s kernel (and modules) into {@code ram}; bad images are {@code BadInputException}s. */
     public static LoadedGuest load(BootConfig config, GuestMemory ram) {
-        ImageBytes kernel = new ImageBytes(config.kernel().name(), config.kernel().read());
+        ImageBytes kernel = new ImageBytes(config.kernel().name(), config.kernel().read(config.memory()));
         return switch (KernelFormat.detect(kernel)) {
             case KernelFormat.Multiboot m -> MultibootLoader.load(config, ram, kernel, m.headerOffset());
             case KernelFormat.LinuxBzImage linux -> LinuxLoader.load(config, ram, kernel);

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  */
 public final class GuestKit {
     /** Bumped whenever what the kit builds changes, so older caches are rebuilt. */
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
     public static final String BUSYBOX_PACKAGE = "busybox-static";
     public static final String VMLINUZ = "vmlinuz";
     public static final String INITRD = "initrd.img";
@@ -66,11 +66,15 @@ public final class GuestKit {
     /**
      * What {@code demo linux} boots: the kit's kernel and initramfs with the user's options, and the
      * demo's own copy of the data disk (made from the kit's on first use and kept, so files written
-     * in the guest are there next time) mounted on /mnt.
+     * in the guest are there next time) mounted on /mnt, and a network card on the user-mode stack
+     * (unless the options name another) that the guest brings up by DHCP.
      */
     public static jvisor.boot.BootConfig demoConfig(Kit kit, List<String> options) {
-        String cmdline = CMDLINE;
+        String cmdline = CMDLINE + " " + InitScript.NET_DHCP;
         List<String> all = new java.util.ArrayList<>(options);
+        if (options.stream().noneMatch(o -> o.equals("--net") || o.startsWith("--net="))) {
+            all.addAll(0, List.of("--net", "user"));      // the guest reaches the host at 10.0.2.2
+        }
         java.util.Optional<Path> data = kit.dataImage();
         if (data.isPresent()) {
             Path copy = kit.directory().getParent().resolve("demo-" + Ext4Images.DATA);

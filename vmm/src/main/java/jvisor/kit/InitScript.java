@@ -7,8 +7,8 @@ import java.util.List;
  * the marker lines a test or a benchmark waits for and loads the kit's modules; then, with
  * {@code root=DEVICE} on the kernel command line, it mounts that device and hands over to its
  * {@code /sbin/init} (the kit's root image has {@link #rootText()} there). Both end the same way:
- * a script from a disk ({@code jvisor.script=/dev/vdX}, the disk holding the script's text),
- * then power-off ({@code jvisor.test=1}) or a shell on the console.
+ * the network by DHCP ({@code jvisor.net=dhcp}), a script from a disk ({@code jvisor.script=/dev/vdX},
+ * the disk holding the script's text), then power-off ({@code jvisor.test=1}) or a shell on the console.
  */
 public final class InitScript {
     /** The first line /init prints; its appearance is the "reached user space" mark. */
@@ -23,6 +23,12 @@ public final class InitScript {
     public static final String SCRIPT_OPTION = "jvisor.script=";
     /** {@code jvisor.data=/dev/vdX}: mount that disk on /mnt before the shell (the demo's data disk). */
     public static final String DATA_OPTION = "jvisor.data=";
+    /** {@code jvisor.net=dhcp}: bring eth0 up with busybox's udhcpc before the script or the shell. */
+    public static final String NET_OPTION = "jvisor.net=";
+    public static final String NET_DHCP = NET_OPTION + "dhcp";
+    /** The line that reports the lease: "jvisor-linux: network eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3". */
+    public static final String NETWORK_PREFIX = "jvisor-linux: network ";
+    public static final String NO_LEASE = "jvisor-linux: no DHCP lease on eth0";
 
     private InitScript() { }
 
@@ -95,14 +101,59 @@ public final class InitScript {
                 }""";
     }
 
+    /**
+     * net_up: waits for eth0 (the virtio_net module probes it), then udhcpc with a script that
+     * applies the lease (address, default route, resolv.conf) and says what it got.
+     */
+    private static String netUp() {
+        return """
+                net_up() {
+                    n=0
+                    while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+                    ip link set lo up
+                    ip link set eth0 up
+                    mkdir -p /etc /tmp
+                    cat > /tmp/udhcpc.script <<'SCRIPT'
+                #!/bin/sh
+                case "$1" in
+                deconfig)
+                    ip -4 addr flush dev "$interface"
+                    ip link set "$interface" up
+                    ;;
+                bound|renew)
+                    ip -4 addr flush dev "$interface"
+                    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" ${broadcast:+broadcast $broadcast}
+                    for r in $router; do ip route add default via "$r" dev "$interface"; break; done
+                    : > /etc/resolv.conf
+                    for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+                    ;;
+                esac
+                exit 0
+                SCRIPT
+                    chmod +x /tmp/udhcpc.script
+                    if udhcpc -i eth0 -s /tmp/udhcpc.script -q -n -t 10 -T 1 >/tmp/udhcpc.log 2>&1; then
+                        address=$(ip -4 addr show dev eth0 | awk '/inet /{print $2; exit}')
+                        gateway=$(ip route | awk '/^default/{print $3; exit}')
+                        echo "%seth0 $address gateway $gateway dns $(awk '/nameserver/{print $2; exit}' /etc/resolv.conf)"
+                    else
+                        echo "%s"
+                    fi
+                }""".formatted(NETWORK_PREFIX, NO_LEASE);
+    }
+
     private static String session() {
         return """
+                %s
                 for word in $(cat /proc/cmdline); do
                     case "$word" in
                     %s*) script="${word#%s}" ;;
                     %s*) data="${word#%s}" ;;
+                    %s*) net="${word#%s}" ;;
                     esac
                 done
+                if [ "$net" = dhcp ]; then
+                    net_up
+                fi
                 if [ -n "$data" ]; then
                     wait_for "$data"
                     mkdir -p /mnt
@@ -126,7 +177,7 @@ public final class InitScript {
                 setsid cttyhack sh
                 sync
                 poweroff -f
-                """.formatted(SCRIPT_OPTION, SCRIPT_OPTION, DATA_OPTION, DATA_OPTION, SCRIPT_STATUS_PREFIX, TEST_OPTION,
-                POWEROFF);
+                """.formatted(netUp(), SCRIPT_OPTION, SCRIPT_OPTION, DATA_OPTION, DATA_OPTION, NET_OPTION, NET_OPTION,
+                SCRIPT_STATUS_PREFIX, TEST_OPTION, POWEROFF);
     }
 }

@@ -15,9 +15,12 @@ import java.util.zip.GZIPOutputStream;
  * {@code /init}, a console device node, and the kernel modules /init loads.
  */
 public final class Initramfs {
-    /** The modules /init loads, by name; their dependencies come along. */
+    /**
+     * The modules /init loads, by name; their dependencies come along. virtio_net needs net_failover
+     * and failover; af_packet (built in on Debian's kernel) is what udhcpc's raw socket needs.
+     */
     public static final List<String> MODULES = List.of("virtio", "virtio_ring", "virtio_mmio", "virtio_pci", "virtio_blk",
-            "virtio_rng", "virtio_console", "crc32c_generic", "ext4");
+            "virtio_rng", "virtio_console", "failover", "net_failover", "virtio_net", "af_packet", "crc32c_generic", "ext4");
     static final int TTY_MAJOR = 5;
     static final int CONSOLE_MINOR = 1;
 

@@ -53,6 +53,23 @@ class CommandLineTest {
     }
 
     @Test
+    void netTakesTheUserStackWithForwardsOrATapDeviceOnce() {
+        jvisor.net.NetOptions.User user = assertInstanceOf(jvisor.net.NetOptions.User.class,
+                run("run", "--kernel", "k", "--net", "user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp::2222-:22").devices().net());
+        assertEquals(2, user.forwards().size());
+        jvisor.net.NetOptions.Tap tap = assertInstanceOf(jvisor.net.NetOptions.Tap.class,
+                run("run", "--kernel", "k", "--net=tap,ifname=tap0").devices().net());
+        assertEquals("tap0", tap.ifname());
+        assertEquals(null, run("run", "--kernel", "k").devices().net());
+        assertEquals("--net is given twice: jvisor gives the guest one network card",
+                error("run", "--kernel", "k", "--net", "user", "--net", "user"));
+        assertTrue(error("run", "--kernel", "k", "--net").startsWith("--net needs a value: user"));
+        assertTrue(error("run", "--kernel", "k", "--net", "slirp").startsWith("--net 'slirp': the back end is user or tap"));
+        assertTrue(error("run", "--kernel", "k", "--net", "tap").startsWith("--net tap needs the device: tap,ifname=tap0"));
+        assertTrue(CommandLine.usage().contains("--net user[,hostfwd="));
+    }
+
+    @Test
     void mistakesGetOneLineNamingTheFix() {
         assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "0"));
         assertEquals("--cpus 65 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "65"));

@@ -14,6 +14,7 @@ class InitTableTest {
                 .toList();
         assertEquals(List.of(
                 "global0 jvisor.core.EngineSelection.allocateGuestRam",
+                "global0 jvisor.net.NetworkBackends.openNetwork",
                 "global0 jvisor.storage.Drives.openDrives",
                 "global1 jvisor.guest.GuestLoader.loadGuest",
                 "global2 jvisor.guest.tables.PlatformTables.install",
@@ -38,6 +39,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.Uart8250.attach",
                 "driver1 jvisor.devices.vga.Vga.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
+                "driver3 jvisor.devices.testdev.TestDevices.attach",
                 "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);

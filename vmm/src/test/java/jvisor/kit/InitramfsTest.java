@@ -39,6 +39,14 @@ class InitramfsTest {
         assertTrue(script.startsWith("#!/bin/busybox sh\n"));
         assertTrue(script.indexOf("insmod /" + MODULES.get(0).path()) < script.indexOf("insmod /" + MODULES.get(1).path()));
         assertTrue(script.contains(InitScript.MARKER) && script.contains(InitScript.TEST_OPTION));
+        assertTrue(script.contains(InitScript.NET_OPTION) && script.contains("udhcpc -i eth0 -s /tmp/udhcpc.script"),
+                "jvisor.net=dhcp brings eth0 up");
+    }
+
+    @Test
+    void theModuleListHasTheNetworkDriverAfterItsDependencies() {
+        List<String> m = Initramfs.MODULES;
+        assertTrue(m.indexOf("failover") < m.indexOf("net_failover") && m.indexOf("net_failover") < m.indexOf("virtio_net"), m::toString);
     }
 
     @Test

@@ -13,12 +13,16 @@ import jvisor.engine.GeneralRegisters;
  * BitVisor's {@code core/vmmcall.c}: hypercalls the guest finds by name. VMCALL or VMMCALL with
  * RAX = 0 is {@code get_vmmcall_number}: RBX holds the linear address of a NUL-terminated name (at
  * most 256 bytes) and RAX comes back with that call's number, 0 if there is none. With RAX = a
- * number, RBX and RCX are the arguments and RAX the answer; an unknown number answers 0.
+ * number, RBX and RCX are the arguments and RAX the answer. An unknown number answers KVM's
+ * -KVM_ENOSYS (-1000), so that guests written for KVM (kvm-unit-tests' hypercall test) see the
+ * error they expect.
  */
 public final class Vmmcall {
     /** BitVisor's VMMCALL_MAX and VMMCALL_NAME_MAXLEN. */
     public static final int MAX_CALLS = 128;
     public static final int NAME_MAX = 256;
+    /** What an unknown call number answers: KVM's -KVM_ENOSYS. */
+    public static final long UNKNOWN_CALL = -1000;
 
     /** One registered call: it reads its arguments from {@code call} and returns RAX. */
     @FunctionalInterface
@@ -78,7 +82,7 @@ public final class Vmmcall {
     public void call(Processor p) {
         CpuState state = p.vcpu().state();
         Function f = function(state.regs().rax());
-        long result = 0;
+        long result = UNKNOWN_CALL;
         if (f != null) {
             result = f.call(new Call(p, state, new LinearMemory(p.vmm().ram(), state)));
         }

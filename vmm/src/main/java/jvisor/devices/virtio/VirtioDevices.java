@@ -7,12 +7,13 @@ import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.devices.DeviceLog;
 import jvisor.devices.pci.PciBus;
+import jvisor.net.NetworkBackend;
 import jvisor.storage.Drives;
 
 /**
  * Plugs the virtio devices the user asked for into PCI bus 0, in a fixed order (disks in
- * command-line order, then the entropy device, then the console), so the guest sees the same
- * slots on every boot: the first disk is 00:03.0 and {@code /dev/vda}.
+ * command-line order, then the entropy device, the console and the network card), so the guest
+ * sees the same slots on every boot: the first disk is 00:03.0 and {@code /dev/vda}.
  */
 public final class VirtioDevices {
     private VirtioDevices() { }
@@ -39,6 +40,12 @@ public final class VirtioDevices {
             VirtioConsole console = new VirtioConsole("virtio-console0", port, new DeviceLog(out, "virtio-console0"));
             p.vmm().onTeardown(console::close);
             plug(p, bus, "virtio-console0", console, out);
+        }
+        java.util.Optional<NetworkBackend> backend = p.vmm().provided(NetworkBackend.class);
+        if (backend.isPresent()) {
+            VirtioNet nic = new VirtioNet("virtio-net0", backend.get(), options.net().mac(), new DeviceLog(out, "virtio-net0"));
+            p.vmm().provide(VirtioNet.class, nic);      // for --stats and the monitor
+            plug(p, bus, "virtio-net0", nic, out);
         }
     }
 

@@ -81,6 +81,49 @@ public interface LocalInterrupts {
 
     void setApicBaseMsr(long value);
 
+    /**
+     * WRMSR IA32_APIC_BASE by the guest, reserved address bits already checked: false for a
+     * transition the SDM forbids (x2APIC to xAPIC, disabled to x2APIC, EXTD without EN, EXTD
+     * where x2APIC is not supported), which is a #GP. {@link #setApicBaseMsr} is the unchecked
+     * form that restoring a saved state uses.
+     */
+    default boolean writeApicBaseMsr(long value) {
+        if ((value & (1L << 10)) != 0) {
+            return false;
+        }
+        setApicBaseMsr(value);
+        return true;
+    }
+
+    /** Whether the x2APIC MSR interface exists: CPUID.1:ECX[21] then says so. */
+    default boolean x2apicSupported() {
+        return false;
+    }
+
+    /** Whether RDMSR of x2APIC register {@code msr} (0x800-0x8FF) succeeds now; otherwise it is a #GP. */
+    default boolean x2apicReadable(int msr) {
+        return false;
+    }
+
+    /** RDMSR of an x2APIC register for which {@link #x2apicReadable} is true. */
+    default long x2apicRead(int msr) {
+        return 0;
+    }
+
+    /** WRMSR of x2APIC register {@code msr}: false (a #GP) outside x2APIC mode, for a read-only register or reserved bits. */
+    default boolean x2apicWrite(int msr, long value) {
+        return false;
+    }
+
+    /** The task priority register (CR8 is its bits 7:4), whichever interface the APIC is in. */
+    default int taskPriority() {
+        return (int) mmioRead(0x80, 4) & 0xFF;
+    }
+
+    default void setTaskPriority(int tpr) {
+        mmioWrite(0x80, 4, tpr & 0xFF);
+    }
+
     /** IA32_TSC_DEADLINE (0x6E0), if the timer's TSC-deadline mode is advertised. */
     long tscDeadlineMsr();
 

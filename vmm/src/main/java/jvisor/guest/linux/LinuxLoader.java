@@ -52,7 +52,7 @@ public final class LinuxLoader {
      */
     public static LoadedGuest load(BootConfig config, GuestMemory ram, ImageBytes kernel) {
         Spec spec = new Spec(kernel.name(), kernel.array(), config.initrd() == null ? null : config.initrd().name(),
-                config.initrd() == null ? null : config.initrd().read(), config.cmdline(), config.linuxEntry());
+                config.initrd() == null ? null : config.initrd().read(config.memory()), config.cmdline(), config.linuxEntry());
         LinuxBoot boot = load(ram, spec, MemoryMap.of(ram), PlatformTables.build(config.cpus()).rsdp());
         List<GuestPlacement.Placed> placed = new ArrayList<>();
         placed.add(new GuestPlacement.Placed("kernel", boot.kernelStart(), boot.kernelEnd() - boot.kernelStart()));

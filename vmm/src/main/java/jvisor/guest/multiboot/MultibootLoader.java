@@ -113,8 +113,11 @@ public final class MultibootLoader {
         List<MultibootInfo.Module> modules = new ArrayList<>();
         long cursor = GuestPlacement.alignUp(kernelEnd, PAGE);
         for (GuestImage image : config.modules()) {
-            byte[] bytes = image.read();
             long from = cursor;
+            if (image.size() > config.memory()) {
+                throw moduleTooLarge(image, image.size(), from, ram); // before reading it, with the memory to ask for
+            }
+            byte[] bytes = image.read(config.memory());
             long at = placement.findFree(bytes.length, PAGE, from)
                     .orElseThrow(() -> moduleTooLarge(image, bytes.length, from, ram));
             placement.claim("module " + image.name(), at, bytes.length);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The vmmcall guest on emu: it looks up jvisor's calls by name with VMCALL, calls them by number
- * with VMCALL and VMMCALL, gets 0 for an unknown name and an unknown number, and powers off.
+ * with VMCALL and VMMCALL, gets 0 for an unknown name and -KVM_ENOSYS for an unknown number, and powers off.
  */
 @Timeout(60)
 class VmmcallGuestTest {

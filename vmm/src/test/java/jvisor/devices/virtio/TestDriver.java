@@ -28,8 +28,13 @@ final class TestDriver {
     private final int[] sizes = new int[16];
 
     TestDriver(GuestMemory ram, VirtioDevice device) {
+        this(ram, device, jvisor.devices.DeviceLog.discard("test"));
+    }
+
+    /** A driver whose transport logs to {@code log}, for tests that count the device's log lines. */
+    TestDriver(GuestMemory ram, VirtioDevice device, jvisor.devices.DeviceLog log) {
         this.ram = ram;
-        this.transport = new VirtioPci(device, "test", ram, jvisor.devices.DeviceLog.discard("test"));
+        this.transport = new VirtioPci(device, "test", ram, log);
         this.regs = ((Bar.Memory) transport.function().bar(VirtioPci.REGION_BAR)).handler();
         transport.function().configWrite(PciConfig.COMMAND, 2, PciConfig.COMMAND_MEMORY | PciConfig.COMMAND_BUS_MASTER);
     }

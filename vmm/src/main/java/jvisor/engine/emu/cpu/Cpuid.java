@@ -19,6 +19,13 @@ public final class Cpuid {
     private static final String VENDOR = "GenuineIntel";
     private static final String HYPERVISOR = "JvisorEmuCpu";
     private static final String BRAND = "jvisor emulated x86-64 processor";
+    /**
+     * KVM's paravirtual signature at the second hypervisor base (where QEMU puts it beside another
+     * interface), with no features and no hints: nothing of KVM's ABI is offered, but Linux trusts
+     * a KVM host to run x2APIC without interrupt remapping, as it never trusts bare metal.
+     */
+    private static final String KVM_SIGNATURE = "KVMKVMKVM\0\0\0";
+    static final int KVM_BASE = 0x4000_0100;
 
     // leaf 1 EDX
     static final int FPU = 1;
@@ -42,6 +49,7 @@ public final class Cpuid {
     static final int HTT = 1 << 28;
     // leaf 1 ECX
     static final int CX16 = 1 << 13;
+    static final int X2APIC = 1 << 21;
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
     static final int TSC_DEADLINE = 1 << 24;
@@ -82,7 +90,8 @@ public final class Cpuid {
             case 1 -> {
                 r[0] = SIGNATURE;
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
-                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0);
+                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0)
+                        | (c.lapic() != null && c.lapic().x2apicSupported() ? X2APIC : 0);
                 boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
                 r[3] = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
                         | MMX | FXSR | SSE | SSE2
@@ -109,6 +118,10 @@ public final class Cpuid {
             case 0x4000_0000 -> {
                 r[0] = 0x4000_0000;
                 text(r, HYPERVISOR, 1, 2, 3);
+            }
+            case KVM_BASE -> {
+                r[0] = KVM_BASE + 1;
+                text(r, KVM_SIGNATURE, 1, 2, 3);
             }
             case 0x8000_0000 -> r[0] = MAX_EXTENDED;
             case 0x8000_0001 -> {

@@ -64,6 +64,10 @@ public final class Interrupts {
         return false;
     }
 
+    private static long pushedRflags(Cpu c, int vector, Source source) {
+        return source == Source.EXCEPTION && Vectors.setsRf(vector) ? c.rflags() | Flags.RF : c.rflags();
+    }
+
     private static void deliverOnce(Cpu c, int vector, int errorCode, Source source, long returnRip) {
         if (!c.protectedMode()) {
             deliverReal(c, vector, returnRip);
@@ -179,7 +183,7 @@ public final class Interrupts {
             ssBase = ss.base();
             spMask = ss.big() ? 0xFFFF_FFFFL : 0xFFFF;
         }
-        frame[n++] = c.rflags();
+        frame[n++] = pushedRflags(c, vector, source);
         frame[n++] = c.seg(Cpu.CS).selector();
         frame[n++] = returnRip;
         if (pushError) {
@@ -245,7 +249,7 @@ public final class Interrupts {
         int n = 0;
         frame[n++] = c.seg(Cpu.SS).selector();
         frame[n++] = c.reg(Cpu.RSP);
-        frame[n++] = c.rflags();
+        frame[n++] = pushedRflags(c, vector, source);
         frame[n++] = c.seg(Cpu.CS).selector();
         frame[n++] = returnRip;
         if (source == Source.EXCEPTION && Vectors.hasErrorCode(vector) && errorCode != CpuFault.NO_ERROR_CODE) {

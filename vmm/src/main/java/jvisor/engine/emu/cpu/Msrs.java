@@ -18,6 +18,8 @@ public final class Msrs {
     public static final int MTRR_CAP = 0xFE;
     public static final int ARCH_CAPABILITIES = 0x10A;
     public static final int SYSENTER_CS = 0x174;
+    public static final int MCG_CAP = 0x179;
+    public static final int MCG_STATUS = 0x17A;
     public static final int SYSENTER_ESP = 0x175;
     public static final int SYSENTER_EIP = 0x176;
     public static final int MISC_ENABLE = 0x1A0;
@@ -31,6 +33,9 @@ public final class Msrs {
     public static final int PAT = 0x277;
     public static final int MTRR_DEF_TYPE = 0x2FF;
     public static final int TSC_DEADLINE = 0x6E0;
+    /** The x2APIC's registers: MSR 0x800 + (xAPIC offset >> 4). */
+    public static final int X2APIC_FIRST = 0x800;
+    public static final int X2APIC_LAST = 0x8FF;
     public static final int EFER = 0xC000_0080;
     public static final int STAR = 0xC000_0081;
     public static final int LSTAR = 0xC000_0082;
@@ -59,6 +64,8 @@ public final class Msrs {
     /** IA32_SPEC_CTRL bits that exist (IBRS, STIBP, as CPUID leaf 7 advertises); they change nothing here. */
     static final long SPEC_CTRL_BITS = 0b11;
     static final long PRED_CMD_IBPB = 1;
+    /** IA32_APIC_BASE's reserved bits: 7:0, 9 and those above the physical address width. */
+    static final long APIC_BASE_RESERVED = 0x2FF | (-1L << PageWalker.MAX_PHYS_BITS);
 
     private final Cpu cpu;
     long star;
@@ -92,6 +99,9 @@ public final class Msrs {
             case SPEC_CTRL -> specCtrl;
             case MTRR_CAP -> MTRR_CAP_VALUE;
             case ARCH_CAPABILITIES -> ARCH_CAPABILITIES_VALUE;
+            // Machine-check architecture with no banks: software may read the capabilities
+            // (kvm-unit-tests does, as QEMU offers them) and finds nothing to report.
+            case MCG_CAP, MCG_STATUS -> 0;
             case SYSENTER_CS -> sysenterCs;
             case SYSENTER_ESP -> sysenterEsp;
             case SYSENTER_EIP -> sysenterEip;
@@ -116,6 +126,12 @@ public final class Msrs {
                 if (fixed >= 0) {
                     yield mtrrFixed[fixed];
                 }
+                if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST) {
+                    if (!cpu.lapic().x2apicReadable(msr)) {
+                        throw cpu.fault(Vectors.GP, 0);
+                    }
+                    yield cpu.lapic().x2apicRead(msr);
+                }
                 throw unknown(msr, "RDMSR");
             }
         };
@@ -130,9 +146,12 @@ public final class Msrs {
             case PRED_CMD -> reserved(v, PRED_CMD_IBPB);
             case BIOS_SIGN_ID, PLATFORM_ID -> { }
             case APIC_BASE -> {
-                cpu.lapic().setApicBaseMsr(v);
+                if ((v & APIC_BASE_RESERVED) != 0 || !cpu.lapic().writeApicBaseMsr(v)) {
+                    throw cpu.fault(Vectors.GP, 0);
+                }
                 cpu.mmu.flushAll();
             }
+            case MCG_STATUS -> reserved(v, 0); // no machine check is ever in progress
             case SYSENTER_CS -> sysenterCs = v & 0xFFFF_FFFFL;
             case SYSENTER_ESP -> sysenterEsp = canonical(v);
             case SYSENTER_EIP -> sysenterEip = canonical(v);
@@ -157,6 +176,12 @@ public final class Msrs {
                 int fixed = fixedMtrrIndex(msr);
                 if (fixed >= 0) {
                     mtrrFixed[fixed] = v;
+                    return;
+                }
+                if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST) {
+                    if (!cpu.lapic().x2apicWrite(msr, v)) {
+                        throw cpu.fault(Vectors.GP, 0);
+                    }
                     return;
                 }
                 throw unknown(msr, "WRMSR");

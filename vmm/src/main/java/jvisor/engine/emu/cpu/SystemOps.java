@@ -90,11 +90,11 @@ public final class SystemOps {
         if ((v & ~0xFL) != 0) {
             throw c.fault(Vectors.GP, 0);
         }
-        c.lapic().mmioWrite(0x80, 4, (v & 0xF) << 4);
+        c.lapic().setTaskPriority((int) (v & 0xF) << 4);
     }
 
     public static long readCr8(Cpu c) {
-        return (c.lapic().mmioRead(0x80, 4) >>> 4) & 0xF;
+        return (c.lapic().taskPriority() >>> 4) & 0xF;
     }
 
     static void writeEfer(Cpu c, long v) {

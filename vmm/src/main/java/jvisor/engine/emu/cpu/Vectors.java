@@ -37,6 +37,18 @@ public final class Vectors {
         return vector == DF || (vector >= TS && vector <= PF) || vector == AC;
     }
 
+    /**
+     * Fault-class exceptions: the RFLAGS image they push has RF set, so that the faulting
+     * instruction, restarted by IRET, does not hit its own instruction breakpoint again (SDM
+     * 17.3.1.1). #DB is left out: its instruction-breakpoint form is the one exception.
+     */
+    static boolean setsRf(int vector) {
+        return switch (vector) {
+            case DE, BR, UD, NM, TS, NP, SS, GP, PF, MF, AC, XM -> true;
+            default -> false;
+        };
+    }
+
     /** Exception classes for the double-fault rules (SDM table 6-4/6-5). */
     static final int BENIGN = 0;
     static final int CONTRIBUTORY = 1;

@@ -49,7 +49,7 @@ final class ApicBus {
 
     private static boolean isTarget(ApicMessage m, LocalApic apic, LocalApic source) {
         return switch (m.shorthand()) {
-            case NONE -> apic.matches(m.logical(), m.destination());
+            case NONE -> apic.matches(m.logical(), m.destination(), m.wide());
             case SELF -> apic == source;
             case ALL_INCLUDING_SELF -> true;
             case ALL_EXCLUDING_SELF -> apic != source;

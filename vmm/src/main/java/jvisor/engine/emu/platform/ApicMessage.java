@@ -5,20 +5,29 @@ package jvisor.engine.emu.platform;
  * from the IOAPIC.
  *
  * @param logical     destination mode: logical (LDR/DFR matching) rather than physical (APIC ID)
- * @param destination the 8-bit destination field; ignored with a shorthand
+ * @param destination the destination field: 8 bits, or 32 from an x2APIC's ICR ({@code wide}); ignored with a shorthand
  * @param level       trigger mode: level rather than edge
  * @param deassert    an INIT level de-assert (ICR level bit clear with level trigger), which
  *                    modern processors ignore
+ * @param wide        the destination is an x2APIC one (32 bits, 0xFFFFFFFF broadcast)
  */
 record ApicMessage(DeliveryMode mode, int vector, boolean logical, int destination, boolean level,
-                   boolean deassert, Shorthand shorthand) {
+                   boolean deassert, Shorthand shorthand, boolean wide) {
 
     /** The ICR's destination shorthand (bits 19:18). */
     enum Shorthand { NONE, SELF, ALL_INCLUDING_SELF, ALL_EXCLUDING_SELF }
 
     ApicMessage {
         vector &= 0xFF;
-        destination &= 0xFF;
+        if (!wide) {
+            destination &= 0xFF;
+        }
+    }
+
+    /** A message with an 8-bit (xAPIC) destination. */
+    ApicMessage(DeliveryMode mode, int vector, boolean logical, int destination, boolean level, boolean deassert,
+                Shorthand shorthand) {
+        this(mode, vector, logical, destination, level, deassert, shorthand, false);
     }
 
     /** A message as the IOAPIC sends it from a redirection entry. */

@@ -57,11 +57,33 @@ final class ApicTimer {
     }
 
     /** A new LVT timer mode; changing it stops the timer (the guest re-arms it in the new mode). */
-    void setMode(Mode newMode) {
-        if (newMode != mode) {
+    /**
+     * A write of the LVT timer entry's mode at {@code now}. Entering or leaving TSC-deadline mode
+     * disarms the timer (SDM 10.5.4.1); between one-shot and periodic the count goes on from where
+     * it is, as on KVM: a running one-shot count wraps to the initial count once it turns periodic,
+     * a periodic one stops at zero once it turns one-shot, and a count at zero stays there.
+     */
+    void setMode(Mode newMode, long now) {
+        if (newMode == mode) {
+            return;
+        }
+        if (mode == Mode.TSC_DEADLINE || newMode == Mode.TSC_DEADLINE) {
             mode = newMode;
             stop();
+            return;
         }
+        long current = currentCount(now);
+        mode = newMode;
+        if (current == 0) {
+            counting = false;
+            armed = false;
+            backlog.clear();
+            return;
+        }
+        startCount = current;
+        startNanos = now;
+        armed = true;
+        expiry = now + current * divisor;
     }
 
     Mode mode() {

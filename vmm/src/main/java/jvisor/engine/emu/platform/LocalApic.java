@@ -9,10 +9,10 @@ import jvisor.engine.emu.LocalInterrupts;
 import jvisor.engine.emu.Tsc;
 
 /**
- * One processor's local APIC in xAPIC mode (Intel SDM vol. 3, chapter 10): the register page,
- * interrupt acceptance and priority (IRR, ISR, TMR, TPR, PPR), EOI, the timer, IPIs through the
- * ICR, INIT and startup, and LINT0 with the 8259 pair behind it in ExtINT mode. x2APIC is not
- * implemented, so CPUID must not advertise it; the TSC-deadline timer is, and may be advertised.
+ * One processor's local APIC (Intel SDM vol. 3, chapter 10): the xAPIC register page and the
+ * x2APIC MSRs (0x800-0x8FF, see {@link X2apicMsrs}), interrupt acceptance and priority (IRR, ISR,
+ * TMR, TPR, PPR), EOI, the timer (also in TSC-deadline mode), IPIs through the ICR, INIT and
+ * startup, and LINT0 with the 8259 pair behind it in ExtINT mode.
  *
  * <p>All state is guarded by one lock. The lock is never held while calling out to another
  * APIC, the IOAPIC or the PICs (they call in while holding theirs), so no two locks are ever
@@ -32,6 +32,8 @@ public final class LocalApic implements LocalInterrupts {
     /** Writable bits of the timer, thermal, performance, LINT0, LINT1 and error entries. */
     private static final int[] LVT_WRITABLE = {0x700FF, 0x107FF, 0x107FF, 0x1A7FF, 0x1A7FF, 0x100FF};
     private static final int ICR_WRITABLE = 0x000C_CFFF;
+    /** x2APIC mode has no delivery-status bit either: the ICR keeps what was written of these. */
+    private static final int X2APIC_ICR_WRITABLE = 0x000C_CFFF;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition eventOrWake = lock.newCondition();
@@ -240,15 +242,136 @@ public final class LocalApic implements LocalInterrupts {
     public void setApicBaseMsr(long value) {
         lock.lock();
         try {
-            if ((value & BASE_X2APIC) != 0) {
-                log.warn("x2APIC mode requested through IA32_APIC_BASE (%#x); not supported, ignored", value);
-            }
             boolean wasEnabled = hardwareEnabled();
-            apicBase = (apicBase & BASE_BSP) | (value & (BASE_ENABLE | BASE_ADDRESS));
+            boolean wasX2apic = x2apicMode();
+            apicBase = (apicBase & BASE_BSP) | (value & (BASE_ENABLE | BASE_X2APIC | BASE_ADDRESS));
             if (wasEnabled != hardwareEnabled()) {
-                // Disabling loses the APIC's state; re-enabling starts from the power-up state.
+                // Disabling loses the APIC's state; re-enabling starts from the power-up state,
+                // with the APIC ID the hardware gave.
                 powerUpReset();
+                id = index;
             }
+            if (x2apicMode() && !wasX2apic) {
+                // x2APIC IDs are the initial APIC ID and read-only; the logical ID follows from it (SDM 10.12.10.2).
+                id = index;
+                ldr = ((index >>> 4) << 16) | (1 << (index & 0xF));
+            }
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean writeApicBaseMsr(long value) {
+        boolean enable = (value & BASE_ENABLE) != 0;
+        boolean extd = (value & BASE_X2APIC) != 0;
+        long now = apicBase;
+        boolean x2apicNow = (now & (BASE_ENABLE | BASE_X2APIC)) == (BASE_ENABLE | BASE_X2APIC);
+        boolean disabledNow = (now & BASE_ENABLE) == 0;
+        // SDM 10.12.5: EXTD needs EN; x2APIC may only be left by disabling; x2APIC is entered from xAPIC.
+        if ((extd && !enable) || (x2apicNow && enable && !extd) || (disabledNow && extd)) {
+            return false;
+        }
+        setApicBaseMsr(value);
+        return true;
+    }
+
+    @Override
+    public boolean x2apicSupported() {
+        return true;
+    }
+
+    boolean x2apicMode() {
+        return (apicBase & (BASE_ENABLE | BASE_X2APIC)) == (BASE_ENABLE | BASE_X2APIC);
+    }
+
+    @Override
+    public boolean x2apicReadable(int msr) {
+        return x2apicMode() && X2apicMsrs.readable(msr);
+    }
+
+    @Override
+    public long x2apicRead(int msr) {
+        int register = X2apicMsrs.register(msr);
+        lock.lock();
+        try {
+            return switch (register) {
+                case REG_ID -> id & 0xFFFF_FFFFL;
+                case REG_ICR_LOW -> (icrHigh & 0xFFFF_FFFFL) << 32 | (icrLow & 0xFFFF_FFFFL);
+                default -> readRegister(register) & 0xFFFF_FFFFL;
+            };
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean x2apicWrite(int msr, long value) {
+        if (!x2apicMode() || !X2apicMsrs.writable(msr)) {
+            return false;
+        }
+        int register = X2apicMsrs.register(msr);
+        if (register == REG_ICR_LOW) {
+            sendIpi((int) value, (int) (value >>> 32));
+            return true;
+        }
+        if ((value >>> 32) != 0) {
+            return false; // bits 63:32 are reserved in every register but the ICR
+        }
+        int v = (int) value;
+        switch (register) {
+            case X2apicMsrs.SELF_IPI -> {
+                if ((v & ~0xFF) != 0) {
+                    return false; // bits 31:8 are reserved
+                }
+                selfIpi(v);
+            }
+            case REG_EOI -> {
+                if (v != 0) {
+                    return false;
+                }
+                endOfInterrupt();
+            }
+            case REG_ESR -> {
+                if (v != 0) {
+                    return false;
+                }
+                lock.lock();
+                try {
+                    writeRegister(REG_ESR, 0);
+                } finally {
+                    lock.unlock();
+                }
+            }
+            default -> {
+                lock.lock();
+                try {
+                    writeRegister(register, v);
+                    updateEvents();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int taskPriority() {
+        lock.lock();
+        try {
+            return tpr;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setTaskPriority(int value) {
+        lock.lock();
+        try {
+            tpr = value & 0xFF;
             updateEvents();
         } finally {
             lock.unlock();
@@ -280,6 +403,10 @@ public final class LocalApic implements LocalInterrupts {
 
     @Override
     public long mmioRead(int offset, int size) {
+        if (x2apicMode()) {
+            // In x2APIC mode the register page is gone (SDM 10.12.2): reads see a floating bus.
+            return size >= 8 ? -1L : (1L << (size * 8)) - 1;
+        }
         int register = offset & 0xFF0;
         int byteInRegister = offset & 0xF;
         long value;
@@ -294,6 +421,9 @@ public final class LocalApic implements LocalInterrupts {
 
     @Override
     public void mmioWrite(int offset, int size, long value) {
+        if (x2apicMode()) {
+            return; // the register page is gone in x2APIC mode; see mmioRead
+        }
         if ((offset & 0xF) != 0 || size < 4 || offset < 0 || offset >= PcLayout.PAGE) {
             log.warn("%d-byte write at offset %#x ignored (registers take aligned 32-bit writes)", size, offset);
             return;
@@ -302,7 +432,7 @@ public final class LocalApic implements LocalInterrupts {
         int v = (int) value;
         switch (register) {
             case REG_EOI -> endOfInterrupt();
-            case REG_ICR_LOW -> sendIpi(v);
+            case REG_ICR_LOW -> sendIpi(v, icrHigh);
             default -> {
                 lock.lock();
                 try {
@@ -400,7 +530,7 @@ public final class LocalApic implements LocalInterrupts {
         }
         lvt[entry] = (lvt[entry] & ~LVT_WRITABLE[entry]) | v;
         if (entry == LVT_TIMER) {
-            timer.setMode(ApicTimer.Mode.of(v));
+            timer.setMode(ApicTimer.Mode.of(v), timers.now());
             if ((lvt[entry] & LVT_MASKED) != 0) {
                 timer.forgetOwed();
             }
@@ -457,8 +587,32 @@ public final class LocalApic implements LocalInterrupts {
         return true;
     }
 
-    /** Does this APIC belong to {@code destination} (SDM 10.6.2)? */
+    /** Does this APIC belong to the 8-bit {@code destination} (SDM 10.6.2)? */
     boolean matches(boolean logical, int destination) {
+        return matches(logical, destination, false);
+    }
+
+    /**
+     * Does this APIC belong to {@code destination}, 32 bits wide from an x2APIC's ICR? In x2APIC
+     * mode (SDM 10.12.9-10) IDs are 32 bits, all ones is the broadcast, and a logical destination
+     * is a cluster (bits 31:16) and a bitmap of 16 members; an 8-bit destination (the IOAPIC,
+     * MSI, an xAPIC's IPI) reads as x2APIC ID or cluster 0, with 0xFF its broadcast.
+     */
+    boolean matches(boolean logical, int destination, boolean wide) {
+        if (x2apicMode()) {
+            int broadcast = wide ? 0xFFFF_FFFF : 0xFF;
+            if (destination == broadcast) {
+                return true;
+            }
+            if (!logical) {
+                return destination == id;
+            }
+            int l = ldr;
+            return (destination >>> 16) == (l >>> 16) && (destination & l & 0xFFFF) != 0;
+        }
+        if (wide) {
+            destination = destination == 0xFFFF_FFFF ? 0xFF : destination & 0xFF;
+        }
         if (!logical) {
             return destination == 0xFF || destination == id;
         }
@@ -523,11 +677,13 @@ public final class LocalApic implements LocalInterrupts {
         bus.endOfInterrupt(vector, level); // outside our lock: the IOAPIC may deliver again, even to us
     }
 
-    private void sendIpi(int value) {
+    /** A write of the ICR's low half (in x2APIC mode, of the whole ICR with {@code high} the destination). */
+    private void sendIpi(int value, int high) {
         ApicMessage message;
         lock.lock();
         try {
-            icrLow = value & ICR_WRITABLE;
+            icrLow = value & (x2apicMode() ? X2APIC_ICR_WRITABLE : ICR_WRITABLE);
+            icrHigh = high;
             message = decodeIcr();
             updateEvents();
         } finally {
@@ -561,7 +717,24 @@ public final class LocalApic implements LocalInterrupts {
         }
         ApicMessage.Shorthand shorthand = ApicMessage.Shorthand.values()[(icrLow >>> 18) & 3];
         boolean logical = (icrLow & (1 << 11)) != 0;
-        return new ApicMessage(mode, vector, logical, icrHigh >>> 24, level, false, shorthand);
+        boolean x2apic = x2apicMode();
+        return new ApicMessage(mode, vector, logical, x2apic ? icrHigh : icrHigh >>> 24, level, false, shorthand,
+                x2apic);
+    }
+
+    /** x2APIC SELF IPI: a fixed, edge-triggered interrupt to this APIC alone. */
+    private void selfIpi(int vector) {
+        lock.lock();
+        try {
+            if (vector < 16) {
+                signalError(ESR_SEND_ILLEGAL_VECTOR);
+            } else if (softwareEnabled()) {
+                acceptVector(vector, false);
+            }
+            updateEvents();
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void signalError(int error) {

@@ -233,12 +233,13 @@ class ApicTimerTest {
     }
 
     @Test
-    void theDeadlineMsrIsIgnoredOutsideTscDeadlineModeAndAModeChangeStopsTheTimer() {
+    void theDeadlineMsrIsIgnoredOutsideTscDeadlineModeAndEnteringThatModeStopsTheTimer() {
         write(apic, REG_LVT_TIMER, VECTOR);
         apic.setTscDeadlineMsr(t.tsc.now() + 10);
         assertEquals(0, apic.tscDeadlineMsr());
         write(apic, REG_TIMER_INITIAL, 100);
-        write(apic, REG_LVT_TIMER, PERIODIC | VECTOR);
+        // Only TSC-deadline mode disarms a count; one-shot and periodic hand it on (ApicTimerModeChangeTest).
+        write(apic, REG_LVT_TIMER, TSC_DEADLINE | VECTOR);
         t.advance(1_000);
         assertFalse(interrupted());
         assertEquals(0, read(apic, REG_TIMER_INITIAL));
