@@ -258,7 +258,7 @@ public final class Interpreter {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
             return runRegion(b);
-        } else if (++b.heat == ADOPT && compileThreshold > 0 && shared.adopt(b, m -> cache.sameCode(c, m))
+        } else if (adoptNow(++b.heat) && shared.adopt(b, m -> cache.sameCode(c, m))
                 || b.heat == compileThreshold && compile(b)) {
             return runRegion(b);
         }
@@ -387,8 +387,15 @@ public final class Interpreter {
         promoteAfter = instructions;
     }
 
-    /** After this many runs a block takes the region another processor compiled for the same code, if there is one. */
-    private static final int ADOPT = 64;
+    /**
+     * Whether a block that has run {@code heat} times looks for the region another processor
+     * compiled for the same code: at 8, 16, 32, ... runs below the compile threshold, so code
+     * another processor made hot is compiled for this one within a few runs, for a handful of
+     * lookups per block.
+     */
+    private boolean adoptNow(int heat) {
+        return heat >= 8 && heat < compileThreshold && (heat & (heat - 1)) == 0;
+    }
     private boolean compileInBackground = true;
 
     /**
