@@ -118,6 +118,11 @@ public final class EmuCpu implements VirtualCpu {
         interpreter.setCompileThreshold(runs, false);
     }
 
+    /** Whether regions compiled by {@link #setCompileThreshold} are at once the form made for C2 (for tests). */
+    public void setCompileForC2(boolean forC2) {
+        interpreter.setCompileForC2(forC2);
+    }
+
     /** After how many instructions a compiled region is compiled again for HotSpot's optimizing compiler. */
     public void setPromoteAfter(long instructions) {
         interpreter.setPromoteAfter(instructions);

@@ -381,6 +381,12 @@ public final class Interpreter {
             ? Integer.getInteger("jvisor.emu.hot", 5_000) : -1;
     private int compileThreshold = HOT;
     private long promoteAfter = CompiledRegion.PROMOTE_AFTER;
+    private boolean compileForC2;
+
+    /** Whether regions compiled on this thread are made for C2 at once (tests of that form of the code). */
+    public void setCompileForC2(boolean forC2) {
+        compileForC2 = forC2;
+    }
 
     /** After how many instructions completed in a region it is compiled again for C2 (tests make it small). */
     public void setPromoteAfter(long instructions) {
@@ -424,7 +430,7 @@ public final class Interpreter {
             }
             return false;
         }
-        b.region = RegionCompiler.compile(plan);
+        b.region = RegionCompiler.compile(plan, compileForC2);
         if (b.region == null) {
             return false;
         }

@@ -60,11 +60,11 @@ final class RegionEmitter {
     /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
     private int flagsKnown = -1;
 
-    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers) {
+    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers, boolean forC2) {
         this.plan = plan;
         this.self = self;
         this.code = code;
-        this.f = new RegionFrame(code);
+        this.f = new RegionFrame(code, forC2, self);
         this.handlers = handlers;
         this.starts = new Label[plan.blocks().size()];
         for (int b = 0; b < starts.length; b++) {

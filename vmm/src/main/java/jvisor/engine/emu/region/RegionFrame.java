@@ -64,14 +64,31 @@ final class RegionFrame {
      * raises must find them as it left them (a REP string instruction's completed iterations).
      */
     static final int IN_ARRAY = GPR + 32;
+    /** The TLB's arrays and the current privilege's set base ({@link Mmu#tlbTags()}), and an entry index. */
+    static final int TAGS = IN_ARRAY + 1;
+    static final int HOSTS = TAGS + 1;
+    static final int TLB = HOSTS + 1;
+    static final int IDX = TLB + 1;
+    /** A linear address being read (long). */
+    static final int ADDR = IDX + 1;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
 
     final CodeBuilder code;
+    /**
+     * Whether memory accesses look the TLB up in the region's own bytecode (regions for C2, which
+     * then keeps the arrays in registers and folds the RAM segment's checks) rather than calling
+     * the MMU (regions for C1, which would not inline the segment access well).
+     */
+    final boolean inlineTlb;
+    /** The region class's static final RAM segment (with {@link #inlineTlb}). */
+    final ClassDesc self;
 
-    RegionFrame(CodeBuilder code) {
+    RegionFrame(CodeBuilder code, boolean inlineTlb, ClassDesc self) {
         this.code = code;
+        this.inlineTlb = inlineTlb;
+        this.self = self;
     }
 
     void prologue() {
@@ -83,7 +100,10 @@ final class RegionFrame {
         for (int local : new int[] {EXIT_RIP, T0, LIN, A, B, R}) {
             code.lconst_0().lstore(local);
         }
-        code.iconst_0().istore(COUNT).iconst_0().istore(IN_ARRAY);
+        code.iconst_0().istore(COUNT).iconst_0().istore(IN_ARRAY).iconst_0().istore(IDX).lconst_0().lstore(ADDR);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
     }
 
     /** Writes the registers' locals back to the processor (before it leaves or calls a handler). */
