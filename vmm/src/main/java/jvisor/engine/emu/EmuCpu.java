@@ -102,8 +102,10 @@ public final class EmuCpu implements VirtualCpu {
     public String engineStats() {
         long all = interpreter.retired();
         long compiled = interpreter.retiredInRegions();
-        return String.format(java.util.Locale.ROOT, "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs",
-                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns());
+        return String.format(java.util.Locale.ROOT,
+                "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs; %,d regions compiled in this JVM",
+                all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns(),
+                Interpreter.regionsCompiled());
     }
 
     /** Instructions this processor has completed. */
@@ -114,6 +116,11 @@ public final class EmuCpu implements VirtualCpu {
     /** After how many interpreted runs a block is compiled to bytecode (tier 1), on this thread; 0 or less never. */
     public void setCompileThreshold(int runs) {
         interpreter.setCompileThreshold(runs, false);
+    }
+
+    /** Whether regions compiled by {@link #setCompileThreshold} are at once the form made for C2 (for tests). */
+    public void setCompileForC2(boolean forC2) {
+        interpreter.setCompileForC2(forC2);
     }
 
     /** After how many instructions a compiled region is compiled again for HotSpot's optimizing compiler. */

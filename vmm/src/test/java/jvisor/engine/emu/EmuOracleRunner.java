@@ -33,6 +33,13 @@ public final class EmuOracleRunner implements AutoCloseable {
     /** 1 compiles every block before it runs (tier 1); 0 keeps everything in the interpreter. */
     public void compileThreshold(int runs) {
         machine.cpu.setCompileThreshold(runs);
+        machine.cpu.setCompileForC2(false);
+    }
+
+    /** As {@link #compileThreshold}(1), in the form of regions made for C2 (their own TLB lookups). */
+    public void compileForC2() {
+        machine.cpu.setCompileThreshold(1);
+        machine.cpu.setCompileForC2(true);
     }
 
     /**

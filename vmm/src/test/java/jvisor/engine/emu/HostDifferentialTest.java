@@ -115,6 +115,25 @@ class HostDifferentialTest {
         assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled");
     }
 
+    /** The same forms in regions made for C2 (their own TLB lookups, RAM as a constant). */
+    @net.jqwik.api.Example
+    void everyFormMatchesTheHostWhenCompiledForC2() {
+        emu.compileForC2();
+        Random rnd = new Random(13);
+        java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
+        for (InstructionPool.Entry e : pool.entries) {
+            if (failures.containsKey(e.template())) {
+                continue;
+            }
+            try {
+                compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+            } catch (AssertionError failure) {
+                failures.put(e.template(), failure.getMessage());
+            }
+        }
+        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled for C2");
+    }
+
     @Provide
     Arbitrary<List<Integer>> streams() {
         return Arbitraries.integers().between(0, pool.entries.size() - 1).list().ofMinSize(1).ofMaxSize(8);
@@ -133,7 +152,11 @@ class HostDifferentialTest {
             return;
         }
         CASES.incrementAndGet();
-        emu.compileThreshold((seed & 1) == 0 ? 0 : 1);
+        switch ((int) (seed & 3)) {
+            case 0, 1 -> emu.compileThreshold((int) (seed & 1));
+            case 2 -> emu.compileThreshold(1);
+            default -> emu.compileForC2();
+        }
         compare(code.toByteArray(), randomState(new Random(seed), flags), text.toString());
     }
 }

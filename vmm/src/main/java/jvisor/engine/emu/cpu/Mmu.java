@@ -79,6 +79,28 @@ public final class Mmu {
         return ram;
     }
 
+    /** Entries per set of the TLB, and the mask that takes a linear page number to an entry. */
+    public static final int TLB_SET = SIZE;
+
+    /**
+     * The TLB's tags and host deltas, for compiled regions' own fast paths, which only read them:
+     * the entry of linear address {@code lin} for a read is {@code ((lin >>> 12) & (TLB_SET - 1))
+     * + tlbBase()}, for a write {@code TLB_SET} further; it hits if its tag is {@code lin & ~0xFFF}
+     * and the access stays in the page, and then the host offset is {@code hosts[i] + lin}.
+     */
+    public long[] tlbTags() {
+        return tags;
+    }
+
+    public long[] tlbHosts() {
+        return hosts;
+    }
+
+    /** Where the sets of the current privilege level start (it changes only between blocks). */
+    public int tlbBase() {
+        return user;
+    }
+
     public CodePages codePages() {
         return code;
     }

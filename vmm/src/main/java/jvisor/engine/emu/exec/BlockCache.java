@@ -151,7 +151,7 @@ final class BlockCache {
             blocks.add(b.insns);
         }
         entry.members = chosen.toArray(new Block[0]);
-        return new RegionPlan(blocks, pages, entry.page, entry.epoch);
+        return new RegionPlan(blocks, pages, entry.page, entry.epoch, ram);
     }
 
     /** Where a block's last instruction may go next without reading a register or memory. */

@@ -7,7 +7,6 @@ import static jvisor.engine.emu.region.RegionFrame.COUNT;
 import static jvisor.engine.emu.region.RegionFrame.CPU;
 import static jvisor.engine.emu.region.RegionFrame.LIN;
 import static jvisor.engine.emu.region.RegionFrame.R;
-import static jvisor.engine.emu.region.RegionFrame.REGS;
 import static jvisor.engine.emu.region.RegionFrame.T0;
 
 import java.lang.classfile.CodeBuilder;
@@ -76,11 +75,11 @@ final class ArithmeticForms {
             });
             default -> f.storeReg(x.reg(), s, () -> {
                 if (s == 8) {
-                    code.aload(REGS).loadConstant(x.reg()).laload()
-                            .invokestatic(ClassDesc.of(Long.class.getName()), "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
+                    f.loadReg64(x.reg());
+                    code.invokestatic(ClassDesc.of(Long.class.getName()), "reverseBytes", MethodTypeDesc.of(CD_long, CD_long));
                 } else {
-                    code.aload(REGS).loadConstant(x.reg()).laload().l2i()
-                            .invokestatic(ClassDesc.of(Integer.class.getName()), "reverseBytes", MethodTypeDesc.of(CD_int, CD_int))
+                    f.loadReg64(x.reg());
+                    code.l2i().invokestatic(ClassDesc.of(Integer.class.getName()), "reverseBytes", MethodTypeDesc.of(CD_int, CD_int))
                             .i2l();
                 }
             });
@@ -118,7 +117,8 @@ final class ArithmeticForms {
         if (op == 0xD2 || op == 0xD3) {
             Label none = code.newLabel();
             Label done = code.newLabel();
-            code.aload(REGS).loadConstant(Cpu.RCX).laload().l2i().loadConstant(mask).iand().istore(COUNT);
+            f.loadReg64(Cpu.RCX);
+            code.l2i().loadConstant(mask).iand().istore(COUNT);
             code.iload(COUNT).ifeq(none);
             shiftBy(e, x, memory);
             code.goto_(done).labelBinding(none);

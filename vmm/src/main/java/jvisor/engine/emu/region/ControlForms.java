@@ -5,7 +5,6 @@ import static jvisor.engine.emu.region.RegionFrame.CD_MMU;
 import static jvisor.engine.emu.region.RegionFrame.EXIT_RIP;
 import static jvisor.engine.emu.region.RegionFrame.LIN;
 import static jvisor.engine.emu.region.RegionFrame.MMU;
-import static jvisor.engine.emu.region.RegionFrame.REGS;
 import static jvisor.engine.emu.region.RegionFrame.T0;
 
 import java.lang.classfile.CodeBuilder;
@@ -87,20 +86,24 @@ final class ControlForms {
     private static void push(RegionEmitter e) {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
-        code.aload(REGS).loadConstant(Cpu.RSP).laload().loadConstant(8L).lsub().lstore(LIN);
+        f.loadReg64(Cpu.RSP);
+        code.loadConstant(8L).lsub().lstore(LIN);
         checkStackSlot(e);
         Memory.write(f, LIN, T0, 8);
-        code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).lastore();
+        code.lload(LIN);
+        f.storeReg64(Cpu.RSP);
     }
 
     /** Pops into long local T0: the slot is read first, then RSP moves. */
     private static void pop(RegionEmitter e) {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
-        code.aload(REGS).loadConstant(Cpu.RSP).laload().lstore(LIN);
+        f.loadReg64(Cpu.RSP);
+        code.lstore(LIN);
         checkStackSlot(e);
         code.aload(MMU).lload(LIN).invokevirtual(CD_MMU, "read64", MTD_READ_LONG).lstore(T0);
-        code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).loadConstant(8L).ladd().lastore();
+        code.lload(LIN).loadConstant(8L).ladd();
+        f.storeReg64(Cpu.RSP);
     }
 
     /**
@@ -150,12 +153,13 @@ final class ControlForms {
             }
             case 0xC3, 0xC2 -> {
                 e.mayFault();
-                code.aload(REGS).loadConstant(Cpu.RSP).laload().lstore(LIN);
+                f.loadReg64(Cpu.RSP);
+                code.lstore(LIN);
                 checkStackSlot(e);
                 code.aload(MMU).lload(LIN).invokevirtual(CD_MMU, "read64", MTD_READ_LONG).lstore(EXIT_RIP);
                 checkTarget(e, EXIT_RIP);
-                code.aload(REGS).loadConstant(Cpu.RSP).lload(LIN).loadConstant(8L + (x.imm() & 0xFFFF)).ladd()
-                        .lastore();
+                code.lload(LIN).loadConstant(8L + (x.imm() & 0xFFFF)).ladd();
+                f.storeReg64(Cpu.RSP);
                 e.completeBlock();
                 e.leave();
             }

@@ -9,15 +9,22 @@ import static jvisor.engine.emu.region.RegionFrame.CPU;
 import static jvisor.engine.emu.region.RegionFrame.MMU;
 
 import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jvisor.engine.emu.cpu.Mmu;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.decode.Insn;
 
 /**
  * Guest memory operands in 64-bit mode: the effective address computed from the registers, and
- * reads and writes through the processor's MMU, whose small TLB-hit paths HotSpot's optimizing
- * compiler inlines while the page walk stays a call. As in the interpreter, only FS and GS add a
- * base there.
+ * reads and writes through the processor's MMU. A region for C1 calls the MMU's methods; a region
+ * for C2 looks the TLB up itself and on a hit reads or writes the RAM segment, a constant of its
+ * class, so that C2 keeps the TLB in registers and folds the segment's checks; a miss calls the
+ * MMU, whose slow path walks the page tables or reaches the device. As in the interpreter, only
+ * FS and GS add a base in 64-bit mode.
  */
 final class Memory {
     private static final MethodTypeDesc MTD_SEGMENT_BASE = MethodTypeDesc.of(CD_long, CD_int);
@@ -26,6 +33,11 @@ final class Memory {
     private static final MethodTypeDesc MTD_READ_FOR_WRITE = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_INT = MethodTypeDesc.of(CD_boolean, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_LONG = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
+    static final ClassDesc CD_SEGMENT = ClassDesc.of(MemorySegment.class.getName());
+    private static final ClassDesc CD_OPS = ClassDesc.of(RegionOps.class.getName());
+    private static final String[] LAYOUT = {null, "U8", "U16", null, "U32", null, null, null, "U64"};
+    private static final Class<?>[] LAYOUT_TYPE = {null, ValueLayout.OfByte.class, ValueLayout.OfShort.class, null,
+        ValueLayout.OfInt.class, null, null, null, ValueLayout.OfLong.class};
 
     private Memory() { }
 
@@ -62,6 +74,12 @@ final class Memory {
 
     /** Pushes the memory operand's {@code size} bytes, zero- or sign-extended to a long. */
     static void read(RegionFrame f, Insn x, int size, boolean signed) {
+        if (f.inlineTlb) {
+            address(f, x, true);
+            f.code.lstore(RegionFrame.ADDR);
+            readAt(f, RegionFrame.ADDR, size, signed);
+            return;
+        }
         f.code.aload(MMU);
         address(f, x, true);
         invokeRead(f.code, size, signed);
@@ -69,8 +87,82 @@ final class Memory {
 
     /** Pushes {@code size} bytes at the linear address in long local {@code lin}. */
     static void readAt(RegionFrame f, int lin, int size, boolean signed) {
-        f.code.aload(MMU).lload(lin);
-        invokeRead(f.code, size, signed);
+        CodeBuilder code = f.code;
+        if (!f.inlineTlb) {
+            code.aload(MMU).lload(lin);
+            invokeRead(code, size, signed);
+            return;
+        }
+        Label slow = code.newLabel();
+        Label done = code.newLabel();
+        hit(f, lin, size, false, slow);
+        segmentGet(f, lin, size);
+        extend(code, size, signed);
+        code.goto_(done).labelBinding(slow);
+        code.aload(MMU).lload(lin);
+        invokeRead(code, size, signed);
+        code.labelBinding(done);
+    }
+
+    /**
+     * Jumps to {@code miss} unless the TLB's read (or write) set maps the page of the address in
+     * long local {@code lin} and the access stays in it; leaves the entry's index in IDX.
+     */
+    private static void hit(RegionFrame f, int lin, int size, boolean write, Label miss) {
+        CodeBuilder code = f.code;
+        code.aload(RegionFrame.TAGS)
+                .lload(lin).bipush(12).lushr().l2i().loadConstant(Mmu.TLB_SET - 1).iand().iload(RegionFrame.TLB).iadd();
+        if (write) {
+            code.loadConstant(Mmu.TLB_SET).iadd();
+        }
+        code.dup().istore(RegionFrame.IDX).laload()
+                .lload(lin).loadConstant(~0xFFFL).land().lcmp().ifne(miss);
+        if (size > 1) {
+            code.lload(lin).l2i().loadConstant(0xFFF).iand().loadConstant(0x1000 - size).if_icmpgt(miss);
+        }
+    }
+
+    /** Pushes RAM.get(layout, hosts[IDX] + lin): a byte, short, int or long. */
+    private static void segmentGet(RegionFrame f, int lin, int size) {
+        CodeBuilder code = f.code;
+        ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
+        code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout)
+                .aload(RegionFrame.HOSTS).iload(RegionFrame.IDX).laload().lload(lin).ladd()
+                .invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(primitive(size), layout, CD_long));
+    }
+
+    private static ClassDesc primitive(int size) {
+        return switch (size) {
+            case 1 -> java.lang.constant.ConstantDescs.CD_byte;
+            case 2 -> java.lang.constant.ConstantDescs.CD_short;
+            case 4 -> CD_int;
+            default -> CD_long;
+        };
+    }
+
+    /** Extends the byte, short or int on the stack (as read from the segment) to a long. */
+    private static void extend(CodeBuilder code, int size, boolean signed) {
+        switch (size) {
+            case 8 -> { }
+            case 4 -> {
+                code.i2l();
+                if (!signed) {
+                    code.loadConstant(0xFFFF_FFFFL).land();
+                }
+            }
+            case 2 -> {
+                if (!signed) {
+                    code.loadConstant(0xFFFF).iand();
+                }
+                code.i2l();
+            }
+            default -> {
+                if (!signed) {
+                    code.loadConstant(0xFF).iand();
+                }
+                code.i2l();
+            }
+        }
     }
 
     private static void invokeRead(CodeBuilder code, int size, boolean signed) {
@@ -101,7 +193,17 @@ final class Memory {
 
     /** Pushes the read half of a read-modify-write at the address in {@code lin} (checked for writing). */
     static void readForWrite(RegionFrame f, int lin, int size, boolean signed) {
-        f.code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readForWrite", MTD_READ_FOR_WRITE);
+        CodeBuilder code = f.code;
+        Label done = code.newLabel();
+        if (f.inlineTlb) {
+            Label slow = code.newLabel();
+            hit(f, lin, size, true, slow);
+            segmentGet(f, lin, size);
+            extend(code, size, false);
+            code.goto_(done).labelBinding(slow);
+        }
+        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readForWrite", MTD_READ_FOR_WRITE);
+        code.labelBinding(done);
         if (signed) {
             f.signExtend(size);
         }
@@ -113,6 +215,24 @@ final class Memory {
      */
     static void write(RegionFrame f, int lin, int value, int size) {
         CodeBuilder code = f.code;
+        Label done = code.newLabel();
+        if (f.inlineTlb) {
+            // A write tag carries a flag bit on pages with decoded code: those miss, and the MMU checks.
+            Label slow = code.newLabel();
+            hit(f, lin, size, true, slow);
+            ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
+            code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout)
+                    .aload(RegionFrame.HOSTS).iload(RegionFrame.IDX).laload().lload(lin).ladd().lload(value);
+            switch (size) {
+                case 1 -> code.l2i().i2b();
+                case 2 -> code.l2i().i2s();
+                case 4 -> code.l2i();
+                default -> { }
+            }
+            code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void, layout,
+                    CD_long, primitive(size)));
+            code.iconst_0().goto_(done).labelBinding(slow);
+        }
         code.aload(MMU).lload(lin).lload(value);
         switch (size) {
             case 8 -> code.invokevirtual(CD_MMU, "write64", MTD_WRITE_LONG);
@@ -120,5 +240,6 @@ final class Memory {
             case 2 -> code.l2i().invokevirtual(CD_MMU, "write16", MTD_WRITE_INT);
             default -> code.l2i().invokevirtual(CD_MMU, "write8", MTD_WRITE_INT);
         }
+        code.labelBinding(done);
     }
 }

@@ -55,7 +55,7 @@ public final class RegionCompiler {
     }
 
     /** Compiles {@code plan} as a class for C1 only, or with {@code forC2} one C2 may take. */
-    static CompiledRegion compile(RegionPlan plan, boolean forC2) {
+    public static CompiledRegion compile(RegionPlan plan, boolean forC2) {
         JitPolicy.install();
         RegionPlan p = fit(plan);
         while (true) {
@@ -66,7 +66,7 @@ public final class RegionCompiler {
             if (p.blocks().size() == 1) {
                 return null;
             }
-            p = new RegionPlan(p.blocks().subList(0, p.blocks().size() - 1), p.pages(), p.page(), p.epoch());
+            p = p.first(p.blocks().size() - 1);
         }
     }
 
@@ -77,7 +77,7 @@ public final class RegionCompiler {
             keep--;
         }
         return keep == plan.blocks().size() ? plan
-                : new RegionPlan(plan.blocks().subList(0, keep), plan.pages(), plan.page(), plan.epoch());
+                : plan.first(keep);
     }
 
     /** An estimate of the bytecode size of a region made of {@code blocks}. */
@@ -103,6 +103,7 @@ public final class RegionCompiler {
         List<Object> data = new ArrayList<>();
         data.add(null);
         data.add(plan.pages());
+        data.add(plan.ram());
         int n = plan.instructions();
         long[] rips = new long[n];
         int[] positions = new int[n];
@@ -125,6 +126,7 @@ public final class RegionCompiler {
                 cb.withSuperclass(CD_REGION);
                 int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
                 cb.withField("PAGES", RegionEmitter.CD_PAGES, statics);
+                cb.withField("RAM", Memory.CD_SEGMENT, statics);
                 for (int k = 0; k < handlers.size(); k++) {
                     cb.withField("o" + k, RegionEmitter.CD_OP, statics);
                     cb.withField("i" + k, RegionEmitter.CD_INSN, statics);
@@ -133,7 +135,7 @@ public final class RegionCompiler {
                         .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
                 cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, self, handlers.size()));
                 cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
-                        code -> new RegionEmitter(plan, self, code, handlers).emit());
+                        code -> new RegionEmitter(plan, self, code, handlers, forC2).emit());
             });
             if (runLength(bytes) >= HUGE_METHOD) {
                 return TOO_LONG;
@@ -164,7 +166,7 @@ public final class RegionCompiler {
                 .findFirst().orElseThrow();
     }
 
-    /** static { Object[] d = MethodHandles.classData(lookup(), "_", Object[].class); PAGES = d[1]; o0 = (Op) d[2]; ...; d[0] = new Region(); } */
+    /** static { Object[] d = MethodHandles.classData(lookup(), "_", Object[].class); PAGES = d[1]; RAM = d[2]; o0 = (Op) d[3]; ...; d[0] = new Region(); } */
     private static void staticInit(CodeBuilder code, ClassDesc self, int handlers) {
         code.invokestatic(CD_HANDLES, "lookup", MethodTypeDesc.of(CD_LOOKUP))
                 .ldc("_")
@@ -173,10 +175,11 @@ public final class RegionCompiler {
                 .checkcast(CD_Object.arrayType())
                 .astore(0);
         code.aload(0).iconst_1().aaload().checkcast(RegionEmitter.CD_PAGES).putstatic(self, "PAGES", RegionEmitter.CD_PAGES);
+        code.aload(0).iconst_2().aaload().checkcast(Memory.CD_SEGMENT).putstatic(self, "RAM", Memory.CD_SEGMENT);
         for (int k = 0; k < handlers; k++) {
-            code.aload(0).loadConstant(2 + 2 * k).aaload().checkcast(RegionEmitter.CD_OP)
+            code.aload(0).loadConstant(3 + 2 * k).aaload().checkcast(RegionEmitter.CD_OP)
                     .putstatic(self, "o" + k, RegionEmitter.CD_OP);
-            code.aload(0).loadConstant(3 + 2 * k).aaload().checkcast(RegionEmitter.CD_INSN)
+            code.aload(0).loadConstant(4 + 2 * k).aaload().checkcast(RegionEmitter.CD_INSN)
                     .putstatic(self, "i" + k, RegionEmitter.CD_INSN);
         }
         // The one instance goes back through the class data, so no reflection is needed to make it.

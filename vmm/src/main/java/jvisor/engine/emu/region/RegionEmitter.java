@@ -60,11 +60,11 @@ final class RegionEmitter {
     /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
     private int flagsKnown = -1;
 
-    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers) {
+    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers, boolean forC2) {
         this.plan = plan;
         this.self = self;
         this.code = code;
-        this.f = new RegionFrame(code);
+        this.f = new RegionFrame(code, forC2, self);
         this.handlers = handlers;
         this.starts = new Label[plan.blocks().size()];
         for (int b = 0; b < starts.length; b++) {
@@ -96,11 +96,16 @@ final class RegionEmitter {
         }
         code.labelBinding(end);
         code.labelBinding(exit);
+        f.flush();
         code.aload(CPU).lload(EXIT_RIP).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
         code.labelBinding(exitWithRip);
         code.iload(DONE).ireturn();
         code.labelBinding(handler);
         code.astore(FAULT);
+        Label flushed = code.newLabel();
+        code.iload(RegionFrame.IN_ARRAY).ifne(flushed);
+        f.flush();
+        code.labelBinding(flushed);
         code.aload(THIS).aload(CPU).iload(RegionFrame.AT).iload(DONE)
                 .invokevirtual(ClassDesc.of(CompiledRegion.class.getName()), "faulted", MTD_FAULTED);
         code.aload(FAULT).athrow();
@@ -142,6 +147,8 @@ final class RegionEmitter {
     private void callHandler(Insn x, boolean ends) {
         int k = handlers.get(x);
         mayFault();
+        f.flush();
+        code.iconst_1().istore(RegionFrame.IN_ARRAY);
         if (ends) {
             code.aload(CPU).loadConstant(x.nextRip()).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
         }
@@ -152,6 +159,8 @@ final class RegionEmitter {
             code.iinc(DONE, position + 1).goto_(exitWithRip);
             return;
         }
+        f.reload();
+        code.iconst_0().istore(RegionFrame.IN_ARRAY);
         code.aload(CPU).getfield(CD_CPU, "codeWritten", CD_boolean);
         leaveIfCodeWritten();
     }

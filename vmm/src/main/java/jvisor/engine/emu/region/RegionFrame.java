@@ -12,12 +12,14 @@ import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Mmu;
 
 /**
- * The local variables of a region's method and how it reaches the guest state. The state stays
- * where the interpreter keeps it, the register array and the {@link Flags} object, and is read
- * and written there instruction by instruction, so a fault finds it exactly as the last completed
- * instruction left it. Register accesses, sign extension and narrow writes are bytecode of their
- * own rather than calls: HotSpot's first tier (C1), which runs most regions, inlines almost
- * nothing, and a call per operand would cost more than the interpreter saves.
+ * The local variables of a region's method and how it reaches the guest state. The sixteen
+ * general registers live in locals while the region runs, loaded from the processor's array on
+ * entry and written back on every exit, around every handler call and in the fault handler:
+ * HotSpot then keeps them in machine registers across the guest instructions. Each instruction
+ * changes them only after whatever may fault, so the locals a fault finds are the state before
+ * the faulting instruction. The lazy flags stay in the {@link Flags} object. Register accesses,
+ * sign extension and narrow writes are bytecode of their own rather than calls: HotSpot's first
+ * tier (C1), which runs most regions, inlines almost nothing.
  */
 final class RegionFrame {
     static final ClassDesc CD_CPU = ClassDesc.of(Cpu.class.getName());
@@ -55,30 +57,82 @@ final class RegionFrame {
     static final int R = 19;
     /** A shift count (an int). */
     static final int COUNT = 21;
+    /** The first of the sixteen general registers' locals (longs: two slots each). */
+    private static final int GPR = 22;
+    /**
+     * 1 while a handler runs: the processor's array holds the registers, and a fault the handler
+     * raises must find them as it left them (a REP string instruction's completed iterations).
+     */
+    static final int IN_ARRAY = GPR + 32;
+    /** The TLB's arrays and the current privilege's set base ({@link Mmu#tlbTags()}), and an entry index. */
+    static final int TAGS = IN_ARRAY + 1;
+    static final int HOSTS = TAGS + 1;
+    static final int TLB = HOSTS + 1;
+    static final int IDX = TLB + 1;
+    /** A linear address being read (long). */
+    static final int ADDR = IDX + 1;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
 
     final CodeBuilder code;
+    /**
+     * Whether memory accesses look the TLB up in the region's own bytecode (regions for C2, which
+     * then keeps the arrays in registers and folds the RAM segment's checks) rather than calling
+     * the MMU (regions for C1, which would not inline the segment access well).
+     */
+    final boolean inlineTlb;
+    /** The region class's static final RAM segment (with {@link #inlineTlb}). */
+    final ClassDesc self;
 
-    RegionFrame(CodeBuilder code) {
+    RegionFrame(CodeBuilder code, boolean inlineTlb, ClassDesc self) {
         this.code = code;
+        this.inlineTlb = inlineTlb;
+        this.self = self;
     }
 
     void prologue() {
         code.aload(CPU).invokevirtual(CD_CPU, "registers", MethodTypeDesc.of(CD_LONGS)).astore(REGS);
+        reload();
         code.aload(CPU).getfield(CD_CPU, "mmu", CD_MMU).astore(MMU);
         code.aload(CPU).getfield(CD_CPU, "flags", CD_FLAGS).astore(FLAGS);
         code.iconst_0().istore(DONE).iconst_0().istore(AT).loadConstant(BACK_BRANCHES).istore(BUDGET);
         for (int local : new int[] {EXIT_RIP, T0, LIN, A, B, R}) {
             code.lconst_0().lstore(local);
         }
-        code.iconst_0().istore(COUNT);
+        code.iconst_0().istore(COUNT).iconst_0().istore(IN_ARRAY).iconst_0().istore(IDX).lconst_0().lstore(ADDR);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
+        code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
     }
 
-    /** The array slot of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
+    /** Writes the registers' locals back to the processor (before it leaves or calls a handler). */
+    void flush() {
+        for (int n = 0; n < 16; n++) {
+            code.aload(REGS).loadConstant(n).lload(GPR + 2 * n).lastore();
+        }
+    }
+
+    /** Loads the registers' locals from the processor (on entry, after a handler). */
+    void reload() {
+        for (int n = 0; n < 16; n++) {
+            code.aload(REGS).loadConstant(n).laload().lstore(GPR + 2 * n);
+        }
+    }
+
+    /** Pushes all 64 bits of register {@code n} (0-15). */
+    void loadReg64(int n) {
+        code.lload(GPR + 2 * n);
+    }
+
+    /** Stores the long on the stack as all 64 bits of register {@code n} (0-15). */
+    void storeReg64(int n) {
+        code.lstore(GPR + 2 * n);
+    }
+
+    /** The local of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
     private static int slot(int n, int size) {
-        return size == 1 && n >= 16 ? n - 16 : n;
+        return GPR + 2 * (size == 1 && n >= 16 ? n - 16 : n);
     }
 
     private static boolean high(int n, int size) {
@@ -87,7 +141,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, zero-extended. */
     void loadReg(int n, int size) {
-        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        code.lload(slot(n, size));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -96,7 +150,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, sign-extended. */
     void loadRegSigned(int n, int size) {
-        code.aload(REGS).loadConstant(slot(n, size)).laload();
+        code.lload(slot(n, size));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -109,10 +163,9 @@ final class RegionFrame {
      */
     void storeReg(int n, int size, Runnable value) {
         int slot = slot(n, size);
-        code.aload(REGS).loadConstant(slot);
         if (size < 4) {
             long keep = high(n, size) ? ~0xFF00L : size == 2 ? ~0xFFFFL : ~0xFFL;
-            code.aload(REGS).loadConstant(slot).laload().loadConstant(keep).land();
+            code.lload(slot).loadConstant(keep).land();
             value.run();
             mask(size);
             if (high(n, size)) {
@@ -123,7 +176,7 @@ final class RegionFrame {
             value.run();
             mask(size);
         }
-        code.lastore();
+        code.lstore(slot);
     }
 
     /** Masks the long on the stack to {@code size} bytes. */

@@ -1,13 +1,21 @@
 package jvisor.engine.emu.region;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import jvisor.engine.emu.cpu.Flags;
 
 /**
  * The operations a region calls rather than compiles inline: ADC and SBB, which read the carry
- * the flags hold before they record their own.
+ * the flags hold before they record their own; and the layouts of guest memory.
  */
 public final class RegionOps {
     private RegionOps() { }
+
+    /** Guest memory's layouts, constants a region's accesses refer to. */
+    public static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** ADC on sign-extended operands; returns the result (only its low {@code size} bytes count). */
     public static long adc(Flags f, long a, long b, int size) {

@@ -1,5 +1,6 @@
 package jvisor.engine.emu.region;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.decode.Insn;
@@ -13,8 +14,9 @@ import jvisor.engine.emu.decode.Insn;
  * @param pages  the VM's code pages (a branch back checks the page's epoch)
  * @param page   the host page the blocks were decoded from
  * @param epoch  its code epoch when they were
+ * @param ram    the VM's guest RAM (a region compiled for C2 reads and writes it directly)
  */
-public record RegionPlan(List<Insn[]> blocks, CodePages pages, int page, int epoch) {
+public record RegionPlan(List<Insn[]> blocks, CodePages pages, int page, int epoch, MemorySegment ram) {
     public RegionPlan {
         if (blocks.isEmpty() || blocks.stream().anyMatch(b -> b.length == 0)) {
             throw new IllegalArgumentException("a region needs blocks with instructions");
@@ -24,6 +26,11 @@ public record RegionPlan(List<Insn[]> blocks, CodePages pages, int page, int epo
 
     public long entryRip() {
         return blocks.getFirst()[0].rip();
+    }
+
+    /** The plan with only its first {@code n} blocks. */
+    public RegionPlan first(int n) {
+        return new RegionPlan(blocks.subList(0, n), pages, page, epoch, ram);
     }
 
     public int instructions() {

@@ -33,8 +33,13 @@ class RegionEdgesTest {
     }
 
     private static Outcome run(String source, int threshold, boolean catching) {
+        return run(source, threshold, false, catching);
+    }
+
+    private static Outcome run(String source, int threshold, boolean forC2, boolean catching) {
         try (TestMachine m = new TestMachine()) {
             m.cpu.setCompileThreshold(threshold);
+            m.cpu.setCompileForC2(forC2);
             if (catching) {
                 m.catchExceptions64();
             }
@@ -49,11 +54,15 @@ class RegionEdgesTest {
         }
     }
 
-    /** Runs {@code source} interpreted and compiled; returns the compiled outcome after comparing. */
+    /**
+     * Runs {@code source} interpreted, compiled in regions for C1 and in regions for C2; returns
+     * the first compiled outcome after comparing all three.
+     */
     private static Outcome sameBothWays(String source, boolean catching) {
         Outcome interpreted = run(source, 0, catching);
         Outcome compiled = run(source, 1, catching);
         compiled.assertSameAs(interpreted, "compiled against interpreted");
+        run(source, 1, true, catching).assertSameAs(interpreted, "compiled for C2 against interpreted");
         return compiled;
     }
 
@@ -116,8 +125,15 @@ class RegionEdgesTest {
 
     @Test
     void aPageFaultInALaterBlockOfARegionIsPrecise() {
+        for (boolean forC2 : new boolean[] {false, true}) {
+            pageFaultInALaterBlock(forC2);
+        }
+    }
+
+    private static void pageFaultInALaterBlock(boolean forC2) {
         try (TestMachine m = new TestMachine()) {
             m.cpu.setCompileThreshold(1);
+            m.cpu.setCompileForC2(forC2);
             m.catchExceptions64();
             m.pages.map4k(0x4000_0000_0000L, 0x300000, PageTables.P | PageTables.RW);
             ExitReason r = m.run64("""
@@ -277,5 +293,51 @@ class RegionEdgesTest {
         src.append("2: inc edi\ndec ecx\njnz 1b\ncli\nhlt\n");
         Outcome o = sameBothWays(src.toString(), false);
         assertEquals(ExitReason.HLT, o.exit());
+    }
+
+    @Test
+    void aRepStringFaultInsideARegionKeepsTheIterationsDone() {
+        long[] interpreted = repStosFault(0, false);
+        long[] compiled = repStosFault(1, false);
+        assertArrayEquals(interpreted, compiled, "RCX, RDI, R8, vector, RIP");
+        assertArrayEquals(interpreted, repStosFault(1, true), "compiled for C2");
+        assertEquals(Vectors.PF, compiled[3]);
+        assertEquals(3, compiled[2], "the third round faulted");
+        assertEquals(0x4000_0000_1000L, compiled[1], "RDI stopped at the unmapped page");
+        assertEquals(0x300 - 0x200, compiled[0], "0x200 bytes stored, 0x100 left in RCX");
+    }
+
+    /** A loop whose third round's REP STOSB runs off the mapped page: RCX, RDI, the round, 14, the faulting RIP. */
+    private static long[] repStosFault(int threshold, boolean forC2) {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(threshold);
+            m.cpu.setCompileForC2(forC2);
+            // A #PF handler of its own: the common exception stub uses RCX.
+            m.load(0x80000, Asm.code64("""
+                    mov [0x6000], rcx
+                    mov [0x6008], rdi
+                    mov [0x6010], r8
+                    mov rax, [rsp + 8]
+                    mov [0x6018], rax
+                    cli
+                    hlt
+                    """));
+            m.gate64(Vectors.PF, 0x80000, 0, 0, false);
+            m.pages.map4k(0x4000_0000_0000L, 0x300000, PageTables.P | PageTables.RW);
+            ExitReason r = m.run64("""
+                    movabs rdx, 0x400000000800
+                    xor r8d, r8d
+                    1: inc r8d
+                    mov rdi, rdx
+                    mov ecx, 0x300
+                    mov eax, r8d
+                    rep stosb
+                    add rdx, 0x300
+                    jmp 1b
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            return new long[] {m.ram.read64(0x6000), m.ram.read64(0x6008), m.ram.read64(0x6010), Vectors.PF,
+                    m.ram.read64(0x6018)};
+        }
     }
 }
