@@ -49,6 +49,9 @@ public final class Cpu {
     public static final long CR4_MCE = 1L << 6;
     public static final long CR4_PGE = 1L << 7;
     public static final long CR4_PCE = 1L << 8;
+    public static final long CR4_UMIP = 1L << 11;
+    public static final long CR4_SMEP = 1L << 20;
+    public static final long CR4_SMAP = 1L << 21;
     public static final long EFER_SCE = 1L;
     public static final long EFER_LME = 1L << 8;
     public static final long EFER_LMA = 1L << 10;
@@ -526,5 +529,6 @@ public final class Cpu {
         }
         mmu.walker.configure(mode, (cr0 & CR0_WP) != 0, (efer & EFER_NXE) != 0,
                 (cr4 & CR4_PSE) != 0, (cr4 & CR4_PGE) != 0, cr3);
+        mmu.walker.configureSupervisorProtection((cr4 & CR4_SMEP) != 0, (cr4 & CR4_SMAP) != 0);
     }
 }

@@ -57,6 +57,10 @@ public final class Cpuid {
     // leaf 7 EBX / EDX
     static final int TSC_ADJUST = 1 << 1;
     static final int BMI1 = 1 << 3;
+    static final int SMEP = 1 << 7;
+    static final int SMAP = 1 << 20;
+    // leaf 7 ECX
+    static final int UMIP = 1 << 2;
     static final int BMI2 = 1 << 8;
     static final int ERMS = 1 << 9;
     static final int SPEC_CTRL = 1 << 26;
@@ -99,7 +103,8 @@ public final class Cpuid {
             }
             case 7 -> {
                 if (subleaf == 0) {
-                    r[1] = TSC_ADJUST | BMI1 | BMI2 | ERMS;
+                    r[1] = TSC_ADJUST | BMI1 | SMEP | BMI2 | ERMS | SMAP;
+                    r[2] = UMIP;
                     r[3] = SPEC_CTRL | STIBP | ARCH_CAPABILITIES;
                 }
             }

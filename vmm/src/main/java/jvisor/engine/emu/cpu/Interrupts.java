@@ -277,7 +277,7 @@ public final class Interrupts {
         c.mmu.probeWrite(lin, n * size, user);
         for (int i = 0; i < n; i++) {
             long at = (sp - (long) (i + 1) * size) & spMask;
-            c.mmu.writeAs((ssBase + at) & linMask, size, frame[i], user);
+            c.mmu.writeAt((ssBase + at) & linMask, size, frame[i], user);
         }
         return top;
     }

@@ -296,15 +296,35 @@ public final class Mmu {
 
     // ---- accesses at an explicit privilege (descriptor tables, TSS, IDT: always supervisor) ----
 
+    /**
+     * A read of a system structure (descriptor table, IDT, TSS): with {@code userAccess} false an
+     * implicit supervisor access, which SMAP refuses on user pages whatever EFLAGS.AC says.
+     */
     public long readAs(long lin, int size, boolean userAccess) {
         int i = index(lin) + (userAccess ? USER : 0);
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
             return readHost(hosts[i] + lin, size);
         }
-        return slowRead(lin, size, userAccess, READ);
+        walker.implicitAccess = !userAccess;
+        try {
+            return slowRead(lin, size, userAccess, READ);
+        } finally {
+            walker.implicitAccess = false;
+        }
     }
 
+    /** A write of a system structure (a descriptor's accessed or busy bit); implicit as {@link #readAs}. */
     public void writeAs(long lin, int size, long v, boolean userAccess) {
+        walker.implicitAccess = !userAccess;
+        try {
+            writeAt(lin, size, v, userAccess);
+        } finally {
+            walker.implicitAccess = false;
+        }
+    }
+
+    /** A write at an explicit privilege that is an ordinary data access (an interrupt frame). */
+    public void writeAt(long lin, int size, long v, boolean userAccess) {
         int i = index(lin) + (userAccess ? USER : 0) + SIZE;
         if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
             writeHost(hosts[i] + lin, size, v);

@@ -49,7 +49,14 @@ final class PageWalker {
     private boolean nxe;
     private boolean pse;
     private boolean pge;
+    private boolean smep;
+    private boolean smap;
     private long cr3;
+    /**
+     * The access being translated is an implicit supervisor access (a descriptor table, the IDT,
+     * the TSS): SMAP refuses it on user pages whatever EFLAGS.AC says. Set by the MMU around it.
+     */
+    boolean implicitAccess;
 
     PageWalker(Mmu mmu, Cpu cpu) {
         this.mmu = mmu;
@@ -63,6 +70,11 @@ final class PageWalker {
         this.pse = pse;
         this.pge = pge;
         this.cr3 = cr3;
+    }
+
+    void configureSupervisorProtection(boolean smep, boolean smap) {
+        this.smep = smep;
+        this.smap = smap;
     }
 
     int mode() {
@@ -136,17 +148,19 @@ final class PageWalker {
             table = entry & ADDR_MASK;
             level--;
         }
-        checkAccess(lin, kind, user, writable, userOk, noExec);
+        boolean cache = checkAccess(lin, kind, user, writable, userOk, noExec);
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((entry & update) != update) {
             setBits(entryAddr, entry, update, true);
         }
         long pageMask = (1L << (3 + 9 * level)) - 1;
-        if (level > 1) {
-            mmu.largePage(pageMask + 1);
-        }
         long phys = (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
-        mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1);
+        if (cache) {
+            if (level > 1) {
+                mmu.largePage(pageMask + 1);
+            }
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1);
+        }
         return phys;
     }
 
@@ -157,14 +171,16 @@ final class PageWalker {
             throw pageFault(lin, kind, user, 0);
         }
         if (pse && (pde & PS) != 0) {
-            checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false);
+            boolean cache = checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false);
             long update = A | (kind == Mmu.WRITE ? D : 0);
             if ((pde & update) != update) {
                 setBits(pdeAddr, pde, update, false);
             }
             long phys = (pde & 0xFFC0_0000L) | (lin & 0x3F_FFFFL);
-            mmu.largePage(4L << 20);
-            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, true);
+            if (cache) {
+                mmu.largePage(4L << 20);
+                mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, true);
+            }
             return phys;
         }
         if ((pde & A) == 0) {
@@ -175,20 +191,33 @@ final class PageWalker {
         if ((pte & P) == 0) {
             throw pageFault(lin, kind, user, 0);
         }
-        checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false);
+        boolean cache = checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false);
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((pte & update) != update) {
             setBits(pteAddr, pte, update, false);
         }
         long phys = (pte & 0xFFFF_F000L) | (lin & 0xFFF);
-        mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, false);
+        if (cache) {
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, false);
+        }
         return phys;
     }
 
-    private void checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec) {
+    /**
+     * Faults unless the access is allowed; returns whether its translation may be cached. A
+     * supervisor data access to a user page under SMAP is allowed only by EFLAGS.AC, which
+     * changes without a TLB flush (STAC, CLAC, POPF), so it is never cached: the supervisor sets
+     * of the TLB then never hold user pages and every such access comes back here.
+     */
+    private boolean checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec) {
         boolean ok;
+        boolean cache = true;
         if (kind == Mmu.EXEC) {
-            ok = !noExec && (!user || userOk);
+            ok = !noExec && (user ? userOk : !(smep && userOk));
+        } else if (!user && smap && userOk) {
+            // Explicit accesses from rings 0-2 with AC set may; implicit ones and ring 3's never.
+            ok = !implicitAccess && cpu.cpl() < 3 && cpu.flag(Flags.AC) && (kind != Mmu.WRITE || writable || !wp);
+            cache = false;
         } else if (kind == Mmu.WRITE) {
             ok = user ? userOk && writable : writable || !wp;
         } else {
@@ -197,11 +226,12 @@ final class PageWalker {
         if (!ok) {
             throw pageFault(lin, kind, user, PF_P);
         }
+        return cache;
     }
 
     private CpuFault pageFault(long lin, int kind, boolean user, int code) {
         code |= (kind == Mmu.WRITE ? PF_W : 0) | (user ? PF_U : 0);
-        if (kind == Mmu.EXEC && nxe && mode >= PAE) {
+        if (kind == Mmu.EXEC && ((nxe && mode >= PAE) || smep)) {
             code |= PF_I;
         }
         return cpu.pageFault(lin, code);

@@ -13,9 +13,18 @@ public final class SystemOps {
 
     /** CR4 bits this processor implements. OSFXSR/OSXMMEXCPT are accepted so SSE set-up code does not #GP. */
     static final long CR4_VALID = Cpu.CR4_TSD | Cpu.CR4_DE | Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE
-            | Cpu.CR4_PCE | (1L << 9) | (1L << 10);
+            | Cpu.CR4_PCE | (1L << 9) | (1L << 10) | Cpu.CR4_UMIP | Cpu.CR4_SMEP | Cpu.CR4_SMAP;
+    /** CR4 bits that change what a cached translation allows: a change drops the TLB. */
+    private static final long CR4_PAGING = Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_SMEP | Cpu.CR4_SMAP;
     static final long EFER_VALID = Cpu.EFER_SCE | Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_NXE;
     private static final long CR0_FIXED = Cpu.CR0_ET;
+
+    /** SGDT, SIDT, SLDT, STR and SMSW outside ring 0 with CR4.UMIP set raise #GP(0). */
+    public static void checkUmip(Cpu c) {
+        if ((c.cr4 & Cpu.CR4_UMIP) != 0 && c.cpl() > 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+    }
 
     /** Privileged instructions outside ring 0 of protected mode raise #GP(0). */
     public static void requireRing0(Cpu c) {
@@ -79,7 +88,7 @@ public final class SystemOps {
         }
         long old = c.cr4;
         c.cr4 = v;
-        if (((old ^ v) & (Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE)) != 0) {
+        if (((old ^ v) & CR4_PAGING) != 0) {
             c.configurePaging();
             c.mmu.flushAll();
         }

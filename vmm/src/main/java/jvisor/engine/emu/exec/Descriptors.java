@@ -42,11 +42,13 @@ final class Descriptors {
 
     private static final Op STORE_LDTR = (c, x) -> {
         requireProtected(c);
+        SystemOps.checkUmip(c);
         storeSelector(c, x, c.ldtr.selector());
     };
 
     private static final Op STORE_TR = (c, x) -> {
         requireProtected(c);
+        SystemOps.checkUmip(c);
         storeSelector(c, x, c.tr.selector());
     };
 
@@ -126,6 +128,7 @@ final class Descriptors {
             int rm = i.rm & 7;
             return switch (i.sub) {
                 case 0 -> rm == 1 ? HYPERCALL : null; // VMCALL (Intel)
+                case 1 -> rm == 2 ? CLAC : rm == 3 ? STAC : null;
                 case 3 -> rm == 1 ? HYPERCALL : null; // VMMCALL (AMD)
                 case 4 -> SMSW;
                 case 6 -> LMSW;
@@ -147,6 +150,7 @@ final class Descriptors {
 
     private static Op storeTable(boolean idt) {
         return (c, x) -> {
+            SystemOps.checkUmip(c);
             long ea = Operands.ea(c, x);
             long base = idt ? c.idtBase() : c.gdtBase();
             int limit = idt ? c.idtLimit() : c.gdtLimit();
@@ -185,6 +189,7 @@ final class Descriptors {
     };
 
     private static final Op SMSW = (c, x) -> {
+        SystemOps.checkUmip(c);
         if (x.rm() >= 0) {
             c.setReg(x.rm(), x.opSize(), c.cr0() & 0xFFFF_FFFFL);
         } else {
@@ -205,6 +210,19 @@ final class Descriptors {
         }
         c.mmu.flushPage(lin);
     };
+
+    /** STAC and CLAC set and clear EFLAGS.AC, which lets ring 0 reach user pages under SMAP; ring 0 only (#UD). */
+    private static Op setAc(boolean on) {
+        return (c, x) -> {
+            if (c.flag(Flags.VM) || (c.protectedMode() && c.cpl() != 0)) {
+                throw c.fault(Vectors.UD);
+            }
+            c.setFlag(Flags.AC, on);
+        };
+    }
+
+    private static final Op STAC = setAc(true);
+    private static final Op CLAC = setAc(false);
 
     private static final Op SWAPGS = (c, x) -> SystemOps.swapgs(c);
 }
