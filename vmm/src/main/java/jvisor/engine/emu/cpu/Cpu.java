@@ -118,6 +118,10 @@ public final class Cpu {
     public boolean tscDeadline;
     /** STI, MOV SS and POP SS block interrupts until the next instruction has run. */
     public boolean inhibitInterrupts;
+    /** MOV SS and POP SS also hold back debug traps (single-step) until the next instruction has run. */
+    public boolean stackShadow;
+    /** The instruction delivered a software interrupt (INT n, INT3, INTO, INT1): no single-step trap follows it. */
+    public boolean softwareInterrupt;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
     /**

@@ -74,6 +74,7 @@ public final class StateTransfer {
         c.halted = false;
         c.shutdown = false;
         c.inhibitInterrupts = false;
+        c.stackShadow = false;
         c.configurePaging();
         c.updateMode();
         c.mmu.flushAll();

@@ -251,9 +251,13 @@ public final class Interpreter {
         Insn[] insns = b.insns;
         int n = insns.length;
         boolean trap = c.flag(Flags.TF);
-        if (single || c.inhibitInterrupts || trap) {
+        if (single || c.inhibitInterrupts || c.flag(Flags.TF | Flags.RF)) {
             n = 1;
             c.inhibitInterrupts = false;
+            c.stackShadow = false;
+            c.softwareInterrupt = false;
+            // RF spares only the instruction about to run; it is clear once it completes (IRET may set it again).
+            c.setFlag(Flags.RF, false);
         } else if (watched) {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
@@ -286,7 +290,10 @@ public final class Interpreter {
             return k;
         }
         retired += n;
-        if (trap && !c.halted) {
+        // No trap after MOV SS/POP SS (the next instruction takes it) nor into a software
+        // interrupt's handler (TF is clear there); a single-stepped HLT takes it at once.
+        if (trap && !c.stackShadow && !c.softwareInterrupt) {
+            c.halted = false;
             c.setDr6Bits(1L << 14);
             if (!Interrupts.deliver(c, Vectors.DB, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXCEPTION, c.rip(),
                     c.rip())) {

@@ -138,6 +138,7 @@ public final class Moves {
         if (x.sub() == Cpu.SS) {
             Segmentation.loadStack(c, sel);
             c.inhibitInterrupts = true;
+            c.stackShadow = true;
         } else {
             Segmentation.loadData(c, x.sub(), sel);
         }

@@ -80,6 +80,7 @@ public final class Stack {
             if (sreg == Cpu.SS) {
                 Segmentation.loadStack(c, sel);
                 c.inhibitInterrupts = true;
+                c.stackShadow = true;
             } else {
                 Segmentation.loadData(c, sreg, sel);
             }
