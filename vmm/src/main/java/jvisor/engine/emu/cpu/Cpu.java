@@ -446,6 +446,11 @@ public final class Cpu {
         return fault.with(vector, CpuFault.NO_ERROR_CODE);
     }
 
+    /** A non-canonical linear address: #GP(0), which the interpreter makes #SS(0) for an access through SS. */
+    CpuFault nonCanonical() {
+        return fault.nonCanonical();
+    }
+
     CpuFault pageFault(long lin, int errorCode) {
         cr2 = lin;
         return fault.with(Vectors.PF, errorCode);

@@ -10,6 +10,7 @@ public final class CpuFault extends RuntimeException {
 
     private int vector;
     private int errorCode;
+    private boolean nonCanonical;
 
     CpuFault() {
         super(null, null, false, false);
@@ -18,7 +19,19 @@ public final class CpuFault extends RuntimeException {
     CpuFault with(int vector, int errorCode) {
         this.vector = vector;
         this.errorCode = errorCode;
+        this.nonCanonical = false;
         return this;
+    }
+
+    /** #GP(0) for a non-canonical address: #SS(0) instead where the access went through SS. */
+    CpuFault nonCanonical() {
+        with(Vectors.GP, 0);
+        nonCanonical = true;
+        return this;
+    }
+
+    public boolean isNonCanonical() {
+        return nonCanonical;
     }
 
     public int vector() {

@@ -95,7 +95,7 @@ final class PageWalker {
 
     private long walkPae(long lin, int kind, boolean user) {
         if (mode == LONG && (lin << 16 >> 16) != lin) {
-            throw cpu.fault(Vectors.GP, 0);
+            throw cpu.nonCanonical();
         }
         boolean writable = true;
         boolean userOk = true;

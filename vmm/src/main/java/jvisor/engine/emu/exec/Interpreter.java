@@ -286,7 +286,11 @@ public final class Interpreter {
         } catch (CpuFault f) {
             retired += k;
             c.codeWritten = false;
-            fault(f, insns[k].rip());
+            Insn x = insns[k];
+            if (f.isNonCanonical() && x.isMemory() && x.seg() == Cpu.SS) {
+                f = c.fault(Vectors.SS, 0);
+            }
+            fault(f, x.rip());
             return k;
         }
         retired += n;
@@ -461,6 +465,12 @@ public final class Interpreter {
         } catch (CpuFault f) {
             retired += c.faultRetired;
             c.codeWritten = false;
+            if (f.isNonCanonical()) {
+                // Compiled code does not know which accesses go through SS: the interpreter runs
+                // the instruction again from the state it faulted in, and raises #SS or #GP.
+                c.setRip(c.faultRip);
+                return c.faultRetired + interpretOne();
+            }
             fault(f, c.faultRip);
             return c.faultRetired;
         }
@@ -476,6 +486,17 @@ public final class Interpreter {
             }
         }
         return done;
+    }
+
+    private int interpretOne() {
+        Block b;
+        try {
+            b = cache.find(c);
+        } catch (CpuFault f) {
+            fault(f, c.rip());
+            return 0;
+        }
+        return execute(b, true);
     }
 
     private void fault(CpuFault f, long rip) {

@@ -142,6 +142,18 @@ class ExceptionsTest {
     }
 
     @Test
+    void iretToRingThreeNullsDataSegmentsRingThreeMayNotUse() {
+        try (TestMachine m = ringThree()) {
+            TestMachine.Caught c = run(m, "mov ax, %d\nmov fs, ax\nxor eax, eax\nmov es, ax\n".formatted(TestMachine.SEL_USER_DATA)
+                    + enterRingThree("mov r12w, ds\nmov r13w, fs\nmov r14w, es\nmov r15, [0x40000 - 8]\nint 0x80"));
+            assertEquals(3, c.vector(), "the ring-3 code ran to INT 0x80");
+            assertEquals(0, m.reg(12) & 0xFFFF, "DS (DPL 0) is nulled on the way out");
+            assertEquals(TestMachine.SEL_USER_DATA, m.reg(13) & 0xFFFF, "FS (DPL 3) stays");
+            assertEquals(0, m.reg(14) & 0xFFFF, "ES, already null, stays null");
+        }
+    }
+
+    @Test
     void interruptFromRingThreeSwitchesToTheTssStack() {
         try (TestMachine m = ringThree()) {
             TestMachine.Caught c = run(m, enterRingThree("mov r12, 7\nint 0x80"));
