@@ -90,6 +90,16 @@ public final class SegmentRegister {
         this.access = Segment.UNUSABLE;
     }
 
+    /**
+     * What a return to an outer privilege level does to a data segment the new level may not
+     * use: only the selector becomes null (the segment unusable); the hidden base and limit stay,
+     * so a 64-bit FS or GS keeps its base.
+     */
+    void invalidate() {
+        this.selector = 0;
+        this.access = Segment.UNUSABLE;
+    }
+
     public Segment toSegment() {
         return new Segment(selector, base, limit, access);
     }

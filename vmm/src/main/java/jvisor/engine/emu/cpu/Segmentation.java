@@ -210,7 +210,7 @@ public final class Segmentation {
             int ar = s.access();
             boolean conformingCode = (ar & 0xC) == 0xC;
             if (!s.unusable() && (ar & Segment.S) != 0 && !conformingCode && s.dpl() < c.cpl()) {
-                s.loadNull(0);
+                s.invalidate();
             }
         }
     }

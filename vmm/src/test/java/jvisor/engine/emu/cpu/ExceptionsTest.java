@@ -144,12 +144,16 @@ class ExceptionsTest {
     @Test
     void iretToRingThreeNullsDataSegmentsRingThreeMayNotUse() {
         try (TestMachine m = ringThree()) {
+            m.ram.write64(0x5000, 0x1122_3344_5566_7788L);
             TestMachine.Caught c = run(m, "mov ax, %d\nmov fs, ax\nxor eax, eax\nmov es, ax\n".formatted(TestMachine.SEL_USER_DATA)
-                    + enterRingThree("mov r12w, ds\nmov r13w, fs\nmov r14w, es\nmov r15, [0x40000 - 8]\nint 0x80"));
+                    + "mov ax, 0x10\nmov gs, ax\nmov ecx, 0xc0000101\nmov eax, 0x5000\nxor edx, edx\nwrmsr\n"
+                    + enterRingThree("mov r12w, ds\nmov r13w, fs\nmov r14w, es\nmov bx, gs\nmov r15, gs:[0]\nint 0x80"));
             assertEquals(3, c.vector(), "the ring-3 code ran to INT 0x80");
             assertEquals(0, m.reg(12) & 0xFFFF, "DS (DPL 0) is nulled on the way out");
             assertEquals(TestMachine.SEL_USER_DATA, m.reg(13) & 0xFFFF, "FS (DPL 3) stays");
             assertEquals(0, m.reg(14) & 0xFFFF, "ES, already null, stays null");
+            assertEquals(0, m.reg(Cpu.RBX) & 0xFFFF, "GS (DPL 0) is nulled");
+            assertEquals(0x1122_3344_5566_7788L, m.reg(15), "only GS's selector: its base (from the MSR) stays");
         }
     }
 
