@@ -61,7 +61,11 @@ public final class LocalApic implements LocalInterrupts {
     private final ApicVectors irr = new ApicVectors();
     private final ApicVectors isr = new ApicVectors();
     private final ApicVectors tmr = new ApicVectors();
-    private boolean nmiPending;
+    /**
+     * NMIs accepted and not yet taken, at most two: one the processor takes when it next looks and
+     * one latched behind it (while its handler runs, the processor takes no NMI until IRET).
+     */
+    private int nmiPending;
     private boolean initPending;
     private boolean waitingForSipi;
     private int sipiVector = -1;
@@ -162,8 +166,10 @@ public final class LocalApic implements LocalInterrupts {
     public boolean takeNmi() {
         lock.lock();
         try {
-            boolean taken = nmiPending;
-            nmiPending = false;
+            boolean taken = nmiPending > 0;
+            if (taken) {
+                nmiPending--;
+            }
             updateEvents();
             return taken;
         } finally {
@@ -549,7 +555,10 @@ public final class LocalApic implements LocalInterrupts {
             }
             boolean accepted = switch (m.mode()) {
                 case FIXED, LOWEST_PRIORITY -> softwareEnabled() && acceptVector(m.vector(), m.level());
-                case NMI -> nmiPending = true;
+                case NMI -> {
+                    nmiPending = Math.min(nmiPending + 1, 2);
+                    yield true;
+                }
                 case INIT -> {
                     if (!m.deassert()) {
                         initReset();
@@ -757,7 +766,7 @@ public final class LocalApic implements LocalInterrupts {
             if (rising && hardwareEnabled() && (entry & LVT_MASKED) == 0) {
                 switch (DeliveryMode.decode(entry >>> 8)) {
                     case FIXED -> acceptVector(entry & 0xFF, false);
-                    case NMI -> nmiPending = true;
+                    case NMI -> nmiPending = Math.min(nmiPending + 1, 2);
                     default -> { } // ExtINT: the vector comes from the PICs' acknowledge
                 }
             }
@@ -830,7 +839,7 @@ public final class LocalApic implements LocalInterrupts {
         java.util.Arrays.fill(lvt, LVT_MASKED);
         timer.reset();
         syncTimer();
-        nmiPending = false;
+        nmiPending = 0;
         busExtInt = false;
         sipiVector = -1;
     }
@@ -847,7 +856,7 @@ public final class LocalApic implements LocalInterrupts {
     }
 
     private boolean nonMaskableEvent() {
-        return nmiPending || initPending || sipiVector >= 0;
+        return nmiPending > 0 || initPending || sipiVector >= 0;
     }
 
     /** Recomputes {@link #events}; wakes the processor if something is now pending. */
