@@ -88,11 +88,6 @@ public final class DebugRegisters {
         rearm();
     }
 
-    /** The values after RESET and INIT. */
-    public void reset() {
-        load(0, 0, 0, 0, DR6_FIXED, DR7_FIXED);
-    }
-
     /**
      * DR7.GD: every MOV DR raises a fault-class #DB with DR6.BD set, and delivering it clears GD
      * (so the handler itself can use the debug registers).

@@ -217,7 +217,6 @@ public final class Interpreter {
     /** INIT: the processor resets; an AP then waits for a startup IPI. */
     private void init() {
         StateTransfer.write(c, CpuState.reset(c.index() == 0));
-        c.debug.reset();
         c.nmiBlocked = false;
         waitingForSipi = c.index() != 0;
         eventKind = EVENT_INIT;

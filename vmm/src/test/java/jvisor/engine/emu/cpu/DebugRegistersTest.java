@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import jvisor.engine.DebugRegisters;
 import jvisor.engine.ExitReason;
 import jvisor.engine.emu.Asm;
 import jvisor.engine.emu.TestMachine;
@@ -394,6 +395,38 @@ class DebugRegistersTest {
             assertEquals(4000, m.ram.read32(0x200FC8));
             Matcher stats = Pattern.compile("instructions, ([0-9,]+) \\(").matcher(m.cpu.engineStats());
             assertTrue(stats.find() && Long.parseLong(stats.group(1).replace(",", "")) > 30_000, m.cpu.engineStats());
+        }
+    }
+
+    /** DR0-DR3, DR6 and DR7 are part of the processor state: read out, and loaded into another processor. */
+    @Test
+    void debugRegistersTravelWithTheProcessorState() {
+        DebugRegisters armed;
+        try (TestMachine m = run("""
+                mov rax, 0x300000
+                mov dr1, rax
+                mov rax, 0x00d0040a
+                mov dr7, rax
+                cli
+                hlt
+                """)) {
+            armed = m.cpu.state().debug();
+            assertEquals(new DebugRegisters(0, 0x300000, 0, 0, 0xFFFF_0FF0L, 0xD0040AL), armed);
+        }
+        try (TestMachine m = new TestMachine()) {
+            m.catchExceptions64();
+            m.load(TestMachine.CODE, Asm.at(TestMachine.CODE, """
+                    mov dword ptr [0x300000], 7
+                    after: mov qword ptr [0x200f80], offset after
+                    cli
+                    hlt
+                    """ + HANDLER));
+            m.gate64(Vectors.DB, DB_HANDLER, 0, 0, false);
+            m.longMode(TestMachine.CODE);
+            assertEquals(DebugRegisters.RESET, m.cpu.state().debug());
+            m.cpu.setState(m.cpu.state().withDebug(armed));
+            assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
+            assertEquals(List.of(new Db(mark(m, 0), 0xFFFF_0FF2L)), hits(m));
         }
     }
 }
