@@ -9,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jvisor.engine.DebugRegisters;
 import jvisor.engine.ExitReason;
+import jvisor.engine.GuestDebug;
 import jvisor.engine.emu.Asm;
 import jvisor.engine.emu.TestMachine;
 import org.junit.jupiter.api.Test;
@@ -427,6 +428,46 @@ class DebugRegistersTest {
             m.cpu.setState(m.cpu.state().withDebug(armed));
             assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
             assertEquals(List.of(new Db(mark(m, 0), 0xFFFF_0FF2L)), hits(m));
+        }
+    }
+
+    /**
+     * A debugger's watchpoint and the guest's own data breakpoint side by side: the debugger
+     * stops after the access to its address, the guest gets its #DB for its own, and its DR7 is
+     * what it wrote.
+     */
+    @Test
+    void debuggerWatchpointsLeaveTheGuestsBreakpointsAlone() {
+        try (TestMachine m = new TestMachine()) {
+            m.catchExceptions64();
+            m.load(TestMachine.CODE, Asm.at(TestMachine.CODE, """
+                    mov rax, 0x300000
+                    mov dr0, rax
+                    mov rax, 0x000d0402
+                    mov dr7, rax
+                    mov dword ptr [0x300100], 5
+                    w1: mov dword ptr [0x300000], 6
+                    w2: mov rbx, dr7
+                    mov qword ptr [0x200f80], offset w1
+                    mov qword ptr [0x200f88], offset w2
+                    cli
+                    hlt
+                    """ + HANDLER));
+            m.gate64(Vectors.DB, DB_HANDLER, 0, 0, false);
+            m.longMode(TestMachine.CODE);
+            GuestDebug.Watchpoint watch = new GuestDebug.Watchpoint(0x300100, 4, GuestDebug.WatchKind.WRITE);
+            m.cpu.setGuestDebug(new GuestDebug(false, new long[0], new GuestDebug.Watchpoint[] {watch}));
+            assertEquals(ExitReason.DEBUG, m.run(), m.cpu.describeExit());
+            assertEquals(watch, m.cpu.watchHit());
+            long stoppedAt = m.cpu.state().regs().rip();
+            ExitReason r = m.run();
+            if (r == ExitReason.STOPPED) {
+                r = m.run();
+            }
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(mark(m, 0), stoppedAt, "the debugger stops after the write to its address");
+            assertEquals(List.of(new Db(mark(m, 1), 0xFFFF_0FF1L)), hits(m), "the guest's own breakpoint");
+            assertEquals(0xD0402L, m.reg(Cpu.RBX), "DR7 as the guest wrote it");
         }
     }
 }
