@@ -31,6 +31,14 @@ public interface VirtualCpu {
         return !debug.active();
     }
 
+    /**
+     * After a {@link ExitReason#DEBUG} exit: the watchpoint of {@link #setGuestDebug} the processor
+     * stopped after, or null if it stopped for a breakpoint or a step.
+     */
+    default GuestDebug.Watchpoint watchHit() {
+        return null;
+    }
+
     /** The engine's own account of the last exit, for panic messages. */
     String describeExit();
 

@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import jvisor.core.ShutdownCause;
 import jvisor.debug.LinearMemory;
 import jvisor.engine.CpuState;
+import jvisor.engine.GuestDebug;
 
 /**
  * One gdb connection's commands. Every request is parsed defensively: a number that does not
@@ -94,7 +95,13 @@ final class GdbSession {
     }
 
     private String stopReply(int cpu) {
-        return String.format("T%02xthread:%x;", stub.stopSignal(), cpu + 1);
+        GuestDebug.Watchpoint w = stub.stopWatch();
+        String watch = w == null ? "" : switch (w.kind()) {
+            case WRITE -> "watch";
+            case READ -> "rwatch";
+            case ACCESS -> "awatch";
+        } + ":" + Long.toHexString(w.address()) + ";";
+        return String.format("T%02x%sthread:%x;", stub.stopSignal(), watch, cpu + 1);
     }
 
     private String skipSignal(String p) {
@@ -295,14 +302,40 @@ final class GdbSession {
         }
         int type = Integer.parseInt(f[0]);
         long address = Long.parseUnsignedLong(f[1], 16);
+        if (type >= 2 && type <= 4) {
+            return watchpoint(p.charAt(0) == 'Z', type, address, f.length > 2 ? f[2] : "");
+        }
         if (type != 0 && type != 1) {
-            return ""; // watchpoints (Z2-Z4): not supported by the engines here
+            return "";
         }
         // Breakpoints are the engine's, not 0xCC in guest memory: software and hardware ones are the same.
         if (p.charAt(0) == 'Z') {
             return stub.addBreakpoint(address) ? "OK" : "E0c";
         }
         stub.removeBreakpoint(address);
+        return "OK";
+    }
+
+    /** Z2/Z3/Z4 (write, read, access) ADDR,LENGTH: the engine's own watchpoints, separate from the guest's DRs. */
+    private String watchpoint(boolean insert, int type, long address, String lengthField) {
+        if (!stub.watchpointsSupported()) {
+            return ""; // gdb then watches by single-stepping
+        }
+        int length = Integer.parseInt(lengthField, 16);
+        if (length <= 0 || length > GdbStub.MAX_WATCH_LENGTH
+                || Long.compareUnsigned(address + length - 1, address) < 0) {
+            return "E01";
+        }
+        GuestDebug.WatchKind kind = switch (type) {
+            case 2 -> GuestDebug.WatchKind.WRITE;
+            case 3 -> GuestDebug.WatchKind.READ;
+            default -> GuestDebug.WatchKind.ACCESS;
+        };
+        GuestDebug.Watchpoint w = new GuestDebug.Watchpoint(address, length, kind);
+        if (insert) {
+            return stub.addWatchpoint(w) ? "OK" : "E0c";
+        }
+        stub.removeWatchpoint(w);
         return "OK";
     }
 

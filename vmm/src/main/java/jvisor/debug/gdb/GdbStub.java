@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeSet;
 import jvisor.boot.BadInputException;
 import jvisor.boot.DebugOptions;
@@ -43,10 +45,16 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     private final boolean[] started;
     private final int[] action;
     private final TreeSet<Long> breakpoints = new TreeSet<>();
+    /** gdb's watchpoints (Z2-Z4), the engine's own on emu; the guest's debug registers stay its own. */
+    private final List<GuestDebug.Watchpoint> watchpoints = new ArrayList<>();
+    static final int MAX_WATCHPOINTS = 64;
+    static final int MAX_WATCH_LENGTH = 0x10000;
     private boolean haltRequested;
     /** The processor whose stop gdb has not heard of yet, -1 if none; and the signal to report. */
     private int stopCpu = -1;
     private int stopSignal;
+    /** The watchpoint behind that stop, or null. */
+    private GuestDebug.Watchpoint stopWatch;
     private final ServerSocket server;
     private volatile boolean closed;
     private volatile Socket client;
@@ -124,6 +132,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 if (stopCpu < 0) {
                     stopCpu = p.number();
                     stopSignal = 5;
+                    stopWatch = p.vcpu().watchHit();
                 }
                 haltRequested = true;
                 lock.notifyAll();
@@ -158,13 +167,15 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 dirty[n] = false;
             }
             long[] bps = closed ? new long[0] : breakpoints.stream().mapToLong(Long::longValue).toArray();
+            GuestDebug.Watchpoint[] watches = closed ? new GuestDebug.Watchpoint[0]
+                    : watchpoints.toArray(GuestDebug.Watchpoint[]::new);
             if (kvm && a != STAY && breakpoints.contains(states[n].regs().rip())) {
                 // Leaving a hardware breakpoint: RF keeps it from firing again on the same instruction.
                 var r = states[n].regs();
                 long[] g = r.toArray();
                 p.vcpu().setState(states[n].withRegs(jvisor.engine.GeneralRegisters.fromArray(g, r.rip(), r.rflags() | (1L << 16))));
             }
-            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps));
+            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps, watches));
         }
     }
 
@@ -257,11 +268,19 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         }
     }
 
+    /** The watchpoint the reported stop came after, or null. */
+    GuestDebug.Watchpoint stopWatch() {
+        synchronized (lock) {
+            return stopWatch;
+        }
+    }
+
     /** Resumes: {@code actions[i]} for processor i (STAY keeps it parked). */
     void resume(int[] actions) {
         synchronized (lock) {
             haltRequested = false;
             stopCpu = -1;
+            stopWatch = null;
             for (int i = 0; i < count; i++) {
                 if (parked[i]) {
                     action[i] = actions[i];
@@ -309,10 +328,28 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         }
     }
 
+    /** Whether the engine stops on data accesses itself (emu); kvm leaves watchpoints to gdb. */
+    boolean watchpointsSupported() {
+        return !kvm;
+    }
+
+    boolean addWatchpoint(GuestDebug.Watchpoint w) {
+        synchronized (lock) {
+            return watchpoints.contains(w) || (watchpoints.size() < MAX_WATCHPOINTS && watchpoints.add(w));
+        }
+    }
+
+    void removeWatchpoint(GuestDebug.Watchpoint w) {
+        synchronized (lock) {
+            watchpoints.remove(w);
+        }
+    }
+
     /** The connection broke: forget its breakpoints; parked processors stay parked for the next gdb. */
     private void dropConnection() {
         synchronized (lock) {
             breakpoints.clear();
+            watchpoints.clear();
             stopCpu = -1;
         }
     }
@@ -321,6 +358,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     void detach() {
         synchronized (lock) {
             breakpoints.clear();
+            watchpoints.clear();
             for (int i = 0; i < count; i++) {
                 if (parked[i]) {
                     action[i] = CONTINUE;

@@ -82,6 +82,11 @@ public final class EmuCpu implements VirtualCpu {
         return true;
     }
 
+    @Override
+    public jvisor.engine.GuestDebug.Watchpoint watchHit() {
+        return interpreter.watchHit();
+    }
+
     /** Sees every call and return while set (the call tracer); null turns it off. */
     public void setControlObserver(jvisor.engine.emu.exec.ControlObserver observer) {
         interpreter.setControlObserver(observer);

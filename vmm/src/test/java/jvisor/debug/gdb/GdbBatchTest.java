@@ -60,6 +60,35 @@ class GdbBatchTest {
         assertEquals(1, r.status(), r.toString());
     }
 
+    /**
+     * gdb's watchpoints on emu (Z2, Z3): a write watch stops after each store that changes
+     * 'answer' (leaf's store of an unchanged value is gdb's to skip), a read watch after leaf's
+     * load that follows; the guest ends as it would without gdb.
+     */
+    @Test
+    void watchpointsStopAfterTheGuestWritesAndReads() throws Exception {
+        assumeTrue(gdbInstalled(), "gdb is not installed (Debian: apt-get install gdb)");
+        assumeTrue(Files.exists(ELF), "the calls guest's ELF64 with debug information is not built");
+        int port = GdbTesting.freePort();
+        CompletableFuture<GuestRun> run = GdbTesting.bootWaiting("calls", port, 1);
+        String out = gdb(port,
+                "watch answer",
+                "continue",
+                "continue",
+                "delete",
+                "rwatch answer",
+                "continue",
+                "delete",
+                "continue");
+        assertTrue(out.contains("Hardware watchpoint 1: answer"), out);
+        assertTrue(out.matches("(?s).*Old value = 40\\s+New value = 41\\s+leaf \\(x=x@entry=1\\) at calls.c:13.*"), out);
+        assertTrue(out.matches("(?s).*Old value = 41\\s+New value = 42\\s+leaf \\(x=x@entry=1\\) at calls.c:13.*"), out);
+        assertTrue(out.matches("(?s).*Hardware read watchpoint 2: answer\\s+Value = 42\\s+\\S+ in leaf .*"), out);
+        assertTrue(out.contains("exited with code 01"), out);
+        GuestRun r = run.get(120, TimeUnit.SECONDS);
+        assertEquals("answer=42 r=248\r\n", r.serial(), r.toString());
+    }
+
     /** Runs gdb on the calls guest; retries while the stub is not listening yet. */
     static String gdb(int port, String... commands) throws Exception {
         for (int attempt = 0; ; attempt++) {

@@ -134,7 +134,11 @@ class GdbProtocolTest {
                 String r = c.ask(bad);
                 assertTrue(r.isEmpty() || r.startsWith("E"), bad + " -> " + r);
             }
-            assertEquals("", c.ask("Z2,1000,4"), "watchpoints are not supported");
+            assertEquals("E01", c.ask("Z2,1000,0"), "an empty watchpoint");
+            assertEquals("E01", c.ask("Z3,ffffffffffffffff,2"), "a watchpoint past the top");
+            assertEquals("E01", c.ask("Z4,1000,10001"), "a watchpoint over 64 KiB");
+            assertEquals("OK", c.ask("Z2,1000,4"));
+            assertEquals("OK", c.ask("z2,1000,4"));
             assertEquals("m1,2", c.ask("qfThreadInfo"));
             assertEquals("l", c.ask("qsThreadInfo"));
             assertEquals("OK", c.ask("T2"));

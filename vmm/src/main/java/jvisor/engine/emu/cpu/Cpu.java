@@ -79,7 +79,6 @@ public final class Cpu {
     long cr3;
     long cr4;
     long efer;
-    final long[] dr = new long[8];
 
     private int cpl;
     private boolean mode64;
@@ -91,6 +90,8 @@ public final class Cpu {
 
     public final Mmu mmu;
     public final Msrs msrs;
+    /** DR0-DR3, DR6, DR7 and the breakpoints they arm. */
+    public final DebugRegisters debug;
     /** x87, MMX, SSE: the floating-point and SIMD state, apart from the integer core. */
     public final FpuState fpu = new FpuState();
     final Tsc tsc;
@@ -158,6 +159,7 @@ public final class Cpu {
         }
         this.mmu = new Mmu(this, memory, code);
         this.msrs = new Msrs(this);
+        this.debug = new DebugRegisters(this);
         updateMode();
     }
 
@@ -517,11 +519,15 @@ public final class Cpu {
     }
 
     public long dr(int n) {
-        return dr[n];
+        return debug.read(n);
     }
 
+    /**
+     * A debug exception is raised with DR6 status {@code bits} (BS for a single step); the data
+     * breakpoints the instruction hit are reported in the same #DB.
+     */
     public void setDr6Bits(long bits) {
-        dr[6] |= bits;
+        debug.raise(bits);
     }
 
     /** Reconfigures the page walker from CR0, CR3, CR4 and EFER. */

@@ -41,6 +41,9 @@ public final class Interrupts {
                 deliverOnce(c, v, code, src, returnRip);
                 return true;
             } catch (CpuFault f) {
+                if (f.vector() == DataWatch.REPLAY) {
+                    throw f; // compiled code runs the instruction again in the interpreter
+                }
                 if (v == Vectors.DF) {
                     return false;
                 }

@@ -58,6 +58,8 @@ public final class Mmu {
     private final CodePages code;
     private final Cpu cpu;
     final PageWalker walker;
+    /** Data breakpoints and debugger watchpoints: their pages never enter the read and write sets. */
+    public final DataWatch watch;
     private GuestIo io;
     private LocalInterrupts apic;
 
@@ -67,6 +69,7 @@ public final class Mmu {
         this.ram = memory.segment();
         this.code = code;
         this.walker = new PageWalker(this, cpu);
+        this.watch = new DataWatch(cpu);
         Arrays.fill(tags, INVALID);
     }
 
@@ -225,9 +228,16 @@ public final class Mmu {
         if (((last ^ lin) & PAGE) != 0) {
             walker.translate(last, WRITE, userAccess);
             walker.translate(lin, WRITE, userAccess);
-            return slowRead(lin, size, userAccess, READ);
+            if (watch.armed) {
+                watch.access(lin, size, DataWatch.READ | DataWatch.WRITE);
+            }
+            return unwatchedRead(lin, size, userAccess, READ);
         }
-        return readPhysical(walker.translate(lin, WRITE, userAccess), size);
+        long phys = walker.translate(lin, WRITE, userAccess);
+        if (watch.armed) {
+            watch.access(lin, size, DataWatch.READ | DataWatch.WRITE);
+        }
+        return readPhysical(phys, size);
     }
 
     /** Checks that {@code lin} may be read (faulting if not) without reading it. */
@@ -271,6 +281,9 @@ public final class Mmu {
         } else {
             long phys = walker.translate(lin, WRITE, userAccess);
             host = isApicPage(phys) ? -1 : memory.cpuWriteOffset(phys, size);
+            if (watch.armed) {
+                watch.access(lin, size, DataWatch.READ | DataWatch.WRITE);
+            }
         }
         if (host >= 0 && code.written(host, size)) {
             cpu.codeWritten();
@@ -358,6 +371,23 @@ public final class Mmu {
     }
 
     private long slowRead(long lin, int size, boolean userAccess, int kind) {
+        if (kind != EXEC && watch.armed) {
+            // Translated first, so that a page fault wins over the watch; then checked, then read.
+            translateAll(lin, size, kind, userAccess);
+            watch.access(lin, size, DataWatch.READ);
+        }
+        return unwatchedRead(lin, size, userAccess, kind);
+    }
+
+    private void translateAll(long lin, int size, int kind, boolean userAccess) {
+        walker.translate(lin, kind, userAccess);
+        long last = lin + size - 1;
+        if (((last ^ lin) & PAGE) != 0) {
+            walker.translate(last, kind, userAccess);
+        }
+    }
+
+    private long unwatchedRead(long lin, int size, boolean userAccess, int kind) {
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, kind, userAccess);
@@ -374,6 +404,10 @@ public final class Mmu {
     }
 
     private void slowWrite(long lin, int size, long v, boolean userAccess) {
+        if (watch.armed) {
+            translateAll(lin, size, WRITE, userAccess);
+            watch.access(lin, size, DataWatch.WRITE);
+        }
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             long p1 = walker.translate(lin, WRITE, userAccess);
@@ -400,7 +434,7 @@ public final class Mmu {
     /** Caches a translation the walker just checked, if its page is plain RAM. */
     void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, boolean large) {
         long host = kind == WRITE ? memory.cpuWriteOffset(physPage, 0x1000) : memory.cpuReadOffset(physPage, 0x1000);
-        if (host < 0 || isApicPage(physPage)) {
+        if (host < 0 || isApicPage(physPage) || (kind != EXEC && watch.armed && watch.touchesPage(lin & PAGE))) {
             return;
         }
         int i = index(lin) + (userAccess ? USER : 0) + kind * SIZE;
@@ -568,6 +602,22 @@ public final class Mmu {
             }
         }
     }
+
+    /**
+     * Drops the read and write translations of the 4 KiB linear page {@code page}: a large page
+     * is cached as 4 KiB granules, each under its own linear page, so this is exact.
+     */
+    void forgetDataPage(long page) {
+        int idx = index(page);
+        for (int set : DATA_SETS) {
+            int i = set + idx;
+            if ((tags[i] & PAGE) == page) {
+                tags[i] = INVALID;
+            }
+        }
+    }
+
+    private static final int[] DATA_SETS = {0, SIZE, USER, USER + SIZE};
 
     /** Drops the entries for every 4 KiB page of the {@code size}-aligned region containing {@code lin}. */
     private void flushRegion(long lin, long size) {

@@ -1,6 +1,7 @@
 package jvisor.engine.emu.cpu;
 
 import jvisor.engine.CpuState;
+import jvisor.engine.DebugRegisters;
 import jvisor.engine.DescriptorTable;
 import jvisor.engine.FpuRegisters;
 import jvisor.engine.GeneralRegisters;
@@ -28,12 +29,14 @@ public final class StateTransfer {
                 c.cr0, c.cr2, c.cr3, c.cr4, cr8, c.efer, apicBase);
         byte[] image = new byte[FpuRegisters.SIZE];
         FxsaveImage.store(c.fpu, image, true, 16);
-        return new CpuState(regs, sregs, new FpuRegisters(image));
+        jvisor.engine.emu.cpu.DebugRegisters d = c.debug;
+        DebugRegisters debug = new DebugRegisters(d.read(0), d.read(1), d.read(2), d.read(3), d.read(6), d.read(7));
+        return new CpuState(regs, sregs, new FpuRegisters(image), debug);
     }
 
     /**
      * Loads {@code s} as is: the VMM vouches for it (boot state, a saved state), so nothing is
-     * checked. A state without FPU registers leaves the FPU as it is.
+     * checked. A state without FPU (or debug) registers leaves those as they are.
      */
     public static void write(Cpu c, CpuState s) {
         long[] r = s.regs().toArray();
@@ -69,6 +72,10 @@ public final class StateTransfer {
         }
         if (s.fpu() != null) {
             FxsaveImage.load(c.fpu, s.fpu().fxsave(), true, 16);
+        }
+        DebugRegisters d = s.debug();
+        if (d != null) {
+            c.debug.load(d.dr0(), d.dr1(), d.dr2(), d.dr3(), d.dr6(), d.dr7());
         }
         c.setCpl(c.protectedMode() ? sr.cs().dpl() : 0);
         c.halted = false;

@@ -1,7 +1,6 @@
 package jvisor.engine.emu.cpu;
 
 import jvisor.engine.Segment;
-import jvisor.engine.emu.EmuLog;
 
 /**
  * Writes to the registers that change how the processor works: CR0/CR3/CR4/CR8, EFER, the debug
@@ -124,24 +123,18 @@ public final class SystemOps {
     }
 
     public static long readDr(Cpu c, int n) {
-        return c.dr[debugIndex(c, n)];
+        int i = debugIndex(c, n);
+        c.debug.checkGeneralDetect();
+        return c.debug.read(i);
     }
 
     public static void writeDr(Cpu c, int n, long v) {
         int i = debugIndex(c, n);
-        if ((i == 6 || i == 7) && (v >>> 32) != 0) {
-            throw c.fault(Vectors.GP, 0);
-        }
-        if (i == 7 && (v & 0xFF) != 0) {
-            EmuLog.once("dr7", "the guest enabled hardware breakpoints (DR7), which are not implemented");
-        }
-        c.dr[i] = switch (i) {
-            case 6 -> v | 0xFFFF_0FF0L;
-            case 7 -> (v | 0x400) & ~0xD000L;
-            default -> v;
-        };
+        c.debug.checkGeneralDetect();
+        c.debug.write(i, v);
     }
 
+    /** DR4 and DR5 are DR6 and DR7 unless CR4.DE is set, which makes them #UD. */
     private static int debugIndex(Cpu c, int n) {
         if (n == 4 || n == 5) {
             if ((c.cr4 & Cpu.CR4_DE) != 0) {

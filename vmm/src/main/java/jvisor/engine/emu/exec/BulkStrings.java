@@ -31,6 +31,9 @@ final class BulkStrings {
         int a = x.addrSize();
         long moved = 0;
         MemorySegment ram = c.mmu.ram();
+        if (c.mmu.watch.armed) {
+            return count; // one element at a time, so a data breakpoint stops after the element that hit it
+        }
         while (count > 0 && moved < BUDGET) {
             long dstLin = c.linearWrite(Cpu.ES, c.reg(Cpu.RDI, a), size);
             long srcLin = move ? c.linearRead(x.seg(), c.reg(Cpu.RSI, a), size) : 0;

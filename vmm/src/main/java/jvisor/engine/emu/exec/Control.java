@@ -46,7 +46,7 @@ public final class Control {
         m.put(ONE_BYTE, 0xCC, ENDS, i -> software(Vectors.BP, Interrupts.Source.SOFTWARE));
         m.put(ONE_BYTE, 0xCD, IMM8 | ENDS, i -> software(-1, Interrupts.Source.SOFTWARE));
         m.put(ONE_BYTE, 0xCE, INV64 | ENDS, i -> INTO);
-        m.put(ONE_BYTE, 0xF1, ENDS, i -> software(Vectors.DB, Interrupts.Source.ICEBP));
+        m.put(ONE_BYTE, 0xF1, ENDS, i -> ICEBP);
         m.put(ONE_BYTE, 0xCF, ENDS, i -> IRET);
         m.put(ONE_BYTE, 0xFF, MODRM | LOCKABLE, Control::groupFF);
     }
@@ -180,6 +180,14 @@ public final class Control {
             c.shutdown = true;
         }
     }
+
+    /** INT1: a trap-class #DB; data breakpoints still pending (after MOV SS) are reported in the same one. */
+    private static final Op ICEBP = (c, x) -> {
+        if (c.debug.pending != 0) {
+            c.setDr6Bits(0);
+        }
+        raise(c, x, Vectors.DB, Interrupts.Source.ICEBP);
+    };
 
     private static final Op INTO = (c, x) -> {
         if (c.flags.of()) {

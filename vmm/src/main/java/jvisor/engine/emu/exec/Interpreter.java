@@ -6,6 +6,7 @@ import jvisor.engine.Segment;
 import jvisor.engine.emu.LocalInterrupts;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.CpuFault;
+import jvisor.engine.emu.cpu.DataWatch;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Interrupts;
 import jvisor.engine.emu.cpu.StateTransfer;
@@ -173,13 +174,16 @@ public final class Interpreter {
             }
             return null;
         }
-        if (!c.nmiBlocked && apic.takeNmi()) {
+        // A debugger's single step lands on the next instruction, not in a handler (QEMU's
+        // SSTEP_NOIRQ); a halted processor still takes interrupts, or the step would never end.
+        boolean masked = stepping() && !c.halted;
+        if (!masked && !c.nmiBlocked && apic.takeNmi()) {
             c.halted = false;
             c.nmiBlocked = true;
             external(Vectors.NMI);
             return null;
         }
-        if (c.interruptsEnabled() && !c.inhibitInterrupts) {
+        if (!masked && c.interruptsEnabled() && !c.inhibitInterrupts) {
             int vector = apic.pendingInterrupt();
             if (vector >= 0) {
                 apic.acknowledge(vector);
@@ -232,7 +236,7 @@ public final class Interpreter {
     }
 
     private void runBlock() {
-        if (watched) {
+        if (watched || c.debug.execArmed) {
             runWatched();
             return;
         }
@@ -244,6 +248,9 @@ public final class Interpreter {
             return;
         }
         execute(b, false);
+        if (c.debug.pending != 0) {
+            GuestBreakpoints.dataTrap(c);
+        }
     }
 
     /** Runs block {@code b} (only its first instruction if {@code single}); returns how many instructions of it completed. */
@@ -316,11 +323,26 @@ public final class Interpreter {
     /** The breakpoint the processor stopped at: the next run executes it instead of stopping again. */
     private long resumeFrom = -1;
     private boolean debugExit;
+    /** The debugger watchpoint the last DEBUG exit stopped after, or null. */
+    private jvisor.engine.GuestDebug.Watchpoint watchHit;
+
+    /** The debugger's watchpoint behind the last DEBUG exit, null if it was a breakpoint or a step. */
+    public jvisor.engine.GuestDebug.Watchpoint watchHit() {
+        return watchHit;
+    }
+
+    private boolean stepping() {
+        jvisor.engine.GuestDebug d = debug;
+        return d != null && d.singleStep();
+    }
 
     public void setDebug(jvisor.engine.GuestDebug d) {
         debug = d;
         watched = debug != null || observer != null;
+        c.mmu.watch.setDebugger(d == null ? NO_WATCHPOINTS : d.watchpoints());
     }
+
+    private static final jvisor.engine.GuestDebug.Watchpoint[] NO_WATCHPOINTS = {};
 
     public void setControlObserver(ControlObserver o) {
         observer = o;
@@ -341,6 +363,17 @@ public final class Interpreter {
             return;
         }
         resumeFrom = -1;
+        watchHit = null;
+        if (c.debug.pending != 0) {
+            GuestBreakpoints.dataTrap(c); // held over a stop for the debugger's watchpoint
+        }
+        boolean guestBreakpoints = c.debug.execArmed;
+        if (guestBreakpoints && GuestBreakpoints.instructionFault(c)) {
+            if (d != null && d.singleStep()) {
+                stopForDebugger();
+            }
+            return;
+        }
         Block b;
         try {
             b = cache.find(c);
@@ -351,8 +384,20 @@ public final class Interpreter {
             }
             return;
         }
-        boolean single = d != null && (d.singleStep() || breakpointInside(d, b));
+        boolean resuming = c.flag(Flags.RF);
+        boolean single = d != null && (d.singleStep() || breakpointInside(d, b))
+                || guestBreakpoints && (resuming || GuestBreakpoints.inside(c, b));
         int done = execute(b, single);
+        if (guestBreakpoints && resuming && done > 0 && c.flag(Flags.RF)) {
+            c.setFlag(Flags.RF, false); // RF spares one instruction from its breakpoint
+        }
+        jvisor.engine.GuestDebug.Watchpoint w = c.mmu.watch.takeDebuggerHit();
+        if (w != null && d != null) {
+            watchHit = w;
+            stopForDebugger();
+        } else if (c.debug.pending != 0) {
+            GuestBreakpoints.dataTrap(c);
+        }
         ControlObserver o = observer;
         if (o != null && done > 0) {
             Insn last = b.insns[done - 1];
@@ -460,10 +505,14 @@ public final class Interpreter {
             b.region = region = promoted;
         }
         int done;
+        DataWatch watch = c.mmu.watch;
         try {
+            watch.replayInstead = true;
             done = region.run(c);
         } catch (CpuFault f) {
+            watch.replayInstead = false;
             retired += c.faultRetired;
+            inRegions += c.faultRetired;
             c.codeWritten = false;
             if (f.isNonCanonical()) {
                 // Compiled code does not know which accesses go through SS: the interpreter runs
@@ -473,6 +522,8 @@ public final class Interpreter {
             }
             fault(f, c.faultRip);
             return c.faultRetired;
+        } finally {
+            watch.replayInstead = false;
         }
         retired += done;
         inRegions += done;
@@ -500,6 +551,12 @@ public final class Interpreter {
     }
 
     private void fault(CpuFault f, long rip) {
+        if (f.vector() == DataWatch.REPLAY) {
+            replay(rip);
+            return;
+        }
+        // The instruction did not complete: what it accessed is not reported.
+        c.debug.pending = 0;
         int vector = f.vector();
         int code = f.errorCode();
         eventKind = EVENT_EXCEPTION;
@@ -512,6 +569,22 @@ public final class Interpreter {
         } else if (observer != null) {
             observer.transfer(c, ControlObserver.EVENT, rip);
         }
+    }
+
+    /**
+     * Compiled code reached a watched address at the instruction at {@code rip}: that instruction
+     * runs again alone in the interpreter, where the hit is recorded and reported when it completes.
+     */
+    private void replay(long rip) {
+        c.setRip(rip);
+        Block b;
+        try {
+            b = cache.find(c);
+        } catch (CpuFault f) {
+            fault(f, rip);
+            return;
+        }
+        execute(b, true);
     }
 
     /** Forgets decoded code (after the VMM rewrote guest memory wholesale). */
