@@ -31,6 +31,23 @@ public interface VirtualCpu {
         return !debug.active();
     }
 
+    /**
+     * Answers the hypercall of the last {@link ExitReason#HYPERCALL} exit with {@code rax}. Where
+     * the engine has already moved RIP past the instruction (emu) this writes RAX; kvm hands the
+     * value to KVM, which writes it and moves RIP when it completes the call on the next run.
+     */
+    default void answerHypercall(long rax) {
+        CpuState s = state();
+        long[] gprs = s.regs().toArray();
+        gprs[0] = rax;
+        setState(s.withRegs(GeneralRegisters.fromArray(gprs, s.regs().rip(), s.regs().rflags())));
+    }
+
+    /** Why the last {@link ExitReason#DEBUG} exit stopped; null where the engine does not tell. */
+    default DebugStop debugStop() {
+        return null;
+    }
+
     /** The engine's own account of the last exit, for panic messages. */
     String describeExit();
 

@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import jvisor.core.ShutdownCause;
 import jvisor.debug.LinearMemory;
 import jvisor.engine.CpuState;
+import jvisor.engine.GuestDebug;
 
 /**
  * One gdb connection's commands. Every request is parsed defensively: a number that does not
@@ -94,7 +95,7 @@ final class GdbSession {
     }
 
     private String stopReply(int cpu) {
-        return String.format("T%02xthread:%x;", stub.stopSignal(), cpu + 1);
+        return String.format("T%02x%sthread:%x;", stub.stopSignal(), stub.stopReason(cpu), cpu + 1);
     }
 
     private String skipSignal(String p) {
@@ -295,8 +296,11 @@ final class GdbSession {
         }
         int type = Integer.parseInt(f[0]);
         long address = Long.parseUnsignedLong(f[1], 16);
+        if (type >= 2 && type <= 4) {
+            return watchpoint(p.charAt(0) == 'Z', type, address, Integer.parseInt(f[2], 16));
+        }
         if (type != 0 && type != 1) {
-            return ""; // watchpoints (Z2-Z4): not supported by the engines here
+            return "";
         }
         // Breakpoints are the engine's, not 0xCC in guest memory: software and hardware ones are the same.
         if (p.charAt(0) == 'Z') {
@@ -304,6 +308,25 @@ final class GdbSession {
         }
         stub.removeBreakpoint(address);
         return "OK";
+    }
+
+    /** Z2 (write), Z3 (read), Z4 (access) and their z: "" where the engine cannot watch so. */
+    private String watchpoint(boolean insert, int type, long address, int length) {
+        GuestDebug.Access access = switch (type) {
+            case 2 -> GuestDebug.Access.WRITE;
+            case 3 -> GuestDebug.Access.READ;
+            default -> GuestDebug.Access.ACCESS;
+        };
+        GuestDebug.Watchpoint w = new GuestDebug.Watchpoint(address, length, access);
+        if (!insert) {
+            stub.removeWatchpoint(w);
+            return "OK";
+        }
+        return switch (stub.addWatchpoint(w)) {
+            case OK -> "OK";
+            case FULL -> "E0c";
+            case UNSUPPORTED -> "";
+        };
     }
 
     // ---- queries ----

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.TreeSet;
 import jvisor.boot.BadInputException;
 import jvisor.boot.DebugOptions;
@@ -17,6 +19,7 @@ import jvisor.core.Stage;
 import jvisor.core.Vmm;
 import jvisor.debug.DebugAgent;
 import jvisor.engine.CpuState;
+import jvisor.engine.DebugStop;
 import jvisor.engine.GuestDebug;
 
 /**
@@ -43,10 +46,13 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     private final boolean[] started;
     private final int[] action;
     private final TreeSet<Long> breakpoints = new TreeSet<>();
+    private final List<GuestDebug.Watchpoint> watchpoints = new ArrayList<>();
     private boolean haltRequested;
     /** The processor whose stop gdb has not heard of yet, -1 if none; and the signal to report. */
     private int stopCpu = -1;
     private int stopSignal;
+    /** Why stopCpu stopped, where its engine says (a watchpoint's address goes into the stop reply). */
+    private DebugStop stopWhy;
     private final ServerSocket server;
     private volatile boolean closed;
     private volatile Socket client;
@@ -124,6 +130,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 if (stopCpu < 0) {
                     stopCpu = p.number();
                     stopSignal = 5;
+                    stopWhy = p.vcpu().debugStop();
                 }
                 haltRequested = true;
                 lock.notifyAll();
@@ -158,13 +165,14 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 dirty[n] = false;
             }
             long[] bps = closed ? new long[0] : breakpoints.stream().mapToLong(Long::longValue).toArray();
+            List<GuestDebug.Watchpoint> wps = closed ? List.of() : List.copyOf(watchpoints);
             if (kvm && a != STAY && breakpoints.contains(states[n].regs().rip())) {
                 // Leaving a hardware breakpoint: RF keeps it from firing again on the same instruction.
                 var r = states[n].regs();
                 long[] g = r.toArray();
                 p.vcpu().setState(states[n].withRegs(jvisor.engine.GeneralRegisters.fromArray(g, r.rip(), r.rflags() | (1L << 16))));
             }
-            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps));
+            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps, wps));
         }
     }
 
@@ -262,6 +270,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         synchronized (lock) {
             haltRequested = false;
             stopCpu = -1;
+            stopWhy = null;
             for (int i = 0; i < count; i++) {
                 if (parked[i]) {
                     action[i] = actions[i];
@@ -299,7 +308,65 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
 
     boolean addBreakpoint(long address) {
         synchronized (lock) {
-            return breakpoints.contains(address) || (breakpoints.size() < maxBreakpoints && breakpoints.add(address));
+            if (breakpoints.contains(address)) {
+                return true;
+            }
+            long[] bps = breakpoints.stream().mapToLong(Long::longValue).toArray();
+            long[] more = java.util.Arrays.copyOf(bps, bps.length + 1);
+            more[bps.length] = address;
+            if (kvm ? new GuestDebug(false, more, watchpoints).addressRegisters() > maxBreakpoints
+                    : breakpoints.size() >= maxBreakpoints) {
+                return false;
+            }
+            return breakpoints.add(address);
+        }
+    }
+
+    /** What {@link #addWatchpoint} can answer. */
+    enum Added { OK, FULL, UNSUPPORTED }
+
+    /**
+     * kvm watches with the debug registers: writes or accesses (not reads alone), in the four
+     * address registers that breakpoints use too. emu has no watchpoints here.
+     */
+    Added addWatchpoint(GuestDebug.Watchpoint w) {
+        synchronized (lock) {
+            if (!kvm || w.access() == GuestDebug.Access.READ) {
+                return Added.UNSUPPORTED;
+            }
+            if (watchpoints.contains(w)) {
+                return Added.OK;
+            }
+            List<GuestDebug.Watchpoint> more = new ArrayList<>(watchpoints);
+            more.add(w);
+            long[] bps = breakpoints.stream().mapToLong(Long::longValue).toArray();
+            if (new GuestDebug(false, bps, more).addressRegisters() > maxBreakpoints) {
+                return Added.FULL;
+            }
+            watchpoints.add(w);
+            return Added.OK;
+        }
+    }
+
+    void removeWatchpoint(GuestDebug.Watchpoint w) {
+        synchronized (lock) {
+            watchpoints.remove(w);
+        }
+    }
+
+    /** The stop reply's reason for {@code cpu}'s stop: "watch:ADDR;" and the like, or "". */
+    String stopReason(int cpu) {
+        synchronized (lock) {
+            DebugStop why = cpu == stopCpu ? stopWhy : null;
+            if (why == null || why.cause() != DebugStop.Cause.WATCHPOINT) {
+                return "";
+            }
+            String kind = switch (why.access()) {
+                case WRITE -> "watch";
+                case READ -> "rwatch";
+                case ACCESS -> "awatch";
+            };
+            return kind + ":" + Long.toHexString(why.address()) + ";";
         }
     }
 
@@ -313,6 +380,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     private void dropConnection() {
         synchronized (lock) {
             breakpoints.clear();
+            watchpoints.clear();
             stopCpu = -1;
         }
     }
@@ -321,6 +389,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     void detach() {
         synchronized (lock) {
             breakpoints.clear();
+            watchpoints.clear();
             for (int i = 0; i < count; i++) {
                 if (parked[i]) {
                     action[i] = CONTINUE;
