@@ -68,6 +68,36 @@ class GdbKvmTest {
         assertEquals(1, r.status(), r.toString());
     }
 
+    /** What needs no debug address register, so it runs on every KVM: steps and the FPU/SSE registers. */
+    @Test
+    void stepsFromTheFirstInstructionAndWritesTheSseRegisters() throws Exception {
+        assumeKvm();
+        int port = GdbTesting.freePort();
+        CompletableFuture<GuestRun> run = GdbTesting.bootWaiting("calls", port, 1, EngineChoice.KVM);
+        String out = GdbBatchTest.gdb(port,
+                "info registers rip",
+                "stepi",
+                "stepi",
+                "info registers rip",
+                "print/x $fctrl",
+                "print/x $mxcsr",
+                "set var $xmm2.v4_int32[1] = 0x5a5a5a5a",
+                "set var $mxcsr = 0x1fa0",
+                "stepi",
+                "print/x $xmm2.v4_int32[1]",
+                "print/x $mxcsr",
+                "continue");
+        GuestRun r = run.get(300, TimeUnit.SECONDS);
+        assertTrue(out.contains("_start () at lib/boot64.S"), out);
+        assertTrue(out.matches("(?s).*rip\\s+0x[0-9a-f]+\\s+0x[0-9a-f]+ <_start\\+\\d+>.*"), "two steps into _start: " + out);
+        assertTrue(out.contains("$1 = 0x37f"), "FCW as KVM holds it, not zero: " + out);
+        assertTrue(out.contains("$2 = 0x1f80"), "MXCSR after RESET, from KVM_GET_XSAVE: " + out);
+        assertTrue(out.contains("$3 = 0x5a5a5a5a"), "xmm2 written with KVM_SET_XSAVE survives a step: " + out);
+        assertTrue(out.contains("$4 = 0x1fa0"), "MXCSR written with KVM_SET_XSAVE survives a step: " + out);
+        assertTrue(out.contains("exited with code 01"), out);
+        assertEquals("answer=42 r=248\r\n", r.serial(), r.toString());
+    }
+
     @Test
     void aHardwareWatchpointStopsWhereTheVariableChanges() throws Exception {
         assumeKvm();
