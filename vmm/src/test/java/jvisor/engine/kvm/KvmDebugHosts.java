@@ -12,8 +12,9 @@ import java.nio.file.Path;
  *     instruction breakpoints stop, data breakpoints never do, and RF does not keep an
  *     instruction breakpoint from firing again.</li>
  * <li>nested KVM under QEMU 7.2's TCG ({@code tools/kvm-in-qemu.sh}): TCG's VMRUN loads the
- *     guest's DR7 without inserting its breakpoints, so no debug-register stop comes at all;
- *     steps do.</li>
+ *     guest's DR7 without inserting its breakpoints (QEMU fixed it in 2024, "target/i386:
+ *     disable/enable breakpoints on vmentry/vmexit"), so no debug-register stop comes at all;
+ *     steps do. The check goes by the CPU's name, so a fixed QEMU still skips.</li>
  * </ul>
  */
 public final class KvmDebugHosts {
