@@ -81,7 +81,9 @@ default_command() {
 -cp target/classes:target/test-classes:$cp:$(launcher) \
 org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors \
 --select-class jvisor.engine.kvm.KvmGuestTest --select-class jvisor.engine.kvm.KvmEngineOpenTest \
---select-class jvisor.engine.kvm.ThreadKickerTest --select-class jvisor.bench.KvmExitBenchTest"
+--select-class jvisor.engine.kvm.ThreadKickerTest --select-class jvisor.bench.KvmExitBenchTest \
+--select-class jvisor.engine.kvm.KvmGuestDebugTest --select-class jvisor.debug.gdb.GdbKvmTest \
+--select-class jvisor.engine.kvm.KvmVmmcallTest"
 }
 
 launcher() {

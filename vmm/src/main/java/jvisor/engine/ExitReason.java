@@ -24,8 +24,9 @@ public enum ExitReason {
     /** Another platform event the VMM does not handle. */
     SYSTEM_EVENT,
     /**
-     * The guest executed VMCALL or VMMCALL (BitVisor's vmmcall; KVM's KVM_EXIT_HYPERCALL): RIP is past
-     * the instruction and the VMM answers in the registers ({@link VirtualCpu#state()}).
+     * The guest executed VMCALL or VMMCALL (BitVisor's vmmcall; on kvm KVM_EXIT_XEN's hypercall
+     * intercept): the VMM reads the arguments ({@link VirtualCpu#state()}) and answers with
+     * {@link VirtualCpu#answerHypercall}, which also leaves RIP past the instruction.
      */
     HYPERCALL,
     /** A breakpoint or a single step the debugger asked for ({@link VirtualCpu#setGuestDebug}). */

@@ -1,37 +1,49 @@
 package jvisor.engine;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What a debugger asks of one processor (KVM_SET_GUEST_DEBUG's contents): stop after every
  * instruction, stop before executing an instruction at any of {@code breakpoints} (linear
- * addresses, RIP values), and stop after an instruction that accessed one of {@code watchpoints}.
- * Such a stop returns {@link ExitReason#DEBUG}; the guest never sees it, and its own debug
- * registers are left alone.
+ * addresses, RIP values), and stop after an instruction that touched one of {@code watchpoints}.
+ * Such a stop returns {@link ExitReason#DEBUG}; the guest never sees it.
  */
-public record GuestDebug(boolean singleStep, long[] breakpoints, Watchpoint[] watchpoints) {
+public record GuestDebug(boolean singleStep, long[] breakpoints, List<Watchpoint> watchpoints) {
     public static final GuestDebug OFF = new GuestDebug(false, new long[0]);
 
-    /** Which accesses a watchpoint stops after (gdb's Z2, Z3 and Z4). */
-    public enum WatchKind { WRITE, READ, ACCESS }
+    /** Which accesses a watchpoint stops on (gdb's Z2, Z3, Z4). */
+    public enum Access { WRITE, READ, ACCESS }
 
-    /** Linear addresses {@code [address, address + length)}. */
-    public record Watchpoint(long address, int length, WatchKind kind) {
+    /** {@code length} bytes from linear address {@code address}. */
+    public record Watchpoint(long address, int length, Access access) {
+        /** The longest range one watchpoint covers (emu; kvm splits a range over its debug registers). */
+        public static final int MAX_LENGTH = 0x10000;
+
         public Watchpoint {
-            if (length <= 0) {
+            if (length < 1 || length > MAX_LENGTH) {
                 throw new IllegalArgumentException("watchpoint length " + length);
             }
+            if (access == null) {
+                throw new IllegalArgumentException("watchpoint without an access kind");
+            }
+        }
+
+        /** Whether the access of {@code size} bytes at {@code at} overlaps the watched bytes. */
+        public boolean overlaps(long at, int size) {
+            return Long.compareUnsigned(at, address + length) < 0 && Long.compareUnsigned(address, at + size) < 0;
         }
     }
 
     public GuestDebug(boolean singleStep, long[] breakpoints) {
-        this(singleStep, breakpoints, new Watchpoint[0]);
+        this(singleStep, breakpoints, List.of());
     }
 
     public GuestDebug {
         breakpoints = breakpoints.clone();
         Arrays.sort(breakpoints);
-        watchpoints = watchpoints.clone();
+        watchpoints = List.copyOf(watchpoints);
     }
 
     public boolean stopsAt(long rip) {
@@ -39,7 +51,7 @@ public record GuestDebug(boolean singleStep, long[] breakpoints, Watchpoint[] wa
     }
 
     public boolean active() {
-        return singleStep || breakpoints.length != 0 || watchpoints.length != 0;
+        return singleStep || breakpoints.length != 0 || !watchpoints.isEmpty();
     }
 
     @Override
@@ -47,19 +59,46 @@ public record GuestDebug(boolean singleStep, long[] breakpoints, Watchpoint[] wa
         return breakpoints.clone();
     }
 
-    @Override
-    public Watchpoint[] watchpoints() {
-        return watchpoints.clone();
+    /**
+     * How many of x86's four debug address registers this takes: one per breakpoint, and one per
+     * naturally aligned 1-, 2-, 4- or 8-byte piece of each watchpoint ({@link #pieces}).
+     */
+    public int addressRegisters() {
+        int n = breakpoints.length;
+        for (Watchpoint w : watchpoints) {
+            n += pieces(w.address(), w.length()).size();
+        }
+        return n;
+    }
+
+    /**
+     * {@code length} bytes at {@code address} as the fewest naturally aligned pieces of 1, 2, 4 or 8
+     * bytes (a debug register watches only such a piece), each as {address, length}.
+     */
+    public static List<long[]> pieces(long address, int length) {
+        List<long[]> out = new ArrayList<>();
+        long at = address;
+        long left = length;
+        while (left > 0) {
+            int size = 8;
+            while (size > 1 && ((at & (size - 1)) != 0 || size > left)) {
+                size >>= 1;
+            }
+            out.add(new long[] {at, size});
+            at += size;
+            left -= size;
+        }
+        return out;
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof GuestDebug d && d.singleStep == singleStep && Arrays.equals(d.breakpoints, breakpoints)
-                && Arrays.equals(d.watchpoints, watchpoints);
+                && d.watchpoints.equals(watchpoints);
     }
 
     @Override
     public int hashCode() {
-        return (Boolean.hashCode(singleStep) * 31 + Arrays.hashCode(breakpoints)) * 31 + Arrays.hashCode(watchpoints);
+        return (Boolean.hashCode(singleStep) * 31 + Arrays.hashCode(breakpoints)) * 31 + watchpoints.hashCode();
     }
 }

@@ -32,10 +32,19 @@ public interface VirtualCpu {
     }
 
     /**
-     * After a {@link ExitReason#DEBUG} exit: the watchpoint of {@link #setGuestDebug} the processor
-     * stopped after, or null if it stopped for a breakpoint or a step.
+     * Answers the hypercall of the last {@link ExitReason#HYPERCALL} exit with {@code rax}. Where
+     * the engine has already moved RIP past the instruction (emu) this writes RAX; kvm hands the
+     * value to KVM, which writes it and moves RIP when it completes the call on the next run.
      */
-    default GuestDebug.Watchpoint watchHit() {
+    default void answerHypercall(long rax) {
+        CpuState s = state();
+        long[] gprs = s.regs().toArray();
+        gprs[0] = rax;
+        setState(s.withRegs(GeneralRegisters.fromArray(gprs, s.regs().rip(), s.regs().rflags())));
+    }
+
+    /** Why the last {@link ExitReason#DEBUG} exit stopped; null where the engine does not tell. */
+    default DebugStop debugStop() {
         return null;
     }
 

@@ -7,7 +7,6 @@ import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.debug.LinearMemory;
 import jvisor.engine.CpuState;
-import jvisor.engine.GeneralRegisters;
 
 /**
  * BitVisor's {@code core/vmmcall.c}: hypercalls the guest finds by name. VMCALL or VMMCALL with
@@ -46,6 +45,15 @@ public final class Vmmcall {
         }
     }
 
+    /**
+     * Numbers no call gets: on kvm, KVM's Xen hypercall intercept (how kvm hands VMCALL to jvisor)
+     * still answers some Xen calls by RAX in the kernel at CPL 0 (set_timer_op 15, xen_version 17,
+     * vcpu_op 24, sched_op 29, event_channel_op 32), so a vmmcall with such a number could be
+     * answered by KVM instead. Guests find numbers by name, so skipping them changes nothing else.
+     */
+    static final java.util.Set<Integer> RESERVED = java.util.Set.of(15, 17, 24, 29, 32);
+
+    /** A registered call, or a reserved number (name and function null). */
     private record Entry(String name, Function function) { }
 
     private final List<Entry> calls = new ArrayList<>();
@@ -56,6 +64,9 @@ public final class Vmmcall {
 
     /** {@code vmmcall_register}; a name registered twice keeps its first number. */
     public synchronized void register(String name, Function f) {
+        while (RESERVED.contains(calls.size())) {
+            calls.add(new Entry(null, null));
+        }
         if (calls.size() >= MAX_CALLS) {
             throw new IllegalStateException("too many vmmcalls (" + MAX_CALLS + ")");
         }
@@ -65,7 +76,7 @@ public final class Vmmcall {
     /** The number of {@code name}, 0 if it has none. */
     public synchronized int numberOf(String name) {
         for (int i = 0; i < calls.size(); i++) {
-            if (calls.get(i).name().equals(name)) {
+            if (name.equals(calls.get(i).name())) {
                 return i;
             }
         }
@@ -78,7 +89,7 @@ public final class Vmmcall {
         }
     }
 
-    /** {@code vmmcall}: answers the hypercall processor {@code p} just made (its RIP is past the instruction). */
+    /** {@code vmmcall}: answers the hypercall processor {@code p} just made. */
     public void call(Processor p) {
         CpuState state = p.vcpu().state();
         Function f = function(state.regs().rax());
@@ -86,11 +97,7 @@ public final class Vmmcall {
         if (f != null) {
             result = f.call(new Call(p, state, new LinearMemory(p.vmm().ram(), state)));
         }
-        GeneralRegisters r = state.regs();
-        long[] gprs = r.toArray();
-        gprs[0] = result;
-        // Read again: a function may have changed the processor (power-off kicks it), never its registers.
-        p.vcpu().setState(state.withRegs(GeneralRegisters.fromArray(gprs, r.rip(), r.rflags())));
+        p.vcpu().answerHypercall(result);
     }
 
     private long number(Call call) {

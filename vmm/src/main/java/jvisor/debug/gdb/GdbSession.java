@@ -95,13 +95,7 @@ final class GdbSession {
     }
 
     private String stopReply(int cpu) {
-        GuestDebug.Watchpoint w = stub.stopWatch();
-        String watch = w == null ? "" : switch (w.kind()) {
-            case WRITE -> "watch";
-            case READ -> "rwatch";
-            case ACCESS -> "awatch";
-        } + ":" + Long.toHexString(w.address()) + ";";
-        return String.format("T%02x%sthread:%x;", stub.stopSignal(), watch, cpu + 1);
+        return String.format("T%02x%sthread:%x;", stub.stopSignal(), stub.stopReason(cpu), cpu + 1);
     }
 
     private String skipSignal(String p) {
@@ -303,7 +297,7 @@ final class GdbSession {
         int type = Integer.parseInt(f[0]);
         long address = Long.parseUnsignedLong(f[1], 16);
         if (type >= 2 && type <= 4) {
-            return watchpoint(p.charAt(0) == 'Z', type, address, f.length > 2 ? f[2] : "");
+            return f.length < 3 ? "E01" : watchpoint(p.charAt(0) == 'Z', type, address, Integer.parseInt(f[2], 16));
         }
         if (type != 0 && type != 1) {
             return "";
@@ -316,27 +310,27 @@ final class GdbSession {
         return "OK";
     }
 
-    /** Z2/Z3/Z4 (write, read, access) ADDR,LENGTH: the engine's own watchpoints, separate from the guest's DRs. */
-    private String watchpoint(boolean insert, int type, long address, String lengthField) {
-        if (!stub.watchpointsSupported()) {
-            return ""; // gdb then watches by single-stepping
-        }
-        int length = Integer.parseInt(lengthField, 16);
-        if (length <= 0 || length > GdbStub.MAX_WATCH_LENGTH
+    /** Z2 (write), Z3 (read), Z4 (access) and their z: "" where the engine cannot watch so. */
+    private String watchpoint(boolean insert, int type, long address, int length) {
+        if (length <= 0 || length > GuestDebug.Watchpoint.MAX_LENGTH
                 || Long.compareUnsigned(address + length - 1, address) < 0) {
             return "E01";
         }
-        GuestDebug.WatchKind kind = switch (type) {
-            case 2 -> GuestDebug.WatchKind.WRITE;
-            case 3 -> GuestDebug.WatchKind.READ;
-            default -> GuestDebug.WatchKind.ACCESS;
+        GuestDebug.Access access = switch (type) {
+            case 2 -> GuestDebug.Access.WRITE;
+            case 3 -> GuestDebug.Access.READ;
+            default -> GuestDebug.Access.ACCESS;
         };
-        GuestDebug.Watchpoint w = new GuestDebug.Watchpoint(address, length, kind);
-        if (insert) {
-            return stub.addWatchpoint(w) ? "OK" : "E0c";
+        GuestDebug.Watchpoint w = new GuestDebug.Watchpoint(address, length, access);
+        if (!insert) {
+            stub.removeWatchpoint(w);
+            return "OK";
         }
-        stub.removeWatchpoint(w);
-        return "OK";
+        return switch (stub.addWatchpoint(w)) {
+            case OK -> "OK";
+            case FULL -> "E0c";
+            case UNSUPPORTED -> "";
+        };
     }
 
     // ---- queries ----

@@ -19,6 +19,7 @@ import jvisor.core.Stage;
 import jvisor.core.Vmm;
 import jvisor.debug.DebugAgent;
 import jvisor.engine.CpuState;
+import jvisor.engine.DebugStop;
 import jvisor.engine.GuestDebug;
 
 /**
@@ -45,16 +46,15 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
     private final boolean[] started;
     private final int[] action;
     private final TreeSet<Long> breakpoints = new TreeSet<>();
-    /** gdb's watchpoints (Z2-Z4), the engine's own on emu; the guest's debug registers stay its own. */
+    /** gdb's watchpoints (Z2-Z4); the guest's own debug registers stay its own. */
     private final List<GuestDebug.Watchpoint> watchpoints = new ArrayList<>();
     static final int MAX_WATCHPOINTS = 64;
-    static final int MAX_WATCH_LENGTH = 0x10000;
     private boolean haltRequested;
     /** The processor whose stop gdb has not heard of yet, -1 if none; and the signal to report. */
     private int stopCpu = -1;
     private int stopSignal;
-    /** The watchpoint behind that stop, or null. */
-    private GuestDebug.Watchpoint stopWatch;
+    /** Why stopCpu stopped, where its engine says (a watchpoint's address goes into the stop reply). */
+    private DebugStop stopWhy;
     private final ServerSocket server;
     private volatile boolean closed;
     private volatile Socket client;
@@ -132,7 +132,7 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 if (stopCpu < 0) {
                     stopCpu = p.number();
                     stopSignal = 5;
-                    stopWatch = p.vcpu().watchHit();
+                    stopWhy = p.vcpu().debugStop();
                 }
                 haltRequested = true;
                 lock.notifyAll();
@@ -167,15 +167,14 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
                 dirty[n] = false;
             }
             long[] bps = closed ? new long[0] : breakpoints.stream().mapToLong(Long::longValue).toArray();
-            GuestDebug.Watchpoint[] watches = closed ? new GuestDebug.Watchpoint[0]
-                    : watchpoints.toArray(GuestDebug.Watchpoint[]::new);
+            List<GuestDebug.Watchpoint> wps = closed ? List.of() : List.copyOf(watchpoints);
             if (kvm && a != STAY && breakpoints.contains(states[n].regs().rip())) {
                 // Leaving a hardware breakpoint: RF keeps it from firing again on the same instruction.
                 var r = states[n].regs();
                 long[] g = r.toArray();
                 p.vcpu().setState(states[n].withRegs(jvisor.engine.GeneralRegisters.fromArray(g, r.rip(), r.rflags() | (1L << 16))));
             }
-            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps, watches));
+            p.vcpu().setGuestDebug(new GuestDebug(a == STEP && !closed, bps, wps));
         }
     }
 
@@ -268,19 +267,12 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
         }
     }
 
-    /** The watchpoint the reported stop came after, or null. */
-    GuestDebug.Watchpoint stopWatch() {
-        synchronized (lock) {
-            return stopWatch;
-        }
-    }
-
     /** Resumes: {@code actions[i]} for processor i (STAY keeps it parked). */
     void resume(int[] actions) {
         synchronized (lock) {
             haltRequested = false;
             stopCpu = -1;
-            stopWatch = null;
+            stopWhy = null;
             for (int i = 0; i < count; i++) {
                 if (parked[i]) {
                     action[i] = actions[i];
@@ -318,30 +310,79 @@ public final class GdbStub implements DebugAgent, AutoCloseable {
 
     boolean addBreakpoint(long address) {
         synchronized (lock) {
-            return breakpoints.contains(address) || (breakpoints.size() < maxBreakpoints && breakpoints.add(address));
+            if (breakpoints.contains(address)) {
+                return true;
+            }
+            long[] bps = breakpoints.stream().mapToLong(Long::longValue).toArray();
+            long[] more = java.util.Arrays.copyOf(bps, bps.length + 1);
+            more[bps.length] = address;
+            if (kvm ? new GuestDebug(false, more, watchpoints).addressRegisters() > maxBreakpoints
+                    : breakpoints.size() >= maxBreakpoints) {
+                return false;
+            }
+            return breakpoints.add(address);
         }
     }
 
-    void removeBreakpoint(long address) {
-        synchronized (lock) {
-            breakpoints.remove(address);
-        }
-    }
+    /** What {@link #addWatchpoint} can answer. */
+    enum Added { OK, FULL, UNSUPPORTED }
 
-    /** Whether the engine stops on data accesses itself (emu); kvm leaves watchpoints to gdb. */
-    boolean watchpointsSupported() {
-        return !kvm;
-    }
-
-    boolean addWatchpoint(GuestDebug.Watchpoint w) {
+    /**
+     * emu watches in the engine itself: up to {@link #MAX_WATCHPOINTS} of any kind. kvm watches
+     * with the debug registers: writes or accesses (not reads alone), in the four address
+     * registers that breakpoints use too.
+     */
+    Added addWatchpoint(GuestDebug.Watchpoint w) {
         synchronized (lock) {
-            return watchpoints.contains(w) || (watchpoints.size() < MAX_WATCHPOINTS && watchpoints.add(w));
+            if (watchpoints.contains(w)) {
+                return Added.OK;
+            }
+            if (!kvm) {
+                if (watchpoints.size() >= MAX_WATCHPOINTS) {
+                    return Added.FULL;
+                }
+                watchpoints.add(w);
+                return Added.OK;
+            }
+            if (w.access() == GuestDebug.Access.READ) {
+                return Added.UNSUPPORTED;
+            }
+            List<GuestDebug.Watchpoint> more = new ArrayList<>(watchpoints);
+            more.add(w);
+            long[] bps = breakpoints.stream().mapToLong(Long::longValue).toArray();
+            if (new GuestDebug(false, bps, more).addressRegisters() > maxBreakpoints) {
+                return Added.FULL;
+            }
+            watchpoints.add(w);
+            return Added.OK;
         }
     }
 
     void removeWatchpoint(GuestDebug.Watchpoint w) {
         synchronized (lock) {
             watchpoints.remove(w);
+        }
+    }
+
+    /** The stop reply's reason for {@code cpu}'s stop: "watch:ADDR;" and the like, or "". */
+    String stopReason(int cpu) {
+        synchronized (lock) {
+            DebugStop why = cpu == stopCpu ? stopWhy : null;
+            if (why == null || why.cause() != DebugStop.Cause.WATCHPOINT) {
+                return "";
+            }
+            String kind = switch (why.access()) {
+                case WRITE -> "watch";
+                case READ -> "rwatch";
+                case ACCESS -> "awatch";
+            };
+            return kind + ":" + Long.toHexString(why.address()) + ";";
+        }
+    }
+
+    void removeBreakpoint(long address) {
+        synchronized (lock) {
+            breakpoints.remove(address);
         }
     }
 

@@ -83,8 +83,10 @@ public final class EmuCpu implements VirtualCpu {
     }
 
     @Override
-    public jvisor.engine.GuestDebug.Watchpoint watchHit() {
-        return interpreter.watchHit();
+    public jvisor.engine.DebugStop debugStop() {
+        jvisor.engine.GuestDebug.Watchpoint w = interpreter.watchHit();
+        return w == null ? null
+                : new jvisor.engine.DebugStop(jvisor.engine.DebugStop.Cause.WATCHPOINT, w.address(), w.access());
     }
 
     /** Sees every call and return while set (the call tracer); null turns it off. */

@@ -6,6 +6,8 @@ import static jvisor.engine.kvm.KvmConst.KVM_EXIT_FAIL_ENTRY;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_DEBUG;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_HLT;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_HYPERCALL;
+import static jvisor.engine.kvm.KvmConst.KVM_EXIT_XEN;
+import static jvisor.engine.kvm.KvmConst.KVM_EXIT_XEN_HCALL;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_INTERNAL_ERROR;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_INTR;
 import static jvisor.engine.kvm.KvmConst.KVM_EXIT_IO;
@@ -27,8 +29,11 @@ final class ExitDecoder {
             case KVM_EXIT_HLT -> ExitReason.HLT;
             case KVM_EXIT_DEBUG -> ExitReason.DEBUG;
             // KVM answers VMCALL/VMMCALL in the kernel (-KVM_ENOSYS in RAX for numbers it does not
-            // know) and exits only for hypercalls enabled with KVM_CAP_EXIT_HYPERCALL.
-            case KVM_EXIT_HYPERCALL -> ExitReason.HYPERCALL;
+            // know) unless jvisor set up the Xen hypercall intercept (KvmHypercalls): then every
+            // one exits as KVM_EXIT_XEN. KVM_EXIT_HYPERCALL comes only for hypercalls enabled with
+            // KVM_CAP_EXIT_HYPERCALL, which jvisor does not enable.
+            case KVM_EXIT_HYPERCALL -> ExitReason.UNHANDLED;
+            case KVM_EXIT_XEN -> run.xenType() == KVM_EXIT_XEN_HCALL ? ExitReason.HYPERCALL : ExitReason.UNHANDLED;
             case KVM_EXIT_SHUTDOWN -> ExitReason.SHUTDOWN;
             case KVM_EXIT_FAIL_ENTRY -> ExitReason.FAIL_ENTRY;
             case KVM_EXIT_INTERNAL_ERROR -> ExitReason.INTERNAL_ERROR;

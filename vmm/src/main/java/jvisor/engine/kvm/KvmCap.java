@@ -17,7 +17,10 @@ enum KvmCap {
     KVM_CAP_PIT2(33, "the in-kernel 8254 timer", true),
     KVM_CAP_SET_IDENTITY_MAP_ADDR(37, "the real-mode identity page table address", true),
     KVM_CAP_MAX_VCPUS(66, "the maximum number of processors", false),
-    KVM_CAP_IMMEDIATE_EXIT(136, "stopping a processor promptly", true);
+    KVM_CAP_IMMEDIATE_EXIT(136, "stopping a processor promptly", true),
+    KVM_CAP_XSAVE(55, "the guest's MXCSR (KVM_GET_FPU leaves it out)", false),
+    KVM_CAP_XEN_HVM(38, "intercepting VMCALL/VMMCALL for BitVisor's vmmcall (flags; needs CONFIG_KVM_XEN)", false),
+    KVM_CAP_SET_GUEST_DEBUG2(195, "which KVM_SET_GUEST_DEBUG flags this KVM takes", false);
 
     private final int number;
     private final String purpose;

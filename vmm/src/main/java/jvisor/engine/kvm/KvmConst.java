@@ -47,6 +47,12 @@ final class KvmConst {
     static final int KVM_GUESTDBG_ENABLE = 0x1;
     static final int KVM_GUESTDBG_SINGLESTEP = 0x2;
     static final int KVM_GUESTDBG_USE_HW_BP = 0x20000;
+    /** Keeps interrupts from being delivered while single-stepping (KVM_CAP_SET_GUEST_DEBUG2 lists it). */
+    static final int KVM_GUESTDBG_BLOCKIRQ = 0x100000;
+
+    // kvm_xen_hvm_config.flags, kvm_xen_exit.type
+    static final int KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL = 1 << 1;
+    static final int KVM_EXIT_XEN_HCALL = 1;
     static final int KVM_SYSTEM_EVENT_CRASH = 3;
     static final int KVM_SYSTEM_EVENT_WAKEUP = 4;
     static final int KVM_SYSTEM_EVENT_SUSPEND = 5;

@@ -3,7 +3,11 @@ package jvisor.engine.kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jvisor.engine.CpuState;
+import jvisor.engine.DebugStop;
 import jvisor.engine.ExitReason;
+import jvisor.engine.FpuRegisters;
+import jvisor.engine.GeneralRegisters;
+import jvisor.engine.GuestDebug;
 import jvisor.engine.IoExit;
 import jvisor.engine.MmioExit;
 import jvisor.engine.VirtualCpu;
@@ -29,12 +33,25 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
     private final MemorySegment runErrno;
     private final MemorySegment regs;
     private final MemorySegment sregs;
+    /** kvm_xsave where the kernel has KVM_GET_XSAVE (the exact FXSAVE image), else kvm_fpu (no MXCSR). */
+    private final MemorySegment fpu;
+    private final boolean xsave;
+    /** KVM_SET_GUEST_DEBUG flags this KVM takes beyond the basic ones (KVM_CAP_SET_GUEST_DEBUG2). */
+    private final int debugFlags;
+    /** What each debug address register watches, as set by {@link #setGuestDebug}; null = unused. */
+    private final DebugStop[] debugSlots = new DebugStop[4];
+    private DebugStop lastDebugStop;
     private ExitReason lastReason;
     private int lastErrno;
     private boolean closed;
 
     /** On the thread that will run this vCPU: {@code kicker} binds to it. */
     KvmCpu(int index, KvmFd fd, MemorySegment mapping, ThreadKicker kicker, Arena arena) {
+        this(index, fd, mapping, kicker, arena, 0, false);
+    }
+
+    KvmCpu(int index, KvmFd fd, MemorySegment mapping, ThreadKicker kicker, Arena arena, int debugFlags,
+            boolean xsave) {
         this.index = index;
         this.fd = fd;
         this.mapping = mapping;
@@ -45,6 +62,9 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
         this.runErrno = Posix.newErrnoBuffer(arena);
         this.regs = arena.allocate(KvmRegs.REGS);
         this.sregs = arena.allocate(KvmRegs.SREGS);
+        this.fpu = arena.allocate(xsave ? KvmStructs.XSAVE : KvmStructs.FPU);
+        this.xsave = xsave;
+        this.debugFlags = debugFlags;
     }
 
     @Override
@@ -68,7 +88,11 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
             }
             if (rc >= 0) {
                 lastErrno = 0;
-                return lastReason = ExitDecoder.decode(run, io, mmio);
+                lastReason = ExitDecoder.decode(run, io, mmio);
+                if (lastReason == ExitReason.DEBUG) {
+                    lastDebugStop = decodeDebugExit(debugSlots, run.debugException(), run.debugDr6(), run.debugPc());
+                }
+                return lastReason;
             }
             int errno = Posix.errno(runErrno);
             if (errno == Posix.EINTR) {
@@ -104,7 +128,9 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
     public synchronized CpuState state() {
         fd.ioctl(KvmIoctl.KVM_GET_REGS, regs);
         fd.ioctl(KvmIoctl.KVM_GET_SREGS, sregs);
-        return new CpuState(KvmRegs.readRegs(regs), KvmRegs.readSregs(sregs));
+        fd.ioctl(xsave ? KvmIoctl.KVM_GET_XSAVE : KvmIoctl.KVM_GET_FPU, fpu);
+        return new CpuState(KvmRegs.readRegs(regs), KvmRegs.readSregs(sregs),
+                xsave ? KvmFpu.readXsave(fpu) : KvmFpu.read(fpu));
     }
 
     /** Read-modify-write of the sregs, so state CpuState does not hold (a pending interrupt) survives. */
@@ -115,35 +141,106 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
         fd.ioctl(KvmIoctl.KVM_SET_SREGS, sregs);
         KvmRegs.writeRegs(regs, state.regs());
         fd.ioctl(KvmIoctl.KVM_SET_REGS, regs);
+        if (state.fpu() != null && xsave) {
+            fd.ioctl(KvmIoctl.KVM_GET_XSAVE, fpu); // keeps the AVX and other components as they are
+            KvmFpu.writeXsave(fpu, state.fpu());
+            fd.ioctl(KvmIoctl.KVM_SET_XSAVE, fpu);
+        } else if (state.fpu() != null) {
+            KvmFpu.write(fpu, state.fpu());
+            fd.ioctl(KvmIoctl.KVM_SET_FPU, fpu);
+        }
     }
 
     /**
-     * KVM_SET_GUEST_DEBUG: single-step, and breakpoints in the four debug address registers
-     * (hardware breakpoints, so guest memory is not patched); more than four cannot be had.
+     * After a HYPERCALL exit (KVM_EXIT_XEN with KVM_EXIT_XEN_HCALL: jvisor asked KVM to intercept
+     * every VMCALL/VMMCALL): KVM writes {@code rax} and steps past the instruction when it
+     * completes the call at the next KVM_RUN, as it does for its own hypercalls.
      */
     @Override
-    public synchronized boolean setGuestDebug(jvisor.engine.GuestDebug debug) {
-        long[] bps = debug.breakpoints();
-        if (bps.length > 4) {
+    public void answerHypercall(long rax) {
+        if (lastReason == ExitReason.HYPERCALL && run.exitReason() == KvmConst.KVM_EXIT_XEN) {
+            run.setXenHcallResult(rax);
+            return;
+        }
+        VirtualCpu.super.answerHypercall(rax);
+    }
+
+    /**
+     * KVM_SET_GUEST_DEBUG: single-step, and breakpoints and watchpoints in the four debug address
+     * registers (so guest memory is never patched); what needs more than four, or a read-only
+     * watchpoint (x86 debug registers watch writes, or reads and writes), cannot be had.
+     */
+    @Override
+    public synchronized boolean setGuestDebug(GuestDebug debug) {
+        DebugStop[] slots = new DebugStop[4];
+        long[] address = new long[4];
+        long dr7 = 0;
+        int n = 0;
+        if (debug.addressRegisters() > slots.length) {
             return false;
+        }
+        for (long bp : debug.breakpoints()) {
+            slots[n] = new DebugStop(DebugStop.Cause.BREAKPOINT, bp, null);
+            address[n] = bp;
+            dr7 |= DebugRegisters.enable(n, DebugRegisters.RW_EXECUTE, 1);
+            n++;
+        }
+        for (GuestDebug.Watchpoint w : debug.watchpoints()) {
+            if (w.access() == GuestDebug.Access.READ) {
+                return false;
+            }
+            int rw = w.access() == GuestDebug.Access.WRITE ? DebugRegisters.RW_WRITE : DebugRegisters.RW_ACCESS;
+            for (long[] piece : GuestDebug.pieces(w.address(), w.length())) {
+                slots[n] = new DebugStop(DebugStop.Cause.WATCHPOINT, w.address(), w.access());
+                address[n] = piece[0];
+                dr7 |= DebugRegisters.enable(n, rw, (int) piece[1]);
+                n++;
+            }
+        }
+        int control = 0;
+        if (debug.active()) {
+            control = KvmConst.KVM_GUESTDBG_ENABLE | (n > 0 ? KvmConst.KVM_GUESTDBG_USE_HW_BP : 0);
+            if (debug.singleStep()) {
+                // Without BLOCKIRQ a pending interrupt would make the step land in its handler.
+                control |= KvmConst.KVM_GUESTDBG_SINGLESTEP | (debugFlags & KvmConst.KVM_GUESTDBG_BLOCKIRQ);
+            }
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment d = arena.allocate(KvmStructs.GUEST_DEBUG);
-            int control = 0;
-            if (debug.active()) {
-                control = KvmConst.KVM_GUESTDBG_ENABLE | (debug.singleStep() ? KvmConst.KVM_GUESTDBG_SINGLESTEP : 0)
-                        | (bps.length > 0 ? KvmConst.KVM_GUESTDBG_USE_HW_BP : 0);
-            }
             d.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, control);
-            long dr7 = 0;
-            for (int i = 0; i < bps.length; i++) {
-                d.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8 + 8L * i, bps[i]);
-                dr7 |= 1L << (2 * i); // local enable; R/W and LEN 0: break on execution
+            for (int i = 0; i < n; i++) {
+                d.set(java.lang.foreign.ValueLayout.JAVA_LONG, DEBUGREG + 8L * i, address[i]);
             }
-            d.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8 + 8L * 7, dr7);
+            d.set(java.lang.foreign.ValueLayout.JAVA_LONG, DEBUGREG + 8L * 7, n > 0 ? dr7 | DebugRegisters.DR7_EXACT : 0);
             fd.ioctl(KvmIoctl.KVM_SET_GUEST_DEBUG, d);
         }
+        System.arraycopy(slots, 0, debugSlots, 0, slots.length);
         return true;
+    }
+
+    private static final long DEBUGREG = KvmStructs.GUEST_DEBUG.byteOffset(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("arch"),
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("debugreg"));
+
+    /** KVM_EXIT_DEBUG's DR6 says which debug register fired (B0-B3) or that a step ended (BS). */
+    static DebugStop decodeDebugExit(DebugStop[] slots, int exception, long dr6, long pc) {
+        if (exception == DebugRegisters.DB_VECTOR) {
+            for (int i = 0; i < 4; i++) {
+                if ((dr6 & (1L << i)) != 0 && slots[i] != null) {
+                    return slots[i];
+                }
+            }
+        }
+        if ((dr6 & DebugRegisters.DR6_BS) != 0) {
+            return DebugStop.step();
+        }
+        // #BP (a guest's own INT3 is not intercepted, so this should not come) or a DR6 we cannot read.
+        return new DebugStop(DebugStop.Cause.BREAKPOINT, pc, null);
+    }
+
+    @Override
+    public DebugStop debugStop() {
+        return lastDebugStop;
     }
 
     @Override

@@ -126,6 +126,21 @@ public final class KvmEngine implements Engine {
         return system;
     }
 
+    /** The KVM_SET_GUEST_DEBUG flags this KVM accepts (KVM_CAP_SET_GUEST_DEBUG2), 0 if it does not say. */
+    int guestDebugFlags() {
+        return Math.max(0, check(system, KvmCap.KVM_CAP_SET_GUEST_DEBUG2));
+    }
+
+    /** Whether KVM_GET_XSAVE / KVM_SET_XSAVE exist (every x86 KVM since Linux 2.6.36). */
+    boolean hasXsave() {
+        return check(system, KvmCap.KVM_CAP_XSAVE) > 0;
+    }
+
+    /** KVM_CAP_XEN_HVM's flags: 0 where the kernel has no CONFIG_KVM_XEN. */
+    int xenHvmFlags() {
+        return Math.max(0, check(system, KvmCap.KVM_CAP_XEN_HVM));
+    }
+
     int maxCpus() {
         return maxCpus;
     }

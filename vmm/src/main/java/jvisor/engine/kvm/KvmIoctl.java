@@ -26,6 +26,7 @@ enum KvmIoctl {
     KVM_SET_GSI_ROUTING(write(0x6a, KvmStructs.IRQ_ROUTING)),
     KVM_CREATE_PIT2(write(0x77, KvmStructs.PIT_CONFIG)),
     KVM_SIGNAL_MSI(write(0xa5, KvmStructs.MSI)),
+    KVM_XEN_HVM_CONFIG(write(0x7a, KvmStructs.XEN_HVM_CONFIG)),
 
     // vCPU ioctls.
     KVM_RUN(none(0x80)),
@@ -37,7 +38,11 @@ enum KvmIoctl {
     KVM_SET_MSRS(write(0x89, KvmStructs.MSRS)),
     KVM_GET_LAPIC(read(0x8e, KvmStructs.LAPIC_STATE)),
     KVM_SET_LAPIC(write(0x8f, KvmStructs.LAPIC_STATE)),
+    KVM_GET_FPU(read(0x8c, KvmStructs.FPU)),
+    KVM_SET_FPU(write(0x8d, KvmStructs.FPU)),
     KVM_SET_CPUID2(write(0x90, KvmStructs.CPUID2)),
+    KVM_GET_XSAVE(read(0xa4, KvmStructs.XSAVE)),
+    KVM_SET_XSAVE(write(0xa5, KvmStructs.XSAVE)),
     KVM_GET_MP_STATE(read(0x98, KvmStructs.MP_STATE)),
     KVM_SET_MP_STATE(write(0x99, KvmStructs.MP_STATE)),
     KVM_SET_GUEST_DEBUG(write(0x9b, KvmStructs.GUEST_DEBUG));

@@ -46,6 +46,25 @@ final class KvmRun {
             JAVA_INT.withName("ndata"),
             sequenceLayout(INTERNAL_DATA_WORDS, JAVA_LONG).withName("data"));
     /** {@code data} shares an anonymous union with {@code flags} (its first word). */
+    /** {@code struct kvm_debug_exit_arch} (x86), the only member of the {@code debug} exit. */
+    static final StructLayout DEBUG_EXIT_ARCH = structLayout(
+            JAVA_INT.withName("exception"),
+            JAVA_INT.withName("pad"),
+            JAVA_LONG.withName("pc"),
+            JAVA_LONG.withName("dr6"),
+            JAVA_LONG.withName("dr7"));
+    static final StructLayout DEBUG = structLayout(DEBUG_EXIT_ARCH.withName("arch"));
+    /** {@code struct kvm_xen_exit}: only its {@code hcall} form (KVM_EXIT_XEN_HCALL) exists. */
+    static final StructLayout XEN_HCALL = structLayout(
+            JAVA_INT.withName("longmode"),
+            JAVA_INT.withName("cpl"),
+            JAVA_LONG.withName("input"),
+            JAVA_LONG.withName("result"),
+            sequenceLayout(6, JAVA_LONG).withName("params"));
+    static final StructLayout XEN = structLayout(
+            JAVA_INT.withName("type"),
+            paddingLayout(4),
+            unionLayout(XEN_HCALL.withName("hcall")).withName("u"));
     static final StructLayout SYSTEM_EVENT = structLayout(
             JAVA_INT.withName("type"),
             JAVA_INT.withName("ndata"),
@@ -65,9 +84,11 @@ final class KvmRun {
                     HW.withName("hw"),
                     FAIL_ENTRY.withName("fail_entry"),
                     IO.withName("io"),
+                    DEBUG.withName("debug"),
                     MMIO.withName("mmio"),
                     INTERNAL.withName("internal"),
                     SYSTEM_EVENT.withName("system_event"),
+                    XEN.withName("xen"),
                     sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("_exit"),
             JAVA_LONG.withName("kvm_valid_regs"),
             JAVA_LONG.withName("kvm_dirty_regs"),
@@ -100,6 +121,15 @@ final class KvmRun {
     static final VarHandle SYSTEM_EVENT_NDATA = exit("system_event", "ndata");
     static final long SYSTEM_EVENT_DATA =
             LAYOUT.byteOffset(groupElement("_exit"), groupElement("system_event"), groupElement("data"));
+
+    static final VarHandle DEBUG_EXCEPTION = debug("exception");
+    static final VarHandle DEBUG_PC = debug("pc");
+    static final VarHandle DEBUG_DR6 = debug("dr6");
+    static final VarHandle DEBUG_DR7 = debug("dr7");
+    static final VarHandle XEN_TYPE = exit("xen", "type");
+    static final VarHandle XEN_HCALL_INPUT = xenHcall("input");
+    static final VarHandle XEN_HCALL_CPL = xenHcall("cpl");
+    static final VarHandle XEN_HCALL_RESULT = xenHcall("result");
 
     private final MemorySegment run;
 
@@ -200,8 +230,46 @@ final class KvmRun {
         return run.get(JAVA_LONG, SYSTEM_EVENT_DATA + 8L * i);
     }
 
+    int debugException() {
+        return (int) DEBUG_EXCEPTION.get(run, 0L);
+    }
+
+    long debugPc() {
+        return (long) DEBUG_PC.get(run, 0L);
+    }
+
+    long debugDr6() {
+        return (long) DEBUG_DR6.get(run, 0L);
+    }
+
+    long debugDr7() {
+        return (long) DEBUG_DR7.get(run, 0L);
+    }
+
+    int xenType() {
+        return (int) XEN_TYPE.get(run, 0L);
+    }
+
+    long xenHcallInput() {
+        return (long) XEN_HCALL_INPUT.get(run, 0L);
+    }
+
+    /** What KVM writes to RAX when it completes the intercepted hypercall on the next KVM_RUN. */
+    void setXenHcallResult(long value) {
+        XEN_HCALL_RESULT.set(run, 0L, value);
+    }
+
     private static VarHandle field(String name) {
         return LAYOUT.varHandle(groupElement(name));
+    }
+
+    private static VarHandle debug(String name) {
+        return LAYOUT.varHandle(groupElement("_exit"), groupElement("debug"), groupElement("arch"), groupElement(name));
+    }
+
+    private static VarHandle xenHcall(String name) {
+        return LAYOUT.varHandle(groupElement("_exit"), groupElement("xen"), groupElement("u"), groupElement("hcall"),
+                groupElement(name));
     }
 
     private static VarHandle exit(String member, String name) {

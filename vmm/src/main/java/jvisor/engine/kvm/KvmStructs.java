@@ -13,6 +13,7 @@ import static java.lang.foreign.MemoryLayout.unionLayout;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The small KVM argument structures, laid out as in {@code linux/kvm.h} on x86-64 (native byte
@@ -143,9 +144,45 @@ final class KvmStructs {
             JAVA_INT.withName("pad"),
             GUEST_DEBUG_ARCH.withName("arch")).withName("kvm_guest_debug");
 
+    /** struct kvm_fpu (x86): the x87/SSE state of KVM_GET_FPU / KVM_SET_FPU, FXSAVE's contents reordered. */
+    static final StructLayout FPU = structLayout(
+            sequenceLayout(8, sequenceLayout(16, JAVA_BYTE)).withName("fpr"),
+            JAVA_SHORT.withName("fcw"),
+            JAVA_SHORT.withName("fsw"),
+            JAVA_BYTE.withName("ftwx"),
+            JAVA_BYTE.withName("pad1"),
+            JAVA_SHORT.withName("last_opcode"),
+            JAVA_LONG.withName("last_ip"),
+            JAVA_LONG.withName("last_dp"),
+            sequenceLayout(16, sequenceLayout(16, JAVA_BYTE)).withName("xmm"),
+            JAVA_INT.withName("mxcsr"),
+            JAVA_INT.withName("pad2")).withName("kvm_fpu");
+
+    /**
+     * struct kvm_xsave: KVM_GET_XSAVE / KVM_SET_XSAVE, the guest's XSAVE image in the standard
+     * (uncompacted) format; its first 512 bytes are the FXSAVE image, MXCSR included (kvm_fpu
+     * leaves MXCSR out: KVM_GET_FPU reads it as 0 and KVM_SET_FPU drops it).
+     */
+    static final StructLayout XSAVE = structLayout(
+            sequenceLayout(1024, JAVA_INT).withName("region"),
+            sequenceLayout(0, JAVA_INT).withName("extra")).withName("kvm_xsave");
+
+    /** struct kvm_xen_hvm_config: KVM_XEN_HVM_CONFIG (jvisor uses it only to intercept VMCALL/VMMCALL). */
+    static final StructLayout XEN_HVM_CONFIG = structLayout(
+            JAVA_INT.withName("flags"),
+            JAVA_INT.withName("msr"),
+            JAVA_LONG.withName("blob_addr_32"),
+            JAVA_LONG.withName("blob_addr_64"),
+            JAVA_BYTE.withName("blob_size_32"),
+            JAVA_BYTE.withName("blob_size_64"),
+            sequenceLayout(30, JAVA_BYTE).withName("pad2")).withName("kvm_xen_hvm_config");
+    static final VarHandle XEN_HVM_CONFIG_FLAGS = handle(XEN_HVM_CONFIG, "flags");
+    static final VarHandle XEN_HVM_CONFIG_MSR = handle(XEN_HVM_CONFIG, "msr");
+
     static final List<StructLayout> ALL = List.of(
             USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
-            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI, GUEST_DEBUG_ARCH, GUEST_DEBUG);
+            IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI, GUEST_DEBUG_ARCH, GUEST_DEBUG,
+            FPU, XSAVE, XEN_HVM_CONFIG);
 
     /** A handle to a top-level field; its coordinates are (segment, offset of the struct in it). */
     static VarHandle handle(MemoryLayout struct, String field) {

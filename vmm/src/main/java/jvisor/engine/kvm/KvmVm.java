@@ -34,10 +34,13 @@ final class KvmVm implements VirtualMachine {
     private final KvmIrqLine[] lines = new KvmIrqLine[PcLayout.IOAPIC_PINS];
     private final KvmCpu[] cpus;
     private final KvmMsi msi;
+    /** Whether every VMCALL/VMMCALL exits to jvisor (KvmHypercalls), for BitVisor's vmmcall. */
+    private final boolean hypercalls;
     private boolean closed;
 
-    private KvmVm(KvmEngine engine, KvmFd vm, int cpuCount) {
+    private KvmVm(KvmEngine engine, KvmFd vm, int cpuCount, boolean hypercalls) {
         this.engine = engine;
+        this.hypercalls = hypercalls;
         this.vm = vm;
         this.cpuCount = cpuCount;
         this.cpus = new KvmCpu[cpuCount];
@@ -64,7 +67,11 @@ final class KvmVm implements VirtualMachine {
             vm.ioctl(KvmIoctl.KVM_CREATE_IRQCHIP, 0);
             IrqRouting.install(vm);
             createPit(vm);
-            return new KvmVm(engine, vm, spec.cpuCount());
+            boolean hypercalls = KvmHypercalls.available(engine.xenHvmFlags());
+            if (hypercalls) {
+                KvmHypercalls.intercept(vm);
+            }
+            return new KvmVm(engine, vm, spec.cpuCount(), hypercalls);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
@@ -161,10 +168,12 @@ final class KvmVm implements VirtualMachine {
         MemorySegment mapping = null;
         try {
             mapping = Posix.mmapShared(fd.fd(), engine.vcpuMmapSize());
-            KvmCpuid.set(fd, CpuidTopology.forCpu(engine.supportedCpuid(), index, cpuCount));
+            var cpuid = CpuidTopology.forCpu(engine.supportedCpuid(), index, cpuCount);
+            KvmCpuid.set(fd, hypercalls ? KvmHypercalls.withoutPvHypercalls(cpuid) : cpuid);
             VcpuSetup.setBootMsrs(fd);
             VcpuSetup.programLintPins(fd, index == 0);
-            KvmCpu cpu = new KvmCpu(index, fd, mapping, new ThreadKicker(KickSignal.install()), arena);
+            KvmCpu cpu = new KvmCpu(index, fd, mapping, new ThreadKicker(KickSignal.install()), arena,
+                    engine.guestDebugFlags(), engine.hasXsave());
             cpus[index] = cpu;
             return cpu;
         } catch (RuntimeException e) {
@@ -174,6 +183,11 @@ final class KvmVm implements VirtualMachine {
             fd.close();
             throw e;
         }
+    }
+
+    /** Whether the guest's VMCALL/VMMCALL reach jvisor (a kernel with CONFIG_KVM_XEN), else KVM answers them. */
+    boolean interceptsHypercalls() {
+        return hypercalls;
     }
 
     @Override

@@ -9,7 +9,7 @@ import jvisor.boot.EngineChoice;
 import jvisor.boot.GuestImage;
 import jvisor.testing.GuestRun;
 
-/** Boots the calls guest on emu with the gdb stub waiting on a free local port. */
+/** Boots a test guest (on emu unless told) with the gdb stub waiting on a free local port. */
 final class GdbTesting {
     private GdbTesting() { }
 
@@ -20,7 +20,11 @@ final class GdbTesting {
     }
 
     static CompletableFuture<GuestRun> bootWaiting(String guest, int port, int cpus) {
-        BootConfig config = BootConfig.of(new GuestImage.Builtin(guest)).withEngine(EngineChoice.EMU).withCpus(cpus)
+        return bootWaiting(guest, port, cpus, EngineChoice.EMU);
+    }
+
+    static CompletableFuture<GuestRun> bootWaiting(String guest, int port, int cpus, EngineChoice engine) {
+        BootConfig config = BootConfig.of(new GuestImage.Builtin(guest)).withEngine(engine).withCpus(cpus)
                 .withDebug(new DebugOptions("127.0.0.1:" + port, true, false, null, null, 0, null));
         return CompletableFuture.supplyAsync(() -> GuestRun.boot(config));
     }

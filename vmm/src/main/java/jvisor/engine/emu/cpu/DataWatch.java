@@ -73,7 +73,7 @@ public final class DataWatch {
         for (int k = 0; k < watchpoints.length; k++) {
             GuestDebug.Watchpoint w = watchpoints[k];
             debuggerLast[k] = w.address() + w.length() - 1;
-            debuggerKind[k] = switch (w.kind()) {
+            debuggerKind[k] = switch (w.access()) {
                 case WRITE -> WRITE;
                 case READ -> READ;
                 case ACCESS -> READ | WRITE;

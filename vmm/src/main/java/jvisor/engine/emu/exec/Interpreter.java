@@ -339,7 +339,7 @@ public final class Interpreter {
     public void setDebug(jvisor.engine.GuestDebug d) {
         debug = d;
         watched = debug != null || observer != null;
-        c.mmu.watch.setDebugger(d == null ? NO_WATCHPOINTS : d.watchpoints());
+        c.mmu.watch.setDebugger(d == null ? NO_WATCHPOINTS : d.watchpoints().toArray(NO_WATCHPOINTS));
     }
 
     private static final jvisor.engine.GuestDebug.Watchpoint[] NO_WATCHPOINTS = {};

@@ -455,10 +455,10 @@ class DebugRegistersTest {
                     """ + HANDLER));
             m.gate64(Vectors.DB, DB_HANDLER, 0, 0, false);
             m.longMode(TestMachine.CODE);
-            GuestDebug.Watchpoint watch = new GuestDebug.Watchpoint(0x300100, 4, GuestDebug.WatchKind.WRITE);
-            m.cpu.setGuestDebug(new GuestDebug(false, new long[0], new GuestDebug.Watchpoint[] {watch}));
+            GuestDebug.Watchpoint watch = new GuestDebug.Watchpoint(0x300100, 4, GuestDebug.Access.WRITE);
+            m.cpu.setGuestDebug(new GuestDebug(false, new long[0], java.util.List.of(watch)));
             assertEquals(ExitReason.DEBUG, m.run(), m.cpu.describeExit());
-            assertEquals(watch, m.cpu.watchHit());
+            assertEquals(new jvisor.engine.DebugStop(jvisor.engine.DebugStop.Cause.WATCHPOINT, 0x300100, GuestDebug.Access.WRITE), m.cpu.debugStop());
             long stoppedAt = m.cpu.state().regs().rip();
             ExitReason r = m.run();
             if (r == ExitReason.STOPPED) {
