@@ -210,7 +210,13 @@ public final class Segmentation {
             int ar = s.access();
             boolean conformingCode = (ar & 0xC) == 0xC;
             if (!s.unusable() && (ar & Segment.S) != 0 && !conformingCode && s.dpl() < c.cpl()) {
+                // In long mode FS and GS keep their base (IA32_FS_BASE/GS_BASE), as QEMU and
+                // the processors kvm-unit-tests runs on do: kernel code uses it after user mode.
+                long base = s.base();
                 s.loadNull(0);
+                if (c.longModeActive() && (sreg == Cpu.FS || sreg == Cpu.GS)) {
+                    s.setBase(base);
+                }
             }
         }
     }
