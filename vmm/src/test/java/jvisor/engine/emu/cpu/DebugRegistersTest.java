@@ -470,4 +470,49 @@ class DebugRegistersTest {
             assertEquals(0xD0402L, m.reg(Cpu.RBX), "DR7 as the guest wrote it");
         }
     }
+
+    /** The same breakpoints in 32-bit protected mode without paging, with a 32-bit handler. */
+    @Test
+    void breakpointsInProtectedMode() {
+        try (TestMachine m = new TestMachine()) {
+            m.catchExceptions32();
+            m.load(TestMachine.CODE, Asm.at(TestMachine.CODE, """
+                    .code32
+                    mov eax, 0x300000
+                    mov dr1, eax
+                    mov eax, offset brk
+                    mov dr0, eax
+                    mov eax, 0x00d0040b
+                    mov dr7, eax
+                    xor ecx, ecx
+                    brk: inc ecx
+                    mov dword ptr [0x300000], 1
+                    after: mov dword ptr [0x200f80], offset brk
+                    mov dword ptr [0x200f88], offset after
+                    cli
+                    hlt
+                    .org 0x800
+                    push eax
+                    push ebx
+                    mov ebx, [0x200f00]
+                    shl ebx, 4
+                    mov eax, [esp + 8]
+                    mov [0x201000 + ebx], eax
+                    mov eax, dr6
+                    mov [0x201008 + ebx], eax
+                    inc dword ptr [0x200f00]
+                    or dword ptr [esp + 16], 0x10000
+                    pop ebx
+                    pop eax
+                    iretd
+                    """));
+            m.gate32(Vectors.DB, DB_HANDLER, 0);
+            m.protected32(TestMachine.CODE);
+            assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
+            assertEquals(-1, m.caught().vector());
+            assertEquals(List.of(new Db(m.ram.read32(MARKS), 0xFFFF_0FF1L), new Db(m.ram.read32(MARKS + 8), 0xFFFF_0FF2L)),
+                    hits(m));
+            assertEquals(1, m.reg(Cpu.RCX));
+        }
+    }
 }
