@@ -24,8 +24,11 @@ public interface LocalInterrupts {
      */
     void acknowledge(int vector);
 
-    /** Takes a pending NMI, if any. */
+    /** Takes a pending NMI, if any: the processor blocks NMIs until {@link #nmiHandlerDone()}. */
     boolean takeNmi();
+
+    /** The processor's IRET ended the NMI handler: NMIs are no longer blocked. */
+    default void nmiHandlerDone() { }
 
     /**
      * Takes a pending INIT, if any: the processor resets (the local APIC has already reset

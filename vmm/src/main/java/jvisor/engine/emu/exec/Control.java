@@ -199,7 +199,10 @@ public final class Control {
 
     private static final Op IRET = (c, x) -> {
         FarTransfers.iret(c, x.opSize());
-        c.nmiBlocked = false;
+        if (c.nmiBlocked) {
+            c.nmiBlocked = false;
+            c.lapic().nmiHandlerDone();
+        }
     };
 
     /** FF: INC, DEC, CALL, CALL far, JMP, JMP far, PUSH. */

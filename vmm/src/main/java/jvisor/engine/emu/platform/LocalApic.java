@@ -62,10 +62,12 @@ public final class LocalApic implements LocalInterrupts {
     private final ApicVectors isr = new ApicVectors();
     private final ApicVectors tmr = new ApicVectors();
     /**
-     * NMIs accepted and not yet taken, at most two: one the processor takes when it next looks and
-     * one latched behind it (while its handler runs, the processor takes no NMI until IRET).
+     * NMIs accepted and not yet taken: at most two while the processor is not in an NMI handler
+     * (one it takes when it next looks, one latched behind it), at most one while it is (the
+     * processor takes no NMI until its IRET, and only one waits for that).
      */
     private int nmiPending;
+    private boolean nmiInHandler;
     private boolean initPending;
     private boolean waitingForSipi;
     private int sipiVector = -1;
@@ -162,6 +164,20 @@ public final class LocalApic implements LocalInterrupts {
         }
     }
 
+    private void latchNmi() {
+        nmiPending = Math.min(nmiPending + 1, nmiInHandler ? 1 : 2);
+    }
+
+    @Override
+    public void nmiHandlerDone() {
+        lock.lock();
+        try {
+            nmiInHandler = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public boolean takeNmi() {
         lock.lock();
@@ -169,6 +185,7 @@ public final class LocalApic implements LocalInterrupts {
             boolean taken = nmiPending > 0;
             if (taken) {
                 nmiPending--;
+                nmiInHandler = true;
             }
             updateEvents();
             return taken;
@@ -556,7 +573,7 @@ public final class LocalApic implements LocalInterrupts {
             boolean accepted = switch (m.mode()) {
                 case FIXED, LOWEST_PRIORITY -> softwareEnabled() && acceptVector(m.vector(), m.level());
                 case NMI -> {
-                    nmiPending = Math.min(nmiPending + 1, 2);
+                    latchNmi();
                     yield true;
                 }
                 case INIT -> {
@@ -766,7 +783,7 @@ public final class LocalApic implements LocalInterrupts {
             if (rising && hardwareEnabled() && (entry & LVT_MASKED) == 0) {
                 switch (DeliveryMode.decode(entry >>> 8)) {
                     case FIXED -> acceptVector(entry & 0xFF, false);
-                    case NMI -> nmiPending = Math.min(nmiPending + 1, 2);
+                    case NMI -> latchNmi();
                     default -> { } // ExtINT: the vector comes from the PICs' acknowledge
                 }
             }
@@ -840,6 +857,7 @@ public final class LocalApic implements LocalInterrupts {
         timer.reset();
         syncTimer();
         nmiPending = 0;
+        nmiInHandler = false;
         busExtInt = false;
         sipiVector = -1;
     }

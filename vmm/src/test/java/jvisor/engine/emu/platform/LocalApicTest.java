@@ -159,6 +159,20 @@ class LocalApicTest {
     }
 
     @Test
+    void whileAnNmiHandlerRunsOnlyOneMoreNmiWaits() {
+        // kvm-unit-tests' "pending nmi": ten NMIs sent from inside the handler make one more.
+        bsp.accept(ApicMessage.fromIoApic(DeliveryMode.NMI, 0, false, 0, false));
+        assertTrue(bsp.takeNmi());
+        for (int k = 0; k < 10; k++) {
+            bsp.accept(ApicMessage.fromIoApic(DeliveryMode.NMI, 0, false, 0, false));
+        }
+        bsp.nmiHandlerDone();
+        assertTrue(bsp.takeNmi());
+        bsp.nmiHandlerDone();
+        assertFalse(bsp.takeNmi());
+    }
+
+    @Test
     void lvtWritesStayMaskedWhileSoftwareDisabledAndClearingSvrEnableMasksThemAll() {
         write(ap, REG_LVT_TIMER, 0x20);
         assertEquals(ApicRegisters.LVT_MASKED | 0x20, read(ap, REG_LVT_TIMER));
