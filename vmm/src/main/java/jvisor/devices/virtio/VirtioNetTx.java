@@ -24,7 +24,7 @@ final class VirtioNetTx implements QueueWorker.Drain {
      * one large segment, instead of sending a frame for every write (busybox nc writes 1 KiB at a
      * time), each of which costs a slow guest about as much as a 64 KiB one.
      */
-    static final long COMPLETION_DELAY_NANOS = Long.getLong("jvisor.net.txCompletionMicros", 1_000L) * 1000;
+    static final long COMPLETION_DELAY_NANOS = Long.getLong("jvisor.net.txCompletionMicros", 2_000L) * 1000;
 
     private final NetworkBackend backend;
     private final DeviceLog log;
