@@ -72,8 +72,10 @@ final class VirtioNetTx implements QueueWorker.Drain {
             if (heldSince == 0) {
                 heldSince = System.nanoTime();
             }
-            // Half the ring held: return them now, so the driver never runs out while it waits.
-            if (COMPLETION_DELAY_NANOS == 0 || heldCount >= held.length / 2) {
+            // Half the ring held: return them now, so the driver never runs out while it waits. A
+            // driver that polls the used ring (interrupts off, as a boot loader's) gets them at once:
+            // it may wait for each frame before sending the next.
+            if (COMPLETION_DELAY_NANOS == 0 || heldCount >= held.length / 2 || queue.driverPolls()) {
                 flush();
             }
         }

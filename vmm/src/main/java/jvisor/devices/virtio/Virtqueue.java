@@ -253,6 +253,15 @@ public final class Virtqueue {
         return wanted;
     }
 
+    /**
+     * Whether the driver turned its used-buffer interrupts off (NO_INTERRUPT without event index),
+     * as a driver that polls the used ring does. With event index the flag means nothing, and
+     * Linux, which always negotiates it, waits for an interrupt.
+     */
+    public boolean driverPolls() {
+        return !eventIndex && (ram.get(U16, avail) & AVAIL_F_NO_INTERRUPT) != 0;
+    }
+
     /** How many times {@link #needsInterrupt} said yes (for stats). */
     public synchronized long interrupts() {
         return interrupts;
