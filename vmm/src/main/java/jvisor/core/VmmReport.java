@@ -103,6 +103,10 @@ final class VmmReport {
             jvisor.devices.virtio.VirtioNet.Counters c = nic.counters();
             log.printf("virtio-net: %d frames sent, %d dropped; %d received, %d dropped, %d times without a buffer%n",
                     c.sent(), c.txDropped(), c.delivered(), c.rxDropped(), c.rxFull());
+            jvisor.devices.virtio.VirtioNet.Signals g = nic.signals();
+            log.printf("virtio-net: transmit: %d notifications, %d interrupts, %d large segments, %d bytes;"
+                    + " receive: %d notifications, %d interrupts%n", g.txNotifications(), g.txInterrupts(),
+                    g.largeSent(), g.bytesSent(), g.rxNotifications(), g.rxInterrupts());
             log.println("network back end:");
             log.print(nic.backend().stats().report());
         });

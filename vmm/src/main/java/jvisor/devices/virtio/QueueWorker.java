@@ -14,6 +14,14 @@ public final class QueueWorker {
     @FunctionalInterface
     public interface Drain {
         void drain(Virtqueue queue, DescriptorChain chain) throws VirtqueueException;
+
+        /** When (System.nanoTime) {@link #flush} is owed, e.g. a deferred interrupt; 0 if nothing is. */
+        default long flushDeadline() {
+            return 0;
+        }
+
+        /** Does what was deferred; called by the worker once its deadline passed and the queue is empty. */
+        default void flush() { }
     }
 
     private final Virtqueue queue;
@@ -65,8 +73,17 @@ public final class QueueWorker {
         DescriptorChain chain = queue.newChain();
         try {
             while (running) {
+                long due = drain.flushDeadline();
+                if (due != 0 && due - System.nanoTime() <= 0) {
+                    drain.flush();
+                    due = 0;
+                }
                 if (!notified.getAndSet(false)) {
-                    LockSupport.park(this);
+                    if (due == 0) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, due - System.nanoTime());
+                    }
                     continue;
                 }
                 queue.suppressNotification();

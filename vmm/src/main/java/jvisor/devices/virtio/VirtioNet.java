@@ -5,6 +5,7 @@ import jvisor.devices.DeviceLog;
 import jvisor.net.GuestPort;
 import jvisor.net.MacAddress;
 import jvisor.net.NetworkBackend;
+import jvisor.net.PcapTrace;
 import jvisor.net.RxOffload;
 import jvisor.net.wire.Ethernet;
 
@@ -48,13 +49,16 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
     private QueueWorker transmitter;
     private VirtioContext context;
     private boolean backendStarted;
+    private final java.util.concurrent.atomic.AtomicLong rxNotifications = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong txNotifications = new java.util.concurrent.atomic.AtomicLong();
 
     public VirtioNet(String name, NetworkBackend backend, MacAddress mac, DeviceLog log) {
         this.name = name;
         this.backend = backend;
         this.mac = mac;
-        this.rx = new VirtioNetRx(backend);
-        this.tx = new VirtioNetTx(backend, log);
+        PcapTrace trace = PcapTrace.fromEnvironment();
+        this.rx = new VirtioNetRx(backend, trace);
+        this.tx = new VirtioNetTx(backend, log, trace);
     }
 
     @Override
@@ -116,7 +120,7 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
         tx.start(ctx, f);
         Virtqueue q = ctx.queue(TRANSMIT);
         if (q != null) {
-            transmitter = new QueueWorker(name + "-tx", q, ctx, tx::drain).start();
+            transmitter = new QueueWorker(name + "-tx", q, ctx, tx).start();
         }
         if (!backendStarted) {
             backendStarted = true;
@@ -129,8 +133,10 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
     @Override
     public void notify(int queue) {
         if (queue == RECEIVE) {
+            rxNotifications.incrementAndGet();
             rx.notified();
         } else if (queue == TRANSMIT) {
+            txNotifications.incrementAndGet();
             QueueWorker w = transmitter;
             if (w != null) {
                 w.wake();
@@ -205,5 +211,24 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
 
     public Counters counters() {
         return new Counters(tx.sent(), tx.dropped(), rx.delivered(), rx.dropped(), rx.full());
+    }
+
+    /**
+     * How the guest and the device talk, for {@code --stats}: notifications the driver sent and
+     * interrupts the device raised per queue (of the queues now started), and the large segments
+     * among the frames sent.
+     */
+    public record Signals(long txNotifications, long txInterrupts, long rxNotifications, long rxInterrupts,
+                          long largeSent, long bytesSent) { }
+
+    public Signals signals() {
+        VirtioContext ctx;
+        synchronized (this) {
+            ctx = context;
+        }
+        Virtqueue t = ctx == null ? null : ctx.queue(TRANSMIT);
+        Virtqueue r = ctx == null ? null : ctx.queue(RECEIVE);
+        return new Signals(txNotifications.get(), t == null ? 0 : t.interrupts(), rxNotifications.get(),
+                r == null ? 0 : r.interrupts(), tx.largeSent(), tx.bytesSent());
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import jvisor.net.NetworkBackend;
+import jvisor.net.PcapTrace;
 import jvisor.net.RxOffload;
 import jvisor.net.wire.Bytes;
 import jvisor.net.wire.Checksum;
@@ -48,8 +49,11 @@ final class VirtioNetRx {
     private int count;
     private boolean armed;
 
-    VirtioNetRx(NetworkBackend backend) {
+    private final PcapTrace trace;
+
+    VirtioNetRx(NetworkBackend backend, PcapTrace trace) {
         this.backend = backend;
+        this.trace = trace;
     }
 
     void start(VirtioContext ctx, Virtqueue q, long negotiated) {
@@ -128,6 +132,9 @@ final class VirtioNetRx {
             if (chains < 0) {
                 dropped.incrementAndGet();
                 return true;
+            }
+            if (trace != null) {
+                trace.frame(source, sourceOffset, length);
             }
             fillHeader(offload, partial, chains);
             deliver(ctx, q, chains, source, sourceOffset, NetHeader.SIZE + length);

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import jvisor.devices.DeviceLog;
 import jvisor.net.NetworkBackend;
+import jvisor.net.PcapTrace;
 import jvisor.net.TxOffload;
 
 /**
@@ -14,9 +15,16 @@ import jvisor.net.TxOffload;
  * what was not negotiated or points outside its frame drops that frame, counted and logged; the
  * queue itself is the transport's to police. Nothing is allocated per frame.
  */
-final class VirtioNetTx {
-    /** Used chains returned before the driver hears of them, when the queue keeps the worker busy. */
-    static final int BATCH = 64;
+final class VirtioNetTx implements QueueWorker.Drain {
+    /**
+     * How long a sent frame's chain may stay with the device before it goes back to the driver
+     * (0: at once). The frame itself goes to the backend at once; only its buffer is returned
+     * late, as a real card returns it after its DMA. While a sent frame is not returned, Linux's
+     * TCP holds back the short tail of what the application wrote (autocorking) and grows it into
+     * one large segment, instead of sending a frame for every write (busybox nc writes 1 KiB at a
+     * time), each of which costs a slow guest about as much as a 64 KiB one.
+     */
+    static final long COMPLETION_DELAY_NANOS = Long.getLong("jvisor.net.txCompletionMicros", 2_000L) * 1000;
 
     private final NetworkBackend backend;
     private final DeviceLog log;
@@ -26,12 +34,21 @@ final class VirtioNetTx {
     private final TxOffload offload = new TxOffload();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong largeSent = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final PcapTrace trace;
     private volatile VirtioContext context;
     private volatile long features;
+    // The worker's own: chains sent but not yet returned, and since when (0: none held).
+    private int[] held = new int[0];
+    private int heldCount;
+    private long heldSince;
+    private Virtqueue heldQueue;
 
-    VirtioNetTx(NetworkBackend backend, DeviceLog log) {
+    VirtioNetTx(NetworkBackend backend, DeviceLog log, PcapTrace trace) {
         this.backend = backend;
         this.log = log;
+        this.trace = trace;
     }
 
     void start(VirtioContext ctx, long negotiated) {
@@ -39,20 +56,50 @@ final class VirtioNetTx {
         context = ctx;
     }
 
-    /** The worker's drain: every available chain goes to the backend, then back to the driver. */
-    void drain(Virtqueue queue, DescriptorChain chain) throws VirtqueueException {
+    /** The worker's drain: every available chain goes to the backend; the chains go back to the driver soon after. */
+    @Override
+    public void drain(Virtqueue queue, DescriptorChain chain) throws VirtqueueException {
         VirtioContext ctx = context;
-        int unsignalled = 0;
+        if (heldQueue != queue) {
+            held = new int[queue.size()];       // a new queue (after a reset): nothing of the old one is owed
+            heldCount = 0;
+            heldSince = 0;
+            heldQueue = queue;
+        }
         while (!ctx.failed() && queue.pop(chain)) {
             send(chain);
-            queue.push(chain.head(), 0);
-            if (++unsignalled == BATCH) {
-                ctx.usedBuffers(queue);
-                unsignalled = 0;
+            held[heldCount++] = chain.head();
+            if (heldSince == 0) {
+                heldSince = System.nanoTime();
+            }
+            // Half the ring held: return them now, so the driver never runs out while it waits. A
+            // driver that polls the used ring (interrupts off, as a boot loader's) gets them at once:
+            // it may wait for each frame before sending the next.
+            if (COMPLETION_DELAY_NANOS == 0 || heldCount >= held.length / 2 || queue.driverPolls()) {
+                flush();
             }
         }
-        if (unsignalled > 0) {
-            ctx.usedBuffers(queue);
+    }
+
+    @Override
+    public long flushDeadline() {
+        return heldSince == 0 ? 0 : heldSince + COMPLETION_DELAY_NANOS;
+    }
+
+    /** Returns the held chains to the driver and interrupts it if it asked to be. */
+    @Override
+    public void flush() {
+        heldSince = 0;
+        if (heldCount == 0) {
+            return;
+        }
+        for (int i = 0; i < heldCount; i++) {
+            heldQueue.push(held[i], 0);
+        }
+        heldCount = 0;
+        VirtioContext ctx = context;
+        if (ctx != null) {
+            ctx.usedBuffers(heldQueue);
         }
     }
 
@@ -73,6 +120,13 @@ final class VirtioNetTx {
             return;
         }
         sent.incrementAndGet();
+        bytesSent.addAndGet(length);
+        if (offload.segmentation() != TxOffload.Segmentation.NONE) {
+            largeSent.incrementAndGet();
+        }
+        if (trace != null) {
+            trace.frame(frameSegment, 0, (int) length);
+        }
         backend.transmit(frame.clear().limit((int) length), offload);
     }
 
@@ -136,5 +190,13 @@ final class VirtioNetTx {
 
     long dropped() {
         return dropped.get();
+    }
+
+    long largeSent() {
+        return largeSent.get();
+    }
+
+    long bytesSent() {
+        return bytesSent.get();
     }
 }

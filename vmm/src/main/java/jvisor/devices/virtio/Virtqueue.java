@@ -43,6 +43,7 @@ public final class Virtqueue {
     private int usedIndex;
     private int signalledUsed;
     private boolean signalledValid;
+    private long interrupts;
 
     /** The ring areas as the driver placed them, checked: each must be aligned and lie in RAM. */
     public record Layout(int size, long descriptors, long driver, long device) {
@@ -239,11 +240,31 @@ public final class Virtqueue {
         boolean valid = signalledValid;
         signalledUsed = now;
         signalledValid = true;
+        boolean wanted;
         if (!eventIndex) {
-            return (ram.get(U16, avail) & AVAIL_F_NO_INTERRUPT) == 0;
+            wanted = (ram.get(U16, avail) & AVAIL_F_NO_INTERRUPT) == 0;
+        } else {
+            int event = ram.get(U16, avail + 4 + 2L * size) & 0xFFFF;
+            wanted = !valid || ((now - event - 1) & 0xFFFF) < ((now - old) & 0xFFFF);
         }
-        int event = ram.get(U16, avail + 4 + 2L * size) & 0xFFFF;
-        return !valid || ((now - event - 1) & 0xFFFF) < ((now - old) & 0xFFFF);
+        if (wanted) {
+            interrupts++;
+        }
+        return wanted;
+    }
+
+    /**
+     * Whether the driver turned its used-buffer interrupts off (NO_INTERRUPT without event index),
+     * as a driver that polls the used ring does. With event index the flag means nothing, and
+     * Linux, which always negotiates it, waits for an interrupt.
+     */
+    public boolean driverPolls() {
+        return !eventIndex && (ram.get(U16, avail) & AVAIL_F_NO_INTERRUPT) != 0;
+    }
+
+    /** How many times {@link #needsInterrupt} said yes (for stats). */
+    public synchronized long interrupts() {
+        return interrupts;
     }
 
     /**

@@ -78,6 +78,15 @@ final class EventLoop {
         }
     }
 
+    /**
+     * A registered channel was closed: NIO finishes the close (the descriptor, and for a socket
+     * with SO_LINGER 0 the reset its peer sees) only in the selector's next selection, so an idle
+     * loop must be woken for it. The caller holds the lock.
+     */
+    void closedChannel() {
+        wakeIfElsewhere();
+    }
+
     /** Asks for the tick to run by {@code deadline} (System.nanoTime). */
     void schedule(long deadline) {
         if (deadline < nextDeadline) {

@@ -38,6 +38,15 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     static final int MAX_RETRIES = 12;
     static final int MAX_SYN_RETRIES = 5;
     static final long TIME_WAIT_NANOS = 1_000_000_000L;
+    /**
+     * How long an acknowledgement of in-order data may wait (RFC 9293 3.10.7.4's delayed ACK, which
+     * allows up to 0.5 s). An ACK per segment leaves the guest nothing in flight when its next
+     * write comes, so its Nagle algorithm never coalesces and every small write (busybox nc writes
+     * 1 KiB at a time) costs a frame, a kick, two interrupts and an ACK to process.
+     */
+    static final long ACK_DELAY_NANOS = Long.getLong("jvisor.net.ackDelayMicros", 2_000L) * 1000;
+    /** Unacknowledged bytes, in segments of the guest's MSS, that make an ACK go at once. */
+    static final int ACK_EVERY_SEGMENTS = Integer.getInteger("jvisor.net.ackEverySegments", 2);
 
     final long key;
     final int guestAddress;
@@ -70,6 +79,9 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
     private int rcvShift;
     private int rcvEdge;
     private int guestScale = -1;
+    /** RCV.NXT as last acknowledged to the guest; a delayed ACK is owed while it lags. */
+    private int rcvAcked;
+    private long ackDeadline;
     private boolean guestFin;
     private boolean hostShut;
     // Timers, in System.nanoTime; 0 is off.
@@ -256,7 +268,11 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         }
         boolean ack = false;
         if (s.payloadLength > 0) {
-            ack = dataInput(s, f);
+            ack = dataInput(s, f) || rcvNxt - rcvAcked >= ACK_EVERY_SEGMENTS * mss;
+            if (!ack && ackDeadline == 0) {
+                ackDeadline = now + ACK_DELAY_NANOS;
+                proxy.loop().schedule(ackDeadline);
+            }
         }
         if (s.has(Tcp.FIN) && state != State.CLOSED) {
             ack |= finInput(s, now);
@@ -398,7 +414,10 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         rto = Math.clamp(srtt + Math.max(1_000_000L, 4 * rttvar), MIN_RTO, MAX_RTO);
     }
 
-    /** Takes in-order data for the host; returns whether to acknowledge. */
+    /**
+     * Takes in-order data for the host; returns whether to acknowledge at once (data out of order,
+     * old or not all taken), else the acknowledgement may be delayed.
+     */
     private boolean dataInput(TcpSegment s, ByteBuffer f) {
         if (state != State.ESTABLISHED && state != State.FIN_WAIT_1 && state != State.FIN_WAIT_2) {
             return true;
@@ -425,7 +444,7 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
             updateInterest();
         }
         rcvNxt += taken + kept;
-        return true;
+        return taken + kept < length;   // the window was overrun: say at once what was taken
     }
 
     /** The guest's FIN, if it comes in order; returns whether to acknowledge. */
@@ -563,6 +582,7 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         TcpWriter w = proxy.writer();
         int flags = Tcp.ACK | (push ? Tcp.PSH : 0);
         int frameLength = w.header(this, flags, seq, rcvNxt, advertise(), length, 0, -1);
+        acknowledged();
         toGuest.copyOut(offset, link.frame(), w.payloadAt(flags), length);
         if (!link.offer(frameLength, w.finish(this, frameLength, length))) {
             return false;
@@ -576,6 +596,7 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         TcpWriter w = proxy.writer();
         int window = (flags & Tcp.SYN) != 0 ? synWindow() : advertise();
         int frameLength = w.header(this, flags, seq, rcvNxt, window, 0, mssOption, scaleOption);
+        acknowledged();
         link.send(frameLength, w.finish(this, frameLength, 0));
     }
 
@@ -748,15 +769,32 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         proxy.loop().schedule(rtxDeadline);
     }
 
+    /** A segment carrying RCV.NXT is going to the guest: no delayed ACK is owed any more. */
+    private void acknowledged() {
+        rcvAcked = rcvNxt;
+        ackDeadline = 0;
+    }
+
     /** The earliest deadline of this connection, or 0 if none. */
     long deadline() {
-        if (rtxDeadline == 0) {
-            return stateDeadline;
+        long d = earliest(rtxDeadline, stateDeadline);
+        return earliest(d, ackDeadline);
+    }
+
+    private static long earliest(long a, long b) {
+        if (a == 0) {
+            return b;
         }
-        return stateDeadline == 0 ? rtxDeadline : Math.min(rtxDeadline, stateDeadline);
+        return b == 0 ? a : Math.min(a, b);
     }
 
     void timer(long now) {
+        if (ackDeadline != 0 && now - ackDeadline >= 0) {
+            ackDeadline = 0;
+            if (state != State.CLOSED && rcvAcked != rcvNxt) {
+                sendAck();
+            }
+        }
         if (stateDeadline != 0 && now - stateDeadline >= 0) {
             stateDeadline = 0;
             if (state == State.CONNECTING) {
@@ -838,6 +876,7 @@ final class TcpConnection implements EventLoop.Handler, GuestLink.Waiter {
         } catch (IOException e) {
             // The descriptor is released either way.
         }
+        proxy.loop().closedChannel();
     }
 
     private void releaseBuffers() {

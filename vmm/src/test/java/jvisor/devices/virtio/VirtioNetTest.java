@@ -173,6 +173,36 @@ class VirtioNetTest {
     }
 
     @Test
+    void aSentFrameGoesOutAtOnceButItsChainComesBackOnlyAfterTheCompletionDelay() {
+        boot(BASIC);
+        long posted = System.nanoTime();
+        transmit(header(0, 0, 0, 0, 0, 0), frame(100, 1));
+        long back = System.nanoTime() - posted;
+        assertEquals(1, backend.sent().size());
+        assertTrue(back >= VirtioNetTx.COMPLETION_DELAY_NANOS,
+                "the chain came back after " + back + " ns, before the delay Linux's autocorking relies on");
+    }
+
+    @Test
+    void heldChainsAllComeBackInOrder() {
+        boot(BASIC);
+        int half = 8;       // of the 16-entry transmit queue
+        for (int i = 0; i < half; i++) {
+            long at = driver.buffer(NetHeader.SIZE + 60);
+            RAM.write(at, header(0, 0, 0, 0, 0, 0));
+            RAM.write(at + NetHeader.SIZE, frame(60, i));
+            driver.descriptor(TX, i, at, NetHeader.SIZE + 60, 0, 0);
+            driver.post(TX, i);
+        }
+        for (int i = 0; i < half; i++) {
+            int[] used = driver.nextUsed(TX);
+            assertNotNull(used, "chain " + i + " came back");
+            assertEquals(i, used[0], "in order");
+        }
+        assertEquals(half, backend.sent().size());
+    }
+
+    @Test
     void headerAndFrameMayBeSplitAnywhereAcrossDescriptors() {
         boot(BASIC);
         byte[] whole = new byte[NetHeader.SIZE + 600];

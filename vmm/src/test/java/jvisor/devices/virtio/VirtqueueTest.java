@@ -118,6 +118,17 @@ class VirtqueueTest {
     }
 
     @Test
+    void aDriverThatTurnedItsInterruptsOffPollsTheUsedRing() throws Exception {
+        Virtqueue plain = open(0);
+        assertFalse(plain.driverPolls());
+        RAM.write16(AVAIL, Virtqueue.AVAIL_F_NO_INTERRUPT);
+        assertTrue(plain.driverPolls(), "NO_INTERRUPT without event index: the driver polls");
+        Virtqueue indexed = open();
+        assertFalse(indexed.driverPolls(), "with event index the flag is ignored (2.7.7.2), so the driver waits for an interrupt");
+        RAM.write16(AVAIL, 0);
+    }
+
+    @Test
     void beforeSleepingTheDeviceAsksToBeNotifiedAtTheNextIndex() throws Exception {
         Virtqueue q = open();
         desc(DESC, 0, BUF, 1, WRITE, 0);
