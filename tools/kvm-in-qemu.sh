@@ -106,7 +106,10 @@ trap - ERR
 java_home="${JAVA_HOME:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | head -1)}"
 script="$(mktemp /tmp/kvm-in-qemu-XXXXXX.sh)"
 trap 'rm -f "$script"' EXIT
-printf 'export PATH=%s/bin:$PATH JAVA_HOME=%s\n%s\n' "$java_home" "$java_home" "$command" > "$script"
+# The machine's init brings up no network interface, not even loopback, which tests that talk
+# TCP to the VMM on 127.0.0.1 (gdb to the gdb stub) need.
+printf 'export PATH=%s/bin:$PATH JAVA_HOME=%s\nip link set lo up 2>/dev/null || true\n%s\n' "$java_home" "$java_home" \
+    "$command" > "$script"
 
 log="$(mktemp /tmp/kvm-in-qemu-XXXXXX.log)"
 qemu-system-x86_64 -accel "${JVISOR_KVM_QEMU_ACCEL:-tcg,thread=single}" -cpu max -smp 2 -m 4096 -nographic -no-reboot \

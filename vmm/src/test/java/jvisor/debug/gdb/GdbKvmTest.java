@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
  * holds them, one written and read back across a step, and a hardware watchpoint that stops
  * where the variable changes. Skipped without /dev/kvm or gdb.
  */
-@Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 900, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GdbKvmTest {
     private static final Path ELF = Path.of("target/guest-objects/64/calls.elf64");
 
@@ -32,6 +32,29 @@ class GdbKvmTest {
         assumeTrue(Files.exists(ELF), "the calls guest's ELF64 with debug information is not built");
     }
 
+    /**
+     * Debian's gdb in batch mode, tried again while the stub is not listening yet: on nested KVM
+     * under QEMU TCG the VMM takes a minute or more to start, longer than GdbBatchTest waits.
+     */
+    static String gdb(int port, String... commands) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(400);
+        while (true) {
+            String out = GdbBatchTest.gdb(port, commands);
+            if (!out.contains("Connection refused") || System.nanoTime() - deadline > 0) {
+                return out;
+            }
+        }
+    }
+
+    /** The guest's end, or a failure that shows what gdb saw. */
+    static GuestRun finish(CompletableFuture<GuestRun> run, String gdbOutput) throws Exception {
+        try {
+            return run.get(400, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the guest did not end; gdb said:\n" + gdbOutput, e);
+        }
+    }
+
     @Test
     void breaksStepsAndReadsVariablesAndTheFpuAsKvmHoldsThem() throws Exception {
         assumeKvm();
@@ -39,7 +62,7 @@ class GdbKvmTest {
         assumeTrue(why == null, why);
         int port = GdbTesting.freePort();
         CompletableFuture<GuestRun> run = GdbTesting.bootWaiting("calls", port, 1, EngineChoice.KVM);
-        String out = GdbBatchTest.gdb(port,
+        String out = gdb(port,
                 "break leaf",
                 "continue",
                 "print answer",
@@ -55,7 +78,7 @@ class GdbKvmTest {
                 "print/x $mxcsr",
                 "delete",
                 "continue");
-        GuestRun r = run.get(300, TimeUnit.SECONDS);
+        GuestRun r = finish(run, out);
         assertTrue(out.contains("Breakpoint 1, leaf ("), out);
         assertTrue(out.contains("calls.c:12"), out);
         assertTrue(out.contains("$1 = 40"), out);
@@ -74,7 +97,7 @@ class GdbKvmTest {
         assumeKvm();
         int port = GdbTesting.freePort();
         CompletableFuture<GuestRun> run = GdbTesting.bootWaiting("calls", port, 1, EngineChoice.KVM);
-        String out = GdbBatchTest.gdb(port,
+        String out = gdb(port,
                 "info registers rip",
                 "stepi",
                 "stepi",
@@ -87,7 +110,7 @@ class GdbKvmTest {
                 "print/x $xmm2.v4_int32[1]",
                 "print/x $mxcsr",
                 "continue");
-        GuestRun r = run.get(300, TimeUnit.SECONDS);
+        GuestRun r = finish(run, out);
         assertTrue(out.contains("_start () at lib/boot64.S"), out);
         assertTrue(out.matches("(?s).*rip\\s+0x[0-9a-f]+\\s+0x[0-9a-f]+ <_start\\+\\d+>.*"), "two steps into _start: " + out);
         assertTrue(out.contains("$1 = 0x37f"), "FCW as KVM holds it, not zero: " + out);
@@ -105,7 +128,7 @@ class GdbKvmTest {
         assumeTrue(why == null, why);
         int port = GdbTesting.freePort();
         CompletableFuture<GuestRun> run = GdbTesting.bootWaiting("calls", port, 1, EngineChoice.KVM);
-        String out = GdbBatchTest.gdb(port,
+        String out = gdb(port,
                 "break first",
                 "continue",
                 "watch answer",
@@ -114,7 +137,7 @@ class GdbKvmTest {
                 "print answer",
                 "delete",
                 "continue");
-        GuestRun r = run.get(300, TimeUnit.SECONDS);
+        GuestRun r = finish(run, out);
         assertTrue(out.contains("Hardware watchpoint 2: answer"), out);
         // leaf(1) from first() writes 41; leaf(0) writes 41 over 41, which gdb passes over (the value
         // did not change); leaf(1) from second() writes 42.
