@@ -123,7 +123,11 @@ class RotateFlagsTest {
                 "ror edx, 7; mov eax, edx; adc eax, ecx",
                 "rol edx, 9; seto al; setc ah",
                 "ror edx, 3; mov eax, dword ptr [rbx]; xor eax, edx",
-                "rol dx, cl; lea eax, [rdx+1]; cmovo ecx, eax");
+                "rol dx, cl; lea eax, [rdx+1]; cmovo ecx, eax",
+                "shl edx, 3; rol ecx, 1; setz al; sets ah; setp cl",
+                "shr rdx, 9; mov eax, edx; ror eax, 4; setz cl; setc ch",
+                "sar edx, 1; ror edx, 2; xor eax, eax; adc eax, edx",
+                "rol rdx, 17; ror edx, 1; rol dl, 2; sub eax, edx");
         check(sources, new int[] {0, 1, 5, 33});
     }
 }
