@@ -127,7 +127,10 @@ class RotateFlagsTest {
                 "shl edx, 3; rol ecx, 1; setz al; sets ah; setp cl",
                 "shr rdx, 9; mov eax, edx; ror eax, 4; setz cl; setc ch",
                 "sar edx, 1; ror edx, 2; xor eax, eax; adc eax, edx",
-                "rol rdx, 17; ror edx, 1; rol dl, 2; sub eax, edx");
+                "rol rdx, 17; ror edx, 1; rol dl, 2; sub eax, edx",
+                "add edx, ecx; mov eax, edx; xor eax, ecx; adc eax, edx",
+                "sub rdx, rcx; rol eax, 3; setz cl; setc ch",
+                "and edx, ecx; add eax, edx; cmp eax, ecx; sbb eax, eax");
         check(sources, new int[] {0, 1, 5, 33});
     }
 }

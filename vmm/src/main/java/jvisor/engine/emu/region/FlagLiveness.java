@@ -6,7 +6,7 @@ import jvisor.engine.emu.decode.Insn;
  * Whether the CF and OF an instruction writes can ever be seen. They cannot when, later in the
  * same block, an instruction that overwrites both comes before anything that reads a flag, may
  * fault (an exception frame holds RFLAGS) or may leave the region; then a region computes a
- * rotate or shift without its flags. SHA-256 and ChaCha, which Linux runs for every module
+ * rotate, a shift or a register-destination ALU operation without its flags. SHA-256 and ChaCha, which Linux runs for every module
  * signature and random number, are rotates followed by XOR or ADD: materialising the six lazy
  * flags for each rotate was the largest single cost of loading modules.
  *

@@ -178,6 +178,24 @@ class RegionEdgesTest {
         assertEquals(Flags.CF | Flags.OF, o.flags() & (Flags.CF | Flags.OF), "ROL's CF and OF, not XOR's");
     }
 
+    /** The same for an ADD whose six flags a later XOR overwrites, with a faulting load between. */
+    @Test
+    void aFaultBetweenAnAddAndTheInstructionOverwritingItsFlagsSeesTheAddsFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000000
+                add esi, esi
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF | Flags.ZF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF),
+                "ADD's flags, not XOR's");
+    }
+
     @Test
     void aFaultFromAHandlerCalledInsideARegionIsPrecise() {
         // DIV has no compiled form: the region calls its handler, which raises #DE on the 5th round.
