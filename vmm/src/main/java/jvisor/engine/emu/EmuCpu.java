@@ -115,6 +115,11 @@ public final class EmuCpu implements VirtualCpu {
                 Interpreter.regionsCompiled());
     }
 
+    /** Instructions this processor has completed in compiled regions. */
+    public long retiredInRegions() {
+        return interpreter.retiredInRegions();
+    }
+
     /** Instructions this processor has completed. */
     public long retired() {
         return interpreter.retired();

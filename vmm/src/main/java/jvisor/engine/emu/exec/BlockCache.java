@@ -278,9 +278,15 @@ final class BlockCache {
                 c.setCr2(savedCr2);
                 break;
             }
+            long end = lin + length + i.length();
+            if (n > 0 && ((end - 1) & ~0xFFFL) != page) {
+                // An instruction straddling the page boundary starts a block of its own: this one
+                // then lies on one page, so it may start a compiled region (a block running into
+                // the next page cannot), and only the straddling instruction stays interpreted.
+                break;
+            }
             scratch.add(i);
             length += i.length();
-            long end = lin + length;
             if (((end - 1) & ~0xFFFL) != page) {
                 lin2 = (end - 1) & ~0xFFFL;
                 if (host >= 0) {

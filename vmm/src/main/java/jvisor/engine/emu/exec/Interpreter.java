@@ -439,8 +439,14 @@ public final class Interpreter {
     private long promoteAfter = CompiledRegion.PROMOTE_AFTER;
     private boolean compileForC2;
 
-    /** Whether regions compiled on this thread are made for C2 at once (tests of that form of the code). */
+    /**
+     * Whether regions compiled on this thread are made for C2 at once (tests of that form of the
+     * code). Decoded blocks and regions made before are forgotten, as by {@link #setCompileThreshold}.
+     */
     public void setCompileForC2(boolean forC2) {
+        if (forC2 != compileForC2) {
+            flushCode();
+        }
         compileForC2 = forC2;
     }
 
@@ -467,6 +473,10 @@ public final class Interpreter {
      * have not run yet, and runs at once); 0 or less never compiles.
      */
     public void setCompileThreshold(int runs, boolean inBackground) {
+        // A block's run count and region belong to the tier it ran in: a test that runs the same
+        // code interpreted and then compiled would otherwise find it past the threshold (it never
+        // compiles) or already compiled in the other form.
+        flushCode();
         compileThreshold = runs;
         compileInBackground = inBackground;
     }
@@ -587,8 +597,9 @@ public final class Interpreter {
         execute(b, true);
     }
 
-    /** Forgets decoded code (after the VMM rewrote guest memory wholesale). */
+    /** Forgets decoded code and the VM's compiled regions (after the VMM rewrote guest memory wholesale). */
     public void flushCode() {
         cache.clear();
+        shared.clear();
     }
 }

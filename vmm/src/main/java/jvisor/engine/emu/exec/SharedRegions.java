@@ -33,6 +33,11 @@ public final class SharedRegions {
         regions.put(new Key(entry.host, entry.rip, entry.modeKey), new Entry(region, members, entry.epoch));
     }
 
+    /** Forgets every region. */
+    void clear() {
+        regions.clear();
+    }
+
     /**
      * Gives {@code b} the region another processor compiled for the same code, if any; returns
      * whether it did. {@code unchanged} says whether a block's bytes are still in memory.

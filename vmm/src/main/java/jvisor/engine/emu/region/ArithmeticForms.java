@@ -28,6 +28,10 @@ final class ArithmeticForms {
     private static final ClassDesc CD_SHIFTS = ClassDesc.of(Shifts.class.getName());
     private static final ClassDesc CD_MULDIV = ClassDesc.of(MulDiv.class.getName());
     private static final MethodTypeDesc MTD_SHIFT = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long, CD_int, CD_int);
+    private static final ClassDesc CD_LONG = ClassDesc.of(Long.class.getName());
+    private static final ClassDesc CD_INTEGER = ClassDesc.of(Integer.class.getName());
+    private static final MethodTypeDesc MTD_ROTATE_LONG = MethodTypeDesc.of(CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_ROTATE_INT = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc MTD_IMUL = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int);
 
     private ArithmeticForms() { }
@@ -131,8 +135,43 @@ final class ArithmeticForms {
             unshifted(f, x, memory);
             return;
         }
+        if (!memory && s >= 4 && e.flagsDead(x.sub() > 1)) {
+            shiftWithoutFlags(f, x, n);
+            return;
+        }
         code.loadConstant(n).istore(COUNT);
         shiftBy(e, x, memory);
+    }
+
+    /**
+     * A 32- or 64-bit register rotated or shifted by {@code n} (not 0) whose flags nothing will
+     * see: the value alone, in the region's own bytecode.
+     */
+    private static void shiftWithoutFlags(RegionFrame f, Insn x, int n) {
+        CodeBuilder code = f.code;
+        int s = x.opSize();
+        f.storeReg(x.rm(), s, () -> {
+            if (s == 8) {
+                code.lload(T0);
+                switch (x.sub()) {
+                    case 0 -> code.loadConstant(n).invokestatic(CD_LONG, "rotateLeft", MTD_ROTATE_LONG);
+                    case 1 -> code.loadConstant(n).invokestatic(CD_LONG, "rotateRight", MTD_ROTATE_LONG);
+                    case 4, 6 -> code.loadConstant(n).lshl();
+                    case 5 -> code.loadConstant(n).lushr();
+                    default -> code.loadConstant(n).lshr();
+                }
+                return;
+            }
+            code.lload(T0).l2i();
+            switch (x.sub()) {
+                case 0 -> code.loadConstant(n).invokestatic(CD_INTEGER, "rotateLeft", MTD_ROTATE_INT);
+                case 1 -> code.loadConstant(n).invokestatic(CD_INTEGER, "rotateRight", MTD_ROTATE_INT);
+                case 4, 6 -> code.loadConstant(n).ishl();
+                case 5 -> code.loadConstant(n).iushr();
+                default -> code.loadConstant(n).ishr();
+            }
+            code.i2l();
+        });
     }
 
     /** Shifts the value in T0 by COUNT (not 0) and writes it back (to the address in LIN for memory). */

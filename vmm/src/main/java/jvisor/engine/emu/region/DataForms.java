@@ -218,7 +218,11 @@ final class DataForms {
                 f.signExtend(s);
             }
             code.lstore(R);
-            if (logic) {
+            if (!memoryDst && e.flagsDead(true)) {
+                // Overwritten in this block before anything can see them: the four stores into
+                // the lazy flags are left out (most of SHA-256's ADDs and XORs).
+                e.flagsUnknown();
+            } else if (logic) {
                 code.aload(FLAGS).lload(R).invokevirtual(CD_FLAGS, "logic64", MTD_LOGIC64);
                 e.flagsKnown(Flags.LOGIC);
             } else {

@@ -57,6 +57,7 @@ final class RegionEmitter {
     private int block;
     private int position;
     private Insn current;
+    private Insn[] currentBlock;
     /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
     private int flagsKnown = -1;
 
@@ -113,6 +114,7 @@ final class RegionEmitter {
     }
 
     private void emitBlock(Insn[] insns) {
+        currentBlock = insns;
         for (position = 0; position < insns.length; position++, index++) {
             Insn x = insns[position];
             current = x;
@@ -177,6 +179,14 @@ final class RegionEmitter {
 
     int flagsKnown() {
         return flagsKnown;
+    }
+
+    /**
+     * Whether the flags the current instruction writes are overwritten in its block before
+     * anything can see them ({@link FlagLiveness}): CF and OF only, or with {@code all} all six.
+     */
+    boolean flagsDead(boolean all) {
+        return FlagLiveness.dead(currentBlock, position, all);
     }
 
     /** The current instruction may fault from here on. */

@@ -10,6 +10,7 @@ import jvisor.engine.emu.Asm;
 import jvisor.engine.emu.PageTables;
 import jvisor.engine.emu.TestMachine;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Vectors;
 import org.junit.jupiter.api.Test;
 
@@ -154,6 +155,45 @@ class RegionEdgesTest {
             assertEquals(3, m.reg(9), "so did its MOV in the block before the store's");
             assertEquals(0x4000_0000_1000L, m.reg(Cpu.RDI), "the ADD after the store did not run");
         }
+    }
+
+    /**
+     * A rotate's CF and OF are left out of a region only when an instruction that cannot fault
+     * overwrites them first: here a load between the rotate and the XOR faults, and the flags the
+     * exception finds (the handler keeps them) must be the rotate's.
+     */
+    @Test
+    void aFaultBetweenARotateAndTheInstructionOverwritingItsFlagsSeesTheRotatesFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0xf8000000
+                rol esi, 5
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF, o.flags() & (Flags.CF | Flags.OF), "ROL's CF and OF, not XOR's");
+    }
+
+    /** The same for an ADD whose six flags a later XOR overwrites, with a faulting load between. */
+    @Test
+    void aFaultBetweenAnAddAndTheInstructionOverwritingItsFlagsSeesTheAddsFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000000
+                add esi, esi
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF | Flags.ZF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF),
+                "ADD's flags, not XOR's");
     }
 
     @Test

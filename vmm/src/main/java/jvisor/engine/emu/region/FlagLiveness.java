@@ -1,0 +1,80 @@
+package jvisor.engine.emu.region;
+
+import jvisor.engine.emu.decode.Insn;
+
+/**
+ * Whether the CF and OF an instruction writes can ever be seen. They cannot when, later in the
+ * same block, an instruction that overwrites both comes before anything that reads a flag, may
+ * fault (an exception frame holds RFLAGS) or may leave the region; then a region computes a
+ * rotate, a shift or a register-destination ALU operation without its flags. SHA-256 and ChaCha, which Linux runs for every module
+ * signature and random number, are rotates followed by XOR or ADD: materialising the six lazy
+ * flags for each rotate was the largest single cost of loading modules.
+ *
+ * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension and
+ * BSWAP pass through; register-only ALU operations (not ADC and SBB, which read CF), TEST, NEG
+ * and rotates and shifts by a non-zero immediate overwrite. Anything else counts as a reader.
+ */
+final class FlagLiveness {
+    private FlagLiveness() { }
+
+    /**
+     * Whether the flags {@code block[at]} writes are overwritten before anything can see them: CF
+     * and OF (a rotate's), or with {@code all} the six arithmetic flags (a shift's), which a
+     * rotate does not overwrite.
+     */
+    static boolean dead(Insn[] block, int at, boolean all) {
+        for (int k = at + 1; k < block.length; k++) {
+            Insn y = block[k];
+            if (!y.mode64() || y.hasPrefix(Insn.P_LOCK) || y.hasPrefix(Insn.P_VEX)) {
+                return false;
+            }
+            if (overwritesCarryAndOverflow(y)) {
+                return !all || !isRotate(y);
+            }
+            if (!passesFlagsThrough(y)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Writes CF and OF (all six arithmetic flags unless it is a rotate) without reading any, and cannot fault. */
+    static boolean overwritesCarryAndOverflow(Insn y) {
+        int op = y.opcode();
+        boolean register = y.rm() >= 0;
+        if (op < 0x40) {
+            int alu = op >> 3;
+            int form = op & 7;
+            if (alu == 2 || alu == 3) { // ADC, SBB
+                return false;
+            }
+            return form < 4 ? register : form < 6;
+        }
+        return switch (op) {
+            case 0x80, 0x81, 0x83 -> register && y.sub() != 2 && y.sub() != 3;
+            case 0x84, 0x85 -> register;
+            case 0xA8, 0xA9 -> true;
+            case 0xF6, 0xF7 -> register && (y.sub() == 0 || y.sub() == 3); // TEST, NEG
+            case 0xD0, 0xD1 -> register && y.sub() != 2 && y.sub() != 3; // by 1; not RCL, RCR
+            case 0xC0, 0xC1 -> register && y.sub() != 2 && y.sub() != 3 && (y.imm() & (y.opSize() == 8 ? 63 : 31)) != 0;
+            default -> false;
+        };
+    }
+
+    private static boolean isRotate(Insn y) {
+        int op = y.opcode();
+        return (op == 0xC0 || op == 0xC1 || op == 0xD0 || op == 0xD1) && y.sub() <= 1;
+    }
+
+    /** Neither reads nor writes a flag, cannot fault and stays in the region. */
+    static boolean passesFlagsThrough(Insn y) {
+        int op = y.opcode();
+        boolean register = y.rm() >= 0;
+        return switch (op) {
+            case 0x88, 0x89, 0x8A, 0x8B, 0x0FB6, 0x0FB7, 0x0FBE, 0x0FBF, 0x63 -> register;
+            case 0xC6, 0xC7 -> register && y.sub() == 0;
+            case 0x8D -> !register; // LEA computes an address and reads nothing (with a register operand it is #UD)
+            default -> (op >= 0xB0 && op <= 0xBF) || (op >= 0x0FC8 && op <= 0x0FCF && y.opSize() >= 4);
+        };
+    }
+}
