@@ -66,6 +66,8 @@ public final class Cpuid {
     static final int SPEC_CTRL = 1 << 26;
     static final int STIBP = 1 << 27;
     static final int ARCH_CAPABILITIES = 1 << 29;
+    // leaf 7 sub-leaf 2 EDX
+    static final int BHI_CTRL = 1 << 4;
     // 0x80000001 ECX / EDX
     static final int LAHF_LM = 1;
     static final int ABM = 1 << 5;
@@ -103,9 +105,12 @@ public final class Cpuid {
             }
             case 7 -> {
                 if (subleaf == 0) {
+                    r[0] = 2; // the last sub-leaf
                     r[1] = TSC_ADJUST | BMI1 | SMEP | BMI2 | ERMS | SMAP;
                     r[2] = UMIP;
                     r[3] = SPEC_CTRL | STIBP | ARCH_CAPABILITIES;
+                } else if (subleaf == 2) {
+                    r[3] = BHI_CTRL;
                 }
             }
             case 0xB -> topology(r, subleaf, cpuCount, apicId);

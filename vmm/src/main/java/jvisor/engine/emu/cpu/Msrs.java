@@ -61,8 +61,8 @@ public final class Msrs {
      */
     static final long ARCH_CAPABILITIES_VALUE = 1 | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8)
             | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 20) | (1 << 24) | (1 << 26) | (1 << 27) | (1L << 62);
-    /** IA32_SPEC_CTRL bits that exist (IBRS, STIBP, as CPUID leaf 7 advertises); they change nothing here. */
-    static final long SPEC_CTRL_BITS = 0b11;
+    /** IA32_SPEC_CTRL bits that exist (IBRS, STIBP and BHI_DIS_S, as CPUID leaf 7 advertises); they change nothing here. */
+    static final long SPEC_CTRL_BITS = 0b11 | 1 << 10;
     static final long PRED_CMD_IBPB = 1;
     /** IA32_APIC_BASE's reserved bits: 7:0, 9 and those above the physical address width. */
     static final long APIC_BASE_RESERVED = 0x2FF | (-1L << PageWalker.MAX_PHYS_BITS);

@@ -72,6 +72,35 @@ class SpeculationControlTest {
     }
 
     @Test
+    void bhiControlIsOfferedSoKernelsNeedNoSoftwareLoop() {
+        // Kernels that assume BHI when virtualized clear the branch history on every system call
+        // in software unless BHI_DIS_S exists; here it is a no-op bit, as nothing keeps a history.
+        try (TestMachine m = new TestMachine()) {
+            ExitReason r = m.run64("""
+                    mov eax, 7
+                    xor ecx, ecx
+                    cpuid
+                    mov r8, rax
+                    mov eax, 7
+                    mov ecx, 2
+                    cpuid
+                    mov r9, rdx
+                    mov ecx, 0x48
+                    mov eax, 0x401
+                    xor edx, edx
+                    wrmsr
+                    rdmsr
+                    mov r10, rax
+                    hlt
+                    """);
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(2, m.reg(8), "leaf 7 has sub-leaves up to 2");
+            assertEquals(1L << 4, m.reg(9) & (1L << 4), "CPUID.(7,2):EDX BHI_CTRL");
+            assertEquals(0x401, m.reg(10), "IBRS | BHI_DIS_S read back");
+        }
+    }
+
+    @Test
     void reservedBitsAndTheWriteOnlyCommandRegisterFault() {
         assertEquals(Vectors.GP, caught("mov ecx, 0x48\nmov eax, 4\nxor edx, edx\nwrmsr").vector(),
                 "SSBD is not advertised");
