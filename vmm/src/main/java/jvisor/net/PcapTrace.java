@@ -47,7 +47,9 @@ public final class PcapTrace {
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(trace::flush));
             return trace;
         } catch (IOException | RuntimeException e) {
-            System.err.println("jvisor: " + VARIABLE + ": cannot write " + file + ": " + e.getMessage());
+            String why = e instanceof java.nio.file.NoSuchFileException ? "its directory does not exist"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+            System.err.println("jvisor: " + VARIABLE + ": cannot write " + file + ": " + why + "; no trace is written");
             return null;
         }
     }

@@ -3,6 +3,7 @@ package jvisor.engine.kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jvisor.engine.CpuState;
+import jvisor.engine.DebugRegisters;
 import jvisor.engine.DebugStop;
 import jvisor.engine.ExitReason;
 import jvisor.engine.FpuRegisters;
@@ -222,9 +223,11 @@ final class KvmCpu implements VirtualCpu, AutoCloseable {
             java.lang.foreign.MemoryLayout.PathElement.groupElement("arch"),
             java.lang.foreign.MemoryLayout.PathElement.groupElement("debugreg"));
 
+    private static final int DB_VECTOR = 1;
+
     /** KVM_EXIT_DEBUG's DR6 says which debug register fired (B0-B3) or that a step ended (BS). */
     static DebugStop decodeDebugExit(DebugStop[] slots, int exception, long dr6, long pc) {
-        if (exception == DebugRegisters.DB_VECTOR) {
+        if (exception == DB_VECTOR) {
             for (int i = 0; i < 4; i++) {
                 if ((dr6 & (1L << i)) != 0 && slots[i] != null) {
                     return slots[i];

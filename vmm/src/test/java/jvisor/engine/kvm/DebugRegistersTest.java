@@ -1,6 +1,7 @@
 package jvisor.engine.kvm;
 
 import java.util.List;
+import jvisor.engine.DebugRegisters;
 import jvisor.engine.DebugStop;
 import jvisor.engine.GuestDebug;
 import jvisor.engine.GuestDebug.Access;

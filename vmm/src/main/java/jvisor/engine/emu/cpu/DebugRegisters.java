@@ -11,17 +11,11 @@ package jvisor.engine.emu.cpu;
 public final class DebugRegisters {
     public static final long DR6_B_MASK = 0xF;
     public static final long DR6_BD = 1L << 13;
-    public static final long DR6_BS = 1L << 14;
-    /** The bits DR6 always reads as 1 (RTM at bit 16 is active-low and there is no RTM). */
-    public static final long DR6_FIXED = 0xFFFF_0FF0L;
-    public static final long DR7_FIXED = 0x400;
+    private static final long DR6_FIXED = jvisor.engine.DebugRegisters.DR6_FIXED;
+    private static final long DR7_FIXED = jvisor.engine.DebugRegisters.DR7_FIXED;
     public static final long DR7_GD = 1L << 13;
     /** DR7 bits 11, 12, 14 and 15 read as 0. */
     private static final long DR7_ZERO = 0xD800L;
-
-    private static final int RW_EXEC = 0;
-    private static final int RW_WRITE = 1;
-    private static final int RW_IO = 2;
 
     private final Cpu c;
     private final long[] address = new long[4];
@@ -131,16 +125,6 @@ public final class DebugRegisters {
         return false;
     }
 
-    /** The length a DR7 LEN field encodes: 00 = 1, 01 = 2, 11 = 4, 10 = 8 bytes. */
-    static int length(int len) {
-        return switch (len) {
-            case 0 -> 1;
-            case 1 -> 2;
-            case 3 -> 4;
-            default -> 8;
-        };
-    }
-
     /** Recomputes what DR7 enables and hands the data breakpoints to the MMU. */
     private void rearm() {
         execCount = 0;
@@ -153,16 +137,16 @@ public final class DebugRegisters {
             if (((dr7 >>> (2 * n)) & 3) == 0) {
                 continue;
             }
-            int rw = (int) (dr7 >>> (16 + 4 * n)) & 3;
-            int len = length((int) (dr7 >>> (18 + 4 * n)) & 3);
-            if (rw == RW_EXEC) {
+            int rw = jvisor.engine.DebugRegisters.rw(dr7, n);
+            int len = jvisor.engine.DebugRegisters.length(dr7, n);
+            if (rw == jvisor.engine.DebugRegisters.RW_EXECUTE) {
                 execAddress[execCount] = address[n];
                 execBit[execCount++] = 1 << n;
-            } else if (rw != RW_IO) {
+            } else if (rw != jvisor.engine.DebugRegisters.RW_IO) {
                 // The address is aligned down to the length (its low bits are ignored).
                 starts[data] = address[n] & -len;
                 lengths[data] = len;
-                kinds[data] = rw == RW_WRITE ? DataWatch.WRITE : DataWatch.READ | DataWatch.WRITE;
+                kinds[data] = rw == jvisor.engine.DebugRegisters.RW_WRITE ? DataWatch.WRITE : DataWatch.READ | DataWatch.WRITE;
                 owners[data++] = n;
             }
         }

@@ -305,7 +305,7 @@ public final class Interpreter {
         // interrupt's handler (TF is clear there); a single-stepped HLT takes it at once.
         if (trap && !c.stackShadow && !c.softwareInterrupt) {
             c.halted = false;
-            c.setDr6Bits(1L << 14);
+            c.setDr6Bits(jvisor.engine.DebugRegisters.DR6_BS);
             if (!Interrupts.deliver(c, Vectors.DB, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXCEPTION, c.rip(),
                     c.rip())) {
                 c.shutdown = true;
@@ -527,8 +527,7 @@ public final class Interpreter {
             if (f.isNonCanonical()) {
                 // Compiled code does not know which accesses go through SS: the interpreter runs
                 // the instruction again from the state it faulted in, and raises #SS or #GP.
-                c.setRip(c.faultRip);
-                return c.faultRetired + interpretOne();
+                return c.faultRetired + interpretOne(c.faultRip);
             }
             fault(f, c.faultRip);
             return c.faultRetired;
@@ -549,12 +548,17 @@ public final class Interpreter {
         return done;
     }
 
-    private int interpretOne() {
+    /**
+     * Runs the instruction at {@code rip} alone in the interpreter, which compiled code left to it
+     * (a fault it cannot classify, a watched access); returns 1 if it completed.
+     */
+    private int interpretOne(long rip) {
+        c.setRip(rip);
         Block b;
         try {
             b = cache.find(c);
         } catch (CpuFault f) {
-            fault(f, c.rip());
+            fault(f, rip);
             return 0;
         }
         return execute(b, true);
@@ -562,7 +566,9 @@ public final class Interpreter {
 
     private void fault(CpuFault f, long rip) {
         if (f.vector() == DataWatch.REPLAY) {
-            replay(rip);
+            // Compiled code reached a watched address: the instruction runs again where the hit is
+            // recorded and reported when it completes.
+            interpretOne(rip);
             return;
         }
         // The instruction did not complete: what it accessed is not reported.
@@ -579,22 +585,6 @@ public final class Interpreter {
         } else if (observer != null) {
             observer.transfer(c, ControlObserver.EVENT, rip);
         }
-    }
-
-    /**
-     * Compiled code reached a watched address at the instruction at {@code rip}: that instruction
-     * runs again alone in the interpreter, where the hit is recorded and reported when it completes.
-     */
-    private void replay(long rip) {
-        c.setRip(rip);
-        Block b;
-        try {
-            b = cache.find(c);
-        } catch (CpuFault f) {
-            fault(f, rip);
-            return;
-        }
-        execute(b, true);
     }
 
     /** Forgets decoded code and the VM's compiled regions (after the VMM rewrote guest memory wholesale). */
