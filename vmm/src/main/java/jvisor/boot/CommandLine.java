@@ -172,6 +172,7 @@ public final class CommandLine {
         List<DriveOption> drives = new ArrayList<>();
         boolean rng = false;
         boolean testdev = false;
+        List<ModelDevice> models = new ArrayList<>();
         String virtioConsole = null;
         NetOptions net = null;
         Display display = Display.AUTO;
@@ -225,6 +226,7 @@ public final class CommandLine {
                         case "--engine" -> engine = EngineChoice.parse(value);
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));
+                        case "--device" -> models.add(ModelDevice.parse(value));
                         case "--virtio-console" -> virtioConsole = value;
                         case "--net" -> {
                             if (net != null) {
@@ -263,7 +265,7 @@ public final class CommandLine {
             kernel = new GuestImage.Firmware(firmware);
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
-                new DeviceOptions(drives, rng, virtioConsole, display, net, testdev),
+                new DeviceOptions(drives, rng, virtioConsole, display, net, testdev, models),
                 new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
     }
 
@@ -284,6 +286,7 @@ public final class CommandLine {
             case "--linux-entry" -> "decompressed or protocol";
             case "--drive" -> "file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on]";
             case "--virtio-console" -> "socket=PATH or file=PATH";
+            case "--device" -> "edu or intel-iommu[,intremap=on]";
             case "--net" -> "user[,hostfwd=tcp:[HOSTADDR]:PORT-[GUESTADDR]:PORT...] or tap,ifname=NAME";
             case "--firmware", "--bios" -> "the path of a BIOS ROM image such as SeaBIOS's bios-256k.bin";
             case "--display" -> "curses or none";

@@ -3,6 +3,7 @@ package jvisor.core;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
 import jvisor.bus.MmioBus;
 import jvisor.bus.PortBus;
@@ -22,6 +23,7 @@ public final class PassVm implements AutoCloseable {
     private final IoDispatch[] dispatch;
     private final Map<Class<?>, Object> devices = new ConcurrentHashMap<>();
     private final VirtualMachine machine;
+    private volatile InterruptRemapper remapper;
 
     private PassVm(Vmm vmm) {
         this.vmm = vmm;
@@ -87,9 +89,31 @@ public final class PassVm implements AutoCloseable {
         return machine.irqLine(gsi);
     }
 
-    /** A PCI function's message-signalled interrupt, from any thread. */
+    /**
+     * A message-signalled interrupt straight to the local APICs, from any thread: what the
+     * platform's own units (an IOMMU's fault event) send; no remapping applies.
+     */
     public void signalMsi(long address, int data) {
         machine.signalMsi(address, data);
+    }
+
+    /** PCI function {@code requester}'s message-signalled interrupt, through the interrupt remapper if there is one. */
+    public void signalMsi(int requester, long address, int data) {
+        InterruptRemapper r = remapper;
+        if (r == null) {
+            machine.signalMsi(address, data);
+            return;
+        }
+        InterruptRemapper.MsiMessage m = r.remap(requester, address, data);
+        if (m != null) {
+            machine.signalMsi(m.address(), m.data());
+        }
+    }
+
+    /** Puts an interrupt-remapping unit between every interrupt source and the local APICs. */
+    public void remapInterrupts(InterruptRemapper r) {
+        remapper = r;
+        machine.remapIoApicInterrupts(r);
     }
 
     /**

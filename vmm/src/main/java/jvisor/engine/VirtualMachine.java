@@ -1,5 +1,6 @@
 package jvisor.engine;
 
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
 
 /** One guest: its RAM, its processors and its interrupt lines. */
@@ -21,6 +22,13 @@ public interface VirtualMachine extends AutoCloseable {
      * From any thread. A message the interrupt controllers cannot deliver is dropped, as on the bus.
      */
     void signalMsi(long address, int data);
+
+    /**
+     * Routes the IOAPIC's interrupts through {@code remapper}, as a chipset with an IOMMU's
+     * interrupt remapping does. An engine whose IOAPIC is not jvisor's (kvm's is in the kernel)
+     * leaves it unremapped.
+     */
+    default void remapIoApicInterrupts(InterruptRemapper remapper) { }
 
     @Override
     void close();

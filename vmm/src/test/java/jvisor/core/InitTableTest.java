@@ -40,6 +40,7 @@ class InitTableTest {
                 "driver1 jvisor.devices.vga.Vga.attach",
                 "driver2 jvisor.devices.virtio.VirtioDevices.attach",
                 "driver3 jvisor.devices.testdev.TestDevices.attach",
+                "driver4 jvisor.devices.ModelDevices.attach",
                 "driver9 jvisor.debug.trace.CallTrace.attach",
                 "driver9 jvisor.devices.pci.PciHost.assignResources"
         ), table);

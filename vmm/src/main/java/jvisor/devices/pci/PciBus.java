@@ -8,6 +8,7 @@ import jvisor.bus.PcLayout;
 import jvisor.bus.PortBus;
 import jvisor.bus.PortHandler;
 import jvisor.devices.DeviceLog;
+import jvisor.engine.GuestMemory;
 
 /**
  * PCI bus 0 and everything plugged into it: the function table that configuration mechanism #1
@@ -22,14 +23,27 @@ public final class PciBus implements BarMapper {
     private final PciInterrupts interrupts;
     private final MsiSink msi;
     private final DeviceLog log;
+    private final GuestMemory ram;
     private volatile PciDevice[] functions = new PciDevice[FUNCTIONS];
+    private volatile DmaRemapper remapper = DmaRemapper.NONE;
 
     public PciBus(MmioBus mmio, PortBus ports, PciInterrupts interrupts, MsiSink msi, DeviceLog log) {
+        this(mmio, ports, interrupts, msi, log, null);
+    }
+
+    /** A bus whose functions' DMA reaches {@code ram} (null: DMA fails). */
+    public PciBus(MmioBus mmio, PortBus ports, PciInterrupts interrupts, MsiSink msi, DeviceLog log, GuestMemory ram) {
         this.mmio = mmio;
         this.ports = ports;
         this.interrupts = interrupts;
         this.msi = msi;
         this.log = log;
+        this.ram = ram;
+    }
+
+    /** Puts an IOMMU between every function's DMA and guest memory. */
+    public void remapDma(DmaRemapper r) {
+        remapper = r;
     }
 
     /** Bus/device/function as one number: bits 15-8 bus, 7-3 device, 2-0 function. */
@@ -47,8 +61,9 @@ public final class PciBus implements BarMapper {
             throw new IllegalStateException(String.format("PCI %02x:%02x.%x is taken", bus, device, function));
         }
         if (pci instanceof PciFunction f) {
+            MsiSink fromFunction = (address, data) -> msi.signal(key, address, data);
             f.connect(this, f.interruptPin() == 0 ? jvisor.bus.IrqLine.NONE : interrupts.line(device, f.interruptPin()),
-                    msi);
+                    fromFunction, new Dma(f, key, ram, () -> remapper));
         }
         PciDevice[] grown = functions.clone();
         grown[key] = pci;

@@ -40,9 +40,14 @@ public final class PciConfig {
     public static final int BAR_MEMORY_64 = 0x4;
     public static final int BAR_PREFETCHABLE = 0x8;
 
+    public static final int CAP_MSI = 0x05;
     public static final int CAP_MSIX = 0x11;
     public static final int CAP_PCIE = 0x10;
     public static final int CAP_VENDOR = 0x09;
+
+    /** MSI message control bits: enable, and 64-bit addresses (read-only). */
+    public static final int MSI_ENABLE = 1;
+    public static final int MSI_64BIT = 1 << 7;
 
     /** MSI-X message control bits. */
     public static final int MSIX_ENABLE = 1 << 15;

@@ -23,7 +23,10 @@ public final class PciFunction implements PciDevice {
     private final List<Listener> listeners;
     private final Msix msix;
     private final int msixCapability;
+    private final int msiCapability;
     private BarMapper mapper = BarMapper.NONE;
+    private MsiSink msiSink = MsiSink.NONE;
+    private Dma dma = Dma.NONE;
     private IrqLine intx = IrqLine.NONE;
     private boolean intxRequested;
     private boolean intxDriven;
@@ -37,6 +40,7 @@ public final class PciFunction implements PciDevice {
         this.listeners = List.copyOf(b.listeners);
         this.msix = b.msix;
         this.msixCapability = b.msixCapability;
+        this.msiCapability = b.msiCapability;
         java.util.Arrays.fill(mapped, UNMAPPED);
         java.util.Arrays.fill(refused, UNMAPPED);
     }
@@ -50,9 +54,11 @@ public final class PciFunction implements PciDevice {
     }
 
     /** Plugs the function into the machine: where its BARs map, its INTx line, where MSI-X messages go. */
-    synchronized void connect(BarMapper barMapper, IrqLine intxLine, MsiSink msi) {
+    synchronized void connect(BarMapper barMapper, IrqLine intxLine, MsiSink msi, Dma busMaster) {
         this.mapper = barMapper;
         this.intx = intxLine;
+        this.msiSink = msi;
+        this.dma = busMaster;
         if (msix != null) {
             msix.connect(msi);
         }
@@ -139,6 +145,43 @@ public final class PciFunction implements PciDevice {
             intxDriven = level;
             intx.set(level);
         }
+    }
+
+    /** Where the function's DMA goes: guest memory, through the bus's remapper if it has one. */
+    public Dma dma() {
+        return dma;
+    }
+
+    /** Whether the guest switched on the function's MSI capability (PCI 3.0, 6.8.1). */
+    public synchronized boolean msiEnabled() {
+        return msiCapability != 0 && (config.u16(msiCapability + 2) & PciConfig.MSI_ENABLE) != 0;
+    }
+
+    /**
+     * Sends the MSI capability's one message, if MSI is on and the function may master the bus;
+     * returns whether MSI is on (else the caller uses INTx).
+     */
+    public boolean signalMsi() {
+        long address;
+        int data;
+        synchronized (this) {
+            if (!msiEnabled()) {
+                return false;
+            }
+            if (!busMaster()) {
+                return true;
+            }
+            int control = config.u16(msiCapability + 2);
+            address = config.u32(msiCapability + 4) & 0xFFFF_FFFFL;
+            int dataAt = msiCapability + 8;
+            if ((control & PciConfig.MSI_64BIT) != 0) {
+                address |= (long) config.u32(msiCapability + 8) << 32;
+                dataAt += 4;
+            }
+            data = config.u16(dataAt);
+        }
+        msiSink.signal(address, data);
+        return true;
     }
 
     /** The function's MSI-X, or null. */
@@ -244,6 +287,7 @@ public final class PciFunction implements PciDevice {
         private int nextCapability = PciConfig.CAPABILITIES_START;
         private Msix msix;
         private int msixCapability;
+        private int msiCapability;
 
         private Builder(String name, int vendor, int device) {
             this.name = name;
@@ -359,6 +403,22 @@ public final class PciFunction implements PciDevice {
                     f.msixControlWritten();
                 }
             });
+        }
+
+        /**
+         * An MSI capability with one message and no per-vector mask; {@code wide} for 64-bit
+         * message addresses. The guest switches it with the enable bit of the message control.
+         */
+        public Builder msi(boolean wide) {
+            int control = wide ? PciConfig.MSI_64BIT : 0;
+            byte[] body = new byte[wide ? 14 : 10];
+            body[0] = (byte) control;
+            byte[] writable = new byte[body.length];
+            writable[0] = PciConfig.MSI_ENABLE;
+            writable[2] = (byte) 0xFC;                       // the address is dword aligned
+            java.util.Arrays.fill(writable, 3, wide ? 12 : 8, (byte) 0xFF);
+            msiCapability = capability(PciConfig.CAP_MSI, body, writable);
+            return this;
         }
 
         /**

@@ -28,6 +28,12 @@ public final class PciHost implements PortHandler {
     private final ShutdownRequester shutdown;
     private final PciBus bus;
     private int address;
+    /**
+     * Bits 1-0 of the last address written. Reserved on real chipsets, but QEMU's host bridge adds
+     * them to the register offset and kvm-unit-tests' PCI library relies on that (it reaches
+     * config word 0x42 through address 0x42 and data port 0xCFC), so they are kept here, unseen.
+     */
+    private int byteSelect;
     private int resetControl;
 
     public PciHost(ShutdownRequester shutdown, PciBus bus) {
@@ -40,8 +46,18 @@ public final class PciHost implements PortHandler {
     public static void attach(Processor p) {
         PassVm vm = p.vm();
         DeviceLog log = new DeviceLog(p.vmm().console().log(), "pci");
-        MsiSink msi = vm::signalMsi;
-        PciBus bus = new PciBus(vm.mmio(), vm.ports(), new PciInterrupts(vm::irqLine), msi, log);
+        MsiSink msi = new MsiSink() {
+            @Override
+            public void signal(long address, int data) {
+                vm.signalMsi(address, data);
+            }
+
+            @Override
+            public void signal(int requester, long address, int data) {
+                vm.signalMsi(requester, address, data);
+            }
+        };
+        PciBus bus = new PciBus(vm.mmio(), vm.ports(), new PciInterrupts(vm::irqLine), msi, log, vm.ram());
         bus.plug(0, 0, 0, new HostBridge(vm.ram().firmware().orElse(null)));
         if (vm.ram().firmware().isPresent()) {
             bus.plug(0, 1, 0, new IsaBridge());
@@ -85,6 +101,7 @@ public final class PciHost implements PortHandler {
             }
         } else if (port == PcLayout.PCI_CONFIG_ADDRESS && size == 4) {
             address = value & ADDRESS_BITS;
+            byteSelect = value & 3;
         } else if (port == PcLayout.RESET_CONTROL && size == 1) {
             writeResetControl(value);
         }
@@ -100,13 +117,13 @@ public final class PciHost implements PortHandler {
 
     /** The function the address register selects, or null (disabled, absent, or the access leaves the dword). */
     private PciDevice target(int port, int size) {
-        if ((address & ENABLE) == 0 || (port & 3) + size > 4) {
+        if ((address & ENABLE) == 0 || ((port | byteSelect) & 3) + size > 4) {
             return null;
         }
         return bus.function((address >>> 8) & 0xFFFF);
     }
 
     private int register(int port) {
-        return (address & 0xFC) | (port & 3);
+        return (address & 0xFC) | ((port | byteSelect) & 3);
     }
 }

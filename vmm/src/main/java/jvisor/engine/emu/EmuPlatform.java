@@ -1,5 +1,6 @@
 package jvisor.engine.emu;
 
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
 
 /**
@@ -18,6 +19,9 @@ public interface EmuPlatform extends AutoCloseable {
      * window. A platform without local APICs to receive it drops it.
      */
     default void signalMsi(long address, int data) { }
+
+    /** Sends the IOAPIC's interrupts through {@code remapper}; a platform without an IOAPIC ignores it. */
+    default void remapIoApicInterrupts(InterruptRemapper remapper) { }
 
     /** Stops the platform's timers. */
     @Override

@@ -1,5 +1,6 @@
 package jvisor.engine.emu;
 
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
 import jvisor.engine.GuestIo;
 import jvisor.engine.VirtualCpu;
@@ -51,6 +52,11 @@ public final class EmuVm implements VirtualMachine {
     @Override
     public void signalMsi(long address, int data) {
         platform.signalMsi(address, data);
+    }
+
+    @Override
+    public void remapIoApicInterrupts(InterruptRemapper remapper) {
+        platform.remapIoApicInterrupts(remapper);
     }
 
     @Override

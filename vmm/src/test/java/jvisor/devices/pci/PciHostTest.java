@@ -93,6 +93,20 @@ class PciHostTest {
         assertEquals(List.of("read 10/4", "read 12/2", "read 13/1", "write 11/1=ab", "write 12/2=beef"), probe.accesses);
     }
 
+    /** kvm-unit-tests' pci_config_readw(dev, 0x42) writes 0x42 to 0xCF8 and reads 0xCFC, as QEMU allows. */
+    @Test
+    void theAddressRegistersLowBitsSelectBytesWithinTheDwordUnseen() {
+        Probe probe = new Probe();
+        bus.plug(0, 1, 0, probe);
+        host.write(CF8, 4, address(0, 1, 0, 0x42));
+        assertEquals(address(0, 1, 0, 0x40), host.read(CF8, 4), "the low bits still read as zero");
+        assertEquals(0x1042, host.read(CFC, 2));
+        host.write(CFC, 2, 0x55);
+        host.write(CF8, 4, address(0, 1, 0, 0x43));
+        assertEquals(0xFFFF, host.read(CFC, 2), "a word at byte 3 would leave the dword");
+        assertEquals(List.of("read 42/2", "write 42/2=55"), probe.accesses);
+    }
+
     @Test
     void otherFunctionsAndTheDisabledAddressDoNotReachTheDevice() {
         Probe probe = new Probe();

@@ -1,6 +1,7 @@
 package jvisor.engine.emu.platform;
 
 import java.util.Arrays;
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.MmioHandler;
 import jvisor.bus.PcLayout;
 
@@ -27,6 +28,8 @@ final class IoApic implements MmioHandler {
     static final long LEVEL = 1L << 15;
     static final long REMOTE_IRR = 1L << 14;
     static final long LOGICAL = 1L << 11;
+    /** Remappable format (VT-d 5.1.5.1): the entry names an interrupt-remapping table entry instead of a destination. */
+    static final long REMAPPABLE = 1L << 48;
     /** Vector, delivery mode, destination mode, polarity, trigger mode and mask. */
     private static final long WRITABLE_LOW = 0x1_AFFFL;
 
@@ -40,6 +43,7 @@ final class IoApic implements MmioHandler {
     /** The watched pin's vector, read without the lock on every EOI; -1 when nothing is watched. */
     private volatile int watchedVector = -1;
     private volatile AckListener watcher = AckListener.NONE;
+    private InterruptRemapper remapper;
 
     IoApic(int id, ApicBus bus) {
         this.id = id & 0xF;
@@ -78,6 +82,14 @@ final class IoApic implements MmioHandler {
         if (maskChanged) {
             watcher.maskChanged();
         }
+    }
+
+    /**
+     * Sends every interrupt through {@code r} as the message an IOAPIC on a VT-d chipset writes
+     * upstream; the entries' high dwords then keep bits 55-48 too (format bit and handle).
+     */
+    synchronized void remapThrough(InterruptRemapper r) {
+        remapper = r;
     }
 
     /** Tells {@code listener} of each EOI of pin {@code pin}'s vector and of changes to its mask bit. */
@@ -132,11 +144,40 @@ final class IoApic implements MmioHandler {
             return; // a masked edge is lost, as the datasheet says; a masked level waits for the unmask
         }
         DeliveryMode mode = DeliveryMode.decode((int) (e >>> 8));
-        ApicMessage m = ApicMessage.fromIoApic(mode, (int) e, (e & LOGICAL) != 0, (int) (e >>> 56), level);
+        ApicMessage m;
+        if (remapper == null) {
+            m = ApicMessage.fromIoApic(mode, (int) e, (e & LOGICAL) != 0, (int) (e >>> 56), level);
+        } else {
+            InterruptRemapper.MsiMessage out = remapper.remap(InterruptRemapper.UNKNOWN_REQUESTER, upstreamAddress(e),
+                    upstreamData(e));
+            m = out == null ? null : ApicMessage.fromMsi(out.address(), out.data());
+            if (m == null) {
+                return;
+            }
+            mode = m.mode();
+        }
         boolean accepted = bus.send(m, null);
         if (level && accepted && (mode == DeliveryMode.FIXED || mode == DeliveryMode.LOWEST_PRIORITY)) {
             entries[pin] |= REMOTE_IRR;
         }
+    }
+
+    /**
+     * The address of the interrupt message entry {@code e} writes: the destination and mode of a
+     * compatibility-format entry, or the format bit and handle (bits 63-49 and 11) of a remappable one.
+     */
+    static long upstreamAddress(long e) {
+        long address = 0xFEE0_0000L | (e & LOGICAL) >>> 9;
+        if ((e & REMAPPABLE) != 0) {
+            return address | (e >>> 49 & 0x7FFF) << 5 | 1 << 4;
+        }
+        return address | (e >>> 56) << 12;
+    }
+
+    /** The data of that message: vector, delivery mode and trigger mode (level messages assert). */
+    static int upstreamData(long e) {
+        int data = (int) e & 0x7FF;
+        return (e & LEVEL) != 0 ? data | 1 << 15 | 1 << 14 : data;
     }
 
     private int readRegister(int index) {
@@ -161,7 +202,8 @@ final class IoApic implements MmioHandler {
                     e &= ~REMOTE_IRR; // switching to edge clears a stuck remote IRR (Linux relies on it)
                 }
             } else {
-                e = (e & 0xFFFF_FFFFL) | ((long) (value >>> 24) << 56);
+                int writableHigh = remapper == null ? 0xFF00_0000 : 0xFFFF_0000;
+                e = (e & 0xFFFF_FFFFL) | (long) (value & writableHigh) << 32;
             }
             entries[pin] = e;
             if (pin == watchedPin) {

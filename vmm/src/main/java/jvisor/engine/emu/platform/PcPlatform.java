@@ -1,5 +1,6 @@
 package jvisor.engine.emu.platform;
 
+import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
 import jvisor.bus.MmioBus;
 import jvisor.bus.PcLayout;
@@ -98,6 +99,11 @@ public final class PcPlatform implements EmuPlatform {
         if (m != null) {
             bus.send(m, null);
         }
+    }
+
+    @Override
+    public void remapIoApicInterrupts(InterruptRemapper remapper) {
+        ioApic.remapThrough(remapper);
     }
 
     @Override
