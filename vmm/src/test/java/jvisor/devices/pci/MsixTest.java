@@ -16,7 +16,8 @@ class MsixTest {
     private final int capability = f.configRead(PciConfig.CAPABILITIES, 1);
 
     MsixTest() {
-        f.connect(BarMapper.NONE, jvisor.bus.IrqLine.NONE, (address, data) -> sent.add(Long.toHexString(address) + ":" + data));
+        f.connect(BarMapper.NONE, jvisor.bus.IrqLine.NONE, (address, data) -> sent.add(Long.toHexString(address) + ":" + data),
+                Dma.NONE);
         f.configWrite(PciConfig.COMMAND, 2, PciConfig.COMMAND_BUS_MASTER | PciConfig.COMMAND_MEMORY);
     }
 

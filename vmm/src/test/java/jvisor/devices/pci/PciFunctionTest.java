@@ -114,4 +114,41 @@ class PciFunctionTest {
                 .bar(0, new Bar.Memory(0x1000, true, false, NOTHING)).bar(1, new Bar.Memory(0x1000, false, false, NOTHING)));
         assertThrows(IllegalArgumentException.class, () -> new Bar.Memory(0x1800, false, false, NOTHING));
     }
+
+    /** kvm-unit-tests' pci_setup_msi: address low and high, data, then the enable bit; one message per signal. */
+    @Test
+    void aSixtyFourBitMsiCapabilitySendsItsProgrammedMessage() {
+        PciFunction f = builder().msi(true).build();
+        List<String> sent = new ArrayList<>();
+        f.connect(BarMapper.NONE, jvisor.bus.IrqLine.NONE, (a, d) -> sent.add(Long.toHexString(a) + ":" + d), Dma.NONE);
+        int cap = f.configRead(PciConfig.CAPABILITIES, 1);
+        assertEquals(PciConfig.CAP_MSI, f.configRead(cap, 1));
+        assertEquals(PciConfig.MSI_64BIT, f.configRead(cap + 2, 2), "64-bit, one message, off");
+        f.configWrite(cap + 4, 4, 0xFEE0_0053);
+        f.configWrite(cap + 8, 4, 0x1);
+        f.configWrite(cap + 12, 2, 0x4031);
+        assertEquals(0xFEE0_0050, f.configRead(cap + 4, 4), "dword-aligned address");
+        assertEquals(false, f.signalMsi(), "MSI off: the caller uses INTx");
+        f.configWrite(cap + 2, 2, 0xFFFF);
+        assertEquals(PciConfig.MSI_64BIT | PciConfig.MSI_ENABLE, f.configRead(cap + 2, 2), "only enable is writable");
+        assertEquals(true, f.signalMsi());
+        assertEquals(List.of(), sent, "no bus mastering, no message");
+        f.configWrite(PciConfig.COMMAND, 2, PciConfig.COMMAND_BUS_MASTER);
+        f.signalMsi();
+        assertEquals(List.of("1fee00050:" + 0x4031), sent);
+    }
+
+    @Test
+    void aThirtyTwoBitMsiCapabilityKeepsItsDataAfterTheAddress() {
+        PciFunction f = builder().msi(false).build();
+        List<String> sent = new ArrayList<>();
+        f.connect(BarMapper.NONE, jvisor.bus.IrqLine.NONE, (a, d) -> sent.add(Long.toHexString(a) + ":" + d), Dma.NONE);
+        int cap = f.configRead(PciConfig.CAPABILITIES, 1);
+        f.configWrite(cap + 4, 4, 0xFEE0_1000);
+        f.configWrite(cap + 8, 2, 0x41);
+        f.configWrite(PciConfig.COMMAND, 2, PciConfig.COMMAND_BUS_MASTER);
+        f.configWrite(cap + 2, 2, PciConfig.MSI_ENABLE);
+        f.signalMsi();
+        assertEquals(List.of("fee01000:" + 0x41), sent);
+    }
 }

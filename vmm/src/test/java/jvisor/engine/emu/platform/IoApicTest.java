@@ -64,6 +64,35 @@ class IoApicTest {
         assertEquals(0xAB00_0000_0000_0000L | LEVEL | ACTIVE_LOW | 0x33, entry(9));
     }
 
+    /**
+     * With an interrupt-remapping unit, a remappable-format entry (bit 48, handle in bits 63-49 and
+     * 11) reaches the unit as an upstream message and the unit's answer is what the APICs get.
+     */
+    @Test
+    void aRemappableEntryIsDeliveredAsTheRemapperSays() {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        t.platform.remapIoApicInterrupts((requester, address, data) -> {
+            seen.add(String.format("%d %x %x", requester, address, data));
+            return new jvisor.bus.InterruptRemapper.MsiMessage(0xFEE0_1000L, 0x42);
+        });
+        int handle = 0x8005;
+        t.route(4, (long) (handle & 0x7FFF) << 49 | 1L << 48 | LOGICAL | 0x31);
+        assertEquals((long) (handle & 0x7FFF) << 49 | 1L << 48 | LOGICAL | 0x31, entry(4), "bits 55-48 kept");
+        t.platform.irqLine(PcLayout.IRQ_COM1).set(true);
+        assertEquals(java.util.List.of(String.format("-1 %x 31", 0xFEE0_0000L | 5 << 5 | 1 << 4 | 1 << 2)), seen);
+        assertEquals(-1, cpu0.pendingInterrupt());
+        assertEquals(0x42, take(cpu1), "the vector and APIC the remapper chose, not the entry's");
+    }
+
+    @Test
+    void aBlockedMessageReachesNoApic() {
+        t.platform.remapIoApicInterrupts((requester, address, data) -> null);
+        t.route(4, physical(0x31, 1));
+        t.platform.irqLine(PcLayout.IRQ_COM1).set(true);
+        assertEquals(-1, cpu0.pendingInterrupt());
+        assertEquals(-1, cpu1.pendingInterrupt());
+    }
+
     @Test
     void anEdgeTriggeredPinDeliversItsVectorOnEachRisingEdge() {
         t.route(4, physical(0x31, 1));
