@@ -367,6 +367,8 @@ public final class CommandLine {
                                      volume the guest sees decrypted (key-file holds the passphrase)
                   --rng              a virtio entropy device fed from the host's random source
                   --testdev          QEMU's pc-testdev and pci-testdev (for kvm-unit-tests)
+                  --device edu|intel-iommu[,intremap=on]
+                                     QEMU's edu PCI device; a VT-d IOMMU at 0xfed90000 (repeatable)
                   --virtio-console socket=PATH|file=PATH
                                      a virtio console port (the guest's hvc0) on a Unix socket
                                      jvisor listens on, or written to a file

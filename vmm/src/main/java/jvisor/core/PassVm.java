@@ -110,10 +110,13 @@ public final class PassVm implements AutoCloseable {
         }
     }
 
-    /** Puts an interrupt-remapping unit between every interrupt source and the local APICs. */
-    public void remapInterrupts(InterruptRemapper r) {
+    /**
+     * Puts an interrupt-remapping unit between the PCI functions' MSIs and the local APICs, and
+     * between the IOAPIC and them where the engine's IOAPIC is jvisor's (returns whether it is).
+     */
+    public boolean remapInterrupts(InterruptRemapper r) {
         remapper = r;
-        machine.remapIoApicInterrupts(r);
+        return machine.remapIoApicInterrupts(r);
     }
 
     /**

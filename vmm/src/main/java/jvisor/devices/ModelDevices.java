@@ -23,12 +23,13 @@ public final class ModelDevices {
         var options = p.vmm().config().devices();
         PciBus bus = vm.device(PciBus.class).orElseThrow();
         options.model(ModelDevice.IntelIommu.class).ifPresent(o -> {
-            IntelIommu iommu = new IntelIommu(vm.ram(), vm::signalMsi, o.interruptRemapping(),
-                    new DeviceLog(p.vmm().console().log(), "intel-iommu"));
+            DeviceLog log = new DeviceLog(p.vmm().console().log(), "intel-iommu");
+            IntelIommu iommu = new IntelIommu(vm.ram(), vm::signalMsi, o.interruptRemapping(), log);
             vm.mmio().register(IntelIommu.BASE, IntelIommu.SIZE, iommu, "intel-iommu");
             bus.remapDma(iommu);
-            if (o.interruptRemapping()) {
-                vm.remapInterrupts(iommu);
+            if (o.interruptRemapping() && !vm.remapInterrupts(iommu)) {
+                log.warn("the %s engine's IOAPIC is not jvisor's: MSIs are remapped, the IOAPIC's interrupts are not",
+                        p.vmm().engine().kind().label());
             }
             p.vmm().trace().step(p, "intel-iommu", String.format("VT-d at %#x%s", IntelIommu.BASE,
                     o.interruptRemapping() ? ", interrupt remapping" : ""));

@@ -25,10 +25,12 @@ public interface VirtualMachine extends AutoCloseable {
 
     /**
      * Routes the IOAPIC's interrupts through {@code remapper}, as a chipset with an IOMMU's
-     * interrupt remapping does. An engine whose IOAPIC is not jvisor's (kvm's is in the kernel)
-     * leaves it unremapped.
+     * interrupt remapping does; false if the engine's IOAPIC is not jvisor's (kvm's is in the
+     * kernel) and stays unremapped.
      */
-    default void remapIoApicInterrupts(InterruptRemapper remapper) { }
+    default boolean remapIoApicInterrupts(InterruptRemapper remapper) {
+        return false;
+    }
 
     @Override
     void close();

@@ -70,6 +70,20 @@ class CommandLineTest {
     }
 
     @Test
+    void deviceTakesEduAndIntelIommuAsKvmUnitTestsAskForThem() {
+        DeviceOptions d = run("run", "--kernel", "k", "--device", "edu", "--device=intel-iommu,intremap=on,eim=off").devices();
+        assertEquals(java.util.List.of(new ModelDevice.Edu(), new ModelDevice.IntelIommu(true)), d.models());
+        assertEquals(new ModelDevice.IntelIommu(false), run("run", "--kernel", "k", "--device", "intel-iommu").devices()
+                .model(ModelDevice.IntelIommu.class).orElseThrow());
+        assertEquals(java.util.Optional.empty(), run("run", "--kernel", "k").devices().model(ModelDevice.Edu.class));
+        assertEquals("--device 'e1000': use edu or intel-iommu[,intremap=on]", error("run", "--kernel", "k", "--device", "e1000"));
+        assertEquals("--device intel-iommu: 'eim=on' is not supported; use intremap=on|off (and eim=off)",
+                error("run", "--kernel", "k", "--device", "intel-iommu,eim=on"));
+        assertEquals("--device edu and --device intel-iommu each go once",
+                error("run", "--kernel", "k", "--device", "edu", "--device", "edu"));
+    }
+
+    @Test
     void mistakesGetOneLineNamingTheFix() {
         assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "0"));
         assertEquals("--cpus 65 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "65"));

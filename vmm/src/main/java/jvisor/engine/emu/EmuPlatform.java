@@ -20,8 +20,10 @@ public interface EmuPlatform extends AutoCloseable {
      */
     default void signalMsi(long address, int data) { }
 
-    /** Sends the IOAPIC's interrupts through {@code remapper}; a platform without an IOAPIC ignores it. */
-    default void remapIoApicInterrupts(InterruptRemapper remapper) { }
+    /** Sends the IOAPIC's interrupts through {@code remapper}; false for a platform without an IOAPIC. */
+    default boolean remapIoApicInterrupts(InterruptRemapper remapper) {
+        return false;
+    }
 
     /** Stops the platform's timers. */
     @Override

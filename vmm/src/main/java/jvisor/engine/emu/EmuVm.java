@@ -55,8 +55,8 @@ public final class EmuVm implements VirtualMachine {
     }
 
     @Override
-    public void remapIoApicInterrupts(InterruptRemapper remapper) {
-        platform.remapIoApicInterrupts(remapper);
+    public boolean remapIoApicInterrupts(InterruptRemapper remapper) {
+        return platform.remapIoApicInterrupts(remapper);
     }
 
     @Override

@@ -102,8 +102,9 @@ public final class PcPlatform implements EmuPlatform {
     }
 
     @Override
-    public void remapIoApicInterrupts(InterruptRemapper remapper) {
+    public boolean remapIoApicInterrupts(InterruptRemapper remapper) {
         ioApic.remapThrough(remapper);
+        return true;
     }
 
     @Override
