@@ -37,7 +37,7 @@ public record DeviceOptions(List<DriveOption> drives, boolean rng, String virtio
         }
         display = display == null ? Display.AUTO : display;
         if (drives.size() + (rng ? 1 : 0) + (virtioConsole == null ? 0 : 1) + (net == null ? 0 : 1) + (testdev ? 1 : 0)
-                + models.size() > MAX_DEVICES) {
+                + models.stream().filter(m -> m instanceof ModelDevice.Edu).count() > MAX_DEVICES) {
             throw new BadInputException("too many devices: the PCI bus has room for " + MAX_DEVICES);
         }
     }
