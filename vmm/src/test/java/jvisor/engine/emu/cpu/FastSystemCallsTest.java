@@ -111,6 +111,28 @@ class FastSystemCallsTest {
         }
     }
 
+    /** SYSRET to a non-canonical RIP: Intel refuses it in ring 0, AMD goes to ring 3 and the fetch faults there. */
+    @Test
+    void sysretToANonCanonicalRipFaultsInRingZeroOnIntelAndRingThreeOnAmd() {
+        for (CpuVendor v : CpuVendor.values()) {
+            try (TestMachine m = machine(v)) {
+                ExitReason r = m.run64("""
+                        mov ecx, 0xC0000081
+                        xor eax, eax
+                        mov edx, 0x00280008
+                        wrmsr
+                        mov rcx, 0x0000800000000000
+                        mov r11d, 0x2
+                        sysretq
+                        """);
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                TestMachine.Caught gp = m.caught();
+                assertEquals(Vectors.GP, gp.vector(), v.id());
+                assertEquals(v == CpuVendor.AMD ? TestMachine.SEL_USER_CODE64 : TestMachine.SEL_CODE64, gp.cs(), v.id());
+            }
+        }
+    }
+
     @Test
     void amdSysenterInLongModeIsUndefined() {
         try (TestMachine m = machine(CpuVendor.AMD)) {
