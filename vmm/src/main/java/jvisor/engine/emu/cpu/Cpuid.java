@@ -9,7 +9,7 @@ import jvisor.engine.emu.Tsc;
  * topology (0xB) are Intel's, and Linux only trusts them on Intel parts. As AuthenticAMD
  * ({@link Cpu#vendor}) it reports an AMD family 0Fh signature, the vendor again in 0x80000000,
  * AMD's copies of the leaf 1 EDX bits in 0x80000001 with SYSCALL in every mode (Intel sets it in
- * 64-bit mode only), and the core count in 0x80000008 ECX. The FPU, MMX, FXSR, SSE and SSE2 are
+ * IA-32e mode only), and the core count in 0x80000008 ECX. The FPU, MMX, FXSR, SSE and SSE2 are
  * implemented; SSE3 and later, XSAVE and AVX are not, and are not advertised.
  */
 public final class Cpuid {
@@ -149,7 +149,7 @@ public final class Cpuid {
                 if (amd) {
                     r[0] = AMD_SIGNATURE;
                     r[3] |= SYSCALL | LEAF1_EDX_SHARED | (apicOn(c) ? APIC : 0);
-                } else if (c.mode64()) {
+                } else if (c.longModeActive()) {
                     r[3] |= SYSCALL;
                 }
             }

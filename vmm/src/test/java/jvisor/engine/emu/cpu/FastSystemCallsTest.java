@@ -134,6 +134,19 @@ class FastSystemCallsTest {
     }
 
     @Test
+    void outsideLongModeOnlyAmdReportsSyscall() {
+        for (CpuVendor v : CpuVendor.values()) {
+            try (TestMachine m = new TestMachine()) {
+                m.processor().vendor = v;
+                m.load(TestMachine.CODE, Asm.code32("mov eax, 0x80000001\ncpuid\nmov [0x6000], edx\ncli\nhlt"));
+                m.protected32(TestMachine.CODE);
+                assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
+                assertEquals(v == CpuVendor.AMD ? 1 << 11 : 0, m.ram.read32(MARKS) & (1 << 11), v.id());
+            }
+        }
+    }
+
+    @Test
     void amdSysenterInLongModeIsUndefined() {
         try (TestMachine m = machine(CpuVendor.AMD)) {
             ExitReason r = m.run64("""
