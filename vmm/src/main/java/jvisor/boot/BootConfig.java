@@ -2,10 +2,12 @@ package jvisor.boot;
 
 import java.util.List;
 import java.util.Objects;
+import jvisor.engine.CpuVendor;
 
 /**
  * Everything a run of the VMM needs to know, validated: the "multiboot info" of the VMM itself.
- * Built from the command line by {@link CommandLine}.
+ * Built from the command line by {@link CommandLine}. {@code vendor} is the processor vendor
+ * {@code --cpu vendor=} asked for, null for the engine's own (emu: Intel; kvm: the host's).
  */
 public record BootConfig(
         GuestImage kernel,
@@ -19,7 +21,8 @@ public record BootConfig(
         boolean stats,
         LinuxEntry linuxEntry,
         DeviceOptions devices,
-        DebugOptions debug) {
+        DebugOptions debug,
+        CpuVendor vendor) {
 
     public static final int MAX_CPUS = 64;
     public static final long MIN_MEMORY = 4L << 20;
@@ -54,7 +57,7 @@ public record BootConfig(
     public BootConfig(GuestImage kernel, String cmdline, GuestImage initrd, List<GuestImage> modules, int cpus,
                       long memory, EngineChoice engine, boolean traceBoot, boolean stats) {
         this(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, LinuxEntry.DEFAULT,
-                DeviceOptions.NONE, DebugOptions.NONE);
+                DeviceOptions.NONE, DebugOptions.NONE, null);
     }
 
     /** A configuration with the defaults: one processor, 128 MiB, engine picked automatically. */
@@ -63,46 +66,50 @@ public record BootConfig(
     }
 
     public BootConfig withCpus(int n) {
-        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, n, memory, engine, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withMemory(long bytes) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, bytes, engine, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withEngine(EngineChoice e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, e, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withCmdline(String c) {
-        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, c, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withInitrd(GuestImage i) {
-        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, i, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withModules(List<GuestImage> m) {
-        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, m, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withTraceBoot(boolean t) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, t, stats, linuxEntry, devices, debug, vendor);
     }
 
     public BootConfig withLinuxEntry(LinuxEntry e) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, e, devices, debug, vendor);
     }
 
     public BootConfig withDevices(DeviceOptions d) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, d, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, d, debug, vendor);
     }
 
     public BootConfig withDebug(DebugOptions d) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, d);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, d, vendor);
+    }
+
+    public BootConfig withVendor(CpuVendor v) {
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, stats, linuxEntry, devices, debug, v);
     }
 
     public BootConfig withStats(boolean s) {
-        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry, devices, debug);
+        return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, traceBoot, s, linuxEntry, devices, debug, vendor);
     }
 }

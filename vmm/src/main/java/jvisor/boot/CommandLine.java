@@ -3,6 +3,7 @@ package jvisor.boot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import jvisor.engine.CpuVendor;
 import jvisor.net.NetOptions;
 
 /**
@@ -184,6 +185,7 @@ public final class CommandLine {
         Path traceOut = null;
         int traceDepth = 0;
         String traceFilter = null;
+        CpuVendor vendor = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String name = arg;
@@ -244,6 +246,7 @@ public final class CommandLine {
                         case "--trace-out" -> traceOut = Path.of(value);
                         case "--trace-depth" -> traceDepth = number(name, value);
                         case "--trace-filter" -> traceFilter = value;
+                        case "--cpu" -> vendor = cpuVendor(value);
                         default -> throw new BadInputException(unknown(name));
                     }
                 }
@@ -266,7 +269,20 @@ public final class CommandLine {
         }
         return new BootConfig(kernel, cmdline, initrd, modules, cpus, memory, engine, trace, stats, linuxEntry,
                 new DeviceOptions(drives, rng, virtioConsole, display, net, testdev, models),
-                new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter));
+                new DebugOptions(gdb, gdbWait, traceCalls, symbols, traceOut, traceDepth, traceFilter), vendor);
+    }
+
+    /** {@code --cpu vendor=ID}: the processor's vendor; the model is otherwise the engine's own. */
+    private static CpuVendor cpuVendor(String value) {
+        CpuVendor vendor = null;
+        for (String part : value.split(",", -1)) {
+            if (!part.startsWith("vendor=")) {
+                throw new BadInputException("--cpu '" + value + "': jvisor's processor model is fixed; "
+                        + "only vendor=GenuineIntel or vendor=AuthenticAMD can be chosen");
+            }
+            vendor = CpuVendor.parse(part.substring("vendor=".length()));
+        }
+        return vendor;
     }
 
     private static String unknown(String option) {
@@ -295,6 +311,7 @@ public final class CommandLine {
             case "--trace-out" -> "the path of a Chrome trace-event JSON file";
             case "--trace-depth" -> "a call depth (0: no limit)";
             case "--trace-filter" -> "a symbol prefix";
+            case "--cpu" -> "vendor=GenuineIntel or vendor=AuthenticAMD";
             default -> null;
         };
     }
@@ -360,6 +377,9 @@ public final class CommandLine {
                   --cpus N           processors, 1 to %d (default 1; demo: 2)
                   --memory SIZE      guest RAM, e.g. 128M (default), 2G
                   --engine E         kvm, emu or auto (default auto)
+                  --cpu vendor=V     the processor's vendor, GenuineIntel or AuthenticAMD (default:
+                                     emu GenuineIntel, kvm the host's); on emu it also picks that
+                                     vendor's SYSCALL/SYSRET/SYSENTER rules
                   --linux-entry E    decompressed (default: jvisor unpacks the kernel) or protocol
                                      (the kernel's own decompressor runs in the guest)
                   --drive file=IMAGE[,format=raw|luks][,key-file=FILE][,readonly=on][,serial=ID]

@@ -31,7 +31,7 @@ public final class PassVm implements AutoCloseable {
         for (int i = 0; i < dispatch.length; i++) {
             dispatch[i] = new IoDispatch(ports, mmio, vmm.stats(i));
         }
-        this.machine = vmm.engine().createVm(new VmSpec(vmm.ram(), vmm.cpuCount(), ports, mmio));
+        this.machine = vmm.engine().createVm(new VmSpec(vmm.ram(), vmm.cpuCount(), ports, mmio, vmm.config().vendor()));
     }
 
     /** {@code create_pass_vm}: run by every processor; the barriers keep BitVisor's order. */

@@ -31,6 +31,15 @@ class CommandLineTest {
     }
 
     @Test
+    void cpuChoosesTheVendorOnly() {
+        assertEquals(null, run("run", "--kernel", "k").vendor(), "the engine's own by default");
+        assertEquals(jvisor.engine.CpuVendor.AMD, run("run", "--kernel", "k", "--cpu", "vendor=AuthenticAMD").vendor());
+        assertEquals(jvisor.engine.CpuVendor.INTEL, run("run", "--kernel", "k", "--cpu=vendor=GenuineIntel").vendor());
+        assertTrue(error("run", "--kernel", "k", "--cpu", "vendor=CyrixInstead").contains("GenuineIntel or AuthenticAMD"));
+        assertTrue(error("run", "--kernel", "k", "--cpu", "Opteron_G1").contains("only vendor="));
+    }
+
+    @Test
     void demoBootsTheBuiltInGuestOnTwoProcessors() {
         BootConfig c = run("demo");
         assertEquals(new GuestImage.Builtin("demo"), c.kernel());

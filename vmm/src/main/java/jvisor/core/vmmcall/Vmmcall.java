@@ -49,9 +49,10 @@ public final class Vmmcall {
      * Numbers no call gets: on kvm, KVM's Xen hypercall intercept (how kvm hands VMCALL to jvisor)
      * still answers some Xen calls by RAX in the kernel at CPL 0 (set_timer_op 15, xen_version 17,
      * vcpu_op 24, sched_op 29, event_channel_op 32), so a vmmcall with such a number could be
-     * answered by KVM instead. Guests find numbers by name, so skipping them changes nothing else.
+     * answered by KVM instead. On emu, 10 is KVM_HC_SEND_IPI, which the processor answers itself.
+     * Guests find numbers by name, so skipping them changes nothing else.
      */
-    static final java.util.Set<Integer> RESERVED = java.util.Set.of(15, 17, 24, 29, 32);
+    static final java.util.Set<Integer> RESERVED = java.util.Set.of(10, 15, 17, 24, 29, 32);
 
     /** A registered call, or a reserved number (name and function null). */
     private record Entry(String name, Function function) { }

@@ -40,6 +40,9 @@ public final class EmuVm implements VirtualMachine {
         cpu.cpuCount = spec.cpuCount();
         cpu.crystalHz = crystalHz;
         cpu.tscDeadline = tscDeadline;
+        if (spec.vendor() != null) {
+            cpu.vendor = spec.vendor();
+        }
         cpu.connect(io, platform.localInterrupts(index));
         return new EmuCpu(cpu, regions);
     }

@@ -67,6 +67,23 @@ public interface LocalInterrupts {
      */
     void wake();
 
+    /** KVM's error numbers as its hypercalls return them (negated): include/uapi/linux/kvm_para.h. */
+    long KVM_EPERM = 1;
+    long KVM_EINVAL = 22;
+    long KVM_EOPNOTSUPP = 95;
+
+    /**
+     * KVM's paravirtual IPI (KVM_HC_SEND_IPI) from this processor: the interrupt the ICR value
+     * {@code icr} describes (vector, delivery mode, level, trigger mode; physical destination and
+     * no shorthand, else -KVM_EINVAL) goes to every processor whose physical APIC ID is
+     * {@code firstId} plus a set bit's index in {@code bitmapLow}, or {@code firstId} +
+     * {@code clusterSize} (64, or 32 for a 32-bit caller) plus one in {@code bitmapHigh}. Returns
+     * how many accepted it. Without an APIC bus, -KVM_EOPNOTSUPP, as KVM answers without an APIC map.
+     */
+    default long sendIpis(long bitmapLow, long bitmapHigh, long firstId, long icr, int clusterSize) {
+        return -KVM_EOPNOTSUPP;
+    }
+
     /** The APIC ID of this processor. */
     int apicId();
 

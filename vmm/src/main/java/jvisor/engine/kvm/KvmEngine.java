@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import jvisor.boot.BadInputException;
+import jvisor.engine.CpuVendor;
 import jvisor.engine.Engine;
 import jvisor.engine.EngineKind;
 import jvisor.engine.VirtualMachine;
@@ -119,7 +120,36 @@ public final class KvmEngine implements Engine {
 
     @Override
     public VirtualMachine createVm(VmSpec spec) {
+        requireHostVendor(spec.vendor());
         return KvmVm.create(this, spec);
+    }
+
+    /**
+     * On kvm the guest runs on the host's processor, whose vendor-specific behaviour (SYSCALL in
+     * compatibility mode, SYSENTER in long mode) a different CPUID vendor string would not change:
+     * only the host's own vendor is accepted.
+     */
+    private void requireHostVendor(CpuVendor wanted) {
+        String host = hostVendor(supportedCpuid);
+        if (wanted != null && !wanted.id().equals(host)) {
+            throw new BadInputException("--cpu vendor=" + wanted.id() + ": kvm runs this host's " + host
+                    + " processor and cannot take on another vendor's behaviour; use --engine emu");
+        }
+    }
+
+    /** The vendor string of CPUID leaf 0 in a KVM_GET_SUPPORTED_CPUID table. */
+    static String hostVendor(List<CpuidEntry> cpuid) {
+        for (CpuidEntry e : cpuid) {
+            if (e.function() == 0) {
+                byte[] b = new byte[12];
+                int[] words = {e.ebx(), e.edx(), e.ecx()};
+                for (int i = 0; i < 12; i++) {
+                    b[i] = (byte) (words[i / 4] >>> (8 * (i % 4)));
+                }
+                return new String(b, java.nio.charset.StandardCharsets.US_ASCII);
+            }
+        }
+        return "unknown";
     }
 
     KvmFd system() {

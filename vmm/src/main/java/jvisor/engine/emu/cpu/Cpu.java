@@ -115,14 +115,19 @@ public final class Cpu {
     public int cpuCount = 1;
     /** The core crystal clock CPUID 0x15 reports: the rate the local APIC timer counts at. */
     public long crystalHz = Tsc.HZ;
+    /** Whose processor this is: CPUID's vendor string and the vendor's fast-system-call rules. */
+    public jvisor.engine.CpuVendor vendor = jvisor.engine.CpuVendor.INTEL;
     /** Whether CPUID advertises the local APIC timer's TSC-deadline mode. */
     public boolean tscDeadline;
     /** STI, MOV SS and POP SS block interrupts until the next instruction has run. */
     public boolean inhibitInterrupts;
     /** MOV SS and POP SS also hold back debug traps (single-step) until the next instruction has run. */
     public boolean stackShadow;
-    /** The instruction delivered a software interrupt (INT n, INT3, INTO, INT1): no single-step trap follows it. */
-    public boolean softwareInterrupt;
+    /**
+     * The instruction settled its own single-step trap: a software interrupt (INT n, INT3, INTO,
+     * INT1) takes none, SYSCALL and SYSRET take one from TF as they leave it.
+     */
+    public boolean stepTrapSettled;
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
     /**

@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 import jvisor.engine.emu.Tsc;
 
 /**
- * What CPUID reports: exactly the features the interpreter implements. The processor calls
- * itself GenuineIntel because the leaves guests read for the TSC rate (0x15, 0x16) and for
- * topology (0xB) are Intel's, and Linux only trusts them on Intel parts. The FPU, MMX, FXSR, SSE
- * and SSE2 are implemented; SSE3 and later, XSAVE and AVX are not, and are not advertised.
+ * What CPUID reports: exactly the features the interpreter implements. By default the processor
+ * calls itself GenuineIntel because the leaves guests read for the TSC rate (0x15, 0x16) and for
+ * topology (0xB) are Intel's, and Linux only trusts them on Intel parts. As AuthenticAMD
+ * ({@link Cpu#vendor}) it reports an AMD family 0Fh signature, the vendor again in 0x80000000,
+ * AMD's copies of the leaf 1 EDX bits in 0x80000001 with SYSCALL in every mode (Intel sets it in
+ * IA-32e mode only), and the core count in 0x80000008 ECX. The FPU, MMX, FXSR, SSE and SSE2 are
+ * implemented; SSE3 and later, XSAVE and AVX are not, and are not advertised.
  */
 public final class Cpuid {
     private Cpuid() { }
@@ -16,7 +19,8 @@ public final class Cpuid {
     static final int MAX_EXTENDED = 0x8000_0008;
     /** Family 6, model 0x6A, stepping 6. */
     static final int SIGNATURE = 0x0006_06A6;
-    private static final String VENDOR = "GenuineIntel";
+    /** Family 0Fh, model 6, stepping 1: what QEMU's Opteron_G1, the model kvm-unit-tests asks for AMD by, reports. */
+    static final int AMD_SIGNATURE = 0x0000_0F61;
     private static final String HYPERVISOR = "JvisorEmuCpu";
     private static final String BRAND = "jvisor emulated x86-64 processor";
     /**
@@ -47,6 +51,8 @@ public final class Cpuid {
     static final int SSE = 1 << 25;
     static final int SSE2 = 1 << 26;
     static final int HTT = 1 << 28;
+    /** The leaf 1 EDX bits AMD repeats in 0x80000001 EDX (APIC goes with the APIC's enable bit). */
+    static final int LEAF1_EDX_SHARED = FPU | DE | PSE | TSC | MSR | PAE | CX8 | MTRR | PGE | CMOV | PAT | MMX | FXSR;
     // leaf 1 ECX
     static final int CX16 = 1 << 13;
     static final int X2APIC = 1 << 21;
@@ -88,20 +94,18 @@ public final class Cpuid {
             leaf = MAX_BASIC;
         }
         int apicId = c.lapic() == null ? c.index() : c.lapic().apicId();
+        boolean amd = c.vendor == jvisor.engine.CpuVendor.AMD;
         switch (leaf) {
             case 0 -> {
                 r[0] = MAX_BASIC;
-                text(r, VENDOR, 1, 3, 2);
+                text(r, c.vendor.id(), 1, 3, 2);
             }
             case 1 -> {
-                r[0] = SIGNATURE;
+                r[0] = amd ? AMD_SIGNATURE : SIGNATURE;
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
                 r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0)
                         | (c.lapic() != null && c.lapic().x2apicSupported() ? X2APIC : 0);
-                boolean apicOn = c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
-                r[3] = FPU | DE | PSE | TSC | MSR | PAE | CX8 | SEP | MTRR | PGE | CMOV | PAT | CLFSH
-                        | MMX | FXSR | SSE | SSE2
-                        | (apicOn ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
+                r[3] = LEAF1_EDX_SHARED | SEP | CLFSH | SSE | SSE2 | (apicOn(c) ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
             }
             case 7 -> {
                 if (subleaf == 0) {
@@ -133,20 +137,41 @@ public final class Cpuid {
                 r[0] = KVM_BASE + 1;
                 text(r, KVM_SIGNATURE, 1, 2, 3);
             }
-            case 0x8000_0000 -> r[0] = MAX_EXTENDED;
+            case 0x8000_0000 -> {
+                r[0] = MAX_EXTENDED;
+                if (amd) {
+                    text(r, c.vendor.id(), 1, 3, 2);
+                }
+            }
             case 0x8000_0001 -> {
                 r[2] = LAHF_LM | ABM;
-                r[3] = SYSCALL | NX | PDPE1GB | RDTSCP | LM;
+                r[3] = NX | PDPE1GB | RDTSCP | LM;
+                if (amd) {
+                    r[0] = AMD_SIGNATURE;
+                    r[3] |= SYSCALL | LEAF1_EDX_SHARED | (apicOn(c) ? APIC : 0);
+                } else if (c.longModeActive()) {
+                    r[3] |= SYSCALL;
+                }
             }
             case 0x8000_0002, 0x8000_0003, 0x8000_0004 -> brand(r, leaf - 0x8000_0002);
             case 0x8000_0007 -> r[3] = 1 << 8;
-            case 0x8000_0008 -> r[0] = (48 << 8) | PageWalker.MAX_PHYS_BITS;
+            case 0x8000_0008 -> {
+                r[0] = (48 << 8) | PageWalker.MAX_PHYS_BITS;
+                if (amd) {
+                    int coreBits = 32 - Integer.numberOfLeadingZeros(Math.max(cpuCount, 1) - 1);
+                    r[2] = (coreBits << 12) | (Math.min(cpuCount, 256) - 1);
+                }
+            }
             default -> { }
         }
         c.setReg(Cpu.RAX, r[0] & 0xFFFF_FFFFL);
         c.setReg(Cpu.RBX, r[1] & 0xFFFF_FFFFL);
         c.setReg(Cpu.RCX, r[2] & 0xFFFF_FFFFL);
         c.setReg(Cpu.RDX, r[3] & 0xFFFF_FFFFL);
+    }
+
+    private static boolean apicOn(Cpu c) {
+        return c.lapic() == null || (c.lapic().apicBaseMsr() & (1L << 11)) != 0;
     }
 
     private static long gcd(long a, long b) {

@@ -45,6 +45,9 @@ public final class Msrs {
     public static final int GS_BASE = 0xC000_0101;
     public static final int KERNEL_GS_BASE = 0xC000_0102;
     public static final int TSC_AUX = 0xC000_0103;
+    /** AMD's four legacy performance event selects (0xC0010000-3) and counters (0xC0010004-7). */
+    public static final int K7_EVNTSEL0 = 0xC001_0000;
+    public static final int K7_PERFCTR3 = 0xC001_0007;
 
     /** Variable MTRRs advertised in MTRRcap, with fixed ranges and write-combining. */
     static final int MTRR_VARIABLE = 8;
@@ -132,6 +135,9 @@ public final class Msrs {
                     }
                     yield cpu.lapic().x2apicRead(msr);
                 }
+                if (isAmdPerformanceMsr(msr)) {
+                    yield 0;
+                }
                 throw unknown(msr, "RDMSR");
             }
         };
@@ -184,9 +190,22 @@ public final class Msrs {
                     }
                     return;
                 }
+                if (isAmdPerformanceMsr(msr)) {
+                    return;
+                }
                 throw unknown(msr, "WRMSR");
             }
         }
+    }
+
+    /**
+     * Every AMD64 processor has the legacy performance counters, with no CPUID bit to say so, and
+     * software such as kvm-unit-tests clears them at start. Here they exist but count nothing:
+     * reads give 0 and writes are dropped, as KVM does for them without a virtual PMU.
+     */
+    private boolean isAmdPerformanceMsr(int msr) {
+        return cpu.vendor == jvisor.engine.CpuVendor.AMD
+                && Integer.compareUnsigned(msr, K7_EVNTSEL0) >= 0 && Integer.compareUnsigned(msr, K7_PERFCTR3) <= 0;
     }
 
     public long star() {

@@ -175,7 +175,7 @@ public final class Control {
     }
 
     private static void raise(Cpu c, Insn x, int vector, Interrupts.Source source) {
-        c.softwareInterrupt = true;
+        c.stepTrapSettled = true;
         if (!Interrupts.deliver(c, vector, CpuFault.NO_ERROR_CODE, source, x.nextRip(), x.rip())) {
             c.shutdown = true;
         }

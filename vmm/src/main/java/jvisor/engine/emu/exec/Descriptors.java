@@ -2,6 +2,7 @@ package jvisor.engine.emu.exec;
 
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.cpu.KvmParavirtCalls;
 import jvisor.engine.emu.cpu.Segmentation;
 import jvisor.engine.emu.cpu.SystemOps;
 import jvisor.engine.emu.cpu.Vectors;
@@ -182,10 +183,15 @@ final class Descriptors {
         };
     }
 
-    /** VMCALL and VMMCALL at any privilege level, as a VM exit would: the VMM answers (ExitReason.HYPERCALL). */
+    /**
+     * VMCALL and VMMCALL at any privilege level, as a VM exit would: the KVM hypercalls emu
+     * implements are answered here, the rest by the VMM (ExitReason.HYPERCALL).
+     */
     private static final Op HYPERCALL = (c, x) -> {
-        c.hypercall = true;
-        c.stopRequested = true;
+        if (!KvmParavirtCalls.answer(c)) {
+            c.hypercall = true;
+            c.stopRequested = true;
+        }
     };
 
     private static final Op SMSW = (c, x) -> {

@@ -262,7 +262,7 @@ public final class Interpreter {
             n = 1;
             c.inhibitInterrupts = false;
             c.stackShadow = false;
-            c.softwareInterrupt = false;
+            c.stepTrapSettled = false;
             // RF spares only the instruction about to run; it is clear once it completes (IRET may set it again).
             c.setFlag(Flags.RF, false);
         } else if (watched) {
@@ -301,9 +301,9 @@ public final class Interpreter {
             return k;
         }
         retired += n;
-        // No trap after MOV SS/POP SS (the next instruction takes it) nor into a software
-        // interrupt's handler (TF is clear there); a single-stepped HLT takes it at once.
-        if (trap && !c.stackShadow && !c.softwareInterrupt) {
+        // No trap after MOV SS/POP SS (the next instruction takes it) nor after an instruction
+        // that settled its own (Cpu.stepTrapSettled); a single-stepped HLT takes it at once.
+        if (trap && !c.stackShadow && !c.stepTrapSettled) {
             c.halted = false;
             c.setDr6Bits(jvisor.engine.DebugRegisters.DR6_BS);
             if (!Interrupts.deliver(c, Vectors.DB, CpuFault.NO_ERROR_CODE, Interrupts.Source.EXCEPTION, c.rip(),

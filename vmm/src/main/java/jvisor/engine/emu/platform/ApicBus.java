@@ -36,6 +36,21 @@ final class ApicBus {
     }
 
     /**
+     * Delivers {@code m} to each local APIC whose physical APIC ID is {@code firstId} plus the
+     * index of a set bit of {@code bitmap} (KVM's paravirtual IPI); returns how many accepted it.
+     */
+    int sendToIds(ApicMessage m, long bitmap, long firstId) {
+        int count = 0;
+        for (LocalApic apic : apics) {
+            long bit = (apic.apicId() & 0xFFFF_FFFFL) - firstId;
+            if (bit >= 0 && bit < Long.SIZE && (bitmap >>> bit & 1) != 0 && apic.accept(m)) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
      * A local APIC's EOI of {@code vector}. A level-triggered one is the EOI broadcast message; an
      * edge-triggered one never leaves the processor on real hardware, and reaches only the
      * IOAPIC's ack listener here.

@@ -32,6 +32,10 @@ public final class LocalApic implements LocalInterrupts {
     /** Writable bits of the timer, thermal, performance, LINT0, LINT1 and error entries. */
     private static final int[] LVT_WRITABLE = {0x700FF, 0x107FF, 0x107FF, 0x1A7FF, 0x1A7FF, 0x100FF};
     private static final int ICR_WRITABLE = 0x000C_CFFF;
+    private static final int ICR_LOGICAL = 1 << 11;
+    private static final int ICR_ASSERT = 1 << 14;
+    private static final int ICR_LEVEL_TRIGGER = 1 << 15;
+    private static final int ICR_SHORTHAND = 3 << 18;
     /** x2APIC mode has no delivery-status bit either: the ICR keeps what was written of these. */
     private static final int X2APIC_ICR_WRITABLE = 0x000C_CFFF;
 
@@ -746,6 +750,23 @@ public final class LocalApic implements LocalInterrupts {
         boolean x2apic = x2apicMode();
         return new ApicMessage(mode, vector, logical, x2apic ? icrHigh : icrHigh >>> 24, level, false, shorthand,
                 x2apic);
+    }
+
+    @Override
+    public long sendIpis(long bitmapLow, long bitmapHigh, long firstId, long icr, int clusterSize) {
+        if ((icr & (ICR_LOGICAL | ICR_SHORTHAND)) != 0) {
+            return -LocalInterrupts.KVM_EINVAL;
+        }
+        DeliveryMode mode = DeliveryMode.decode((int) icr >>> 8);
+        if (mode == DeliveryMode.EXTINT || mode == DeliveryMode.RESERVED) {
+            return 0; // KVM ignores these, as the ICR path here does
+        }
+        boolean level = (icr & ICR_LEVEL_TRIGGER) != 0;
+        boolean deassert = mode == DeliveryMode.INIT && level && (icr & ICR_ASSERT) == 0;
+        ApicMessage m = new ApicMessage(mode, (int) icr, false, 0, level, deassert, ApicMessage.Shorthand.NONE, true);
+        long first = firstId & 0xFFFF_FFFFL;
+        // KVM adds the cluster size in 32 bits: a first ID near 2^32 wraps for the high half.
+        return bus.sendToIds(m, bitmapLow, first) + bus.sendToIds(m, bitmapHigh, (first + clusterSize) & 0xFFFF_FFFFL);
     }
 
     /** x2APIC SELF IPI: a fixed, edge-triggered interrupt to this APIC alone. */
