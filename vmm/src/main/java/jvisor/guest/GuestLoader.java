@@ -6,6 +6,7 @@ import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.core.Vmm;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.bios.LegacyBios;
 import jvisor.guest.linux.LinuxLoader;
 import jvisor.guest.multiboot.MultibootLoader;
 
@@ -27,8 +28,14 @@ public final class GuestLoader {
             return;
         }
         LoadedGuest guest = load(vmm.config(), vmm.ram());
-        vmm.setBootState(guest.bootState());
         vmm.trace().step(p, "load_guest", guest.summary());
+        if (guest.protocol().equals(MultibootLoader.PROTOCOL)) {
+            // Guests written for QEMU's -kernel find the BIOS's state: its timer, vectors and data area.
+            guest = LegacyBios.install(vmm.ram(), guest, java.time.Instant.now());
+            vmm.trace().step(p, "legacy_bios", String.format("IVT, BIOS data area, ROM handlers in F000; "
+                    + "PICs, ELCR and PIT programmed by the stub at %#x", guest.bootState().regs().rip()));
+        }
+        vmm.setBootState(guest.bootState());
     }
 
     /** Loads {@code config}'s kernel (and modules) into {@code ram}; bad images are {@code BadInputException}s. */

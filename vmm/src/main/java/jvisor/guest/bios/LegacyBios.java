@@ -1,0 +1,149 @@
+package jvisor.guest.bios;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import jvisor.bus.PcLayout;
+import jvisor.engine.CpuState;
+import jvisor.engine.GeneralRegisters;
+import jvisor.engine.GuestMemory;
+import jvisor.guest.LoadedGuest;
+
+/**
+ * What a PC BIOS leaves behind for a kernel that QEMU boots with {@code -kernel} (SeaBIOS's
+ * power-on self test, then QEMU's multiboot option ROM), for guests written against it: a
+ * real-mode program that enables interrupts finds the BIOS's timer ticking, an interrupt vector
+ * table whose every entry leads to a handler in the BIOS ROM, and the BIOS data area filled in.
+ *
+ * <ul>
+ *   <li>The PICs at vectors 0x08 and 0x70 with the masks SeaBIOS leaves on QEMU's "pc" machine
+ *       ({@link #MASTER_MASK}, {@link #SLAVE_MASK}: the timer, keyboard, floppy, RTC, mouse, FPU
+ *       and primary ATA lines open; the devices jvisor lacks simply never raise theirs).
+ *   <li>The ELCR with IRQ 10 and 11 level-triggered, the ISA IRQs SeaBIOS routes the PIIX's four
+ *       PCI interrupt lines to. jvisor's PCI INTx reach only the IOAPIC, but a guest that drives
+ *       those lines itself (QEMU's pc-testdev) sees them level-sensed, as under QEMU.
+ *   <li>PIT counter 0 in mode 2 with the count 0 (65536): IRQ 0 at 18.2 Hz.
+ *   <li>Interrupt vectors: a bare IRET for every software interrupt, handlers that end the
+ *       interrupt at the PICs for every hardware line, INT 08h counting the ticks at 0040:006C
+ *       (with midnight rollover, then INT 1Ch for programs that hook the tick), INT 70h
+ *       acknowledging the RTC, INT 11h and 12h answering from the data area. The handlers sit at
+ *       the addresses the IBM PC's BIOS fixed for them in segment F000, which is write-protected
+ *       like a shadowed BIOS.
+ *   <li>The data area: COM1, the equipment word (FPU, one serial port), base memory, the EBDA
+ *       segment (see PlatformTables), an empty keyboard buffer and the tick count since midnight.
+ * </ul>
+ *
+ * The PICs and the PIT are programmed by the guest processor itself, by a stub in the ROM that
+ * runs before the kernel's entry point (in the entry state the multiboot specification gives,
+ * touching no flags and restoring the two registers it uses): so both engines' interrupt
+ * controllers, emu's in Java and KVM's in the kernel, end in the same state the same way.
+ */
+public final class LegacyBios {
+    public static final int SEGMENT = 0xF000;
+    public static final long ROM_BASE = 0xF0000;
+    public static final long ROM_END = 0x10_0000;
+    /** The BIOS's code takes the top of the ROM; the platform tables go below. */
+    public static final long CODE_BASE = 0xFD000;
+
+    public static final int MASTER_VECTOR_BASE = 0x08;
+    public static final int SLAVE_VECTOR_BASE = 0x70;
+    public static final int MASTER_MASK = 0xB8;
+    public static final int SLAVE_MASK = 0x8E;
+    public static final int ELCR_MASTER = 0x00;
+    public static final int ELCR_SLAVE = 0x0C;
+    /** Counter 0, low then high byte, mode 2 (rate generator), binary. */
+    public static final int PIT_COUNTER0_MODE2 = 0x34;
+    public static final long TICK_DIVISOR = 0x1_0000;
+
+    /** BIOS data area offsets (from 0x400). */
+    static final int BDA_EQUIPMENT = 0x10;
+    static final int BDA_BASE_MEMORY_KIB = 0x13;
+    static final int BDA_KEYBOARD_HEAD = 0x1A;
+    static final int BDA_KEYBOARD_TAIL = 0x1C;
+    static final int BDA_TICKS = 0x6C;
+    static final int BDA_MIDNIGHT = 0x70;
+    static final int BDA_KEYBOARD_START = 0x80;
+    static final int BDA_KEYBOARD_END = 0x82;
+    static final int KEYBOARD_BUFFER = 0x1E;
+    static final int KEYBOARD_BUFFER_END = 0x3E;
+    /** Equipment word: a math coprocessor, and one serial port in bits 11:9. */
+    static final int EQUIPMENT = 0x0002 | 1 << 9;
+    /** The tick count wraps at midnight: 24 hours of 1193182 / 65536 Hz ticks. */
+    public static final long TICKS_PER_DAY = 0x18_00B0;
+
+    private LegacyBios() { }
+
+    /**
+     * Writes the ROM, the vector table and the data area into {@code ram}, write-protects the ROM
+     * and returns {@code guest} entering through the stub that programs the PICs and the PIT.
+     * {@code now} sets the tick count, as the BIOS reads it from the RTC.
+     */
+    public static LoadedGuest install(GuestMemory ram, LoadedGuest guest, Instant now) {
+        BiosRom rom = BiosRom.build();
+        ram.write(rom.base(), rom.bytes());
+        long stub = rom.freeAddress();
+        byte[] stubBytes = entryStub(stub, guest.bootState().regs());
+        if (stub + stubBytes.length > BiosRom.FIXED_ENTRIES_BASE) {
+            throw new IllegalStateException("the BIOS's entry stub runs into its fixed entry points");
+        }
+        ram.write(stub, stubBytes);
+        writeVectors(ram, rom);
+        writeDataArea(ram, now);
+        ram.protectFromProcessorWrites(ROM_BASE, ROM_END - ROM_BASE);
+        CpuState entry = guest.bootState().withRegs(guest.bootState().regs().withRip(stub));
+        return new LoadedGuest(guest.protocol(), entry, guest.placed());
+    }
+
+    /** The real-mode interrupt vector table: every vector leads into the ROM. */
+    static void writeVectors(GuestMemory ram, BiosRom rom) {
+        for (int vector = 0; vector < 256; vector++) {
+            ram.write32(vector * 4L, farPointer(rom.handlerOffset(vector)));
+        }
+        // INT 60h-66h are reserved for programs: left null, so a program can tell they are free.
+        for (int vector = 0x60; vector <= 0x66; vector++) {
+            ram.write32(vector * 4L, 0);
+        }
+    }
+
+    private static int farPointer(int offset) {
+        return SEGMENT << 16 | offset;
+    }
+
+    static void writeDataArea(GuestMemory ram, Instant now) {
+        long bda = PcLayout.BDA;
+        ram.write16(bda + BDA_EQUIPMENT, EQUIPMENT);
+        ram.write16(bda + BDA_BASE_MEMORY_KIB, (int) (PcLayout.EBDA / 1024));
+        ram.write16(bda + BDA_KEYBOARD_HEAD, KEYBOARD_BUFFER);
+        ram.write16(bda + BDA_KEYBOARD_TAIL, KEYBOARD_BUFFER);
+        ram.write16(bda + BDA_KEYBOARD_START, KEYBOARD_BUFFER);
+        ram.write16(bda + BDA_KEYBOARD_END, KEYBOARD_BUFFER_END);
+        ram.write32(bda + BDA_TICKS, (int) ticksSinceMidnight(now));
+        ram.write8(bda + BDA_MIDNIGHT, 0);
+    }
+
+    /** The BIOS tick count at {@code now} (UTC, the RTC's time): timer periods since midnight. */
+    static long ticksSinceMidnight(Instant now) {
+        long millis = now.atOffset(ZoneOffset.UTC).toLocalTime().toNanoOfDay() / 1_000_000;
+        return Math.min(TICKS_PER_DAY - 1, millis * PcLayout.PIT_HZ / (TICK_DIVISOR * 1000));
+    }
+
+    /**
+     * 32-bit code, at {@code at}, that programs the PICs, the ELCR and the PIT as the BIOS leaves
+     * them, then enters the kernel with {@code entry}'s EAX and EDX (the registers it borrowed).
+     * MOV, OUT and JMP leave the flags alone.
+     */
+    static byte[] entryStub(long at, GeneralRegisters entry) {
+        MachineCode c = new MachineCode();
+        int master = PcLayout.PIC_MASTER;
+        int slave = PcLayout.PIC_SLAVE;
+        c.movAl(0x11).outAl(master).outAl(slave); // ICW1: cascade, ICW4 follows (edge/level from the ELCR)
+        c.movAl(MASTER_VECTOR_BASE).outAl(master + 1).movAl(SLAVE_VECTOR_BASE).outAl(slave + 1); // ICW2
+        c.movAl(1 << 2).outAl(master + 1).movAl(2).outAl(slave + 1); // ICW3: the slave on IRQ 2
+        c.movAl(0x01).outAl(master + 1).outAl(slave + 1); // ICW4: 8086 mode, normal EOI
+        c.movAl(MASTER_MASK).outAl(master + 1).movAl(SLAVE_MASK).outAl(slave + 1);
+        c.movEdx32(PcLayout.PIC_ELCR).movAl(ELCR_MASTER).outDxAl();
+        c.movEdx32(PcLayout.PIC_ELCR + 1).movAl(ELCR_SLAVE).outDxAl();
+        c.movAl(PIT_COUNTER0_MODE2).outAl(PcLayout.PIT + 3).movAl(0).outAl(PcLayout.PIT).outAl(PcLayout.PIT);
+        c.movEax32(entry.rax()).movEdx32(entry.rdx()).jmp32(at, entry.rip());
+        return c.bytes();
+    }
+}
