@@ -90,6 +90,25 @@ class PcPlatformTest {
         }
     }
 
+    /**
+     * A tick from the PICs that the processor keeps disabled (RFLAGS.IF = 0) is an event only
+     * for a processor that could take it; an NMI is one either way.
+     */
+    @Test
+    void aPicInterruptCountsOnlyForAProcessorThatCanTakeIt() {
+        LocalApic bsp = platform.localApic(0);
+        ports.write(0x21, 1, 0xFA); // unmask IRQ 0
+        assertFalse(bsp.hasEvents(true));
+        platform.irqLine(PcLayout.IRQ_PIT).pulse();
+        assertTrue(bsp.hasEvents(true), "the tick is pending at LINT0 (ExtINT)");
+        assertTrue(bsp.hasEvents());
+        assertFalse(bsp.hasEvents(false), "with IF = 0 the processor cannot take it");
+        bsp.accept(ApicMessage.fromIoApic(DeliveryMode.NMI, 0, false, 0, false));
+        assertTrue(bsp.hasEvents(false), "an NMI is taken whatever IF says");
+        assertTrue(bsp.takeNmi());
+        assertFalse(bsp.hasEvents(false));
+    }
+
     @Test
     void thePitAtOneKilohertzWakesAHaltedBspThroughThePics() {
         LocalApic bsp = platform.localApic(0);
