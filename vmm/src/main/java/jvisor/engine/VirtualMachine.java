@@ -22,6 +22,12 @@ public interface VirtualMachine extends AutoCloseable {
      */
     void signalMsi(long address, int data);
 
+    /**
+     * Leaves the PICs, the ELCR and the PIT as firmware does for the system it boots, when the
+     * VMM itself boots a kernel the way firmware would. Before any processor runs.
+     */
+    void setBiosPlatformState(BiosPlatformState state);
+
     @Override
     void close();
 }

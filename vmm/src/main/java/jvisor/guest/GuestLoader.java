@@ -31,9 +31,9 @@ public final class GuestLoader {
         vmm.trace().step(p, "load_guest", guest.summary());
         if (guest.protocol().equals(MultibootLoader.PROTOCOL)) {
             // Guests written for QEMU's -kernel find the BIOS's state: its timer, vectors and data area.
-            guest = LegacyBios.install(vmm.ram(), guest, java.time.Instant.now());
-            vmm.trace().step(p, "legacy_bios", String.format("IVT, BIOS data area, ROM handlers in F000; "
-                    + "PICs, ELCR and PIT programmed by the stub at %#x", guest.bootState().regs().rip()));
+            LegacyBios.install(vmm.ram(), java.time.Instant.now());
+            vmm.setBiosPlatformState(LegacyBios.PLATFORM);
+            vmm.trace().step(p, "legacy_bios", "IVT, BIOS data area and handlers in the F000 ROM; " + LegacyBios.PLATFORM);
         }
         vmm.setBootState(guest.bootState());
     }

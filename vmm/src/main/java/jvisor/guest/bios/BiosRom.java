@@ -5,7 +5,7 @@ import jvisor.bus.PcLayout;
 /**
  * The code of jvisor's BIOS ROM, {@link LegacyBios#CODE_BASE} up to 1 MiB (segment F000): the
  * interrupt handlers, the ones the IBM PC's BIOS placed at fixed addresses at those addresses,
- * the others packed from the start, where the entry stub follows them.
+ * the others packed from the start.
  */
 final class BiosRom {
     /** IBM's fixed entry points (offsets in segment F000). */
@@ -16,8 +16,6 @@ final class BiosRom {
     /** The model byte at F000:FFFE: 0xFC, a PC/AT (what SeaBIOS reports too). */
     static final int MODEL_OFFSET = 0xFFFE;
     static final int MODEL_AT = 0xFC;
-    /** The packed handlers and the stub end below IBM's first fixed entry point (F000:E05B). */
-    static final long FIXED_ENTRIES_BASE = 0xFE05B;
 
     private static final int OCW2_EOI = 0x20;
     private static final int RTC_STATUS_C = 0x0C;
@@ -49,11 +47,6 @@ final class BiosRom {
 
     byte[] bytes() {
         return image.clone();
-    }
-
-    /** Where free ROM starts after the packed handlers. */
-    long freeAddress() {
-        return LegacyBios.CODE_BASE + packed;
     }
 
     /** The offset in segment F000 of the handler for interrupt {@code vector}. */

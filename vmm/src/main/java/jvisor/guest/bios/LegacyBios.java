@@ -3,10 +3,8 @@ package jvisor.guest.bios;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import jvisor.bus.PcLayout;
-import jvisor.engine.CpuState;
-import jvisor.engine.GeneralRegisters;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.GuestMemory;
-import jvisor.guest.LoadedGuest;
 
 /**
  * What a PC BIOS leaves behind for a kernel that QEMU boots with {@code -kernel} (SeaBIOS's
@@ -32,10 +30,10 @@ import jvisor.guest.LoadedGuest;
  *       segment (see PlatformTables), an empty keyboard buffer and the tick count since midnight.
  * </ul>
  *
- * The PICs and the PIT are programmed by the guest processor itself, by a stub in the ROM that
- * runs before the kernel's entry point (in the entry state the multiboot specification gives,
- * touching no flags and restoring the two registers it uses): so both engines' interrupt
- * controllers, emu's in Java and KVM's in the kernel, end in the same state the same way.
+ * The PICs, the ELCR and the PIT are {@link #PLATFORM}, which each engine applies before the
+ * kernel's first instruction (emu replays the firmware's port writes into its devices, kvm sets
+ * its in-kernel ones to the same registers), so the kernel's entry is its first instruction, in
+ * a debugger and the call tracer as before.
  */
 public final class LegacyBios {
     public static final int SEGMENT = 0xF000;
@@ -50,9 +48,12 @@ public final class LegacyBios {
     public static final int SLAVE_MASK = 0x8E;
     public static final int ELCR_MASTER = 0x00;
     public static final int ELCR_SLAVE = 0x0C;
-    /** Counter 0, low then high byte, mode 2 (rate generator), binary. */
-    public static final int PIT_COUNTER0_MODE2 = 0x34;
-    public static final long TICK_DIVISOR = 0x1_0000;
+    /** Counter 0 as a rate generator (mode 2) dividing by 65536: IRQ 0 at 18.2 Hz. */
+    public static final int PIT_COUNTER0_MODE = 2;
+    public static final int TICK_DIVISOR = 0x1_0000;
+    /** What SeaBIOS leaves in the PICs, the ELCR and the PIT on QEMU's "pc" machine. */
+    public static final BiosPlatformState PLATFORM = new BiosPlatformState(MASTER_VECTOR_BASE, SLAVE_VECTOR_BASE,
+            MASTER_MASK, SLAVE_MASK, ELCR_MASTER, ELCR_SLAVE, PIT_COUNTER0_MODE, TICK_DIVISOR);
 
     /** BIOS data area offsets (from 0x400). */
     static final int BDA_EQUIPMENT = 0x10;
@@ -73,24 +74,16 @@ public final class LegacyBios {
     private LegacyBios() { }
 
     /**
-     * Writes the ROM, the vector table and the data area into {@code ram}, write-protects the ROM
-     * and returns {@code guest} entering through the stub that programs the PICs and the PIT.
-     * {@code now} sets the tick count, as the BIOS reads it from the RTC.
+     * Writes the ROM, the vector table and the data area into {@code ram} and write-protects the
+     * ROM. {@code now} sets the tick count, as the BIOS reads it from the RTC. The PICs and the PIT
+     * are the engine's to set ({@link #PLATFORM}).
      */
-    public static LoadedGuest install(GuestMemory ram, LoadedGuest guest, Instant now) {
+    public static void install(GuestMemory ram, Instant now) {
         BiosRom rom = BiosRom.build();
         ram.write(rom.base(), rom.bytes());
-        long stub = rom.freeAddress();
-        byte[] stubBytes = entryStub(stub, guest.bootState().regs());
-        if (stub + stubBytes.length > BiosRom.FIXED_ENTRIES_BASE) {
-            throw new IllegalStateException("the BIOS's entry stub runs into its fixed entry points");
-        }
-        ram.write(stub, stubBytes);
         writeVectors(ram, rom);
         writeDataArea(ram, now);
         ram.protectFromProcessorWrites(ROM_BASE, ROM_END - ROM_BASE);
-        CpuState entry = guest.bootState().withRegs(guest.bootState().regs().withRip(stub));
-        return new LoadedGuest(guest.protocol(), entry, guest.placed());
     }
 
     /** The real-mode interrupt vector table: every vector leads into the ROM. */
@@ -123,27 +116,6 @@ public final class LegacyBios {
     /** The BIOS tick count at {@code now} (UTC, the RTC's time): timer periods since midnight. */
     static long ticksSinceMidnight(Instant now) {
         long millis = now.atOffset(ZoneOffset.UTC).toLocalTime().toNanoOfDay() / 1_000_000;
-        return Math.min(TICKS_PER_DAY - 1, millis * PcLayout.PIT_HZ / (TICK_DIVISOR * 1000));
-    }
-
-    /**
-     * 32-bit code, at {@code at}, that programs the PICs, the ELCR and the PIT as the BIOS leaves
-     * them, then enters the kernel with {@code entry}'s EAX and EDX (the registers it borrowed).
-     * MOV, OUT and JMP leave the flags alone.
-     */
-    static byte[] entryStub(long at, GeneralRegisters entry) {
-        MachineCode c = new MachineCode();
-        int master = PcLayout.PIC_MASTER;
-        int slave = PcLayout.PIC_SLAVE;
-        c.movAl(0x11).outAl(master).outAl(slave); // ICW1: cascade, ICW4 follows (edge/level from the ELCR)
-        c.movAl(MASTER_VECTOR_BASE).outAl(master + 1).movAl(SLAVE_VECTOR_BASE).outAl(slave + 1); // ICW2
-        c.movAl(1 << 2).outAl(master + 1).movAl(2).outAl(slave + 1); // ICW3: the slave on IRQ 2
-        c.movAl(0x01).outAl(master + 1).outAl(slave + 1); // ICW4: 8086 mode, normal EOI
-        c.movAl(MASTER_MASK).outAl(master + 1).movAl(SLAVE_MASK).outAl(slave + 1);
-        c.movEdx32(PcLayout.PIC_ELCR).movAl(ELCR_MASTER).outDxAl();
-        c.movEdx32(PcLayout.PIC_ELCR + 1).movAl(ELCR_SLAVE).outDxAl();
-        c.movAl(PIT_COUNTER0_MODE2).outAl(PcLayout.PIT + 3).movAl(0).outAl(PcLayout.PIT).outAl(PcLayout.PIT);
-        c.movEax32(entry.rax()).movEdx32(entry.rdx()).jmp32(at, entry.rip());
-        return c.bytes();
+        return Math.min(TICKS_PER_DAY - 1, millis * PcLayout.PIT_HZ / (TICK_DIVISOR * 1000L));
     }
 }

@@ -5,11 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A few x86 instructions as bytes, for the BIOS's handlers and its entry stub: enough to program
- * the interrupt controllers and the timer, keep the BIOS data area's tick count and return from
- * interrupts. Each method emits one instruction; the operand size is whatever the code segment
- * the bytes run in says (16-bit for the real-mode handlers, 32-bit for the entry stub), and only
- * the instructions that are the same bytes in both modes are offered unqualified.
+ * A few 16-bit x86 instructions as bytes, for the BIOS's real-mode interrupt handlers: enough to
+ * end interrupts at the PICs, acknowledge the RTC, keep the BIOS data area's tick count and
+ * return. Each method emits one instruction.
  */
 final class MachineCode {
     /** A jump target inside this code: bound once, referenced by short jumps before or after. */
@@ -52,11 +50,6 @@ final class MachineCode {
         return emit(0xE4, port);
     }
 
-    /** OUT DX, AL. */
-    MachineCode outDxAl() {
-        return emit(0xEE);
-    }
-
     MachineCode pushAx() {
         return emit(0x50);
     }
@@ -85,7 +78,7 @@ final class MachineCode {
         return emit(0xCF);
     }
 
-    // 16-bit code: word operands and 16-bit addresses (DS-relative).
+    // Word operands and 16-bit addresses (DS-relative).
 
     MachineCode movAx16(int imm16) {
         return emit(0xB8, imm16 & 0xFF, (imm16 >>> 8) & 0xFF);
@@ -129,28 +122,6 @@ final class MachineCode {
     /** JA rel8 (unsigned above). */
     MachineCode ja(Label target) {
         return jcc8(0x77, target);
-    }
-
-    // 32-bit code.
-
-    /** MOV EAX, imm32. */
-    MachineCode movEax32(long imm32) {
-        return emit(0xB8).imm32(imm32);
-    }
-
-    /** MOV EDX, imm32. */
-    MachineCode movEdx32(long imm32) {
-        return emit(0xBA).imm32(imm32);
-    }
-
-    /** JMP rel32 to the absolute address {@code target}, the code being placed at {@code base}. */
-    MachineCode jmp32(long base, long target) {
-        emit(0xE9);
-        return imm32(target - (base + size() + 4));
-    }
-
-    private MachineCode imm32(long v) {
-        return emit((int) v & 0xFF, (int) (v >>> 8) & 0xFF, (int) (v >>> 16) & 0xFF, (int) (v >>> 24) & 0xFF);
     }
 
     private MachineCode jcc8(int opcode, Label target) {

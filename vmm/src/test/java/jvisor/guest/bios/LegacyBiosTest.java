@@ -5,33 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.ExitReason;
-import jvisor.engine.GeneralRegisters;
 import jvisor.engine.GuestMemory;
 import jvisor.engine.emu.Asm;
 import jvisor.engine.emu.TestIo;
 import jvisor.engine.emu.TestMachine;
 import jvisor.engine.emu.cpu.Cpu;
-import jvisor.guest.LoadedGuest;
-import jvisor.guest.multiboot.MultibootLoader;
 import org.junit.jupiter.api.Test;
 
 /**
- * The BIOS state a multiboot kernel finds: the tables and the ROM as data, and the ROM's code run
- * on the emu processor (real-mode handlers called with INT, the entry stub from the multiboot
- * entry state), recording the ports it writes.
+ * The BIOS state a multiboot kernel finds: the tables and the ROM as data, and the ROM's handlers
+ * run on the emu processor (called with INT from real mode), recording the ports they touch.
  */
 class LegacyBiosTest {
-    private static final long KERNEL_ENTRY = 0x10_0000;
-    private static final long INFO = 0x9500;
     private static final Instant NOON = Instant.parse("2026-12-06T12:00:00Z");
     /** Real-mode test code at 0000:6000; its stack is TestMachine's, below 0x7000. */
     private static final int TEST_CODE = 0x6000;
-
-    private static LoadedGuest kernel() {
-        return new LoadedGuest(MultibootLoader.PROTOCOL, MultibootLoader.entryState(KERNEL_ENTRY, INFO, 0x9000),
-                List.of());
-    }
 
     private static int vector(GuestMemory ram, int v) {
         return ram.read32(v * 4L);
@@ -40,7 +30,7 @@ class LegacyBiosTest {
     @Test
     void everyVectorLeadsIntoTheRomButTheOnesProgramsOwn() {
         try (GuestMemory ram = GuestMemory.allocate(16 << 20)) {
-            LegacyBios.install(ram, kernel(), NOON);
+            LegacyBios.install(ram, NOON);
             assertEquals(0xF000_FEA5, vector(ram, 0x08), "INT 08h at IBM's address");
             assertEquals(0xF000_FF53, vector(ram, 0x13), "a software interrupt: the bare IRET");
             assertEquals(0xF000_F84D, vector(ram, 0x11));
@@ -61,7 +51,7 @@ class LegacyBiosTest {
     @Test
     void theDataAreaHoldsWhatSeaBiosPutsThere() {
         try (GuestMemory ram = GuestMemory.allocate(16 << 20)) {
-            LegacyBios.install(ram, kernel(), NOON);
+            LegacyBios.install(ram, NOON);
             assertEquals(0x0202, ram.read16(0x410), "equipment: FPU, one serial port");
             assertEquals(639, ram.read16(0x413), "base memory below the EBDA, KiB");
             assertEquals(0x1E, ram.read16(0x41A));
@@ -77,9 +67,23 @@ class LegacyBiosTest {
     }
 
     @Test
+    void thePlatformStateIsWhatSeaBiosLeavesOnQemusPcMachine() {
+        int[][] expected = {
+            {0x20, 0x11}, {0xA0, 0x11}, {0x21, 0x08}, {0xA1, 0x70}, {0x21, 0x04}, {0xA1, 0x02},
+            {0x21, 0x01}, {0xA1, 0x01}, {0x21, 0xB8}, {0xA1, 0x8E}, {0x4D0, 0x00}, {0x4D1, 0x0C},
+            {0x43, 0x34}, {0x40, 0x00}, {0x40, 0x00},
+        };
+        List<BiosPlatformState.PortWrite> writes = LegacyBios.PLATFORM.portWrites();
+        assertEquals(expected.length, writes.size(), writes.toString());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(new BiosPlatformState.PortWrite(expected[i][0], expected[i][1]), writes.get(i), "write " + i);
+        }
+    }
+
+    @Test
     void theRomIsReadOnlyToProcessorsAndTheRestOfLowRamIsNot() {
         try (GuestMemory ram = GuestMemory.allocate(16 << 20)) {
-            LegacyBios.install(ram, kernel(), NOON);
+            LegacyBios.install(ram, NOON);
             assertEquals(-1, ram.cpuWriteOffset(0xFFF53, 1));
             assertEquals(-1, ram.cpuWriteOffset(LegacyBios.ROM_BASE, 4));
             assertEquals(0xFFF53, ram.cpuReadOffset(0xFFF53, 1));
@@ -100,7 +104,7 @@ class LegacyBiosTest {
 
     private static TestMachine machineWithBios() {
         TestMachine m = new TestMachine();
-        LegacyBios.install(m.ram, kernel(), NOON);
+        LegacyBios.install(m.ram, NOON);
         return m;
     }
 
@@ -161,34 +165,6 @@ class LegacyBiosTest {
             assertEquals(0x0202, m.reg(Cpu.RBX) & 0xFFFF);
             assertEquals(639, m.reg(Cpu.RAX) & 0xFFFF);
             assertEquals(0, m.reg(Cpu.RSP) & 0xFFFF0000L);
-        }
-    }
-
-    @Test
-    void theEntryStubProgramsThePicsElcrAndPitThenEntersTheKernelAsTheLoaderLeftIt() {
-        try (TestMachine m = new TestMachine()) {
-            LoadedGuest guest = LegacyBios.install(m.ram, kernel(), NOON);
-            long stub = guest.bootState().regs().rip();
-            assertTrue(stub >= LegacyBios.CODE_BASE && stub < LegacyBios.ROM_END, Long.toHexString(stub));
-            m.load(KERNEL_ENTRY, new byte[] {(byte) 0xF4}); // the kernel halts at once (IF = 0)
-            m.cpu.setState(guest.bootState());
-            assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
-            GeneralRegisters r = m.cpu.state().regs();
-            assertEquals(KERNEL_ENTRY + 1, r.rip());
-            assertEquals(0x2BADB002L, r.rax());
-            assertEquals(INFO, r.rbx());
-            assertEquals(0, r.rdx());
-            assertEquals(GeneralRegisters.RFLAGS_FIXED, r.rflags(), "the stub leaves the flags alone");
-            int[][] expected = {
-                {0x20, 0x11}, {0xA0, 0x11}, {0x21, 0x08}, {0xA1, 0x70}, {0x21, 0x04}, {0xA1, 0x02},
-                {0x21, 0x01}, {0xA1, 0x01}, {0x21, 0xB8}, {0xA1, 0x8E}, {0x4D0, 0x00}, {0x4D1, 0x0C},
-                {0x43, 0x34}, {0x40, 0x00}, {0x40, 0x00},
-            };
-            List<TestIo.Access> writes = portWrites(m);
-            assertEquals(expected.length, writes.size(), writes.toString());
-            for (int i = 0; i < expected.length; i++) {
-                assertEquals(new TestIo.Access(true, expected[i][0], 1, expected[i][1]), writes.get(i), "write " + i);
-            }
         }
     }
 }
