@@ -67,9 +67,13 @@ public final class PassVm implements AutoCloseable {
         p.setVcpu(vm.machine.createCpu(p.number(), vm.dispatch[p.number()]));
     }
 
-    /** The BSP starts where the guest loader said; APs keep their reset state until SIPI. */
+    /**
+     * The BSP starts where the guest loader said, with the PICs and the PIT as the loader's
+     * firmware stand-in left them; APs keep their reset state until SIPI.
+     */
     @InitFunction(stage = Stage.PASS, order = 1)
     static void loadBootState(Processor p) {
+        p.vmm().biosPlatformState().ifPresent(p.vm().machine::setBiosPlatformState);
         p.vcpu().setState(p.vmm().bootState());
     }
 

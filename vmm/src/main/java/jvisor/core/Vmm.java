@@ -38,6 +38,7 @@ public final class Vmm {
     private volatile Engine engine;
     private volatile GuestMemory ram;
     private volatile CpuState bootState;
+    private volatile jvisor.engine.BiosPlatformState biosPlatformState;
     private volatile PassVm vm;
     private final java.util.Map<Class<?>, Object> resources = new java.util.concurrent.ConcurrentHashMap<>();
     private final jvisor.core.vmmcall.Vmmcall vmmcall = new jvisor.core.vmmcall.Vmmcall();
@@ -132,6 +133,15 @@ public final class Vmm {
 
     public void setBootState(CpuState s) {
         bootState = s;
+    }
+
+    /** The PICs and the PIT as the loader's stand-in firmware leaves them, if it sets them. */
+    public java.util.Optional<jvisor.engine.BiosPlatformState> biosPlatformState() {
+        return java.util.Optional.ofNullable(biosPlatformState);
+    }
+
+    public void setBiosPlatformState(jvisor.engine.BiosPlatformState s) {
+        biosPlatformState = s;
     }
 
     public PassVm vm() {

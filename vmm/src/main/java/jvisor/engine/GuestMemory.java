@@ -49,6 +49,9 @@ public final class GuestMemory implements AutoCloseable {
     private final List<Region> regions;
     /** The ROM and legacy window in front of RAM when the machine boots through firmware; else null. */
     private final FirmwareMemory firmware;
+    /** Without firmware: RAM the processors may read but not write (the BIOS ROM's place), empty if none. */
+    private long protectedBase;
+    private long protectedEnd;
     private boolean closed;
 
     private GuestMemory(MemorySegment ram, long size, FirmwareMemory firmware) {
@@ -103,7 +106,27 @@ public final class GuestMemory implements AutoCloseable {
         if (firmware != null && firmware.covers(gpa, length)) {
             return firmware.write(gpa, length);
         }
+        if (gpa < protectedEnd && gpa + length > protectedBase) {
+            return -1;
+        }
         return hostOffset(gpa, length);
+    }
+
+    /**
+     * Makes {@code [base, base+size)} of low RAM read-only to the processors, as a chipset
+     * write-protects the BIOS's shadow copy: their writes go to the MMIO bus, which drops them.
+     * Devices and the VMM still write it. For a machine without firmware, before any processor
+     * or memory slot exists (the view is not meant to change afterwards).
+     */
+    public void protectFromProcessorWrites(long base, long size) {
+        if (firmware != null || protectedEnd != 0) {
+            throw new IllegalStateException("the processors' view of RAM is already set");
+        }
+        if (base < 0 || size <= 0 || ((base | size) & 0xFFF) != 0 || base + size > lowSize) {
+            throw new IllegalArgumentException(String.format("not whole pages of low RAM: %#x+%#x", base, size));
+        }
+        protectedBase = base;
+        protectedEnd = base + size;
     }
 
     /** Bumped when the processors' view changes (never without firmware). */
@@ -113,7 +136,27 @@ public final class GuestMemory implements AutoCloseable {
 
     /** The processors' view as regions for memory slots: RAM, or RAM with the firmware view in front. */
     public List<Region> cpuRegions() {
-        return firmware == null ? regions : firmware.regions(regions);
+        if (firmware != null) {
+            return firmware.regions(regions);
+        }
+        if (protectedEnd == 0) {
+            return regions;
+        }
+        List<Region> out = new java.util.ArrayList<>();
+        for (Region r : regions) {
+            if (r.guestPhysical() == 0) { // the protected range lies in low RAM, which starts at 0
+                if (protectedBase > 0) {
+                    out.add(new Region(0, 0, protectedBase));
+                }
+                out.add(new Region(protectedBase, protectedBase, protectedEnd - protectedBase, true));
+                if (protectedEnd < r.end()) {
+                    out.add(new Region(protectedEnd, protectedEnd, r.end() - protectedEnd));
+                }
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     /** The whole host mapping, for engines that hand it to the kernel or index it directly. */

@@ -32,6 +32,12 @@ public interface VirtualMachine extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Leaves the PICs, the ELCR and the PIT as firmware does for the system it boots, when the
+     * VMM itself boots a kernel the way firmware would. Before any processor runs.
+     */
+    void setBiosPlatformState(BiosPlatformState state);
+
     @Override
     void close();
 }

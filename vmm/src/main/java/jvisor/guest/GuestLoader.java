@@ -6,6 +6,7 @@ import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.core.Vmm;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.bios.LegacyBios;
 import jvisor.guest.linux.LinuxLoader;
 import jvisor.guest.multiboot.MultibootLoader;
 
@@ -27,8 +28,14 @@ public final class GuestLoader {
             return;
         }
         LoadedGuest guest = load(vmm.config(), vmm.ram());
-        vmm.setBootState(guest.bootState());
         vmm.trace().step(p, "load_guest", guest.summary());
+        if (guest.protocol().equals(MultibootLoader.PROTOCOL)) {
+            // Guests written for QEMU's -kernel find the BIOS's state: its timer, vectors and data area.
+            LegacyBios.install(vmm.ram(), java.time.Instant.now());
+            vmm.setBiosPlatformState(LegacyBios.PLATFORM);
+            vmm.trace().step(p, "legacy_bios", "IVT, BIOS data area and handlers in the F000 ROM; " + LegacyBios.PLATFORM);
+        }
+        vmm.setBootState(guest.bootState());
     }
 
     /** Loads {@code config}'s kernel (and modules) into {@code ram}; bad images are {@code BadInputException}s. */

@@ -6,6 +6,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import jvisor.bus.IrqLine;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.CpuState;
 import jvisor.engine.Engine;
 import jvisor.engine.EngineKind;
@@ -28,6 +29,8 @@ final class FakeEngine implements Engine {
 
     final List<FakeCpu> cpus = new ArrayList<>();
     final List<String> irqEvents = new ArrayList<>();
+    /** What the VMM set with {@link VirtualMachine#setBiosPlatformState}, in order. */
+    final List<BiosPlatformState> biosPlatformStates = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Script script;
     volatile boolean closed;
 
@@ -71,6 +74,11 @@ final class FakeEngine implements Engine {
                 synchronized (irqEvents) {
                     irqEvents.add(String.format("msi %x=%x", address, data));
                 }
+            }
+
+            @Override
+            public void setBiosPlatformState(BiosPlatformState state) {
+                biosPlatformStates.add(state);
             }
 
             @Override

@@ -59,5 +59,7 @@ class GlobalStageTest {
 
         assertEquals(0, VmmMain.run(config, console, new InitRegistry(table)), log.toString());
         assertEquals("RSD PTR  jvisor rip=100000 rax=2badb002 rbx=9500", seen.get());
+        assertEquals(List.of(jvisor.guest.bios.LegacyBios.PLATFORM), engine.biosPlatformStates,
+                "a multiboot kernel gets the PICs and the PIT as the BIOS leaves them");
     }
 }

@@ -51,6 +51,7 @@ class TestGuestsTest {
                 new Case("fwcfg", 2, DEBUG_EXIT_0),
                 new Case("smp", 4, DEBUG_EXIT_0),
                 new Case("poweroff", 2, 0),
+                new Case("bios", 1, DEBUG_EXIT_0),
                 new Case("triplefault", 1, ShutdownCause.GUEST_CRASHED));
     }
 

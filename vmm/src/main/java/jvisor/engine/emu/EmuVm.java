@@ -2,6 +2,7 @@ package jvisor.engine.emu;
 
 import jvisor.bus.InterruptRemapper;
 import jvisor.bus.IrqLine;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.GuestIo;
 import jvisor.engine.VirtualCpu;
 import jvisor.engine.VirtualMachine;
@@ -55,6 +56,14 @@ public final class EmuVm implements VirtualMachine {
     @Override
     public void signalMsi(long address, int data) {
         platform.signalMsi(address, data);
+    }
+
+    /** The platform's devices sit on the VM's port bus: the firmware's own writes set them. */
+    @Override
+    public void setBiosPlatformState(BiosPlatformState state) {
+        for (BiosPlatformState.PortWrite w : state.portWrites()) {
+            spec.ports().write(w.port(), 1, w.value());
+        }
     }
 
     @Override

@@ -12,6 +12,16 @@ public interface LocalInterrupts {
     boolean hasEvents();
 
     /**
+     * {@link #hasEvents()} for a processor that can take maskable interrupts ({@code maskable},
+     * RFLAGS.IF = 1) or cannot: then only an NMI, INIT or SIPI counts, so a pending PIC or APIC
+     * interrupt the guest keeps disabled (a BIOS timer tick under {@code cli}) does not stop it
+     * after every block.
+     */
+    default boolean hasEvents(boolean maskable) {
+        return hasEvents();
+    }
+
+    /**
      * The vector of the highest-priority maskable interrupt that may be delivered now (above the
      * processor priority; from the PIC through LINT0 in ExtINT mode), or -1. Called only while
      * RFLAGS.IF = 1 and outside an interrupt shadow. Does not change state.

@@ -25,6 +25,10 @@ enum KvmIoctl {
     KVM_IRQ_LINE(write(0x61, KvmStructs.IRQ_LEVEL)),
     KVM_SET_GSI_ROUTING(write(0x6a, KvmStructs.IRQ_ROUTING)),
     KVM_CREATE_PIT2(write(0x77, KvmStructs.PIT_CONFIG)),
+    KVM_GET_IRQCHIP(readWrite(0x62, KvmStructs.IRQCHIP)),
+    KVM_SET_IRQCHIP(read(0x63, KvmStructs.IRQCHIP)),
+    KVM_GET_PIT2(read(0x9f, KvmStructs.PIT_STATE2)),
+    KVM_SET_PIT2(write(0xa0, KvmStructs.PIT_STATE2)),
     KVM_SIGNAL_MSI(write(0xa5, KvmStructs.MSI)),
     KVM_XEN_HVM_CONFIG(write(0x7a, KvmStructs.XEN_HVM_CONFIG)),
 

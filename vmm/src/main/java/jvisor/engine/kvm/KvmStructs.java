@@ -87,6 +87,69 @@ final class KvmStructs {
             sequenceLayout(15, JAVA_INT).withName("pad")).withName("kvm_pit_config");
     static final VarHandle PIT_CONFIG_FLAGS = handle(PIT_CONFIG, "flags");
 
+    /** One 8259's state as KVM_GET_IRQCHIP/KVM_SET_IRQCHIP pass it, inside {@link #IRQCHIP}. */
+    static final StructLayout PIC_STATE = structLayout(
+            JAVA_BYTE.withName("last_irr"),
+            JAVA_BYTE.withName("irr"),
+            JAVA_BYTE.withName("imr"),
+            JAVA_BYTE.withName("isr"),
+            JAVA_BYTE.withName("priority_add"),
+            JAVA_BYTE.withName("irq_base"),
+            JAVA_BYTE.withName("read_reg_select"),
+            JAVA_BYTE.withName("poll"),
+            JAVA_BYTE.withName("special_mask"),
+            JAVA_BYTE.withName("init_state"),
+            JAVA_BYTE.withName("auto_eoi"),
+            JAVA_BYTE.withName("rotate_on_auto_eoi"),
+            JAVA_BYTE.withName("special_fully_nested_mode"),
+            JAVA_BYTE.withName("init4"),
+            JAVA_BYTE.withName("elcr"),
+            JAVA_BYTE.withName("elcr_mask")).withName("kvm_pic_state");
+
+    static final StructLayout IRQCHIP = structLayout(
+            JAVA_INT.withName("chip_id"),
+            JAVA_INT.withName("pad"),
+            unionLayout(sequenceLayout(512, JAVA_BYTE).withName("dummy"), PIC_STATE.withName("pic"))
+                    .withName("chip")).withName("kvm_irqchip");
+    static final VarHandle IRQCHIP_CHIP_ID = handle(IRQCHIP, "chip_id");
+    static final long IRQCHIP_PIC = IRQCHIP.byteOffset(groupElement("chip"), groupElement("pic"));
+    static final VarHandle PIC_IMR = handle(PIC_STATE, "imr");
+    static final VarHandle PIC_IRQ_BASE = handle(PIC_STATE, "irq_base");
+    static final VarHandle PIC_ELCR = handle(PIC_STATE, "elcr");
+    static final VarHandle PIC_ELCR_MASK = handle(PIC_STATE, "elcr_mask");
+    static final VarHandle PIC_INIT4 = handle(PIC_STATE, "init4");
+    static final VarHandle PIC_INIT_STATE = handle(PIC_STATE, "init_state");
+    static final VarHandle PIC_IRR = handle(PIC_STATE, "irr");
+    static final VarHandle PIC_LAST_IRR = handle(PIC_STATE, "last_irr");
+
+    /** One 8254 counter's state, as in {@link #PIT_STATE2}. */
+    static final StructLayout PIT_CHANNEL_STATE = structLayout(
+            JAVA_INT.withName("count"),
+            JAVA_SHORT.withName("latched_count"),
+            JAVA_BYTE.withName("count_latched"),
+            JAVA_BYTE.withName("status_latched"),
+            JAVA_BYTE.withName("status"),
+            JAVA_BYTE.withName("read_state"),
+            JAVA_BYTE.withName("write_state"),
+            JAVA_BYTE.withName("write_latch"),
+            JAVA_BYTE.withName("rw_mode"),
+            JAVA_BYTE.withName("mode"),
+            JAVA_BYTE.withName("bcd"),
+            JAVA_BYTE.withName("gate"),
+            JAVA_LONG.withName("count_load_time")).withName("kvm_pit_channel_state");
+    static final VarHandle PIT_CHANNEL_COUNT = handle(PIT_CHANNEL_STATE, "count");
+    static final VarHandle PIT_CHANNEL_READ_STATE = handle(PIT_CHANNEL_STATE, "read_state");
+    static final VarHandle PIT_CHANNEL_WRITE_STATE = handle(PIT_CHANNEL_STATE, "write_state");
+    static final VarHandle PIT_CHANNEL_RW_MODE = handle(PIT_CHANNEL_STATE, "rw_mode");
+    static final VarHandle PIT_CHANNEL_MODE = handle(PIT_CHANNEL_STATE, "mode");
+    static final VarHandle PIT_CHANNEL_BCD = handle(PIT_CHANNEL_STATE, "bcd");
+    static final VarHandle PIT_CHANNEL_GATE = handle(PIT_CHANNEL_STATE, "gate");
+
+    static final StructLayout PIT_STATE2 = structLayout(
+            sequenceLayout(3, PIT_CHANNEL_STATE).withName("channels"),
+            JAVA_INT.withName("flags"),
+            sequenceLayout(9, JAVA_INT).withName("reserved")).withName("kvm_pit_state2");
+
     /** {@code irq} shares an anonymous union with {@code status} (KVM_IRQ_LINE_STATUS's result). */
     static final StructLayout IRQ_LEVEL = structLayout(
             JAVA_INT.withName("irq"),
@@ -182,7 +245,7 @@ final class KvmStructs {
     static final List<StructLayout> ALL = List.of(
             USERSPACE_MEMORY_REGION, CPUID_ENTRY2, CPUID2, MSR_ENTRY, MSRS, LAPIC_STATE, PIT_CONFIG,
             IRQ_LEVEL, MP_STATE, IRQ_ROUTING_IRQCHIP, IRQ_ROUTING_ENTRY, IRQ_ROUTING, MSI, GUEST_DEBUG_ARCH, GUEST_DEBUG,
-            FPU, XSAVE, XEN_HVM_CONFIG);
+            FPU, XSAVE, XEN_HVM_CONFIG, PIC_STATE, IRQCHIP, PIT_CHANNEL_STATE, PIT_STATE2);
 
     /** A handle to a top-level field; its coordinates are (segment, offset of the struct in it). */
     static VarHandle handle(MemoryLayout struct, String field) {

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jvisor.bus.IrqLine;
 import jvisor.bus.PcLayout;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.GuestIo;
 import jvisor.engine.GuestMemory;
 import jvisor.engine.VirtualCpu;
@@ -188,6 +189,53 @@ final class KvmVm implements VirtualMachine {
     /** Whether the guest's VMCALL/VMMCALL reach jvisor (a kernel with CONFIG_KVM_XEN), else KVM answers them. */
     boolean interceptsHypercalls() {
         return hypercalls;
+    }
+
+    /**
+     * The in-kernel PICs and PIT as the firmware's writes would leave them: each chip's state read
+     * with KVM_GET_IRQCHIP / KVM_GET_PIT2, the registers the firmware sets changed, written back.
+     * KVM_SET_PIT2 reloads every counter, which starts counter 0 in its periodic mode.
+     */
+    @Override
+    public void setBiosPlatformState(BiosPlatformState state) {
+        try (Arena a = Arena.ofConfined()) {
+            setPic(a, KvmConst.KVM_IRQCHIP_PIC_MASTER, state.masterVectorBase(), state.masterMask(),
+                    state.masterElcr());
+            setPic(a, KvmConst.KVM_IRQCHIP_PIC_SLAVE, state.slaveVectorBase(), state.slaveMask(), state.slaveElcr());
+            MemorySegment pit = a.allocate(KvmStructs.PIT_STATE2);
+            vm.ioctl(KvmIoctl.KVM_GET_PIT2, pit);
+            long counter0 = 0; // channels[0]
+            KvmStructs.PIT_CHANNEL_COUNT.set(pit, counter0, state.counter0Reload());
+            KvmStructs.PIT_CHANNEL_RW_MODE.set(pit, counter0, (byte) PIT_LOW_THEN_HIGH);
+            KvmStructs.PIT_CHANNEL_READ_STATE.set(pit, counter0, (byte) PIT_LOW_THEN_HIGH);
+            KvmStructs.PIT_CHANNEL_WRITE_STATE.set(pit, counter0, (byte) PIT_LOW_THEN_HIGH);
+            KvmStructs.PIT_CHANNEL_MODE.set(pit, counter0, (byte) state.counter0Mode());
+            KvmStructs.PIT_CHANNEL_BCD.set(pit, counter0, (byte) 0);
+            KvmStructs.PIT_CHANNEL_GATE.set(pit, counter0, (byte) 1);
+            vm.ioctl(KvmIoctl.KVM_SET_PIT2, pit);
+        }
+    }
+
+    /** KVM's access-mode value for "low byte, then high byte" (the control word's bits 5:4 = 3). */
+    private static final int PIT_LOW_THEN_HIGH = 3;
+
+    /** One PIC initialised (ICW1-ICW4 done, 8086 mode, normal EOI) with its mask and ELCR. */
+    private void setPic(Arena a, int chip, int vectorBase, int mask, int elcr) {
+        MemorySegment s = a.allocate(KvmStructs.IRQCHIP);
+        KvmStructs.IRQCHIP_CHIP_ID.set(s, 0L, chip);
+        vm.ioctl(KvmIoctl.KVM_GET_IRQCHIP, s);
+        long pic = KvmStructs.IRQCHIP_PIC;
+        int elcrMask = (byte) KvmStructs.PIC_ELCR_MASK.get(s, pic) & 0xFF;
+        int edgeAndLevel = elcr & elcrMask;
+        // ICW1 forgets edge-latched requests; level-sensed lines keep theirs.
+        KvmStructs.PIC_IRR.set(s, pic, (byte) ((byte) KvmStructs.PIC_IRR.get(s, pic) & edgeAndLevel));
+        KvmStructs.PIC_LAST_IRR.set(s, pic, (byte) 0);
+        KvmStructs.PIC_IRQ_BASE.set(s, pic, (byte) vectorBase);
+        KvmStructs.PIC_IMR.set(s, pic, (byte) mask);
+        KvmStructs.PIC_ELCR.set(s, pic, (byte) edgeAndLevel);
+        KvmStructs.PIC_INIT4.set(s, pic, (byte) 1);
+        KvmStructs.PIC_INIT_STATE.set(s, pic, (byte) 0);
+        vm.ioctl(KvmIoctl.KVM_SET_IRQCHIP, s);
     }
 
     @Override

@@ -34,6 +34,8 @@ import jvisor.guest.MemoryMap;
  */
 public final class MultibootLoader {
     public static final String BOOT_LOADER_NAME = "jvisor";
+    /** {@link LoadedGuest#protocol()} of a multiboot kernel. */
+    public static final String PROTOCOL = "multiboot";
     /** EAX at the kernel's entry. */
     public static final int BOOT_MAGIC = 0x2BADB002;
     /** Where QEMU puts the information block (its memory map; the structure is 0x500 above). */
@@ -72,7 +74,7 @@ public final class MultibootLoader {
         placement.claim("multiboot info", base, info.size());
         ram.write(base, info.encode(base));
         CpuState state = entryState(layout.entry(), MultibootInfo.infoAddress(base), info.gdtAddress(base));
-        return new LoadedGuest("multiboot", state, placement.placed());
+        return new LoadedGuest(PROTOCOL, state, placement.placed());
     }
 
     /** The BSP as the multiboot specification leaves it, with a real GDT behind the selectors. */

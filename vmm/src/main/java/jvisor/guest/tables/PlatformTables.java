@@ -7,6 +7,7 @@ import jvisor.core.InitFunction;
 import jvisor.core.Processor;
 import jvisor.core.Stage;
 import jvisor.engine.GuestMemory;
+import jvisor.guest.bios.LegacyBios;
 
 /**
  * The firmware tables a BIOS leaves for the OS, placed where guests look for them: ACPI tables
@@ -67,7 +68,7 @@ public record PlatformTables(List<Blob> blobs, long rsdp, long mpFloatingPointer
         List<Long> described = List.of(fadt, madt, mcfg);
         long rsdt = acpi.add(blobs, "RSDT", RootTables.rsdt(described), 16);
         long xsdt = acpi.add(blobs, "XSDT", RootTables.xsdt(described), 16);
-        Area rom = new Area(ROM_BASE, AREA_END);
+        Area rom = new Area(ROM_BASE, LegacyBios.CODE_BASE);
         long rsdp = rom.add(blobs, "RSDP", RootTables.rsdp(rsdt, xsdt), 16);
         long floating = rom.reserve(MpTable.FLOATING_LENGTH, 16);
         long config = rom.add(blobs, MpTable.CONFIG_SIGNATURE, MpTable.configuration(cpus), 16);

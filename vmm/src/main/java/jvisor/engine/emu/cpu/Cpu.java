@@ -465,10 +465,10 @@ public final class Cpu {
 
     /**
      * Whether compiled code that branches back may go round again: nothing overwrote code, the
-     * VMM is not asking for the processor, no interrupt or other event is waiting.
+     * VMM is not asking for the processor, no interrupt it could take or other event is waiting.
      */
     public boolean mayContinue() {
-        return !codeWritten && !stopRequested && !lapic.hasEvents();
+        return !codeWritten && !stopRequested && !lapic.hasEvents(interruptsEnabled());
     }
 
     void codeWritten() {

@@ -128,7 +128,7 @@ public final class Interpreter {
                 shutdownSeen = true;
                 return ExitReason.SHUTDOWN;
             }
-            if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents())) {
+            if (waitingForSipi || c.halted || (!c.inhibitInterrupts && apic.hasEvents(c.interruptsEnabled()))) {
                 ExitReason r = events(apic);
                 if (r != null) {
                     return r;
@@ -153,7 +153,8 @@ public final class Interpreter {
     private void runBlocks(LocalInterrupts apic) {
         for (int n = 0; n < SLICE; n++) {
             runBlock();
-            if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
+            if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts
+                    || apic.hasEvents(c.interruptsEnabled())) {
                 return;
             }
         }

@@ -54,6 +54,8 @@ public final class LocalApic implements LocalInterrupts {
     private volatile int dfr;
     private volatile int svr;
     private volatile boolean events;
+    /** The part of {@link #events} a processor with RFLAGS.IF = 0 can take: NMI, INIT, SIPI. */
+    private volatile boolean nonMaskableEvents;
     /** Volatile so the MMU reads it on every translation without taking the lock; written under it. */
     private volatile long apicBase;
     private int tpr;
@@ -111,6 +113,11 @@ public final class LocalApic implements LocalInterrupts {
     @Override
     public boolean hasEvents() {
         return events;
+    }
+
+    @Override
+    public boolean hasEvents(boolean maskable) {
+        return maskable ? events : nonMaskableEvents;
     }
 
     @Override
@@ -900,7 +907,9 @@ public final class LocalApic implements LocalInterrupts {
 
     /** Recomputes {@link #events}; wakes the processor if something is now pending. */
     private void updateEvents() {
-        boolean now = nonMaskableEvent() || extIntRequested() || deliverableVector() >= 0;
+        boolean nonMaskable = nonMaskableEvent();
+        boolean now = nonMaskable || extIntRequested() || deliverableVector() >= 0;
+        nonMaskableEvents = nonMaskable;
         events = now;
         if (now) {
             eventOrWake.signalAll();

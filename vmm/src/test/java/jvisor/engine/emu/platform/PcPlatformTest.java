@@ -15,6 +15,7 @@ import jvisor.bus.MmioBus;
 import jvisor.bus.MmioHandler;
 import jvisor.bus.PcLayout;
 import jvisor.bus.PortBus;
+import jvisor.engine.BiosPlatformState;
 import jvisor.engine.VmSpec;
 import jvisor.engine.emu.Tsc;
 import org.junit.jupiter.api.AfterEach;
@@ -88,6 +89,44 @@ class PcPlatformTest {
                 taken++;
             }
         }
+    }
+
+    /** The firmware's writes leave the devices as guests read them back; a level line forgets a pulse. */
+    @Test
+    void theBiosPlatformStateReadsBackAsSeaBiosLeavesIt() {
+        BiosPlatformState bios = new BiosPlatformState(0x08, 0x70, 0xB8, 0x8E, 0x00, 0x0C, 2, 0x1_0000);
+        for (BiosPlatformState.PortWrite w : bios.portWrites()) {
+            ports.write(w.port(), 1, w.value());
+        }
+        assertEquals(0xB8, ports.read(0x21, 1));
+        assertEquals(0x8E, ports.read(0xA1, 1));
+        assertEquals(0x00, ports.read(0x4D0, 1));
+        assertEquals(0x0C, ports.read(0x4D1, 1));
+        ports.write(0x43, 1, 0xE2); // read-back: counter 0's status
+        assertEquals(0x34, ports.read(0x40, 1) & 0x3F, "low/high byte access, mode 2, binary");
+        platform.irqLine(11).set(true);
+        assertEquals(0x08, ports.read(0xA0, 1) & 0x08, "IRQ 11 requested while its line is high");
+        platform.irqLine(11).set(false);
+        assertEquals(0, ports.read(0xA0, 1) & 0x08, "level-sensed: the request went with the line");
+    }
+
+    /**
+     * A tick from the PICs that the processor keeps disabled (RFLAGS.IF = 0) is an event only
+     * for a processor that could take it; an NMI is one either way.
+     */
+    @Test
+    void aPicInterruptCountsOnlyForAProcessorThatCanTakeIt() {
+        LocalApic bsp = platform.localApic(0);
+        ports.write(0x21, 1, 0xFA); // unmask IRQ 0
+        assertFalse(bsp.hasEvents(true));
+        platform.irqLine(PcLayout.IRQ_PIT).pulse();
+        assertTrue(bsp.hasEvents(true), "the tick is pending at LINT0 (ExtINT)");
+        assertTrue(bsp.hasEvents());
+        assertFalse(bsp.hasEvents(false), "with IF = 0 the processor cannot take it");
+        bsp.accept(ApicMessage.fromIoApic(DeliveryMode.NMI, 0, false, 0, false));
+        assertTrue(bsp.hasEvents(false), "an NMI is taken whatever IF says");
+        assertTrue(bsp.takeNmi());
+        assertFalse(bsp.hasEvents(false));
     }
 
     @Test
