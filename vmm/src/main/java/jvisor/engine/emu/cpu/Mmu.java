@@ -50,6 +50,14 @@ public final class Mmu {
     private int largeEntries;
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
     private long largestPage = 0x1000;
+    /**
+     * The protection keys (bit k for key k) of user pages, and of supervisor pages, whose data
+     * translations may be in the TLB: a change of PKRU or PKRS drops the data sets only when it
+     * changes the rights of one of these (Linux keeps every page on key 0 and never changes its
+     * rights, so its PKRU writes at each context switch cost nothing).
+     */
+    private int userKeysCached;
+    private int supervisorKeysCached;
     private int writeEpochSeen;
     private int mapEpochSeen;
 
@@ -457,6 +465,36 @@ public final class Mmu {
         }
     }
 
+    /** Notes that a data translation of a page with protection key {@code key} may be cached. */
+    void protectionKeyCached(boolean userPage, int key) {
+        if (userPage) {
+            userKeysCached |= 1 << key;
+        } else {
+            supervisorKeysCached |= 1 << key;
+        }
+    }
+
+    /**
+     * PKRU ({@code userPages}) or IA32_PKRS changed from {@code old} to {@code now}: the data
+     * translations go if any key whose rights changed may have one cached, so that no TLB hit
+     * (here or in compiled code, which reads the same sets) skips the new rights.
+     */
+    void protectionKeyRightsChanged(boolean userPages, int old, int now) {
+        int changed = old ^ now;
+        int keys = 0;
+        for (int k = 0; k < 16; k++) {
+            if (((changed >>> (2 * k)) & 3) != 0) {
+                keys |= 1 << k;
+            }
+        }
+        if ((keys & (userPages ? userKeysCached : supervisorKeysCached)) != 0) {
+            Arrays.fill(tags, 0, 2 * SIZE, INVALID);
+            Arrays.fill(tags, USER, USER + 2 * SIZE, INVALID);
+            userKeysCached = 0;
+            supervisorKeysCached = 0;
+        }
+    }
+
     /** Notes the size of a large page before its granules are installed. */
     void largePage(long size) {
         if (size > largestPage) {
@@ -552,6 +590,8 @@ public final class Mmu {
         Arrays.fill(tags, INVALID);
         nonGlobalCount = 0;
         largeEntries = 0;
+        userKeysCached = 0;
+        supervisorKeysCached = 0;
         largestPage = 0x1000;
         cpu.translationGen++;
         cpu.fetchGen++;

@@ -36,6 +36,7 @@ final class PageWalker {
     static final int PF_U = 4;
     static final int PF_RSVD = 8;
     static final int PF_I = 16;
+    static final int PF_PK = 32;
 
     private static final VarHandle LONG_CAS =
             ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
@@ -51,6 +52,9 @@ final class PageWalker {
     private boolean pge;
     private boolean smep;
     private boolean smap;
+    /** CR4.PKE and CR4.PKS: protection keys of user and supervisor pages apply (4-level paging only). */
+    private boolean pke;
+    private boolean pks;
     private long cr3;
     /**
      * The access being translated is an implicit supervisor access (a descriptor table, the IDT,
@@ -75,6 +79,11 @@ final class PageWalker {
     void configureSupervisorProtection(boolean smep, boolean smap) {
         this.smep = smep;
         this.smap = smap;
+    }
+
+    void configureProtectionKeys(boolean pke, boolean pks) {
+        this.pke = pke;
+        this.pks = pks;
     }
 
     int mode() {
@@ -148,7 +157,13 @@ final class PageWalker {
             table = entry & ADDR_MASK;
             level--;
         }
-        boolean cache = checkAccess(lin, kind, user, writable, userOk, noExec);
+        boolean keyed = mode == LONG && kind != Mmu.EXEC && (userOk ? pke : pks);
+        int key = (int) (entry >>> 59) & 0xF;
+        boolean cache = checkAccess(lin, kind, user, writable, userOk, noExec,
+                keyed && keyRefuses(userOk ? cpu.pkru : cpu.pkrs, key, kind, user));
+        if (cache && keyed) {
+            mmu.protectionKeyCached(userOk, key);
+        }
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((entry & update) != update) {
             setBits(entryAddr, entry, update, true);
@@ -171,7 +186,7 @@ final class PageWalker {
             throw pageFault(lin, kind, user, 0);
         }
         if (pse && (pde & PS) != 0) {
-            boolean cache = checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false);
+            boolean cache = checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false, false);
             long update = A | (kind == Mmu.WRITE ? D : 0);
             if ((pde & update) != update) {
                 setBits(pdeAddr, pde, update, false);
@@ -191,7 +206,7 @@ final class PageWalker {
         if ((pte & P) == 0) {
             throw pageFault(lin, kind, user, 0);
         }
-        boolean cache = checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false);
+        boolean cache = checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false, false);
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((pte & update) != update) {
             setBits(pteAddr, pte, update, false);
@@ -204,12 +219,24 @@ final class PageWalker {
     }
 
     /**
+     * Whether the rights of protection key {@code key} in {@code rights} (PKRU or PKRS) refuse a
+     * data access: access disable refuses all, write disable refuses writes from user mode, and
+     * from supervisor mode under CR0.WP.
+     */
+    private boolean keyRefuses(int rights, int key, int kind, boolean user) {
+        int bits = rights >>> (2 * key);
+        return (bits & 1) != 0 || (kind == Mmu.WRITE && (bits & 2) != 0 && (user || wp));
+    }
+
+    /**
      * Faults unless the access is allowed; returns whether its translation may be cached. A
      * supervisor data access to a user page under SMAP is allowed only by EFLAGS.AC, which
      * changes without a TLB flush (STAC, CLAC, POPF), so it is never cached: the supervisor sets
-     * of the TLB then never hold user pages and every such access comes back here.
+     * of the TLB then never hold user pages and every such access comes back here. A refusal by
+     * the page's protection key sets the error code's PK bit, whatever else refuses the access.
      */
-    private boolean checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec) {
+    private boolean checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec,
+            boolean keyRefused) {
         boolean ok;
         boolean cache = true;
         if (kind == Mmu.EXEC) {
@@ -223,8 +250,8 @@ final class PageWalker {
         } else {
             ok = !user || userOk;
         }
-        if (!ok) {
-            throw pageFault(lin, kind, user, PF_P);
+        if (!ok || keyRefused) {
+            throw pageFault(lin, kind, user, PF_P | (keyRefused ? PF_PK : 0));
         }
         return cache;
     }
