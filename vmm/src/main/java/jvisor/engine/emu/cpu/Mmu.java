@@ -51,6 +51,13 @@ public final class Mmu {
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
     private long largestPage = 0x1000;
     /**
+     * The large pages with granules cached since the last full flush: INVLPG drops the granules
+     * of the one its address falls in, if any, and otherwise one 4 KiB page. Without it, once any
+     * large page was cached every INVLPG dropped the 2 MiB around its address (3,072 entries) or,
+     * with 1 GiB pages cached (Linux's direct map on a large guest), scanned the whole TLB.
+     */
+    private final LargePageSet largePages = new LargePageSet();
+    /**
      * The protection keys (bit k for key k) of user pages, and of supervisor pages, whose data
      * translations may be in the TLB: a change of PKRU or PKRS drops the data sets only when it
      * changes the rights of one of these (Linux keeps every page on key 0 and never changes its
@@ -439,8 +446,11 @@ public final class Mmu {
         writePhysical(walker.translate(lin, WRITE, userAccess), size, v);
     }
 
-    /** Caches a translation the walker just checked, if its page is plain RAM. */
-    void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, boolean large) {
+    /**
+     * Caches a translation the walker just checked, if its page is plain RAM; {@code largeSize}
+     * is the size of the large page {@code lin} is a granule of, or 0.
+     */
+    void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, long largeSize) {
         long host = kind == WRITE ? memory.cpuWriteOffset(physPage, 0x1000) : memory.cpuReadOffset(physPage, 0x1000);
         if (host < 0 || isApicPage(physPage) || (kind != EXEC && watch.armed && watch.touchesPage(lin & PAGE))) {
             return;
@@ -460,8 +470,12 @@ public final class Mmu {
                 nonGlobalCount = OVERFLOW;
             }
         }
-        if (large) {
+        if (largeSize != 0) {
             largeEntries++;
+            if (largeSize > largestPage) {
+                largestPage = largeSize;
+            }
+            largePages.add(lin & -largeSize, Long.numberOfTrailingZeros(largeSize));
         }
     }
 
@@ -492,13 +506,6 @@ public final class Mmu {
             Arrays.fill(tags, USER, USER + 2 * SIZE, INVALID);
             userKeysCached = 0;
             supervisorKeysCached = 0;
-        }
-    }
-
-    /** Notes the size of a large page before its granules are installed. */
-    void largePage(long size) {
-        if (size > largestPage) {
-            largestPage = size;
         }
     }
 
@@ -624,21 +631,40 @@ public final class Mmu {
     }
 
     /**
-     * INVLPG. A large page is cached as 4 KiB granules, so when large pages are cached every
-     * granule of the large page that may contain {@code lin} goes too.
+     * INVLPG. A large page is cached as 4 KiB granules, so every granule of the large page that
+     * contains {@code lin} goes too: of the one the set of cached large pages names, or while
+     * that set has overflowed, of any size that may contain it.
      */
     public void flushPage(long lin) {
         cpu.fetchGen++;
+        flushRegion(lin, 0x1000);
         if (largeEntries == 0) {
-            flushRegion(lin, 0x1000);
+            return;
+        }
+        if (!largePages.overflowed()) {
+            for (int sizes = largePages.shifts(); sizes != 0; sizes &= sizes - 1) {
+                long size = 1L << Integer.numberOfTrailingZeros(sizes);
+                if (largePages.remove(lin & -size, Integer.numberOfTrailingZeros(sizes))) {
+                    dropLargePage(lin & -size, size);
+                }
+            }
         } else if (largestPage <= (2L << 20)) {
             flushRegion(lin, 2L << 20);
         } else {
-            long region = ~(largestPage - 1);
-            for (int i = 0; i < tags.length; i++) {
-                if ((tags[i] & region) == (lin & region)) {
-                    tags[i] = INVALID;
-                }
+            dropLargePage(lin & -largestPage, largestPage);
+        }
+    }
+
+    /** Drops every cached 4 KiB granule of the {@code size}-aligned region at {@code base}. */
+    private void dropLargePage(long base, long size) {
+        if (size <= (4L << 20)) {
+            flushRegion(base, size);
+            return;
+        }
+        long region = -size;
+        for (int i = 0; i < tags.length; i++) {
+            if ((tags[i] & region) == base) {
+                tags[i] = INVALID;
             }
         }
     }

@@ -94,7 +94,7 @@ final class PageWalker {
     long translate(long lin, int kind, boolean user) {
         return switch (mode) {
             case OFF -> {
-                mmu.install(lin, lin & ~0xFFFL, kind, user, true, false);
+                mmu.install(lin, lin & ~0xFFFL, kind, user, true, 0);
                 yield lin;
             }
             case LEGACY -> walkLegacy(lin, kind, user);
@@ -171,10 +171,7 @@ final class PageWalker {
         long pageMask = (1L << (3 + 9 * level)) - 1;
         long phys = (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
         if (cache) {
-            if (level > 1) {
-                mmu.largePage(pageMask + 1);
-            }
-            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1);
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1 ? pageMask + 1 : 0);
         }
         return phys;
     }
@@ -193,8 +190,7 @@ final class PageWalker {
             }
             long phys = (pde & 0xFFC0_0000L) | (lin & 0x3F_FFFFL);
             if (cache) {
-                mmu.largePage(4L << 20);
-                mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, true);
+                mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, 4L << 20);
             }
             return phys;
         }
@@ -213,7 +209,7 @@ final class PageWalker {
         }
         long phys = (pte & 0xFFFF_F000L) | (lin & 0xFFF);
         if (cache) {
-            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, false);
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, 0);
         }
         return phys;
     }
