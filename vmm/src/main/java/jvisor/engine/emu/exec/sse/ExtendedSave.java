@@ -1,5 +1,6 @@
 package jvisor.engine.emu.exec.sse;
 
+import java.util.Arrays;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.SystemOps;
 import jvisor.engine.emu.cpu.Vectors;
@@ -137,7 +138,7 @@ final class ExtendedSave {
             if ((bv & XsaveLayout.SSE) != 0) {
                 FxsaveImage.loadXmm(f, b, xmm);
             } else {
-                java.util.Arrays.fill(f.xmm, 0, 2 * xmm, 0);
+                Arrays.fill(f.xmm, 0, 2 * xmm, 0);
             }
         }
         if ((rfbm & XsaveLayout.PKRU) != 0) {
