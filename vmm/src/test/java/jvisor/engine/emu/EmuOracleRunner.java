@@ -10,8 +10,8 @@ import jvisor.engine.emu.fpu.FxsaveImage;
 /**
  * Runs a snippet in the emulator exactly where {@link NativeCpu} runs it: the native code page
  * and data area are mapped at the same linear addresses, the snippet is followed by HLT, and the
- * processor runs it in 64-bit mode from the same registers, flags and FPU state, with CR4.OSFXSR
- * and CR4.OSXMMEXCPT set as an operating system would.
+ * processor runs it in 64-bit mode from the same registers, flags and FPU state, with CR4.OSFXSR,
+ * CR4.OSXMMEXCPT and CR4.OSXSAVE set and XCR0 enabling x87 and SSE, as an operating system would.
  */
 public final class EmuOracleRunner implements AutoCloseable {
     private static final long CODE_PHYS = 0x300000;
@@ -28,6 +28,9 @@ public final class EmuOracleRunner implements AutoCloseable {
         for (long off = 0; off < NativeCpu.DATA_SIZE; off += 0x1000) {
             machine.pages.map4k(host.dataAddress() + off, physical(off), PageTables.P | PageTables.RW);
         }
+        // XCR0 enables x87 and SSE as the host's Linux does (XSETBV needs ring 0, so not in a snippet).
+        run(Asm.code64("xor ecx, ecx\nmov eax, 3\nxor edx, edx\nxsetbv"),
+                new CpuSnapshot(new long[16], 2, new byte[NativeCpu.DATA_SIZE]));
     }
 
     /** 1 compiles every block before it runs (tier 1); 0 keeps everything in the interpreter. */
@@ -82,7 +85,7 @@ public final class EmuOracleRunner implements AutoCloseable {
         SystemRegisters s = base.sregs();
         SystemRegisters sse = new SystemRegisters(s.cs(), s.ds(), s.es(), s.fs(), s.gs(), s.ss(), s.tr(), s.ldt(),
                 s.gdt(), s.idt(), s.cr0() | SystemRegisters.CR0_MP, s.cr2(), s.cr3(),
-                s.cr4() | SystemRegisters.CR4_OSFXSR | SystemRegisters.CR4_OSXMMEXCPT, s.cr8(), s.efer(), s.apicBase());
+                s.cr4() | SystemRegisters.CR4_OSFXSR | SystemRegisters.CR4_OSXMMEXCPT | Cpu.CR4_OSXSAVE, s.cr8(), s.efer(), s.apicBase());
         machine.cpu.setState(new CpuState(GeneralRegisters.fromArray(in.regs(), host.snippetAddress(), rflags), sse));
         FxsaveImage.load(machine.processor().fpu, in.fpuOrDefault(), true, 16);
         ExitReason r = machine.run();

@@ -123,6 +123,16 @@ public final class NativeCpu {
         return ("amd64".equals(arch) || "x86_64".equals(arch)) && "Linux".equals(System.getProperty("os.name"));
     }
 
+    /** Whether the host processor has XSAVE (and its Linux enabled it), from /proc/cpuinfo's flags. */
+    public static boolean hasXsave() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
+                    .anyMatch(l -> l.startsWith("flags") && (" " + l + " ").contains(" xsave "));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     private final MemorySegment code;
     private final MemorySegment data;
     private final MethodHandle entry;

@@ -23,6 +23,9 @@ final class SimdForms {
         conversions(t);
         control(t);
         pageCrossing(t);
+        if (NativeCpu.hasXsave()) {
+            extendedSave(t);
+        }
         return t;
     }
 
@@ -218,6 +221,26 @@ final class SimdForms {
         for (String op : new String[] {"cvtpd2pi", "cvttpd2pi"}) {
             t.add(op + " {mm}, {x}");
             t.add(op + " {mm}, {m128}");
+        }
+    }
+
+    /**
+     * XSAVE and XRSTOR of x87 and SSE (EDX:EAX = 3, or 1 for x87 alone) at RBX + 0x200. XSTATE_BV
+     * is overwritten after each save: whether a component in its initial configuration counts as
+     * in use is each processor's choice, and the host's XCR0 enables more components than emu has.
+     * The restores set it to 3, 0 (both components initial) or 1 (SSE initial, MXCSR loaded).
+     */
+    private static void extendedSave(List<String> t) {
+        String noMask = "; mov dword ptr [rbx + 0x21c], 0";
+        String both = "mov eax, 3; xor edx, edx; ";
+        t.add(both + "xsave64 [rbx + 0x200]; mov qword ptr [rbx + 0x400], 3" + noMask);
+        t.add(both + "xsave [rbx + 0x200]; mov qword ptr [rbx + 0x400], 3" + noMask);
+        t.add("mov eax, 1; xor edx, edx; xsave64 [rbx + 0x200]; mov qword ptr [rbx + 0x400], 3" + noMask);
+        for (int bv : new int[] {3, 0, 1}) {
+            String header = "; mov qword ptr [rbx + 0x400], " + bv
+                    + "; mov qword ptr [rbx + 0x408], 0; mov qword ptr [rbx + 0x410], 0; ";
+            t.add(both + "xsave64 [rbx + 0x200]" + header + "pcmpeqb {x}, {x}; fninit; xrstor64 [rbx + 0x200]" + noMask);
+            t.add(both + "xsave [rbx + 0x200]" + header + "fld1; xrstor [rbx + 0x200]" + noMask);
         }
     }
 

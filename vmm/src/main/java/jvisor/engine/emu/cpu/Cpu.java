@@ -52,6 +52,9 @@ public final class Cpu {
     public static final long CR4_UMIP = 1L << 11;
     public static final long CR4_SMEP = 1L << 20;
     public static final long CR4_SMAP = 1L << 21;
+    public static final long CR4_OSXSAVE = 1L << 18;
+    public static final long CR4_PKE = 1L << 22;
+    public static final long CR4_PKS = 1L << 24;
     public static final long EFER_SCE = 1L;
     public static final long EFER_LME = 1L << 8;
     public static final long EFER_LMA = 1L << 10;
@@ -79,6 +82,14 @@ public final class Cpu {
     long cr3;
     long cr4;
     long efer;
+    /** XCR0: the state components XSETBV enabled for XSAVE and XRSTOR (x87 always). */
+    long xcr0 = 1;
+    /**
+     * PKRU and IA32_PKRS: two bits per protection key (bit 2k access disable, 2k+1 write
+     * disable), for user pages under CR4.PKE and supervisor pages under CR4.PKS.
+     */
+    int pkru;
+    int pkrs;
 
     private int cpl;
     private boolean mode64;
@@ -507,6 +518,18 @@ public final class Cpu {
         return efer;
     }
 
+    public long xcr0() {
+        return xcr0;
+    }
+
+    public int pkru() {
+        return pkru;
+    }
+
+    public int pkrs() {
+        return pkrs;
+    }
+
     public long gdtBase() {
         return gdtBase;
     }
@@ -550,5 +573,6 @@ public final class Cpu {
         mmu.walker.configure(mode, (cr0 & CR0_WP) != 0, (efer & EFER_NXE) != 0,
                 (cr4 & CR4_PSE) != 0, (cr4 & CR4_PGE) != 0, cr3);
         mmu.walker.configureSupervisorProtection((cr4 & CR4_SMEP) != 0, (cr4 & CR4_SMAP) != 0);
+        mmu.walker.configureProtectionKeys((cr4 & CR4_PKE) != 0, (cr4 & CR4_PKS) != 0);
     }
 }

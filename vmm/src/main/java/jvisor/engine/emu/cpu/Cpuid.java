@@ -2,6 +2,7 @@ package jvisor.engine.emu.cpu;
 
 import java.nio.charset.StandardCharsets;
 import jvisor.engine.emu.Tsc;
+import jvisor.engine.emu.fpu.XsaveLayout;
 
 /**
  * What CPUID reports: exactly the features the interpreter implements. By default the processor
@@ -9,8 +10,9 @@ import jvisor.engine.emu.Tsc;
  * topology (0xB) are Intel's, and Linux only trusts them on Intel parts. As AuthenticAMD
  * ({@link Cpu#vendor}) it reports an AMD family 0Fh signature, the vendor again in 0x80000000,
  * AMD's copies of the leaf 1 EDX bits in 0x80000001 with SYSCALL in every mode (Intel sets it in
- * IA-32e mode only), and the core count in 0x80000008 ECX. The FPU, MMX, FXSR, SSE and SSE2 are
- * implemented; SSE3 and later, XSAVE and AVX are not, and are not advertised.
+ * IA-32e mode only), and the core count in 0x80000008 ECX. The FPU, MMX, FXSR, SSE, SSE2, XSAVE
+ * (with XSAVEOPT; x87, SSE and PKRU state) and protection keys for user and supervisor pages are
+ * implemented; SSE3 and later, AVX, XSAVEC and XSAVES are not, and are not advertised.
  */
 public final class Cpuid {
     private Cpuid() { }
@@ -59,6 +61,8 @@ public final class Cpuid {
     static final int MOVBE = 1 << 22;
     static final int POPCNT = 1 << 23;
     static final int TSC_DEADLINE = 1 << 24;
+    static final int XSAVE = 1 << 26;
+    static final int OSXSAVE = 1 << 27;
     static final int HYPERVISOR_BIT = 1 << 31;
     // leaf 7 EBX / EDX
     static final int TSC_ADJUST = 1 << 1;
@@ -67,6 +71,9 @@ public final class Cpuid {
     static final int SMAP = 1 << 20;
     // leaf 7 ECX
     static final int UMIP = 1 << 2;
+    static final int PKU = 1 << 3;
+    static final int OSPKE = 1 << 4;
+    static final int PKS = 1 << 31;
     static final int BMI2 = 1 << 8;
     static final int ERMS = 1 << 9;
     static final int SPEC_CTRL = 1 << 26;
@@ -74,6 +81,8 @@ public final class Cpuid {
     static final int ARCH_CAPABILITIES = 1 << 29;
     // leaf 7 sub-leaf 2 EDX
     static final int BHI_CTRL = 1 << 4;
+    // leaf 0xD sub-leaf 1 EAX
+    static final int XSAVEOPT = 1;
     // 0x80000001 ECX / EDX
     static final int LAHF_LM = 1;
     static final int ABM = 1 << 5;
@@ -103,7 +112,8 @@ public final class Cpuid {
             case 1 -> {
                 r[0] = amd ? AMD_SIGNATURE : SIGNATURE;
                 r[1] = (8 << 8) | (Math.min(cpuCount, 255) << 16) | (apicId << 24);
-                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0)
+                r[2] = CX16 | MOVBE | POPCNT | HYPERVISOR_BIT | (c.tscDeadline ? TSC_DEADLINE : 0) | XSAVE
+                        | ((c.cr4 & Cpu.CR4_OSXSAVE) != 0 ? OSXSAVE : 0)
                         | (c.lapic() != null && c.lapic().x2apicSupported() ? X2APIC : 0);
                 r[3] = LEAF1_EDX_SHARED | SEP | CLFSH | SSE | SSE2 | (apicOn(c) ? APIC : 0) | (cpuCount > 1 ? HTT : 0);
             }
@@ -111,13 +121,14 @@ public final class Cpuid {
                 if (subleaf == 0) {
                     r[0] = 2; // the last sub-leaf
                     r[1] = TSC_ADJUST | BMI1 | SMEP | BMI2 | ERMS | SMAP;
-                    r[2] = UMIP;
+                    r[2] = UMIP | PKU | ((c.cr4 & Cpu.CR4_PKE) != 0 ? OSPKE : 0) | PKS;
                     r[3] = SPEC_CTRL | STIBP | ARCH_CAPABILITIES;
                 } else if (subleaf == 2) {
                     r[3] = BHI_CTRL;
                 }
             }
             case 0xB -> topology(r, subleaf, cpuCount, apicId);
+            case 0xD -> extendedState(r, subleaf, c.xcr0);
             case 0x15 -> {
                 long gcd = gcd(Tsc.HZ, c.crystalHz);
                 r[0] = (int) (c.crystalHz / gcd);
@@ -181,6 +192,29 @@ public final class Cpuid {
             b = t;
         }
         return a;
+    }
+
+    /**
+     * Leaf 0xD: the XSAVE components XCR0 may enable and the standard area's size for those
+     * enabled and for all; sub-leaf 1 the XSAVE variants (XSAVEOPT only); sub-leaf n >= 2 where
+     * component n sits. Supervisor components (IA32_XSS) there are none.
+     */
+    private static void extendedState(int[] r, int subleaf, long xcr0) {
+        switch (subleaf) {
+            case 0 -> {
+                r[0] = (int) XsaveLayout.SUPPORTED;
+                r[1] = XsaveLayout.size(xcr0);
+                r[2] = XsaveLayout.size(XsaveLayout.SUPPORTED);
+                r[3] = (int) (XsaveLayout.SUPPORTED >>> 32);
+            }
+            case 1 -> r[0] = XSAVEOPT;
+            default -> {
+                if (subleaf >= 2 && subleaf < 64 && (XsaveLayout.SUPPORTED & (1L << subleaf)) != 0) {
+                    r[0] = XsaveLayout.componentSize(subleaf);
+                    r[1] = XsaveLayout.offset(subleaf);
+                }
+            }
+        }
     }
 
     /** Leaf 0xB: one thread per core, all processors cores of one package. */

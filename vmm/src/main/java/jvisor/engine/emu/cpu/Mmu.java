@@ -50,6 +50,21 @@ public final class Mmu {
     private int largeEntries;
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
     private long largestPage = 0x1000;
+    /**
+     * The large pages with granules cached since the last full flush: INVLPG drops the granules
+     * of the one its address falls in, if any, and otherwise one 4 KiB page. Without it, once any
+     * large page was cached every INVLPG dropped the 2 MiB around its address (3,072 entries) or,
+     * with 1 GiB pages cached (Linux's direct map on a large guest), scanned the whole TLB.
+     */
+    private final LargePageSet largePages = new LargePageSet();
+    /**
+     * The protection keys (bit k for key k) of user pages, and of supervisor pages, whose data
+     * translations may be in the TLB: a change of PKRU or PKRS drops the data sets only when it
+     * changes the rights of one of these (Linux keeps every page on key 0 and never changes its
+     * rights, so its PKRU writes at each context switch cost nothing).
+     */
+    private int userKeysCached;
+    private int supervisorKeysCached;
     private int writeEpochSeen;
     private int mapEpochSeen;
 
@@ -431,8 +446,11 @@ public final class Mmu {
         writePhysical(walker.translate(lin, WRITE, userAccess), size, v);
     }
 
-    /** Caches a translation the walker just checked, if its page is plain RAM. */
-    void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, boolean large) {
+    /**
+     * Caches a translation the walker just checked, if its page is plain RAM; {@code largeSize}
+     * is the size of the large page {@code lin} is a granule of, or 0.
+     */
+    void install(long lin, long physPage, int kind, boolean userAccess, boolean isGlobal, long largeSize) {
         long host = kind == WRITE ? memory.cpuWriteOffset(physPage, 0x1000) : memory.cpuReadOffset(physPage, 0x1000);
         if (host < 0 || isApicPage(physPage) || (kind != EXEC && watch.armed && watch.touchesPage(lin & PAGE))) {
             return;
@@ -452,15 +470,42 @@ public final class Mmu {
                 nonGlobalCount = OVERFLOW;
             }
         }
-        if (large) {
+        if (largeSize != 0) {
             largeEntries++;
+            if (largeSize > largestPage) {
+                largestPage = largeSize;
+            }
+            largePages.add(lin & -largeSize, Long.numberOfTrailingZeros(largeSize));
         }
     }
 
-    /** Notes the size of a large page before its granules are installed. */
-    void largePage(long size) {
-        if (size > largestPage) {
-            largestPage = size;
+    /** Notes that a data translation of a page with protection key {@code key} may be cached. */
+    void protectionKeyCached(boolean userPage, int key) {
+        if (userPage) {
+            userKeysCached |= 1 << key;
+        } else {
+            supervisorKeysCached |= 1 << key;
+        }
+    }
+
+    /**
+     * PKRU ({@code userPages}) or IA32_PKRS changed from {@code old} to {@code now}: the data
+     * translations go if any key whose rights changed may have one cached, so that no TLB hit
+     * (here or in compiled code, which reads the same sets) skips the new rights.
+     */
+    void protectionKeyRightsChanged(boolean userPages, int old, int now) {
+        int changed = old ^ now;
+        int keys = 0;
+        for (int k = 0; k < 16; k++) {
+            if (((changed >>> (2 * k)) & 3) != 0) {
+                keys |= 1 << k;
+            }
+        }
+        if ((keys & (userPages ? userKeysCached : supervisorKeysCached)) != 0) {
+            Arrays.fill(tags, 0, 2 * SIZE, INVALID);
+            Arrays.fill(tags, USER, USER + 2 * SIZE, INVALID);
+            userKeysCached = 0;
+            supervisorKeysCached = 0;
         }
     }
 
@@ -552,6 +597,8 @@ public final class Mmu {
         Arrays.fill(tags, INVALID);
         nonGlobalCount = 0;
         largeEntries = 0;
+        userKeysCached = 0;
+        supervisorKeysCached = 0;
         largestPage = 0x1000;
         cpu.translationGen++;
         cpu.fetchGen++;
@@ -584,21 +631,40 @@ public final class Mmu {
     }
 
     /**
-     * INVLPG. A large page is cached as 4 KiB granules, so when large pages are cached every
-     * granule of the large page that may contain {@code lin} goes too.
+     * INVLPG. A large page is cached as 4 KiB granules, so every granule of the large page that
+     * contains {@code lin} goes too: of the one the set of cached large pages names, or while
+     * that set has overflowed, of any size that may contain it.
      */
     public void flushPage(long lin) {
         cpu.fetchGen++;
+        flushRegion(lin, 0x1000);
         if (largeEntries == 0) {
-            flushRegion(lin, 0x1000);
+            return;
+        }
+        if (!largePages.overflowed()) {
+            for (int sizes = largePages.shifts(); sizes != 0; sizes &= sizes - 1) {
+                long size = 1L << Integer.numberOfTrailingZeros(sizes);
+                if (largePages.remove(lin & -size, Integer.numberOfTrailingZeros(sizes))) {
+                    dropLargePage(lin & -size, size);
+                }
+            }
         } else if (largestPage <= (2L << 20)) {
             flushRegion(lin, 2L << 20);
         } else {
-            long region = ~(largestPage - 1);
-            for (int i = 0; i < tags.length; i++) {
-                if ((tags[i] & region) == (lin & region)) {
-                    tags[i] = INVALID;
-                }
+            dropLargePage(lin & -largestPage, largestPage);
+        }
+    }
+
+    /** Drops every cached 4 KiB granule of the {@code size}-aligned region at {@code base}. */
+    private void dropLargePage(long base, long size) {
+        if (size <= (4L << 20)) {
+            flushRegion(base, size);
+            return;
+        }
+        long region = -size;
+        for (int i = 0; i < tags.length; i++) {
+            if ((tags[i] & region) == base) {
+                tags[i] = INVALID;
             }
         }
     }

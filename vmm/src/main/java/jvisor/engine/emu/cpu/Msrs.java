@@ -33,6 +33,7 @@ public final class Msrs {
     public static final int PAT = 0x277;
     public static final int MTRR_DEF_TYPE = 0x2FF;
     public static final int TSC_DEADLINE = 0x6E0;
+    public static final int PKRS = 0x6E1;
     /** The x2APIC's registers: MSR 0x800 + (xAPIC offset >> 4). */
     public static final int X2APIC_FIRST = 0x800;
     public static final int X2APIC_LAST = 0x8FF;
@@ -112,6 +113,7 @@ public final class Msrs {
             case PAT -> pat;
             case MTRR_DEF_TYPE -> mtrrDefType;
             case TSC_DEADLINE -> cpu.lapic().tscDeadlineMsr();
+            case PKRS -> cpu.pkrs & 0xFFFF_FFFFL;
             case EFER -> cpu.efer;
             case STAR -> star;
             case LSTAR -> lstar;
@@ -165,6 +167,7 @@ public final class Msrs {
             case PAT -> pat = checkedPat(v);
             case MTRR_DEF_TYPE -> mtrrDefType = v & 0xCFF;
             case TSC_DEADLINE -> cpu.lapic().setTscDeadlineMsr(v);
+            case PKRS -> SystemOps.writePkrs(cpu, (int) reserved(v, 0xFFFF_FFFFL));
             case EFER -> SystemOps.writeEfer(cpu, v);
             case STAR -> star = v;
             case LSTAR -> lstar = canonical(v);

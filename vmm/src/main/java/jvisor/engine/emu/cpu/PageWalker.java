@@ -36,6 +36,7 @@ final class PageWalker {
     static final int PF_U = 4;
     static final int PF_RSVD = 8;
     static final int PF_I = 16;
+    static final int PF_PK = 32;
 
     private static final VarHandle LONG_CAS =
             ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
@@ -51,6 +52,9 @@ final class PageWalker {
     private boolean pge;
     private boolean smep;
     private boolean smap;
+    /** CR4.PKE and CR4.PKS: protection keys of user and supervisor pages apply (4-level paging only). */
+    private boolean pke;
+    private boolean pks;
     private long cr3;
     /**
      * The access being translated is an implicit supervisor access (a descriptor table, the IDT,
@@ -77,6 +81,11 @@ final class PageWalker {
         this.smap = smap;
     }
 
+    void configureProtectionKeys(boolean pke, boolean pks) {
+        this.pke = pke;
+        this.pks = pks;
+    }
+
     int mode() {
         return mode;
     }
@@ -85,7 +94,7 @@ final class PageWalker {
     long translate(long lin, int kind, boolean user) {
         return switch (mode) {
             case OFF -> {
-                mmu.install(lin, lin & ~0xFFFL, kind, user, true, false);
+                mmu.install(lin, lin & ~0xFFFL, kind, user, true, 0);
                 yield lin;
             }
             case LEGACY -> walkLegacy(lin, kind, user);
@@ -148,7 +157,13 @@ final class PageWalker {
             table = entry & ADDR_MASK;
             level--;
         }
-        boolean cache = checkAccess(lin, kind, user, writable, userOk, noExec);
+        boolean keyed = mode == LONG && kind != Mmu.EXEC && (userOk ? pke : pks);
+        int key = (int) (entry >>> 59) & 0xF;
+        boolean cache = checkAccess(lin, kind, user, writable, userOk, noExec,
+                keyed && keyRefuses(userOk ? cpu.pkru : cpu.pkrs, key, kind, user));
+        if (cache && keyed) {
+            mmu.protectionKeyCached(userOk, key);
+        }
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((entry & update) != update) {
             setBits(entryAddr, entry, update, true);
@@ -156,10 +171,7 @@ final class PageWalker {
         long pageMask = (1L << (3 + 9 * level)) - 1;
         long phys = (entry & ADDR_MASK & ~pageMask) | (lin & pageMask);
         if (cache) {
-            if (level > 1) {
-                mmu.largePage(pageMask + 1);
-            }
-            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1);
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (entry & G) != 0, level > 1 ? pageMask + 1 : 0);
         }
         return phys;
     }
@@ -171,15 +183,14 @@ final class PageWalker {
             throw pageFault(lin, kind, user, 0);
         }
         if (pse && (pde & PS) != 0) {
-            boolean cache = checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false);
+            boolean cache = checkAccess(lin, kind, user, (pde & RW) != 0, (pde & US) != 0, false, false);
             long update = A | (kind == Mmu.WRITE ? D : 0);
             if ((pde & update) != update) {
                 setBits(pdeAddr, pde, update, false);
             }
             long phys = (pde & 0xFFC0_0000L) | (lin & 0x3F_FFFFL);
             if (cache) {
-                mmu.largePage(4L << 20);
-                mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, true);
+                mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pde & G) != 0, 4L << 20);
             }
             return phys;
         }
@@ -191,25 +202,37 @@ final class PageWalker {
         if ((pte & P) == 0) {
             throw pageFault(lin, kind, user, 0);
         }
-        boolean cache = checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false);
+        boolean cache = checkAccess(lin, kind, user, (pde & pte & RW) != 0, (pde & pte & US) != 0, false, false);
         long update = A | (kind == Mmu.WRITE ? D : 0);
         if ((pte & update) != update) {
             setBits(pteAddr, pte, update, false);
         }
         long phys = (pte & 0xFFFF_F000L) | (lin & 0xFFF);
         if (cache) {
-            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, false);
+            mmu.install(lin, phys & ~0xFFFL, kind, user, pge && (pte & G) != 0, 0);
         }
         return phys;
+    }
+
+    /**
+     * Whether the rights of protection key {@code key} in {@code rights} (PKRU or PKRS) refuse a
+     * data access: access disable refuses all, write disable refuses writes from user mode, and
+     * from supervisor mode under CR0.WP.
+     */
+    private boolean keyRefuses(int rights, int key, int kind, boolean user) {
+        int bits = rights >>> (2 * key);
+        return (bits & 1) != 0 || (kind == Mmu.WRITE && (bits & 2) != 0 && (user || wp));
     }
 
     /**
      * Faults unless the access is allowed; returns whether its translation may be cached. A
      * supervisor data access to a user page under SMAP is allowed only by EFLAGS.AC, which
      * changes without a TLB flush (STAC, CLAC, POPF), so it is never cached: the supervisor sets
-     * of the TLB then never hold user pages and every such access comes back here.
+     * of the TLB then never hold user pages and every such access comes back here. A refusal by
+     * the page's protection key sets the error code's PK bit, whatever else refuses the access.
      */
-    private boolean checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec) {
+    private boolean checkAccess(long lin, int kind, boolean user, boolean writable, boolean userOk, boolean noExec,
+            boolean keyRefused) {
         boolean ok;
         boolean cache = true;
         if (kind == Mmu.EXEC) {
@@ -223,8 +246,8 @@ final class PageWalker {
         } else {
             ok = !user || userOk;
         }
-        if (!ok) {
-            throw pageFault(lin, kind, user, PF_P);
+        if (!ok || keyRefused) {
+            throw pageFault(lin, kind, user, PF_P | (keyRefused ? PF_PK : 0));
         }
         return cache;
     }

@@ -1,6 +1,7 @@
 package jvisor.engine.emu.cpu;
 
 import jvisor.engine.Segment;
+import jvisor.engine.emu.fpu.XsaveLayout;
 
 /**
  * Writes to the registers that change how the processor works: CR0/CR3/CR4/CR8, EFER, the debug
@@ -12,9 +13,11 @@ public final class SystemOps {
 
     /** CR4 bits this processor implements. OSFXSR/OSXMMEXCPT are accepted so SSE set-up code does not #GP. */
     static final long CR4_VALID = Cpu.CR4_TSD | Cpu.CR4_DE | Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE
-            | Cpu.CR4_PCE | (1L << 9) | (1L << 10) | Cpu.CR4_UMIP | Cpu.CR4_SMEP | Cpu.CR4_SMAP;
+            | Cpu.CR4_PCE | (1L << 9) | (1L << 10) | Cpu.CR4_UMIP | Cpu.CR4_OSXSAVE | Cpu.CR4_SMEP | Cpu.CR4_SMAP
+            | Cpu.CR4_PKE | Cpu.CR4_PKS;
     /** CR4 bits that change what a cached translation allows: a change drops the TLB. */
-    private static final long CR4_PAGING = Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_SMEP | Cpu.CR4_SMAP;
+    private static final long CR4_PAGING = Cpu.CR4_PSE | Cpu.CR4_PAE | Cpu.CR4_PGE | Cpu.CR4_SMEP | Cpu.CR4_SMAP
+            | Cpu.CR4_PKE | Cpu.CR4_PKS;
     static final long EFER_VALID = Cpu.EFER_SCE | Cpu.EFER_LME | Cpu.EFER_LMA | Cpu.EFER_NXE;
     private static final long CR0_FIXED = Cpu.CR0_ET;
 
@@ -91,6 +94,53 @@ public final class SystemOps {
             c.configurePaging();
             c.mmu.flushAll();
         }
+    }
+
+    /** XGETBV: #UD without CR4.OSXSAVE; XCR0 is the only extended control register (XGETBV1 is not offered). */
+    public static long xgetbv(Cpu c, int index) {
+        requireOsxsave(c);
+        if (index != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        return c.xcr0;
+    }
+
+    /** XSETBV: ring 0 only; XCR0 must keep x87 and enable nothing this processor lacks. */
+    public static void xsetbv(Cpu c, int index, long v) {
+        requireOsxsave(c);
+        requireRing0(c);
+        if (index != 0 || (v & XsaveLayout.X87) == 0 || (v & ~XsaveLayout.SUPPORTED) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        c.xcr0 = v;
+    }
+
+    /** XSAVE, XRSTOR, XGETBV and XSETBV are #UD until the operating system sets CR4.OSXSAVE. */
+    public static void requireOsxsave(Cpu c) {
+        if ((c.cr4 & Cpu.CR4_OSXSAVE) == 0) {
+            throw c.fault(Vectors.UD);
+        }
+    }
+
+    /** RDPKRU and WRPKRU are #UD without CR4.PKE. */
+    public static void requirePke(Cpu c) {
+        if ((c.cr4 & Cpu.CR4_PKE) == 0) {
+            throw c.fault(Vectors.UD);
+        }
+    }
+
+    /** Loads PKRU (WRPKRU, XRSTOR): translations cached under the old rights of a key it changes go. */
+    public static void writePkru(Cpu c, int v) {
+        int old = c.pkru;
+        c.pkru = v;
+        c.mmu.protectionKeyRightsChanged(true, old, v);
+    }
+
+    /** Loads IA32_PKRS (WRMSR), as {@link #writePkru} for supervisor pages. */
+    static void writePkrs(Cpu c, int v) {
+        int old = c.pkrs;
+        c.pkrs = v;
+        c.mmu.protectionKeyRightsChanged(false, old, v);
     }
 
     /** CR8 is the local APIC's task priority (TPR bits 7:4). */

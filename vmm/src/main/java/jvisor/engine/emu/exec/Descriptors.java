@@ -130,8 +130,10 @@ final class Descriptors {
             return switch (i.sub) {
                 case 0 -> rm == 1 ? HYPERCALL : null; // VMCALL (Intel)
                 case 1 -> rm == 2 ? CLAC : rm == 3 ? STAC : null;
+                case 2 -> rm == 0 ? SystemInsns.XGETBV : rm == 1 ? SystemInsns.XSETBV : null;
                 case 3 -> rm == 1 ? HYPERCALL : null; // VMMCALL (AMD)
                 case 4 -> SMSW;
+                case 5 -> rm == 6 ? SystemInsns.RDPKRU : rm == 7 ? SystemInsns.WRPKRU : null;
                 case 6 -> LMSW;
                 case 7 -> rm == 0 ? SWAPGS : rm == 1 ? SystemInsns.RDTSCP : null;
                 default -> null;

@@ -20,7 +20,7 @@ import jvisor.engine.emu.decode.OpcodeMaps;
 
 /**
  * System instructions: HLT, CLI/STI, the flag instructions, CPUID, RDTSC(P), RDMSR/WRMSR, MOV
- * to/from control and debug registers, the descriptor-table instructions (0F 00, 0F 01), LAR/LSL,
+ * to/from control and debug registers, XGETBV/XSETBV, RDPKRU/WRPKRU, the descriptor-table instructions (0F 00, 0F 01), LAR/LSL,
  * cache and TLB maintenance, SYSCALL/SYSRET/SYSENTER/SYSEXIT, SWAPGS, UD2.
  */
 public final class SystemInsns {
@@ -160,6 +160,35 @@ public final class SystemInsns {
             }
         };
     }
+
+    /** XGETBV: ECX's upper half is ignored; EDX:EAX gets the register. */
+    static final Op XGETBV = (c, x) -> {
+        long v = SystemOps.xgetbv(c, (int) c.reg(Cpu.RCX));
+        c.setReg(Cpu.RAX, v & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RDX, v >>> 32);
+    };
+
+    static final Op XSETBV = (c, x) -> SystemOps.xsetbv(c, (int) c.reg(Cpu.RCX),
+            (c.reg(Cpu.RDX) << 32) | (c.reg(Cpu.RAX) & 0xFFFF_FFFFL));
+
+    /** RDPKRU: ECX must be 0; EDX is cleared. */
+    static final Op RDPKRU = (c, x) -> {
+        SystemOps.requirePke(c);
+        if ((int) c.reg(Cpu.RCX) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        c.setReg(Cpu.RAX, c.pkru() & 0xFFFF_FFFFL);
+        c.setReg(Cpu.RDX, 0);
+    };
+
+    /** WRPKRU, at any privilege: ECX and EDX must be 0. */
+    static final Op WRPKRU = (c, x) -> {
+        SystemOps.requirePke(c);
+        if ((int) c.reg(Cpu.RCX) != 0 || (int) c.reg(Cpu.RDX) != 0) {
+            throw c.fault(Vectors.GP, 0);
+        }
+        SystemOps.writePkru(c, (int) c.reg(Cpu.RAX));
+    };
 
     private static final Op MOV_FROM_DR = (c, x) -> {
         requireRing0(c);

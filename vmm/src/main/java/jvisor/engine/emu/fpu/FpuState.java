@@ -91,6 +91,16 @@ public final class FpuState {
     }
 
     /**
+     * XSAVE's initial configuration of the x87 component, which XRSTOR loads when the image says
+     * the component is in it: FNINIT's state with every register zero.
+     */
+    public void initX87Component() {
+        initX87();
+        java.util.Arrays.fill(sig, 0);
+        java.util.Arrays.fill(sexp, 0);
+    }
+
+    /**
      * Loads the control and status words as FLDENV, FRSTOR and FXRSTOR do: reserved control bits
      * dropped, and ES/B recomputed from the exception flags the control word leaves unmasked.
      */

@@ -52,6 +52,13 @@ public final class FxsaveImage {
 
     /** Writes the state into {@code b}: {@code wide} is the REX.W form, {@code xmmCount} 8 or 16. */
     public static void store(FpuState f, byte[] b, boolean wide, int xmmCount) {
+        storeX87(f, b, wide);
+        storeMxcsr(f, b);
+        storeXmm(f, b, xmmCount);
+    }
+
+    /** The x87 part (XSAVE's state component 0): bytes 0-23 and the register slots, 32-159. */
+    public static void storeX87(FpuState f, byte[] b, boolean wide) {
         put16(b, 0, f.control);
         put16(b, 2, f.statusWord());
         b[4] = (byte) f.abridgedTag();
@@ -66,8 +73,6 @@ public final class FxsaveImage {
             put32(b, 16, (int) f.lastDp);
             put32(b, 20, f.lastDs & 0xFFFF);
         }
-        put32(b, 24, f.mxcsr);
-        put32(b, 28, Mxcsr.WRITABLE);
         for (int i = 0; i < 8; i++) {
             int p = f.phys(i);
             put64(b, ST + 16 * i, f.sig[p]);
@@ -75,6 +80,16 @@ public final class FxsaveImage {
             put16(b, ST + 16 * i + 10, 0);
             put32(b, ST + 16 * i + 12, 0);
         }
+    }
+
+    /** MXCSR and MXCSR_MASK, bytes 24-31. */
+    public static void storeMxcsr(FpuState f, byte[] b) {
+        put32(b, 24, f.mxcsr);
+        put32(b, 28, Mxcsr.WRITABLE);
+    }
+
+    /** XMM0 to XMM{@code xmmCount - 1} from byte 160 (XSAVE's state component 1 without MXCSR). */
+    public static void storeXmm(FpuState f, byte[] b, int xmmCount) {
         for (int i = 0; i < xmmCount; i++) {
             put64(b, XMM + 16 * i, f.xmm[2 * i]);
             put64(b, XMM + 16 * i + 8, f.xmm[2 * i + 1]);
@@ -88,6 +103,13 @@ public final class FxsaveImage {
 
     /** Loads the state from {@code b}; the caller has checked {@link #mxcsr} against {@link Mxcsr#WRITABLE}. */
     public static void load(FpuState f, byte[] b, boolean wide, int xmmCount) {
+        loadX87(f, b, wide);
+        f.mxcsr = mxcsr(b) & Mxcsr.WRITABLE;
+        loadXmm(f, b, xmmCount);
+    }
+
+    /** Loads the x87 part, as {@link #storeX87} wrote it. */
+    public static void loadX87(FpuState f, byte[] b, boolean wide) {
         f.loadControlAndStatus(u16(b, 0), u16(b, 2));
         f.empty = ~b[4] & 0xFF;
         f.lastOpcode = u16(b, 6) & 0x7FF;
@@ -102,12 +124,15 @@ public final class FxsaveImage {
             f.lastDp = u32(b, 16) & 0xFFFF_FFFFL;
             f.lastDs = u16(b, 20);
         }
-        f.mxcsr = u32(b, 24) & Mxcsr.WRITABLE;
         for (int i = 0; i < 8; i++) {
             int p = f.phys(i);
             f.sig[p] = u64(b, ST + 16 * i);
             f.sexp[p] = u16(b, ST + 16 * i + 8);
         }
+    }
+
+    /** Loads XMM0 to XMM{@code xmmCount - 1}. */
+    public static void loadXmm(FpuState f, byte[] b, int xmmCount) {
         for (int i = 0; i < xmmCount; i++) {
             f.xmm[2 * i] = u64(b, XMM + 16 * i);
             f.xmm[2 * i + 1] = u64(b, XMM + 16 * i + 8);

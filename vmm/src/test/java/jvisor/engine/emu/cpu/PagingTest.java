@@ -296,6 +296,35 @@ class PagingTest {
         }
     }
 
+    /** A 1 GiB page cached as granules, then remapped: INVLPG anywhere in it drops them all. */
+    @Test
+    void invlpgInsideAGigabytePageDropsTheWholePage() {
+        try (TestMachine m = machine()) {
+            m.ram.write64(0x2000, 0xAAAA);
+            m.pages.map1g(HIGH, 0, P | RW);
+            long pml4 = m.pages.root();
+            long pdpte = (m.ram.read64(pml4 + ((HIGH >>> 39) & 0x1FF) * 8) & 0xF_FFFF_FFFF_F000L)
+                    + ((HIGH >>> 30) & 0x1FF) * 8;
+            m.run64("""
+                    movabs rsi, 0x400000002000
+                    mov rax, [rsi]
+                    mov [0x6008], rax
+                    movabs rdi, 0x400030000000
+                    mov rbx, [rdi]
+                    movabs rax, %d
+                    mov [%d], rax
+                    movabs rdx, 0x400000001000
+                    invlpg [rdx + 0x10000000]
+                    mov rax, [rsi]
+                    mov [0x6000], rax
+                    cli
+                    hlt
+                    """.formatted(0x4000_0000L | P | RW | 0x80, pdpte));
+            assertEquals(0xAAAA, m.ram.read64(0x6008));
+            assertEquals(-1L, m.ram.read64(0x6000), "the granule went: now outside RAM, the floating bus");
+        }
+    }
+
     private static long pdeOf(TestMachine m, long lin) {
         long pml4 = m.pages.root();
         long pdpt = m.ram.read64(pml4 + ((lin >>> 39) & 0x1FF) * 8) & 0xF_FFFF_FFFF_F000L;

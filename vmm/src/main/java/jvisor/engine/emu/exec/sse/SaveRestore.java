@@ -16,7 +16,7 @@ import jvisor.engine.emu.fpu.Mxcsr;
 
 /**
  * The memory forms of 0F AE this family owns: FXSAVE, FXRSTOR (with REX.W: the 64-bit pointer
- * layout), LDMXCSR and STMXCSR. The fences and CLFLUSH in the same row belong to the integer set.
+ * layout), LDMXCSR and STMXCSR, and XSAVE, XRSTOR and XSAVEOPT ({@link ExtendedSave}). The fences and CLFLUSH in the same row belong to the integer set.
  */
 final class SaveRestore {
     private SaveRestore() { }
@@ -34,6 +34,9 @@ final class SaveRestore {
             case 1 -> FXRSTOR;
             case 2 -> LDMXCSR;
             case 3 -> STMXCSR;
+            case 4 -> ExtendedSave.XSAVE;
+            case 5 -> ExtendedSave.XRSTOR;
+            case 6 -> ExtendedSave.XSAVE; // XSAVEOPT
             default -> null;
         };
     }
