@@ -62,6 +62,12 @@ public final class Interpreter {
         }
     }
 
+    /**
+     * The block whose region ran last and left normally, in this slice: the next block is first
+     * looked for among its links ({@link BlockCache#linked}), then in the cache.
+     */
+    private Block lastExit;
+
     /** Instructions completed in compiled regions so far, and how often a region ran. */
     private long inRegions;
     private long regionRuns;
@@ -151,6 +157,8 @@ public final class Interpreter {
      * loop would only get on-stack replacement, which is not redone after a deoptimization).
      */
     private void runBlocks(LocalInterrupts apic) {
+        // Whatever happened between slices (an interrupt, an INIT) is no path to link.
+        lastExit = null;
         for (int n = 0; n < SLICE; n++) {
             runBlock();
             if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts || apic.hasEvents()) {
@@ -240,12 +248,19 @@ public final class Interpreter {
             runWatched();
             return;
         }
-        Block b;
-        try {
-            b = cache.find(c);
-        } catch (CpuFault f) {
-            fault(f, c.rip());
-            return;
+        Block from = lastExit;
+        lastExit = null;
+        Block b = from == null ? null : cache.linked(c, from);
+        if (b == null) {
+            try {
+                b = cache.find(c);
+            } catch (CpuFault f) {
+                fault(f, c.rip());
+                return;
+            }
+            if (from != null) {
+                cache.link(c, from, b);
+            }
         }
         execute(b, false);
         if (c.debug.pending != 0) {
@@ -538,6 +553,7 @@ public final class Interpreter {
         inRegions += done;
         regionRuns++;
         c.codeWritten = false;
+        lastExit = b;
         if (region.ran(done, promoteAfter)) {
             if (compileInBackground) {
                 BackgroundCompiler.promote(region);
@@ -589,6 +605,7 @@ public final class Interpreter {
 
     /** Forgets decoded code and the VM's compiled regions (after the VMM rewrote guest memory wholesale). */
     public void flushCode() {
+        lastExit = null;
         cache.clear();
         shared.clear();
     }
