@@ -270,11 +270,9 @@ public final class Interpreter {
 
     /** Runs block {@code b} (only its first instruction if {@code single}); returns how many instructions of it completed. */
     private int execute(Block b, boolean single) {
-        Insn[] insns = b.insns;
-        int n = insns.length;
         boolean trap = c.flag(Flags.TF);
-        if (single || c.inhibitInterrupts || c.flag(Flags.TF | Flags.RF)) {
-            n = 1;
+        boolean one = single || c.inhibitInterrupts || c.flag(Flags.TF | Flags.RF);
+        if (one) {
             c.inhibitInterrupts = false;
             c.stackShadow = false;
             c.softwareInterrupt = false;
@@ -283,11 +281,14 @@ public final class Interpreter {
         } else if (watched) {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
+            // Before the block's instructions are touched: a region does not need them.
             return runRegion(b);
         } else if (adoptNow(++b.heat) && shared.adopt(b, m -> cache.sameCode(c, m))
                 || b.heat == compileThreshold && compile(b)) {
             return runRegion(b);
         }
+        Insn[] insns = b.insns;
+        int n = one ? 1 : insns.length;
         int k = 0;
         try {
             int last = n - 1;
