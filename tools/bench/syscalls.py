@@ -7,7 +7,8 @@ usage: tools/bench/syscalls.py JAR COUNT [--jfr OUT.jfr] [--qemu]
   --jfr      records JFR (DebugNonSafepoints) between the guest's start and end markers only
   --qemu     the same guest under qemu-system-x86_64 -accel tcg instead (JAR is ignored)
   JOPTS      extra JVM options; JVISOR_KIT a kit directory (default: the newest in ~/.cache/jvisor/kit)
-Prints the seconds between the markers (wall, and CPU of the guest processor's thread cpu0) and
+Prints the seconds between the markers (wall, and CPU of the guest processor's thread cpu0), the
+whole run's wall and CPU time (every thread: the JIT and the region compiler too), and
 the --stats lines; a boot with COUNT=0 subtracted from one with COUNT=N gives the phase's
 instructions and region runs.
 """
@@ -75,12 +76,12 @@ for raw in p.stdout:
         if jfr:
             subprocess.run([f'{jdk}/bin/jcmd', str(p.pid), 'JFR.stop', 'name=sys'],
                            stdout=subprocess.DEVNULL)
-p.wait()
+_, _, usage = os.wait4(p.pid, 0)
 os.unlink(img.name)
 if start is None or end is None:
     print('\n'.join(out[-40:]))
     sys.exit('no markers')
-print(f'dd count={count}: {end - start:.3f} s between markers, cpu0 thread {cpu_end - cpu_start:.2f} s CPU; total {time.time() - t0:.1f} s')
+print(f'dd count={count}: {end - start:.3f} s between markers, cpu0 thread {cpu_end - cpu_start:.2f} s CPU; total {time.time() - t0:.1f} s, process CPU {usage.ru_utime + usage.ru_stime:.1f} s')
 for line in out:
     if any(k in line.lower() for k in ('instructions', 'region', 'retired')):
         print('  ' + line)

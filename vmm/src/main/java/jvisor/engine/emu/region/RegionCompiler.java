@@ -124,8 +124,10 @@ public final class RegionCompiler {
             // A first emission keeping all sixteen registers in locals finds which ones the code
             // uses; the class is the second, which loads and writes back only those.
             RegionFrame[] frame = new RegionFrame[1];
-            classBytes(self, plan, handlers, forC2, RegionFrame.ALL_REGISTERS, RegionFrame.ALL_REGISTERS, frame);
-            byte[] bytes = classBytes(self, plan, handlers, forC2, frame[0].touched(), frame[0].written(), frame);
+            classBytes(DRY_RUN, self, plan, handlers, forC2, RegionFrame.ALL_REGISTERS, RegionFrame.ALL_REGISTERS,
+                    frame);
+            byte[] bytes = classBytes(ClassFile.of(), self, plan, handlers, forC2, frame[0].touched(),
+                    frame[0].written(), frame);
             if (runLength(bytes) >= HUGE_METHOD) {
                 return TOO_LONG;
             }
@@ -140,10 +142,14 @@ public final class RegionCompiler {
         }
     }
 
+    /** The first emission is never loaded: it needs no stack maps, which are much of the class-file API's work. */
+    private static final ClassFile DRY_RUN = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+
     /** The region's class, whose frame keeps registers {@code kept} and writes back {@code changed}; {@code frame[0]} gets its frame. */
-    private static byte[] classBytes(ClassDesc self, RegionPlan plan, Map<Insn, Integer> handlers, boolean forC2,
-                                     int kept, int changed, RegionFrame[] frame) {
-        return ClassFile.of().build(self, cb -> {
+    private static byte[] classBytes(ClassFile classFile, ClassDesc self, RegionPlan plan,
+                                     Map<Insn, Integer> handlers, boolean forC2, int kept, int changed,
+                                     RegionFrame[] frame) {
+        return classFile.build(self, cb -> {
             cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
             cb.withSuperclass(CD_REGION);
             int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
