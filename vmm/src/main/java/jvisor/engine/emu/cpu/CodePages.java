@@ -11,6 +11,8 @@ public final class CodePages {
     private final int[] epochs;
     /** Bumped when a page first gets code, so processors drop write translations that bypass the check. */
     private volatile int writeEpoch;
+    /** Bumped whenever any page's epoch is: while it is unchanged, every block decoded under it is still current. */
+    private int generation;
 
     public CodePages(long ramBytes) {
         int pages = (int) ((ramBytes + 0xFFF) >>> 12);
@@ -28,6 +30,11 @@ public final class CodePages {
 
     public int writeEpoch() {
         return writeEpoch;
+    }
+
+    /** Changes whenever decoded code anywhere in the VM is overwritten (a page's epoch changes). */
+    public int generation() {
+        return generation;
     }
 
     /** Marks host bytes {@code [offset, offset + length)} (within one page) as decoded code. */
@@ -61,6 +68,7 @@ public final class CodePages {
         }
         chunks[page] = 0;
         epochs[page]++;
+        generation++;
         return true;
     }
 

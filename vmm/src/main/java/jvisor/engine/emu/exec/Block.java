@@ -42,6 +42,15 @@ final class Block {
      * does), it checks theirs too.
      */
     Block[] members;
+    /**
+     * The blocks the processor went on to after this block's region left it, the latest first
+     * (links: {@link BlockCache#linked}), each with the VM's code {@link CodePages#generation} it
+     * was current under.
+     */
+    Block next;
+    Block next2;
+    int nextGeneration;
+    int next2Generation;
 
     Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
           byte[] bytes) {

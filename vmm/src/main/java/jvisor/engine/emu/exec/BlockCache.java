@@ -74,6 +74,49 @@ final class BlockCache {
         return b;
     }
 
+    /**
+     * The block at the processor's CS:RIP if it is one that followed {@code from} before and is
+     * known to be current without a table lookup: same RIP and mode (both 64-bit, CS base 0), no
+     * decoded code overwritten anywhere since it was linked, and no translation dropped since
+     * its fetch page was last checked. Else null, and {@link #find} answers.
+     */
+    Block linked(Cpu c, Block from) {
+        long rip = c.rip();
+        int key = c.modeKey();
+        if (holds(c, from.next, from.nextGeneration, rip, key)) {
+            return from.next;
+        }
+        Block b = from.next2;
+        if (holds(c, b, from.next2Generation, rip, key)) {
+            from.next2 = from.next;
+            from.next2Generation = from.nextGeneration;
+            from.next = b;
+            from.nextGeneration = pages.generation();
+            return b;
+        }
+        return null;
+    }
+
+    /** Whether a link to {@code b} made under code generation {@code generation} leads to the current block at {@code rip}. */
+    private boolean holds(Cpu c, Block b, int generation, long rip, int key) {
+        return b != null && b.rip == rip && b.modeKey == key && generation == pages.generation()
+                && b.fetchGen == c.fetchGen;
+    }
+
+    /**
+     * Records that {@code to}, just returned by {@link #find} (so current now), followed {@code from}.
+     * Only blocks of 64-bit code in RAM are linked: their CS base is 0 and their mode key says so.
+     */
+    void link(Cpu c, Block from, Block to) {
+        if (to.host < 0 || !c.mode64() || to.csBase != 0) {
+            return;
+        }
+        from.next2 = from.next;
+        from.next2Generation = from.nextGeneration;
+        from.next = to;
+        from.nextGeneration = pages.generation();
+    }
+
     private Block lookup(Cpu c, long rip, long csBase, int key) {
         long lin = (csBase + rip) & (c.mode64() ? -1L : 0xFFFF_FFFFL);
         long page = c.mmu.cachedFetchPage(lin);

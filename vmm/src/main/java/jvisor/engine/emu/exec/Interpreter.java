@@ -62,6 +62,12 @@ public final class Interpreter {
         }
     }
 
+    /**
+     * The block whose region ran last and left normally, in this slice: the next block is first
+     * looked for among its links ({@link BlockCache#linked}), then in the cache.
+     */
+    private Block lastExit;
+
     /** Instructions completed in compiled regions so far, and how often a region ran. */
     private long inRegions;
     private long regionRuns;
@@ -151,6 +157,8 @@ public final class Interpreter {
      * loop would only get on-stack replacement, which is not redone after a deoptimization).
      */
     private void runBlocks(LocalInterrupts apic) {
+        // Whatever happened between slices (an interrupt, an INIT) is no path to link.
+        lastExit = null;
         for (int n = 0; n < SLICE; n++) {
             runBlock();
             if (c.stopRequested || c.halted || c.shutdown || c.inhibitInterrupts
@@ -241,12 +249,19 @@ public final class Interpreter {
             runWatched();
             return;
         }
-        Block b;
-        try {
-            b = cache.find(c);
-        } catch (CpuFault f) {
-            fault(f, c.rip());
-            return;
+        Block from = lastExit;
+        lastExit = null;
+        Block b = from == null ? null : cache.linked(c, from);
+        if (b == null) {
+            try {
+                b = cache.find(c);
+            } catch (CpuFault f) {
+                fault(f, c.rip());
+                return;
+            }
+            if (from != null) {
+                cache.link(c, from, b);
+            }
         }
         execute(b, false);
         if (c.debug.pending != 0) {
@@ -256,11 +271,9 @@ public final class Interpreter {
 
     /** Runs block {@code b} (only its first instruction if {@code single}); returns how many instructions of it completed. */
     private int execute(Block b, boolean single) {
-        Insn[] insns = b.insns;
-        int n = insns.length;
         boolean trap = c.flag(Flags.TF);
-        if (single || c.inhibitInterrupts || c.flag(Flags.TF | Flags.RF)) {
-            n = 1;
+        boolean one = single || c.inhibitInterrupts || c.flag(Flags.TF | Flags.RF);
+        if (one) {
             c.inhibitInterrupts = false;
             c.stackShadow = false;
             c.stepTrapSettled = false;
@@ -269,11 +282,14 @@ public final class Interpreter {
         } else if (watched) {
             // A debugger or the call tracer watches: interpreted only, so each block's end is seen.
         } else if (b.region != null) {
+            // Before the block's instructions are touched: a region does not need them.
             return runRegion(b);
         } else if (adoptNow(++b.heat) && shared.adopt(b, m -> cache.sameCode(c, m))
                 || b.heat == compileThreshold && compile(b)) {
             return runRegion(b);
         }
+        Insn[] insns = b.insns;
+        int n = one ? 1 : insns.length;
         int k = 0;
         try {
             int last = n - 1;
@@ -539,6 +555,7 @@ public final class Interpreter {
         inRegions += done;
         regionRuns++;
         c.codeWritten = false;
+        lastExit = b;
         if (region.ran(done, promoteAfter)) {
             if (compileInBackground) {
                 BackgroundCompiler.promote(region);
@@ -590,6 +607,7 @@ public final class Interpreter {
 
     /** Forgets decoded code and the VM's compiled regions (after the VMM rewrote guest memory wholesale). */
     public void flushCode() {
+        lastExit = null;
         cache.clear();
         shared.clear();
     }

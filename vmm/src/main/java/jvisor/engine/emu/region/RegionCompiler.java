@@ -121,22 +121,13 @@ public final class RegionCompiler {
             }
         }
         try {
-            byte[] bytes = ClassFile.of().build(self, cb -> {
-                cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
-                cb.withSuperclass(CD_REGION);
-                int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
-                cb.withField("PAGES", RegionEmitter.CD_PAGES, statics);
-                cb.withField("RAM", Memory.CD_SEGMENT, statics);
-                for (int k = 0; k < handlers.size(); k++) {
-                    cb.withField("o" + k, RegionEmitter.CD_OP, statics);
-                    cb.withField("i" + k, RegionEmitter.CD_INSN, statics);
-                }
-                cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
-                        .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
-                cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, self, handlers.size()));
-                cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
-                        code -> new RegionEmitter(plan, self, code, handlers, forC2).emit());
-            });
+            // A first emission keeping all sixteen registers in locals finds which ones the code
+            // uses; the class is the second, which loads and writes back only those.
+            RegionFrame[] frame = new RegionFrame[1];
+            classBytes(DRY_RUN, self, plan, handlers, forC2, RegionFrame.ALL_REGISTERS, RegionFrame.ALL_REGISTERS,
+                    frame);
+            byte[] bytes = classBytes(ClassFile.of(), self, plan, handlers, forC2, frame[0].touched(),
+                    frame[0].written(), frame);
             if (runLength(bytes) >= HUGE_METHOD) {
                 return TOO_LONG;
             }
@@ -149,6 +140,34 @@ public final class RegionCompiler {
             EmuLog.once("region", "region compilation failed, staying in the interpreter: " + e);
             return null;
         }
+    }
+
+    /** The first emission is never loaded: it needs no stack maps, which are much of the class-file API's work. */
+    private static final ClassFile DRY_RUN = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
+
+    /** The region's class, whose frame keeps registers {@code kept} and writes back {@code changed}; {@code frame[0]} gets its frame. */
+    private static byte[] classBytes(ClassFile classFile, ClassDesc self, RegionPlan plan,
+                                     Map<Insn, Integer> handlers, boolean forC2, int kept, int changed,
+                                     RegionFrame[] frame) {
+        return classFile.build(self, cb -> {
+            cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
+            cb.withSuperclass(CD_REGION);
+            int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
+            cb.withField("PAGES", RegionEmitter.CD_PAGES, statics);
+            cb.withField("RAM", Memory.CD_SEGMENT, statics);
+            for (int k = 0; k < handlers.size(); k++) {
+                cb.withField("o" + k, RegionEmitter.CD_OP, statics);
+                cb.withField("i" + k, RegionEmitter.CD_INSN, statics);
+            }
+            cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
+                    .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
+            cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, self, handlers.size()));
+            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, code -> {
+                RegionEmitter emitter = new RegionEmitter(plan, self, code, handlers, forC2, kept, changed);
+                emitter.emit();
+                frame[0] = emitter.frame();
+            });
+        });
     }
 
     /** What {@link #build} returns for a plan whose method came out too long for HotSpot. */

@@ -40,6 +40,18 @@ final class RegionEmitter {
     private static final MethodTypeDesc MTD_SET_RIP = MethodTypeDesc.of(CD_void, CD_long);
     private static final MethodTypeDesc MTD_FAULTED = MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_int);
 
+    /**
+     * The line numbers of a region's method, which a profiler (JFR) reports: where the guest state
+     * is loaded, where it is written back on an exit, the fault handler, the rare paths placed
+     * after the blocks, and for the code of each guest instruction its opcode plus
+     * {@link #LINE_OPCODE} (so samples say which kinds of instructions the time goes to).
+     */
+    static final int LINE_PROLOGUE = 1;
+    static final int LINE_EXIT = 2;
+    static final int LINE_FAULT = 3;
+    static final int LINE_OUT_OF_LINE = 4;
+    static final int LINE_OPCODE = 16;
+
     private final RegionPlan plan;
     private final ClassDesc self;
     private final CodeBuilder code;
@@ -61,11 +73,12 @@ final class RegionEmitter {
     /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
     private int flagsKnown = -1;
 
-    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers, boolean forC2) {
+    RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers, boolean forC2,
+                  int kept, int changed) {
         this.plan = plan;
         this.self = self;
         this.code = code;
-        this.f = new RegionFrame(code, forC2, self);
+        this.f = new RegionFrame(code, forC2, self, kept, changed);
         this.handlers = handlers;
         this.starts = new Label[plan.blocks().size()];
         for (int b = 0; b < starts.length; b++) {
@@ -84,6 +97,7 @@ final class RegionEmitter {
         Label start = code.newLabel();
         Label end = code.newLabel();
         Label handler = code.newLabel();
+        code.lineNumber(LINE_PROLOGUE);
         f.prologue();
         code.labelBinding(start);
         for (block = 0; block < starts.length; block++) {
@@ -93,15 +107,18 @@ final class RegionEmitter {
             emitBlock(plan.blocks().get(block));
         }
         for (int k = 0; k < outOfLine.size(); k++) {
+            code.lineNumber(LINE_OUT_OF_LINE);
             outOfLine.get(k).run();
         }
         code.labelBinding(end);
         code.labelBinding(exit);
+        code.lineNumber(LINE_EXIT);
         f.flush();
         code.aload(CPU).lload(EXIT_RIP).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
         code.labelBinding(exitWithRip);
         code.iload(DONE).ireturn();
         code.labelBinding(handler);
+        code.lineNumber(LINE_FAULT);
         code.astore(FAULT);
         Label flushed = code.newLabel();
         code.iload(RegionFrame.IN_ARRAY).ifne(flushed);
@@ -118,6 +135,7 @@ final class RegionEmitter {
         for (position = 0; position < insns.length; position++, index++) {
             Insn x = insns[position];
             current = x;
+            code.lineNumber(LINE_OPCODE + x.opcode());
             boolean last = position == insns.length - 1;
             if (last && ControlForms.supportsBranch(x)) {
                 ControlForms.emitBranch(this, x);

@@ -85,10 +85,54 @@ final class RegionFrame {
     /** The region class's static final RAM segment (with {@link #inlineTlb}). */
     final ClassDesc self;
 
-    RegionFrame(CodeBuilder code, boolean inlineTlb, ClassDesc self) {
+    /**
+     * The registers the region keeps in locals (bit n: register n), loaded on entry and after a
+     * handler, and those it may change there, written back on an exit, before a handler and in
+     * the fault handler. The rest stay in the processor's array, which is then always current.
+     */
+    private final int kept;
+    private final int changed;
+    /** The registers the emitted code reads or writes, and those it writes: the masks for the final emission. */
+    private int touched;
+    private int written;
+
+    /**
+     * A frame that keeps registers {@code kept} in locals, of which it writes back {@code changed};
+     * a first emission with all sixteen finds the masks ({@link #touched()}, {@link #written()}).
+     */
+    RegionFrame(CodeBuilder code, boolean inlineTlb, ClassDesc self, int kept, int changed) {
         this.code = code;
         this.inlineTlb = inlineTlb;
         this.self = self;
+        this.kept = kept;
+        this.changed = changed;
+    }
+
+    /** Every register (a first emission, before the masks are known). */
+    static final int ALL_REGISTERS = 0xFFFF;
+
+    int touched() {
+        return touched;
+    }
+
+    int written() {
+        return written;
+    }
+
+    private int use(int n) {
+        if ((kept & (1 << n)) == 0) {
+            throw new IllegalStateException("register " + n + " is not kept in a local");
+        }
+        touched |= 1 << n;
+        return GPR + 2 * n;
+    }
+
+    private int change(int n) {
+        if ((changed & (1 << n)) == 0) {
+            throw new IllegalStateException("register " + n + " is not written back");
+        }
+        written |= 1 << n;
+        return use(n);
     }
 
     void prologue() {
@@ -109,30 +153,34 @@ final class RegionFrame {
     /** Writes the registers' locals back to the processor (before it leaves or calls a handler). */
     void flush() {
         for (int n = 0; n < 16; n++) {
-            code.aload(REGS).loadConstant(n).lload(GPR + 2 * n).lastore();
+            if ((changed & (1 << n)) != 0) {
+                code.aload(REGS).loadConstant(n).lload(GPR + 2 * n).lastore();
+            }
         }
     }
 
     /** Loads the registers' locals from the processor (on entry, after a handler). */
     void reload() {
         for (int n = 0; n < 16; n++) {
-            code.aload(REGS).loadConstant(n).laload().lstore(GPR + 2 * n);
+            if ((kept & (1 << n)) != 0) {
+                code.aload(REGS).loadConstant(n).laload().lstore(GPR + 2 * n);
+            }
         }
     }
 
     /** Pushes all 64 bits of register {@code n} (0-15). */
     void loadReg64(int n) {
-        code.lload(GPR + 2 * n);
+        code.lload(use(n));
     }
 
     /** Stores the long on the stack as all 64 bits of register {@code n} (0-15). */
     void storeReg64(int n) {
-        code.lstore(GPR + 2 * n);
+        code.lstore(change(n));
     }
 
-    /** The local of register {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
-    private static int slot(int n, int size) {
-        return GPR + 2 * (size == 1 && n >= 16 ? n - 16 : n);
+    /** The register of {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
+    private static int register(int n, int size) {
+        return size == 1 && n >= 16 ? n - 16 : n;
     }
 
     private static boolean high(int n, int size) {
@@ -141,7 +189,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, zero-extended. */
     void loadReg(int n, int size) {
-        code.lload(slot(n, size));
+        code.lload(use(register(n, size)));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -150,7 +198,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, sign-extended. */
     void loadRegSigned(int n, int size) {
-        code.lload(slot(n, size));
+        code.lload(use(register(n, size)));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -162,7 +210,7 @@ final class RegionFrame {
      * the processor does: 4 bytes clear the upper half, 1 and 2 keep the rest.
      */
     void storeReg(int n, int size, Runnable value) {
-        int slot = slot(n, size);
+        int slot = change(register(n, size));
         if (size < 4) {
             long keep = high(n, size) ? ~0xFF00L : size == 2 ? ~0xFFFFL : ~0xFFL;
             code.lload(slot).loadConstant(keep).land();
