@@ -56,7 +56,6 @@ final class ApicTimer {
         stop();
     }
 
-    /** A new LVT timer mode; changing it stops the timer (the guest re-arms it in the new mode). */
     /**
      * A write of the LVT timer entry's mode at {@code now}. Entering or leaving TSC-deadline mode
      * disarms the timer (SDM 10.5.4.1); between one-shot and periodic the count goes on from where

@@ -7,18 +7,15 @@ import static jvisor.engine.emu.platform.ApicRegisters.REG_ID;
 import static jvisor.engine.emu.platform.ApicRegisters.REG_LDR;
 import static jvisor.engine.emu.platform.ApicRegisters.REG_SVR;
 import static jvisor.engine.emu.platform.ApicRegisters.REG_TPR;
-import static jvisor.engine.emu.platform.TestPlatform.enable;
-import static jvisor.engine.emu.platform.TestPlatform.eoi;
 import static jvisor.engine.emu.platform.TestPlatform.ipi;
 import static jvisor.engine.emu.platform.TestPlatform.read;
-import static jvisor.engine.emu.platform.TestPlatform.take;
+import static jvisor.engine.emu.platform.TestPlatform.takeFromEach;
 import static jvisor.engine.emu.platform.TestPlatform.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** IPIs through the ICR between the local APICs of a four-processor platform (SDM 10.6). */
@@ -36,48 +33,30 @@ class InterProcessorInterruptTest {
     private static final int DEST_ALLBUT = 0xC0000;
 
     private final TestPlatform t = new TestPlatform(4);
-    private final LocalApic[] cpus = {t.apic(0), t.apic(1), t.apic(2), t.apic(3)};
-
-    @BeforeEach
-    void enableAll() {
-        for (LocalApic cpu : cpus) {
-            enable(cpu);
-        }
-    }
-
-    private int[] takeFromEach() {
-        int[] taken = new int[cpus.length];
-        for (int i = 0; i < cpus.length; i++) {
-            taken[i] = take(cpus[i]);
-            if (taken[i] >= 0) {
-                eoi(cpus[i]);
-            }
-        }
-        return taken;
-    }
+    private final LocalApic[] cpus = t.enabledApics(4);
 
     @Test
     void fixedPhysicalIpiReachesOnlyTheAddressedProcessor() {
         ipi(cpus[0], 2, 0x41);
         assertEquals(0, read(cpus[0], REG_ICR_LOW) & 0x1000, "delivery status idle after sending");
         assertEquals(0x41, read(cpus[0], REG_ICR_LOW) & 0xFF);
-        assertArrayEquals(new int[] {-1, -1, 0x41, -1}, takeFromEach());
+        assertArrayEquals(new int[] {-1, -1, 0x41, -1}, takeFromEach(cpus));
     }
 
     @Test
     void shorthandsSelfAllAndAllButSelf() {
         ipi(cpus[1], 0, DEST_SELF | 0x42);
-        assertArrayEquals(new int[] {-1, 0x42, -1, -1}, takeFromEach());
+        assertArrayEquals(new int[] {-1, 0x42, -1, -1}, takeFromEach(cpus));
         ipi(cpus[1], 0, DEST_ALLINC | 0x43);
-        assertArrayEquals(new int[] {0x43, 0x43, 0x43, 0x43}, takeFromEach());
+        assertArrayEquals(new int[] {0x43, 0x43, 0x43, 0x43}, takeFromEach(cpus));
         ipi(cpus[1], 0, DEST_ALLBUT | 0x44);
-        assertArrayEquals(new int[] {0x44, -1, 0x44, 0x44}, takeFromEach());
+        assertArrayEquals(new int[] {0x44, -1, 0x44, 0x44}, takeFromEach(cpus));
     }
 
     @Test
     void physicalBroadcastReachesEveryone() {
         ipi(cpus[3], 0xFF, 0x45);
-        assertArrayEquals(new int[] {0x45, 0x45, 0x45, 0x45}, takeFromEach());
+        assertArrayEquals(new int[] {0x45, 0x45, 0x45, 0x45}, takeFromEach(cpus));
     }
 
     @Test
@@ -87,7 +66,7 @@ class InterProcessorInterruptTest {
             write(cpus[i], REG_LDR, (1 << i) << 24);
         }
         ipi(cpus[0], 0b1010, DEST_LOGICAL | 0x46);
-        assertArrayEquals(new int[] {-1, 0x46, -1, 0x46}, takeFromEach());
+        assertArrayEquals(new int[] {-1, 0x46, -1, 0x46}, takeFromEach(cpus));
     }
 
     @Test
@@ -97,9 +76,9 @@ class InterProcessorInterruptTest {
             write(cpus[i], REG_LDR, ((i / 2) << 4 | 1 << (i % 2)) << 24); // two clusters of two
         }
         ipi(cpus[0], 0x13, DEST_LOGICAL | 0x47);
-        assertArrayEquals(new int[] {-1, -1, 0x47, 0x47}, takeFromEach());
+        assertArrayEquals(new int[] {-1, -1, 0x47, 0x47}, takeFromEach(cpus));
         ipi(cpus[0], 0xF1, DEST_LOGICAL | 0x48); // member 0 of every cluster
-        assertArrayEquals(new int[] {0x48, -1, 0x48, -1}, takeFromEach());
+        assertArrayEquals(new int[] {0x48, -1, 0x48, -1}, takeFromEach(cpus));
     }
 
     @Test
@@ -109,9 +88,9 @@ class InterProcessorInterruptTest {
             write(cpus[i], REG_TPR, 0x40 - 0x10 * i); // cpu 3 has the lowest
         }
         ipi(cpus[0], 0x0F, DEST_LOGICAL | DM_LOWEST | 0x50);
-        assertArrayEquals(new int[] {-1, -1, -1, 0x50}, takeFromEach());
+        assertArrayEquals(new int[] {-1, -1, -1, 0x50}, takeFromEach(cpus));
         ipi(cpus[0], 0x07, DEST_LOGICAL | DM_LOWEST | 0x51); // cpu 3 not addressed
-        assertArrayEquals(new int[] {-1, -1, 0x51, -1}, takeFromEach());
+        assertArrayEquals(new int[] {-1, -1, 0x51, -1}, takeFromEach(cpus));
     }
 
     @Test
@@ -123,7 +102,7 @@ class InterProcessorInterruptTest {
         ipi(cpus[0], 1, DEST_LOGICAL | DM_LOWEST | 0x61);
         ipi(cpus[0], 1, DEST_LOGICAL | DM_LOWEST | 0x62);
         ipi(cpus[0], 1, DEST_LOGICAL | DM_LOWEST | 0x63);
-        int[] taken = takeFromEach();
+        int[] taken = takeFromEach(cpus);
         java.util.Arrays.sort(taken);
         assertArrayEquals(new int[] {0x60, 0x61, 0x62, 0x63}, taken, "each processor got one");
     }

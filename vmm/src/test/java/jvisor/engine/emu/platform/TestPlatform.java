@@ -36,6 +36,16 @@ final class TestPlatform {
         return platform.localApic(cpu);
     }
 
+    /** Every processor's local APIC, each software-enabled. */
+    LocalApic[] enabledApics(int cpus) {
+        LocalApic[] apics = new LocalApic[cpus];
+        for (int i = 0; i < cpus; i++) {
+            apics[i] = apic(i);
+            enable(apics[i]);
+        }
+        return apics;
+    }
+
     /** Moves the clock on by {@code nanos} and fires whatever timers are due. */
     void advance(long nanos) {
         clock.addAndGet(nanos);
@@ -90,6 +100,18 @@ final class TestPlatform {
 
     static void eoi(LocalApic apic) {
         write(apic, ApicRegisters.REG_EOI, 0);
+    }
+
+    /** The vector each APIC delivers next (-1 for none), each one taken and ended. */
+    static int[] takeFromEach(LocalApic[] apics) {
+        int[] taken = new int[apics.length];
+        for (int i = 0; i < apics.length; i++) {
+            taken[i] = take(apics[i]);
+            if (taken[i] >= 0) {
+                eoi(apics[i]);
+            }
+        }
+        return taken;
     }
 
     /** Sends an IPI: the destination into ICR high, then the command into ICR low. */
