@@ -17,7 +17,6 @@ import jvisor.kit.InitScript;
 import jvisor.kit.TestKits;
 import jvisor.testing.Disks;
 import jvisor.testing.GuestRun;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,22 +67,16 @@ class LinuxProtectionKeysTest {
         assertEquals(0, run.status(), run::toString);
     }
 
-    /** pkeys.c built as a static x86-64 binary without libc; the test is skipped without gcc. */
+    /** pkeys.c built as a static x86-64 binary without libc (gcc is there: the test guests need it to build). */
     private byte[] pkeysProgram() throws Exception {
         Path source = dir.resolve("pkeys.c");
         Path binary = dir.resolve("pkeys");
         try (var in = LinuxProtectionKeysTest.class.getResourceAsStream("pkeys.c")) {
             Files.write(source, in.readAllBytes());
         }
-        Process p;
-        try {
-            p = new ProcessBuilder("gcc", "-Os", "-static", "-nostdlib", "-fno-pie", "-no-pie",
-                    "-fno-asynchronous-unwind-tables", "-Wl,--build-id=none", "-s", "-o", binary.toString(),
-                    source.toString()).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            Assumptions.assumeTrue(false, "no gcc to build pkeys.c: " + e.getMessage());
-            return null;
-        }
+        Process p = new ProcessBuilder("gcc", "-Os", "-static", "-nostdlib", "-fno-pie", "-no-pie",
+                "-fno-asynchronous-unwind-tables", "-Wl,--build-id=none", "-s", "-o", binary.toString(),
+                source.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "gcc: " + out);
         return Files.readAllBytes(binary);

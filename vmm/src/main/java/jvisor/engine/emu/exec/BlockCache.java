@@ -88,10 +88,7 @@ final class BlockCache {
         }
         Block b = from.next2;
         if (holds(c, b, from.next2Generation, rip, key)) {
-            from.next2 = from.next;
-            from.next2Generation = from.nextGeneration;
-            from.next = b;
-            from.nextGeneration = pages.generation();
+            linkFirst(from, b);
             return b;
         }
         return null;
@@ -111,6 +108,11 @@ final class BlockCache {
         if (to.host < 0 || !c.mode64() || to.csBase != 0) {
             return;
         }
+        linkFirst(from, to);
+    }
+
+    /** Makes {@code to} the first of {@code from}'s two links, the old first its second. */
+    private void linkFirst(Block from, Block to) {
         from.next2 = from.next;
         from.next2Generation = from.nextGeneration;
         from.next = to;
