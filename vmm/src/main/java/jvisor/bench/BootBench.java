@@ -21,7 +21,9 @@ import jvisor.kit.InitScript;
  * the same kernel, initrd and command line, alternating round by round so a change in the
  * machine's load hits both, and prints for each the seconds from process start to /init's marker
  * line and to power-off, the ratio emu/TCG, and the emu's instruction count and MIPS. Each emu
- * round is a fresh JVM ({@link BootChild}) with this JVM's options, as a user's boot would be.
+ * round is a fresh JVM ({@link BootChild}) with this JVM's options, as a user's boot would be; it
+ * reports where its CPU time went (the guest's processors, HotSpot's C2 and C1 compilers, tier 1's
+ * region generator), which shows when compiling competes with the processors for the cores.
  */
 final class BootBench {
     static final String CMDLINE = GuestKit.CMDLINE + " " + InitScript.TEST_OPTION;
@@ -65,8 +67,12 @@ final class BootBench {
         }
     }
 
-    /** One boot's figures; instructions is -1 where unknown (QEMU). */
-    record Round(double toInit, double toPowerOff, long instructions) { }
+    /** One boot's figures; instructions is -1 and cpu null where unknown (QEMU). */
+    record Round(double toInit, double toPowerOff, long instructions, ThreadCpu.Split cpu) {
+        Round(double toInit, double toPowerOff, long instructions) {
+            this(toInit, toPowerOff, instructions, null);
+        }
+    }
 
     private BootBench() { }
 
@@ -88,7 +94,8 @@ final class BootBench {
             out.println("bench boot: qemu-system-x86_64 is not installed; timing the emu engine alone");
         }
         out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
-        out.printf(Locale.ROOT, "%-6s %-4s %10s %10s %14s %8s%n", "round", "", "to /init", "to off", "instructions", "MIPS");
+        out.printf(Locale.ROOT, "%-6s %-4s %10s %10s %14s %8s   %s%n", "round", "", "to /init", "to off", "instructions", "MIPS",
+                "CPU seconds: processors, C2, C1, tier 1 / process");
         List<Round> emu = new ArrayList<>();
         List<Round> tcg = new ArrayList<>();
         for (int n = 1; n <= o.rounds(); n++) {
@@ -116,8 +123,10 @@ final class BootBench {
     private static void print(PrintStream out, String round, String engine, Round r) {
         String instructions = r.instructions() < 0 ? "-" : Long.toString(r.instructions());
         String mips = r.instructions() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.instructions() / r.toPowerOff() / 1e6);
-        out.printf(Locale.ROOT, "%-6s %-4s %8.2f s %8.2f s %14s %8s%n", round, engine, r.toInit(), r.toPowerOff(),
-                instructions, mips);
+        String cpu = r.cpu() == null ? "" : String.format(Locale.ROOT, "   %.2f, %.2f, %.2f, %.2f / %.2f",
+                r.cpu().processors(), r.cpu().c2(), r.cpu().c1(), r.cpu().tier1(), r.cpu().total());
+        out.printf(Locale.ROOT, "%-6s %-4s %8.2f s %8.2f s %14s %8s%s%n", round, engine, r.toInit(), r.toPowerOff(),
+                instructions, mips, cpu);
     }
 
     private static Round emu(Path vmlinuz, Path initrd, Options o) {
@@ -128,7 +137,8 @@ final class BootBench {
                 vmlinuz.toString(), initrd.toString(), Long.toString(o.memory()), Integer.toString(o.cpus()), CMDLINE));
         TimedBoot b = boot("the emu engine", cmd);
         String count = b.reported(BootChild.INSTRUCTIONS);
-        return new Round(b.markerSeconds(), b.exitSeconds(), count == null ? -1 : Long.parseLong(count));
+        return new Round(b.markerSeconds(), b.exitSeconds(), count == null ? -1 : Long.parseLong(count),
+                ThreadCpu.Split.parse(b.reported(ThreadCpu.Split.PREFIX)));
     }
 
     private static Round qemu(Path vmlinuz, Path initrd, Options o) {
@@ -162,9 +172,16 @@ final class BootBench {
 
     /** Per column, the median over the rounds (the upper one of an even count). */
     static Round median(List<Round> rounds) {
+        List<ThreadCpu.Split> cpu = rounds.stream().map(Round::cpu).filter(c -> c != null).toList();
+        ThreadCpu.Split medianCpu = cpu.size() < rounds.size() ? null : new ThreadCpu.Split(
+                middle(cpu.stream().mapToDouble(ThreadCpu.Split::processors).sorted().toArray()),
+                middle(cpu.stream().mapToDouble(ThreadCpu.Split::c2).sorted().toArray()),
+                middle(cpu.stream().mapToDouble(ThreadCpu.Split::c1).sorted().toArray()),
+                middle(cpu.stream().mapToDouble(ThreadCpu.Split::tier1).sorted().toArray()),
+                middle(cpu.stream().mapToDouble(ThreadCpu.Split::total).sorted().toArray()));
         return new Round(middle(rounds.stream().mapToDouble(Round::toInit).sorted().toArray()),
                 middle(rounds.stream().mapToDouble(Round::toPowerOff).sorted().toArray()),
-                (long) middle(rounds.stream().mapToDouble(Round::instructions).sorted().toArray()));
+                (long) middle(rounds.stream().mapToDouble(Round::instructions).sorted().toArray()), medianCpu);
     }
 
     private static double middle(double[] sorted) {

@@ -16,11 +16,14 @@ import jvisor.engine.emu.EmuCpu;
  * The emu side of {@code bench boot}, run in a fresh JVM per round so every round pays what a
  * user's boot pays (JVM start, class loading, the JIT warming up): boots the kernel on the emu
  * engine with the guest's serial output on standard output, unbuffered so the parent sees each
- * line as it is written, then reports the instructions retired on standard error.
+ * line as it is written, then reports on standard error the instructions retired and the CPU
+ * seconds of the processors' threads, of HotSpot's compilers and of tier 1 ({@link ThreadCpu}).
  * Arguments: kernel initrd memory-bytes cpus cmdline.
  */
 final class BootChild {
     static final String INSTRUCTIONS = "jvisor-bench: instructions ";
+    /** How often the threads' CPU times are read: a thread that ends loses at most this much. */
+    private static final long CPU_SAMPLE_MILLIS = 100;
 
     private BootChild() { }
 
@@ -36,8 +39,25 @@ final class BootChild {
                 .withCmdline(args[4])
                 .withEngine(EngineChoice.EMU);
         PrintStream serial = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.ISO_8859_1);
+        ThreadCpu cpu = new ThreadCpu();
+        if (ThreadCpu.available()) {
+            Thread.ofPlatform().daemon().name("jvisor-bench-cpu").start(() -> {
+                while (true) {
+                    cpu.sample();
+                    try {
+                        Thread.sleep(CPU_SAMPLE_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
         int status = VmmMain.run(config, new Console(null, serial, System.err));
         System.err.println(INSTRUCTIONS + EmuCpu.retiredInThisJvm());
+        if (ThreadCpu.available()) {
+            cpu.sample();
+            System.err.println(ThreadCpu.Split.PREFIX + cpu.split().format());
+        }
         System.err.flush();
         System.exit(status);
     }

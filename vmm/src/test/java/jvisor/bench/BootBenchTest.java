@@ -35,6 +35,10 @@ class BootBenchTest {
         BootBench.Round m = BootBench.median(List.of(new BootBench.Round(3, 9, 100), new BootBench.Round(1, 7, 300),
                 new BootBench.Round(2, 8, 200)));
         assertEquals(new BootBench.Round(2, 8, 200), m);
+        BootBench.Round c = BootBench.median(List.of(
+                new BootBench.Round(3, 9, 100, new ThreadCpu.Split(9, 4, 3, 1, 18)),
+                new BootBench.Round(1, 7, 300, new ThreadCpu.Split(8, 5, 2, 2, 19))));
+        assertEquals(new ThreadCpu.Split(9, 5, 3, 2, 19), c.cpu());
     }
 
     @Test
@@ -74,11 +78,14 @@ class BootBenchTest {
     void aChildIsTimedToItsMarkerLineAndToItsExit() throws Exception {
         TimedBoot b = TimedBoot.run(List.of("sh", "-c",
                 "echo booting; sleep 0.3; printf 'junk jvisor-linux: init started\\n'; sleep 0.3;"
-                        + " echo 'jvisor-bench: instructions 42' >&2; exit 0"), "jvisor-linux: init started", 60);
+                        + " echo 'jvisor-bench: instructions 42' >&2;"
+                        + " echo 'jvisor-bench: cpu seconds processors=9.19 c2=4.72 c1=3.25 tier1=1.22 total=19.50' >&2;"
+                        + " exit 0"), "jvisor-linux: init started", 60);
         assertEquals(0, b.exitStatus());
         assertTrue(b.markerSeconds() >= 0.25, "marker at " + b.markerSeconds());
         assertTrue(b.exitSeconds() >= b.markerSeconds() + 0.25, b.exitSeconds() + " vs " + b.markerSeconds());
         assertEquals("42", b.reported(BootChild.INSTRUCTIONS));
+        assertEquals(new ThreadCpu.Split(9.19, 4.72, 3.25, 1.22, 19.5), ThreadCpu.Split.parse(b.reported(ThreadCpu.Split.PREFIX)));
         assertTrue(b.output().contains("booting"));
     }
 
