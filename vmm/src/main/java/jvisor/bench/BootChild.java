@@ -22,8 +22,10 @@ import jvisor.engine.emu.EmuCpu;
  */
 final class BootChild {
     static final String INSTRUCTIONS = "jvisor-bench: instructions ";
-    /** How often the threads' CPU times are read: a thread that ends loses at most this much. */
+    /** How often the processors' CPU times are read: a processor's thread that ends loses at most this much. */
     private static final long CPU_SAMPLE_MILLIS = 100;
+    /** How often all threads are listed, to find the processors' threads as they start. */
+    private static final int CPU_SAMPLES_PER_LISTING = 10;
 
     private BootChild() { }
 
@@ -42,8 +44,12 @@ final class BootChild {
         ThreadCpu cpu = new ThreadCpu();
         if (ThreadCpu.available()) {
             Thread.ofPlatform().daemon().name("jvisor-bench-cpu").start(() -> {
-                while (true) {
-                    cpu.sample();
+                for (int n = 0; ; n++) {
+                    if (n % CPU_SAMPLES_PER_LISTING == 0) {
+                        cpu.sample();
+                    } else {
+                        cpu.sampleProcessors();
+                    }
                     try {
                         Thread.sleep(CPU_SAMPLE_MILLIS);
                     } catch (InterruptedException e) {

@@ -13,8 +13,8 @@ import java.util.stream.Stream;
  * The CPU time of this JVM's threads by what they do: the guest's processors, HotSpot's two
  * compilers and tier 1's region generator, read from /proc/self/task (Linux). The compiler threads
  * are not Java threads the management beans report on, and a processor's thread ends with its VM,
- * so the threads are sampled while the VM runs and each keeps the most it was seen to use; a
- * thread that ends loses at most one sampling period.
+ * so the processors' threads are sampled while the VM runs and each keeps the most it was seen
+ * to use; one that ends loses at most one sampling period.
  */
 final class ThreadCpu {
     /** Linux reports thread times in clock ticks of 1/100 s (USER_HZ on every architecture it runs Java on). */
@@ -67,19 +67,37 @@ final class ThreadCpu {
     /** Reads every live thread's time once. */
     synchronized void sample() {
         try (Stream<Path> tasks = Files.list(TASKS)) {
-            tasks.forEach(t -> {
-                try {
-                    Seen now = parseStat(Files.readString(t.resolve("stat")));
-                    if (now != null) {
-                        threads.merge(t.getFileName().toString(), now, (a, b) -> b.ticks() >= a.ticks() ? b : a);
-                    }
-                } catch (IOException e) {
-                    // the thread ended between the listing and the read: its last sample stands
-                }
-            });
+            tasks.forEach(t -> read(t.getFileName().toString()));
         } catch (IOException e) {
             // not Linux, or /proc is not mounted: nothing to count
         }
+    }
+
+    /**
+     * Reads again the time of the processors' threads seen so far: they end with the VM, the
+     * other threads counted live to the end of the JVM, where one last {@link #sample} reads them.
+     */
+    synchronized void sampleProcessors() {
+        for (String tid : threads.keySet().toArray(String[]::new)) {
+            if (isProcessor(threads.get(tid).name())) {
+                read(tid);
+            }
+        }
+    }
+
+    private void read(String tid) {
+        try {
+            Seen now = parseStat(Files.readString(TASKS.resolve(tid).resolve("stat")));
+            if (now != null) {
+                threads.merge(tid, now, (a, b) -> b.ticks() >= a.ticks() ? b : a);
+            }
+        } catch (IOException e) {
+            // the thread ended: its last sample stands
+        }
+    }
+
+    private static boolean isProcessor(String name) {
+        return name.matches("cpu[0-9]+");
     }
 
     /** The times seen so far, with the process's total as the kernel counts it. */
@@ -91,7 +109,7 @@ final class ThreadCpu {
         for (Seen s : threads.values()) {
             double seconds = s.ticks() * TICK_SECONDS;
             String n = s.name();
-            if (n.matches("cpu[0-9]+")) {
+            if (isProcessor(n)) {
                 processors += seconds;
             } else if (n.startsWith("C2 Compiler")) {
                 c2 += seconds;

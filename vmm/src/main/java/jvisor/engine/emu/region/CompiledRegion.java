@@ -19,9 +19,10 @@ import jvisor.engine.emu.cpu.Cpu;
 public abstract class CompiledRegion {
     /**
      * Instructions a region compiled for C1 completes before it is compiled again for C2
-     * ({@link JitPolicy}): C2's tens of milliseconds pay only for code that runs this long.
+     * ({@link JitPolicy}): C2's tens of milliseconds pay only for code that runs this long
+     * (jvisor.emu.promote sets it).
      */
-    public static final long PROMOTE_AFTER = 20_000_000L;
+    public static final long PROMOTE_AFTER = Long.getLong("jvisor.emu.promote", 20_000_000L);
 
     private long[] rips;
     private int[] positions;
