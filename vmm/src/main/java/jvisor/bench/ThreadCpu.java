@@ -96,8 +96,17 @@ final class ThreadCpu {
         }
     }
 
+    /** Whether a thread is a guest processor's: cpu0, cpu1, ... (no regular expression: this runs often). */
     private static boolean isProcessor(String name) {
-        return name.matches("cpu[0-9]+");
+        if (!name.startsWith("cpu") || name.length() == 3) {
+            return false;
+        }
+        for (int i = 3; i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The times seen so far, with the process's total as the kernel counts it. */
@@ -139,15 +148,25 @@ final class ThreadCpu {
         if (open < 0 || close < open) {
             return null;
         }
-        // After the name: state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt, cmajflt, utime, stime.
-        String[] f = line.substring(close + 1).strip().split(" +");
-        if (f.length < 13) {
-            return null;
+        // After the name: state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt,
+        // cmajflt, utime, stime, each after one space.
+        long[] field = new long[2];
+        int at = close + 1;
+        for (int n = 0; n < 13; n++) {
+            if (at >= line.length() || line.charAt(at) != ' ') {
+                return null;
+            }
+            int end = line.indexOf(' ', at + 1);
+            end = end < 0 ? line.strip().length() : end;
+            if (n >= 11) {
+                try {
+                    field[n - 11] = Long.parseLong(line, at + 1, end, 10);
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            at = end;
         }
-        try {
-            return new Seen(line.substring(open + 1, close), Long.parseLong(f[11]) + Long.parseLong(f[12]));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return new Seen(line.substring(open + 1, close), field[0] + field[1]);
     }
 }
