@@ -24,8 +24,11 @@ final class BootChild {
     static final String INSTRUCTIONS = "jvisor-bench: instructions ";
     /** How often the processors' CPU times are read: a processor's thread that ends loses at most this much. */
     private static final long CPU_SAMPLE_MILLIS = 100;
-    /** How often all threads are listed, to find the processors' threads as they start. */
-    private static final int CPU_SAMPLES_PER_LISTING = 10;
+    /**
+     * Every how many samples all threads are listed, to find the processors' threads (each
+     * reports its total, so finding one late loses nothing).
+     */
+    private static final int CPU_SAMPLES_PER_LISTING = 20;
 
     private BootChild() { }
 
