@@ -283,13 +283,23 @@ final class RegionEmitter {
         if (target <= block) {
             // The checks cost as much as a short loop's body (crc32's eight instructions): they
             // run on every 16th branch back, which delays an interrupt by at most 15 iterations.
+            // The checks are out of line and come back here, so the loop keeps one branch back.
             Label leave = exitTo(rip);
-            code.iinc(BUDGET, -1).iload(BUDGET).loadConstant(RegionFrame.CHECK_EVERY - 1).iand().ifne(starts[target]);
-            code.iload(BUDGET).ifle(leave);
-            code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
-            code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
-                    .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
-                    .loadConstant(plan.epoch()).if_icmpne(leave);
+            Label check = code.newLabel();
+            Label back = code.newLabel();
+            code.iinc(BUDGET, -1).iload(BUDGET).loadConstant(RegionFrame.CHECK_EVERY - 1).iand().ifeq(check);
+            code.labelBinding(back);
+            code.goto_(starts[target]);
+            outOfLine.add(() -> {
+                code.labelBinding(check);
+                code.iload(BUDGET).ifle(leave);
+                code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
+                code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
+                        .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
+                        .loadConstant(plan.epoch()).if_icmpne(leave);
+                code.goto_(back);
+            });
+            return;
         }
         code.goto_(starts[target]);
     }
