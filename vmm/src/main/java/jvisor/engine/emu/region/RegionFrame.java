@@ -157,9 +157,12 @@ final class RegionFrame {
         }
         code.iconst_0().istore(COUNT).iconst_0().istore(IN_ARRAY).iconst_0().istore(IDX).lconst_0().lstore(ADDR);
         code.iconst_m1().istore(PENDING);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
+        if (inlineTlb) {
+            // Only a region that looks the TLB up itself reads these: short runs pay for the prologue.
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
+        }
     }
 
     /** Writes the registers' locals back to the processor (before it leaves or calls a handler). */
