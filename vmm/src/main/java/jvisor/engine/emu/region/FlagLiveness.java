@@ -4,15 +4,18 @@ import jvisor.engine.emu.decode.Insn;
 
 /**
  * Whether the CF and OF an instruction writes can ever be seen. They cannot when, later in the
- * same block, an instruction that overwrites both comes before anything that reads a flag, may
- * fault (an exception frame holds RFLAGS) or may leave the region; then a region computes a
- * rotate, a shift or a register-destination ALU operation without its flags. SHA-256 and ChaCha, which Linux runs for every module
- * signature and random number, are rotates followed by XOR or ADD: materialising the six lazy
- * flags for each rotate was the largest single cost of loading modules.
+ * same block, an instruction that overwrites both comes before anything that reads a flag; then
+ * a region computes a rotate, a shift or a register-destination ALU operation without its flags.
+ * SHA-256 and ChaCha, which Linux runs for every module signature and random number, are rotates
+ * followed by XOR or ADD: materialising the six lazy flags for each rotate was the largest single
+ * cost of loading modules. Where a fault (an exception frame holds RFLAGS) or an exit could come
+ * on the way, the region records how to set the flags instead ({@link RegionFrame#PENDING}).
  *
  * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension and
- * BSWAP pass through; register-only ALU operations (not ADC and SBB, which read CF), TEST, NEG
- * and rotates and shifts by a non-zero immediate overwrite. Anything else counts as a reader.
+ * BSWAP pass through, and so do MOV loads and stores, which may fault; register-only ALU
+ * operations (not ADC and SBB, which read CF), TEST, NEG and rotates and shifts by a non-zero
+ * immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
+ * a memory operand, which may fault first. Anything else counts as a reader.
  */
 final class FlagLiveness {
     private FlagLiveness() { }
