@@ -308,6 +308,13 @@ final class InstructionForms {
         t.add("cld; lea rsi, [rbx + 0x10]; lea rdi, [rbx + 0x20]; mov ecx, 100; rep movsq");
         t.add("std; lea rsi, [rbx + 0x1f00]; lea rdi, [rbx + 0x1800]; mov ecx, 300; rep movsb; cld");
         t.add("std; lea rdi, [rbx + 0x1ff8]; mov ecx, 500; rep stosq; cld");
+        // REP STOS whose element repeats one byte (a page cleared with STOSQ of 0) fills bytes.
+        t.add("cld; lea rdi, [rbx + 0x10]; xor eax, eax; mov ecx, 600; rep stosq");
+        t.add("cld; lea rdi, [rbx - 0x7f0]; mov rax, 0x4141414141414141; mov ecx, 700; rep stosq");
+        t.add("cld; lea rdi, [rbx - 0x7f3]; mov rax, 0xff; mov ecx, 700; rep stosq");
+        t.add("cld; lea rdi, [rbx + 0x8]; mov rax, 0x123456785a5a5a5a; mov ecx, 900; rep stosd");
+        t.add("cld; lea rdi, [rbx + 0x6]; mov eax, 0x5a5a5a12; mov ecx, 900; rep stosd");
+        t.add("cld; lea rdi, [rbx + 0x5]; mov eax, 0x12347f7f; mov ecx, 1000; rep stosw");
     }
 
     private static void bmi(List<String> t) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * (undefined in the SDM, but what the host does) and CF for RCL/RCR counts past the operand's
  * width are where a rotate goes wrong. Every count 0..63 through CL and a spread of immediate
  * counts, with CF clear and set, interpreted, in regions for C1 and in regions for C2; also
- * rotates followed by an instruction that overwrites their flags, and by one that reads them.
+ * rotates followed by an instruction that overwrites their flags, and by one that reads them,
+ * with loads and stores between (the flags a region leaves out unless a fault could see them).
  */
 class RotateFlagsTest {
     private static NativeCpu host;
@@ -130,7 +131,18 @@ class RotateFlagsTest {
                 "rol rdx, 17; ror edx, 1; rol dl, 2; sub eax, edx",
                 "add edx, ecx; mov eax, edx; xor eax, ecx; adc eax, edx",
                 "sub rdx, rcx; rol eax, 3; setz cl; setc ch",
-                "and edx, ecx; add eax, edx; cmp eax, ecx; sbb eax, eax");
+                "and edx, ecx; add eax, edx; cmp eax, ecx; sbb eax, eax",
+                "shr edx, 8; movzx eax, byte ptr [rbx]; xor edx, dword ptr [rbx + 8]",
+                "shr edx, 8; movzx eax, byte ptr [rbx]; xor edx, dword ptr [rbx + 8]; setc al; sets ah",
+                "sar rdx, 3; mov qword ptr [rbx + 16], rdx; add rdx, qword ptr [rbx]; setc al; seto ah",
+                "ror edx, 7; mov eax, dword ptr [rbx]; ror eax, 2; seto cl; setc ch",
+                "ror edx, 7; mov eax, dword ptr [rbx]; ror eax, 2; xor edx, eax",
+                "rol rdx, 5; mov dword ptr [rbx], edx; shl edx, 1; setc al; setz ah",
+                "add edx, ecx; mov dword ptr [rbx], edx; cmp eax, dword ptr [rbx + 4]; setb al; setl ah",
+                "add edx, dword ptr [rbx]; mov eax, dword ptr [rbx + 4]; xor eax, edx; setz cl",
+                "sub edx, ecx; mov eax, dword ptr [rbx + 4]; test dword ptr [rbx], edx; setz cl; sets ch",
+                "xor edx, ecx; mov rax, qword ptr [rbx]; adc eax, edx",
+                "shl edx, 4; movzx eax, word ptr [rbx]; add eax, dword ptr [rbx + 8]; seto cl");
         check(sources, new int[] {0, 1, 5, 33});
     }
 }

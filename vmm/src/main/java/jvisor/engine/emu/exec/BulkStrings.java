@@ -68,7 +68,8 @@ final class BulkStrings {
     }
 
     private static void fill(MemorySegment ram, long at, int bytes, int size, long value) {
-        if (size == 1) {
+        if (size == 1 || sameBytes(value, size)) {
+            // Also REP STOSQ of zero, how a kernel clears a page.
             ram.asSlice(at, bytes).fill((byte) value);
             return;
         }
@@ -79,5 +80,12 @@ final class BulkStrings {
                 default -> ram.set(U64, at + off, value);
             }
         }
+    }
+
+    /** Whether the low {@code size} bytes of {@code value} are all the same byte. */
+    static boolean sameBytes(long value, int size) {
+        long bytes = size == 8 ? value : value & ((1L << (size * 8)) - 1);
+        long repeated = (value & 0xFF) * (size == 8 ? 0x0101_0101_0101_0101L : size == 4 ? 0x0101_0101L : 0x0101L);
+        return bytes == repeated;
     }
 }

@@ -2,6 +2,7 @@ package jvisor.engine.emu.region;
 
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
+import static jvisor.engine.emu.region.RegionFrame.A;
 import static jvisor.engine.emu.region.RegionFrame.CD_CPU;
 import static jvisor.engine.emu.region.RegionFrame.COUNT;
 import static jvisor.engine.emu.region.RegionFrame.CPU;
@@ -135,8 +136,9 @@ final class ArithmeticForms {
             unshifted(f, x, memory);
             return;
         }
-        if (!memory && s >= 4 && e.flagsDead(x.sub() > 1)) {
+        if (!memory && s >= 4 && e.flagsDead(x.sub() > 1, RegionOps.shifted(x.sub(), s, n))) {
             shiftWithoutFlags(f, x, n);
+            code.lload(T0).lstore(A); // the value a fault on the way shifts again for the flags
             return;
         }
         code.loadConstant(n).istore(COUNT);

@@ -182,24 +182,33 @@ final class DataForms {
         boolean writes = alu != CMP && alu != TEST;
         boolean memoryDst = dst == Operand.RM && x.rm() < 0;
         int dstReg = dst == Operand.RM ? x.rm() : dst == Operand.ACC ? Cpu.RAX : x.reg();
-        if (memoryDst) {
-            Memory.address(f, x, true);
-            code.lstore(LIN);
-            if (writes) {
-                Memory.readForWrite(f, LIN, s, true);
-            } else {
-                Memory.readAt(f, LIN, s, true);
-            }
-        } else {
+        // A memory operand is read before A and B change: a fault there must find them holding
+        // the operands of flags an earlier instruction left out (FlagLiveness.overwritesAfterReading).
+        if (src == Operand.RM && x.rm() < 0) {
+            readRm(e, x, s, true);
+            code.lstore(B);
             f.loadRegSigned(dstReg, s);
+            code.lstore(A);
+        } else {
+            if (memoryDst) {
+                Memory.address(f, x, true);
+                code.lstore(LIN);
+                if (writes) {
+                    Memory.readForWrite(f, LIN, s, true);
+                } else {
+                    Memory.readAt(f, LIN, s, true);
+                }
+            } else {
+                f.loadRegSigned(dstReg, s);
+            }
+            code.lstore(A);
+            switch (src) {
+                case REG -> f.loadRegSigned(x.reg(), s);
+                case IMM -> code.loadConstant(Flags.sx(x.imm(), s));
+                default -> readRm(e, x, s, true);
+            }
+            code.lstore(B);
         }
-        code.lstore(A);
-        switch (src) {
-            case REG -> f.loadRegSigned(x.reg(), s);
-            case IMM -> code.loadConstant(Flags.sx(x.imm(), s));
-            default -> readRm(e, x, s, true);
-        }
-        code.lstore(B);
         if (alu == ADC || alu == SBB) {
             code.aload(FLAGS).lload(A).lload(B).loadConstant(s)
                     .invokestatic(CD_OPS, alu == ADC ? "adc" : "sbb", MTD_CARRY).lstore(R);
@@ -218,7 +227,8 @@ final class DataForms {
                 f.signExtend(s);
             }
             code.lstore(R);
-            if (!memoryDst && e.flagsDead(true)) {
+            int kind = logic ? Flags.LOGIC : alu == ADD ? Flags.ADD : Flags.SUB;
+            if (!memoryDst && e.flagsDead(true, kind)) {
                 // Overwritten in this block before anything can see them: the four stores into
                 // the lazy flags are left out (most of SHA-256's ADDs and XORs).
                 e.flagsUnknown();
@@ -226,7 +236,6 @@ final class DataForms {
                 code.aload(FLAGS).lload(R).invokevirtual(CD_FLAGS, "logic64", MTD_LOGIC64);
                 e.flagsKnown(Flags.LOGIC);
             } else {
-                int kind = alu == ADD ? Flags.ADD : Flags.SUB;
                 code.aload(FLAGS).loadConstant(kind).lload(A).lload(B).lload(R)
                         .invokevirtual(CD_FLAGS, "set64", MTD_SET64);
                 e.flagsKnown(kind);

@@ -4,15 +4,18 @@ import jvisor.engine.emu.decode.Insn;
 
 /**
  * Whether the CF and OF an instruction writes can ever be seen. They cannot when, later in the
- * same block, an instruction that overwrites both comes before anything that reads a flag, may
- * fault (an exception frame holds RFLAGS) or may leave the region; then a region computes a
- * rotate, a shift or a register-destination ALU operation without its flags. SHA-256 and ChaCha, which Linux runs for every module
- * signature and random number, are rotates followed by XOR or ADD: materialising the six lazy
- * flags for each rotate was the largest single cost of loading modules.
+ * same block, an instruction that overwrites both comes before anything that reads a flag; then
+ * a region computes a rotate, a shift or a register-destination ALU operation without its flags.
+ * SHA-256 and ChaCha, which Linux runs for every module signature and random number, are rotates
+ * followed by XOR or ADD: materialising the six lazy flags for each rotate was the largest single
+ * cost of loading modules. Where a fault (an exception frame holds RFLAGS) or an exit could come
+ * on the way, the region records how to set the flags instead ({@link RegionFrame#PENDING}).
  *
  * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension and
- * BSWAP pass through; register-only ALU operations (not ADC and SBB, which read CF), TEST, NEG
- * and rotates and shifts by a non-zero immediate overwrite. Anything else counts as a reader.
+ * BSWAP pass through, and so do MOV loads and stores, which may fault; register-only ALU
+ * operations (not ADC and SBB, which read CF), TEST, NEG and rotates and shifts by a non-zero
+ * immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
+ * a memory operand, which may fault first. Anything else counts as a reader.
  */
 final class FlagLiveness {
     private FlagLiveness() { }
@@ -23,16 +26,38 @@ final class FlagLiveness {
      * rotate does not overwrite.
      */
     static boolean dead(Insn[] block, int at, boolean all) {
+        int q = overwrittenAt(block, at, all);
+        return q >= 0 && !seenOnTheWay(block, at, q);
+    }
+
+    /**
+     * The index of the instruction that overwrites the flags {@code block[at]} writes (CF and OF,
+     * or with {@code all} all six) before anything reads them, with nothing in between but moves
+     * that cannot see them, memory loads and stores included; -1 if there is none. Only a fault
+     * or a write into decoded code ({@link #seenOnTheWay}), which leaves the region, could then
+     * see them on the way.
+     */
+    static int overwrittenAt(Insn[] block, int at, boolean all) {
         for (int k = at + 1; k < block.length; k++) {
             Insn y = block[k];
             if (!y.mode64() || y.hasPrefix(Insn.P_LOCK) || y.hasPrefix(Insn.P_VEX)) {
-                return false;
+                return -1;
             }
-            if (overwritesCarryAndOverflow(y)) {
-                return !all || !isRotate(y);
+            if (overwritesCarryAndOverflow(y) || overwritesAfterReading(y)) {
+                return !all || !isRotate(y) ? k : -1;
             }
-            if (!passesFlagsThrough(y)) {
-                return false;
+            if (!passesFlagsThrough(y) && !movesMemory(y)) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether something from {@code block[at + 1]} to {@code block[q]} may fault or leave the region. */
+    static boolean seenOnTheWay(Insn[] block, int at, int q) {
+        for (int k = at + 1; k <= q; k++) {
+            if (!passesFlagsThrough(block[k]) && !overwritesCarryAndOverflow(block[k])) {
+                return true;
             }
         }
         return false;
@@ -61,6 +86,29 @@ final class FlagLiveness {
         };
     }
 
+    /**
+     * Reads a memory operand, which may fault, and only then writes all six arithmetic flags
+     * without reading any; writes no memory: an ALU operation into a register from memory, CMP
+     * and TEST with a memory operand. ({@link DataForms} reads the memory operand before it
+     * touches the locals that hold the operands of the flags.)
+     */
+    static boolean overwritesAfterReading(Insn y) {
+        if (y.rm() >= 0) {
+            return false;
+        }
+        int op = y.opcode();
+        if (op < 0x40) {
+            int alu = op >> 3;
+            int form = op & 7;
+            return alu != 2 && alu != 3 && (form == 2 || form == 3 || alu == 7 && form < 2);
+        }
+        return switch (op) {
+            case 0x80, 0x81, 0x83 -> y.sub() == 7;
+            case 0x84, 0x85 -> true;
+            default -> false;
+        };
+    }
+
     private static boolean isRotate(Insn y) {
         int op = y.opcode();
         return (op == 0xC0 || op == 0xC1 || op == 0xD0 || op == 0xD1) && y.sub() <= 1;
@@ -75,6 +123,21 @@ final class FlagLiveness {
             case 0xC6, 0xC7 -> register && y.sub() == 0;
             case 0x8D -> !register; // LEA computes an address and reads nothing (with a register operand it is #UD)
             default -> (op >= 0xB0 && op <= 0xBF) || (op >= 0x0FC8 && op <= 0x0FCF && y.opSize() >= 4);
+        };
+    }
+
+    /**
+     * A MOV, MOVZX, MOVSX or MOVSXD load from memory or a MOV store to it: neither reads nor
+     * writes a flag, but may fault, and a store into decoded code leaves the region.
+     */
+    static boolean movesMemory(Insn y) {
+        if (y.rm() >= 0) {
+            return false;
+        }
+        return switch (y.opcode()) {
+            case 0x88, 0x89, 0x8A, 0x8B, 0x0FB6, 0x0FB7, 0x0FBE, 0x0FBF, 0x63 -> true;
+            case 0xC6, 0xC7 -> y.sub() == 0;
+            default -> false;
         };
     }
 }

@@ -72,6 +72,11 @@ final class RegionEmitter {
     private Insn[] currentBlock;
     /** The {@link jvisor.engine.emu.cpu.Flags} kind whose operands locals A, B and R hold, or -1. */
     private int flagsKnown = -1;
+    /** What the current instruction puts in {@link RegionFrame#PENDING} once done, or -1. */
+    private int pendingCode = -1;
+    private int pendingUntil = -1;
+    /** The position in the block of the instruction that overwrites the pending flags, or -1. */
+    private int overwriter = -1;
 
     RegionEmitter(RegionPlan plan, ClassDesc self, CodeBuilder code, Map<Insn, Integer> handlers, boolean forC2,
                   int kept, int changed) {
@@ -114,6 +119,7 @@ final class RegionEmitter {
         code.labelBinding(exit);
         code.lineNumber(LINE_EXIT);
         f.flush();
+        f.settle();
         code.aload(CPU).lload(EXIT_RIP).invokevirtual(CD_CPU, "setRip", MTD_SET_RIP);
         code.labelBinding(exitWithRip);
         code.iload(DONE).ireturn();
@@ -123,6 +129,7 @@ final class RegionEmitter {
         Label flushed = code.newLabel();
         code.iload(RegionFrame.IN_ARRAY).ifne(flushed);
         f.flush();
+        f.settle();
         code.labelBinding(flushed);
         code.aload(THIS).aload(CPU).iload(RegionFrame.AT).iload(DONE)
                 .invokevirtual(ClassDesc.of(CompiledRegion.class.getName()), "faulted", MTD_FAULTED);
@@ -153,6 +160,7 @@ final class RegionEmitter {
             } else {
                 callHandler(x, false);
             }
+            updatePending();
             if (last) {
                 completeBlock();
                 edge(x.nextRip());
@@ -200,11 +208,37 @@ final class RegionEmitter {
     }
 
     /**
-     * Whether the flags the current instruction writes are overwritten in its block before
-     * anything can see them ({@link FlagLiveness}): CF and OF only, or with {@code all} all six.
+     * Whether the current instruction may leave out the flags it writes, because its block
+     * overwrites them before anything reads them ({@link FlagLiveness}): CF and OF only, or with
+     * {@code all} all six. Where a fault or an exit on the way could see them, they are set then
+     * from {@code settle} ({@link RegionFrame#PENDING}), which the current instruction must have
+     * made good by its end: the kind of locals A, B and R, or a {@link RegionOps#shifted} of A.
      */
-    boolean flagsDead(boolean all) {
-        return FlagLiveness.dead(currentBlock, position, all);
+    boolean flagsDead(boolean all, int settle) {
+        int q = FlagLiveness.overwrittenAt(currentBlock, position, all);
+        if (q < 0) {
+            return false;
+        }
+        if (FlagLiveness.seenOnTheWay(currentBlock, position, q)) {
+            pendingCode = settle;
+            pendingUntil = q;
+        }
+        return true;
+    }
+
+    /**
+     * After an instruction: marks the flags it left out as pending, or, where it overwrote
+     * pending ones (after whatever of it may fault), marks them as no longer needed.
+     */
+    private void updatePending() {
+        if (pendingCode >= 0) {
+            code.loadConstant(pendingCode).istore(RegionFrame.PENDING);
+            overwriter = pendingUntil;
+            pendingCode = -1;
+        } else if (overwriter == position) {
+            code.iconst_m1().istore(RegionFrame.PENDING);
+            overwriter = -1;
+        }
     }
 
     /** The current instruction may fault from here on. */
@@ -247,12 +281,25 @@ final class RegionEmitter {
             return;
         }
         if (target <= block) {
+            // The checks cost as much as a short loop's body (crc32's eight instructions): they
+            // run on every 16th branch back, which delays an interrupt by at most 15 iterations.
+            // The checks are out of line and come back here, so the loop keeps one branch back.
             Label leave = exitTo(rip);
-            code.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
-            code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
-            code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
-                    .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
-                    .loadConstant(plan.epoch()).if_icmpne(leave);
+            Label check = code.newLabel();
+            Label back = code.newLabel();
+            code.iinc(BUDGET, -1).iload(BUDGET).loadConstant(RegionFrame.CHECK_EVERY - 1).iand().ifeq(check);
+            code.labelBinding(back);
+            code.goto_(starts[target]);
+            outOfLine.add(() -> {
+                code.labelBinding(check);
+                code.iload(BUDGET).ifle(leave);
+                code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
+                code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
+                        .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
+                        .loadConstant(plan.epoch()).if_icmpne(leave);
+                code.goto_(back);
+            });
+            return;
         }
         code.goto_(starts[target]);
     }

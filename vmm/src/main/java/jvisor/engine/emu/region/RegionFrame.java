@@ -2,8 +2,10 @@ package jvisor.engine.emu.region;
 
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
 
 import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import jvisor.engine.emu.cpu.Cpu;
@@ -71,9 +73,18 @@ final class RegionFrame {
     static final int IDX = TLB + 1;
     /** A linear address being read (long). */
     static final int ADDR = IDX + 1;
+    /**
+     * -1, or how to set the flags that an instruction left out ({@link FlagLiveness#seenOnTheWay})
+     * should a fault or an exit come before the instruction that overwrites them: the
+     * {@link Flags} kind of operands A, B and result R, or {@link RegionOps#SHIFTED} and the
+     * shift of the value in A ({@link RegionOps#settle}).
+     */
+    static final int PENDING = ADDR + 2;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
+    /** A branch back asks whether the processor may continue once in this many (a power of two dividing {@link #BACK_BRANCHES}). */
+    static final int CHECK_EVERY = 16;
 
     final CodeBuilder code;
     /**
@@ -145,9 +156,13 @@ final class RegionFrame {
             code.lconst_0().lstore(local);
         }
         code.iconst_0().istore(COUNT).iconst_0().istore(IN_ARRAY).iconst_0().istore(IDX).lconst_0().lstore(ADDR);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
-        code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
+        code.iconst_m1().istore(PENDING);
+        if (inlineTlb) {
+            // Only a region that looks the TLB up itself reads these: short runs pay for the prologue.
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
+            code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
+        }
     }
 
     /** Writes the registers' locals back to the processor (before it leaves or calls a handler). */
@@ -242,6 +257,15 @@ final class RegionFrame {
             case 1 -> code.l2i().i2b().i2l();
             default -> { }
         }
+    }
+
+    /** Sets the flags an instruction left out, if a fault or an exit can see them now ({@link #PENDING}). */
+    void settle() {
+        Label none = code.newLabel();
+        code.iload(PENDING).iflt(none);
+        code.aload(CPU).iload(PENDING).lload(A).lload(B).lload(R).invokestatic(CD_OPS, "settle",
+                MethodTypeDesc.of(CD_void, CD_CPU, CD_int, CD_long, CD_long, CD_long));
+        code.labelBinding(none);
     }
 
     /** Throws the guest fault {@code vector} with error code 0 (#GP(0), #SS(0)). */

@@ -2,11 +2,14 @@ package jvisor.engine.emu.region;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
+import jvisor.engine.emu.exec.Shifts;
 
 /**
  * The operations a region calls rather than compiles inline: ADC and SBB, which read the carry
- * the flags hold before they record their own; and the layouts of guest memory.
+ * the flags hold before they record their own; the flags an instruction left out, set when a
+ * fault or an exit could see them; and the layouts of guest memory.
  */
 public final class RegionOps {
     private RegionOps() { }
@@ -16,6 +19,27 @@ public final class RegionOps {
     public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** {@link RegionFrame#PENDING}'s mark of a shift: with the kind, size and count in its low 15 bits. */
+    public static final int SHIFTED = 1 << 16;
+
+    /** A pending code for shift or rotate {@code sub} (group 2's ModRM.reg) by {@code count} at {@code size} bytes. */
+    static int shifted(int sub, int size, int count) {
+        return SHIFTED | sub << 12 | size << 8 | count;
+    }
+
+    /**
+     * Sets the flags of an instruction a region computed without them ({@link RegionFrame#PENDING}):
+     * the operation of {@code kind} on {@code a} and {@code b} with result {@code r}, or a shift
+     * or rotate of {@code a} (which recomputes the flags as the interpreter does).
+     */
+    public static void settle(Cpu c, int pending, long a, long b, long r) {
+        if ((pending & SHIFTED) == 0) {
+            c.flags.set64(pending, a, b, r);
+        } else {
+            Shifts.shift(c, pending >> 12 & 7, a, pending & 0xFF, pending >> 8 & 0xF);
+        }
+    }
 
     /** ADC on sign-extended operands; returns the result (only its low {@code size} bytes count). */
     public static long adc(Flags f, long a, long b, int size) {

@@ -196,6 +196,110 @@ class RegionEdgesTest {
                 "ADD's flags, not XOR's");
     }
 
+    /**
+     * CRC-32's loop: a shift whose flags an XOR from memory overwrites, with a load between; here
+     * the XOR's own load faults, before it writes its flags, and the exception finds the shift's.
+     */
+    @Test
+    void aFaultInTheLoadOfTheInstructionOverwritingAShiftsFlagsSeesTheShiftsFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000001
+                shr esi, 1
+                movzx eax, byte ptr [rdi]
+                xor esi, dword ptr [rdi + 8]
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x3fff_fff8L, o.regs()[Cpu.RDI], "the XOR's load faulted at the first unmapped address");
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RSI], "the SHR ran");
+        assertEquals(Flags.CF | Flags.OF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.PF | Flags.ZF | Flags.SF),
+                "SHR's flags, not XOR's");
+    }
+
+    /** An ADD's flags when a store between it and the XOR that overwrites them faults. */
+    @Test
+    void aFaultingStoreBetweenAnAddAndTheInstructionOverwritingItsFlagsSeesTheAddsFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000000
+                add esi, esi
+                mov qword ptr [rdi], rsi
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the store faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF | Flags.ZF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF),
+                "ADD's flags, not XOR's");
+    }
+
+    /**
+     * A CMP with a memory operand overwrites an ADD's flags, but its load faults first: the
+     * exception finds the ADD's flags, so the CMP must not have touched the ADD's operands yet.
+     */
+    @Test
+    void aFaultInTheLoadOfACompareOverwritingAnAddsFlagsSeesTheAddsFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov eax, 7
+                mov esi, 0x80000000
+                add esi, esi
+                cmp eax, dword ptr [rdi]
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the compare faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF | Flags.ZF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF),
+                "ADD's flags, not CMP's");
+    }
+
+    /** SHA-256's shape: an ADD from memory whose flags a later XOR overwrites, with a faulting load between. */
+    @Test
+    void aFaultAfterAnAddFromMemorySeesTheAddsFlags() {
+        Outcome o = sameBothWays("""
+                mov dword ptr [0x200000], 0x80000000
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000000
+                add esi, dword ptr [0x200000]
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.OF | Flags.ZF | Flags.PF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF),
+                "ADD's flags, not XOR's");
+    }
+
+    /**
+     * A store between an ADD and the XOR that would overwrite its flags turns that XOR into an
+     * ADC: the region leaves after the store, and the ADC, run anew, must find the ADD's carry.
+     */
+    @Test
+    void aStoreThatTurnsTheOverwritingInstructionIntoAReaderLeavesTheFlagsItNeeds() {
+        Outcome o = sameBothWays("""
+                lea rsi, [rip + patch]
+                mov ecx, 3
+                xor ebx, ebx
+                1: mov edx, 0x80000000
+                xor eax, eax
+                add edx, edx
+                mov byte ptr [rsi], 0x11
+                patch: xor eax, edx
+                add ebx, eax
+                dec ecx
+                jnz 1b
+                cli
+                hlt
+                """, false);
+        assertEquals(3, o.regs()[Cpu.RBX], "each round's ADC added the ADD's carry");
+    }
+
     @Test
     void aFaultFromAHandlerCalledInsideARegionIsPrecise() {
         // DIV has no compiled form: the region calls its handler, which raises #DE on the 5th round.
