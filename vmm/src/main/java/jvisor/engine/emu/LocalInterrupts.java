@@ -94,6 +94,27 @@ public interface LocalInterrupts {
         return -KVM_EOPNOTSUPP;
     }
 
+    /**
+     * Whether {@link #kickCpu} and {@link #takeUnhalt} work: KVM's paravirtual unhalt
+     * (KVM_FEATURE_PV_UNHALT, which CPUID then advertises), with which Linux's spinlock waiters
+     * halt instead of spinning and the unlocking processor wakes them.
+     */
+    default boolean pvUnhaltSupported() {
+        return false;
+    }
+
+    /**
+     * KVM_HC_KICK_CPU from this processor: the processor whose physical APIC ID is {@code apicId}
+     * (hardware-enabled) leaves its HLT, or, if it is not halted, its next HLT ends at once, as
+     * KVM's pv_unhalted flag makes it. No interrupt is delivered.
+     */
+    default void kickCpu(long apicId) { }
+
+    /** Takes a pending kick ({@link #kickCpu}): true if the halted processor should resume. */
+    default boolean takeUnhalt() {
+        return false;
+    }
+
     /** The APIC ID of this processor. */
     int apicId();
 

@@ -118,6 +118,12 @@ public final class Cpu {
 
     /** HLT ran: the processor waits for an interrupt. */
     public boolean halted;
+    /** Where the PAUSE of the spin-wait loop this processor may be in is, and how many times it has run there. */
+    private long spinRip = -1;
+    private int spinPauses;
+    /** How many times a spin-wait loop gave up the host thread ({@link #pause}). */
+    public long spinYields;
+
     /** A triple fault shut the processor down. */
     public boolean shutdown;
     /** An NMI handler is running: further NMIs wait for IRET. */
@@ -192,6 +198,31 @@ public final class Cpu {
     public LocalInterrupts lapic() {
         return lapic;
     }
+
+    /**
+     * PAUSE at {@code rip}: the guest says it spins, waiting for something another processor
+     * does (a lock's release, a cross-call's completion). With several processors, a loop that
+     * has run {@value #SPIN_PAUSES_BEFORE_YIELD} PAUSEs at one address gives up the host thread
+     * (KVM's pause-loop exiting is the model): on a host with fewer free cores than processors,
+     * the one it waits for may be queued behind it. Nothing the guest can see changes.
+     */
+    public void pause(long rip) {
+        Thread.onSpinWait();
+        if (cpuCount == 1) {
+            return;
+        }
+        if (rip != spinRip) {
+            spinRip = rip;
+            spinPauses = 0;
+        }
+        if (++spinPauses >= SPIN_PAUSES_BEFORE_YIELD) {
+            spinPauses = 0;
+            spinYields++;
+            Thread.yield();
+        }
+    }
+
+    static final int SPIN_PAUSES_BEFORE_YIELD = 128;
 
     public int index() {
         return index;

@@ -27,11 +27,14 @@ public final class Cpuid {
     private static final String BRAND = "jvisor emulated x86-64 processor";
     /**
      * KVM's paravirtual signature at the second hypervisor base (where QEMU puts it beside another
-     * interface), with no features and no hints: nothing of KVM's ABI is offered, but Linux trusts
-     * a KVM host to run x2APIC without interrupt remapping, as it never trusts bare metal.
+     * interface): Linux trusts a KVM host to run x2APIC without interrupt remapping, as it never
+     * trusts bare metal. Of KVM's features only PV_UNHALT is offered (when the local APIC
+     * implements it, {@link KvmParavirtCalls}), and no hints.
      */
     private static final String KVM_SIGNATURE = "KVMKVMKVM\0\0\0";
     static final int KVM_BASE = 0x4000_0100;
+    /** KVM_FEATURE_PV_UNHALT in KVM's feature leaf EAX: KVM_HC_KICK_CPU wakes a halted processor. */
+    static final int KVM_FEATURE_PV_UNHALT = 1 << 7;
 
     // leaf 1 EDX
     static final int FPU = 1;
@@ -148,6 +151,7 @@ public final class Cpuid {
                 r[0] = KVM_BASE + 1;
                 text(r, KVM_SIGNATURE, 1, 2, 3);
             }
+            case KVM_BASE + 1 -> r[0] = c.lapic() != null && c.lapic().pvUnhaltSupported() ? KVM_FEATURE_PV_UNHALT : 0;
             case 0x8000_0000 -> {
                 r[0] = MAX_EXTENDED;
                 if (amd) {

@@ -202,12 +202,17 @@ public final class Interpreter {
             }
         }
         if (c.halted) {
+            if (apic.takeUnhalt()) {
+                c.halted = false; // KVM_HC_KICK_CPU from another processor
+                return null;
+            }
             if (!c.interruptsEnabled() && c.cpuCount == 1) {
                 eventKind = EVENT_HALT;
                 eventRip = c.rip();
                 return ExitReason.HLT;
             }
-            apic.awaitEvent();
+            // With IF = 0 a pending interrupt does not end the wait: only what could (NMI, a kick).
+            apic.awaitEvent(c.interruptsEnabled());
         }
         return null;
     }

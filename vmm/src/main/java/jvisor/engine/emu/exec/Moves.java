@@ -184,7 +184,7 @@ public final class Moves {
         };
     }
 
-    private static final Op PAUSE = (c, x) -> Thread.onSpinWait();
+    private static final Op PAUSE = (c, x) -> c.pause(x.rip());
 
     private static final Op WIDEN_ACC = (c, x) -> {
         int s = x.opSize();

@@ -50,6 +50,15 @@ final class ApicBus {
         return count;
     }
 
+    /** KVM_HC_KICK_CPU: to each local APIC whose physical APIC ID is {@code apicId}. */
+    void kick(long apicId) {
+        for (LocalApic apic : apics) {
+            if ((apic.apicId() & 0xFFFF_FFFFL) == apicId) {
+                apic.acceptKick();
+            }
+        }
+    }
+
     /**
      * A local APIC's EOI of {@code vector}. A level-triggered one is the EOI broadcast message; an
      * edge-triggered one never leaves the processor on real hardware, and reaches only the

@@ -80,6 +80,8 @@ public final class LocalApic implements LocalInterrupts {
     private boolean picIntr;
     private boolean busExtInt;
     private boolean wakeRequested;
+    /** A KVM_HC_KICK_CPU for this processor that its HLT has not yet taken (KVM's pv_unhalted). */
+    private boolean unhaltPending;
     /** Whether the last {@link #pendingInterrupt()} offered the PIC's vector (processor thread only). */
     private boolean offeredExtInt;
 
@@ -240,7 +242,7 @@ public final class LocalApic implements LocalInterrupts {
     public void awaitEvent(boolean maskable) {
         lock.lock();
         try {
-            while (!wakeRequested && !(maskable ? events : nonMaskableEvent())) {
+            while (!wakeRequested && !unhaltPending && !(maskable ? events : nonMaskableEvent())) {
                 eventOrWake.await();
             }
             wakeRequested = false;
@@ -309,6 +311,45 @@ public final class LocalApic implements LocalInterrupts {
         }
         setApicBaseMsr(value);
         return true;
+    }
+
+    @Override
+    public boolean pvUnhaltSupported() {
+        return true;
+    }
+
+    @Override
+    public void kickCpu(long apicId) {
+        bus.kick(apicId);
+    }
+
+    /**
+     * Another processor's KVM_HC_KICK_CPU: wakes this one if halted, else its next HLT ends at
+     * once. Not an interrupt: {@link #hasEvents()} stays as it is, so a running processor keeps
+     * running and the kick waits for its HLT.
+     */
+    void acceptKick() {
+        lock.lock();
+        try {
+            if (hardwareEnabled()) {
+                unhaltPending = true;
+                eventOrWake.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean takeUnhalt() {
+        lock.lock();
+        try {
+            boolean taken = unhaltPending;
+            unhaltPending = false;
+            return taken;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -893,6 +934,7 @@ public final class LocalApic implements LocalInterrupts {
     /** INIT (SDM 10.4.7.3): power-up state, then an AP waits for SIPI; the processor resets. */
     private void initReset() {
         powerUpReset();
+        unhaltPending = false;
         initPending = true;
         waitingForSipi = (apicBase & BASE_BSP) == 0;
     }

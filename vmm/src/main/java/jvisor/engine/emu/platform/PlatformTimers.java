@@ -39,6 +39,12 @@ final class PlatformTimers implements AutoCloseable {
     private final List<Timer> timers = new ArrayList<>();
     private Thread thread;
     private boolean running;
+    /** The timer thread waits (under {@link #changed}) and will look again by itself at {@link #threadWakesAt}. */
+    private boolean threadWaiting;
+    /** Long.MAX_VALUE while the thread waits with nothing armed: then only a signal wakes it. */
+    private long threadWakesAt;
+    /** Signals sent to the waiting thread for a deadline: for tests. */
+    private long wakeSignals;
 
     PlatformTimers(LongSupplier clock) {
         this.clock = clock;
@@ -67,7 +73,14 @@ final class PlatformTimers implements AutoCloseable {
         try {
             t.armed = true;
             t.deadline = deadline;
-            changed.signal();
+            // Only a deadline before the thread's own next look needs it now: a woken thread often
+            // takes the caller's core (a processor rearming its APIC timer), and one that is not
+            // waiting rescans before it waits again.
+            if (threadWaiting && (threadWakesAt == Long.MAX_VALUE || deadline - threadWakesAt < 0)) {
+                wakeSignals++;
+                threadWaiting = false; // it rescans once it has the lock back
+                changed.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -107,6 +120,25 @@ final class PlatformTimers implements AutoCloseable {
             thread = Thread.ofPlatform().name("jvisor-platform-timers").daemon().unstarted(this::run);
             thread.setPriority(Thread.MAX_PRIORITY);
             thread.start();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the timer thread waits now, and how many times {@link #schedule} woke it: for tests. */
+    boolean threadWaiting() {
+        lock.lock();
+        try {
+            return threadWaiting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long wakeSignals() {
+        lock.lock();
+        try {
+            return wakeSignals;
         } finally {
             lock.unlock();
         }
@@ -159,10 +191,16 @@ final class PlatformTimers implements AutoCloseable {
                         break;
                     }
                     long wait = nanosToNext(now);
-                    if (wait == Long.MAX_VALUE) {
-                        changed.await();
-                    } else {
-                        changed.awaitNanos(wait);
+                    threadWaiting = true;
+                    threadWakesAt = wait == Long.MAX_VALUE ? Long.MAX_VALUE : now + wait;
+                    try {
+                        if (wait == Long.MAX_VALUE) {
+                            changed.await();
+                        } else {
+                            changed.awaitNanos(wait);
+                        }
+                    } finally {
+                        threadWaiting = false;
                     }
                 }
             } catch (InterruptedException e) {

@@ -7,9 +7,10 @@ import jvisor.engine.emu.TestMachine;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hypervisor leaves: jvisor's own signature at 0x40000000, and KVM's at 0x40000100 with no
- * features, so Linux trusts x2APIC without interrupt remapping; x2APIC itself is advertised
- * only where the local APIC has it (the test machine's stand-in does not).
+ * The hypervisor leaves: jvisor's own signature at 0x40000000, and KVM's at 0x40000100, so Linux
+ * trusts x2APIC without interrupt remapping; x2APIC and KVM_FEATURE_PV_UNHALT are advertised
+ * only where the local APIC has them (the test machine's stand-in does not; PvUnhaltTest reads
+ * the feature from the real one).
  */
 class CpuidHypervisorTest {
     private static long[] cpuid(int leaf) {
@@ -38,7 +39,7 @@ class CpuidHypervisorTest {
         assertEquals(0x4000_0101, kvm[0]);
         assertEquals("KVMKVMKVM\0\0\0", text(kvm[1], kvm[2], kvm[3]));
         long[] features = cpuid(0x4000_0101);
-        assertEquals(0, features[0] | features[1] | features[2] | features[3], "no KVM features, no hints");
+        assertEquals(0, features[0] | features[1] | features[2] | features[3], "no KVM features without the local APIC's PV unhalt, no hints");
     }
 
     @Test

@@ -44,6 +44,13 @@ class KvmParavirtCallsTest {
     }
 
     @Test
+    void kickCpuExitsToTheVmmWhereTheLocalApicHasNoPvUnhalt() {
+        try (TestMachine m = new TestMachine()) {
+            assertEquals(ExitReason.HYPERCALL, m.run64("mov eax, 5\nxor ebx, ebx\nmov ecx, 1\nvmcall\ncli\nhlt"));
+        }
+    }
+
+    @Test
     void ringThreeGetsEperm() {
         try (TestMachine m = new TestMachine()) {
             m.catchExceptions64();
