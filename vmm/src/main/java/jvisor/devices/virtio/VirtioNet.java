@@ -15,11 +15,9 @@ import jvisor.net.wire.Ethernet;
  * one transmit queue, the MAC address and link status in configuration space, checksum offload
  * both ways, TCP segmentation offload for IPv4 both ways and mergeable receive buffers.
  *
- * <p>Threads: the transmit queue has its own worker, which hands frames to the backend, but a
- * processor that notifies while the worker is idle sends what it notified for itself (one thread
- * wake-up fewer per frame, and a reply the backend gives at once reaches the guest before the
- * processor goes back to it); frames for the guest arrive on the backend's thread (the user-mode
- * stack's loop, the TAP reader) as {@link GuestPort#receive} calls. The backend is started at the
+ * <p>Threads: the transmit queue has its own worker, which hands frames to the backend; frames
+ * for the guest arrive on the backend's thread (the user-mode stack's loop, the TAP reader) as
+ * {@link GuestPort#receive} calls. Processor threads only notify. The backend is started at the
  * driver's first DRIVER_OK, when the offloads it may use are known, and outlives device resets.
  */
 public final class VirtioNet implements VirtioDevice, GuestPort {
@@ -31,13 +29,6 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
     public static final long F_MRG_RXBUF = 1L << 15;
     public static final long F_STATUS = 1L << 16;
     static final long OFFERED = F_CSUM | F_GUEST_CSUM | F_MAC | F_GUEST_TSO4 | F_HOST_TSO4 | F_MRG_RXBUF | F_STATUS;
-
-    /**
-     * Whether the processor thread that notifies the transmit queue sends the frames itself when
-     * the queue's worker is idle (see {@link QueueWorker#serveOrWake}); false leaves every frame
-     * to the worker. A system property for experiments.
-     */
-    static final boolean TRANSMIT_ON_NOTIFY = !"false".equals(System.getProperty("jvisor.net.transmitOnNotify"));
 
     static final int RECEIVE = 0;
     static final int TRANSMIT = 1;
@@ -151,12 +142,7 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
         } else if (queue == TRANSMIT) {
             txNotifications.incrementAndGet();
             QueueWorker w = transmitter;
-            if (w == null) {
-                return;
-            }
-            if (TRANSMIT_ON_NOTIFY) {
-                w.serveOrWake();
-            } else {
+            if (w != null) {
                 w.wake();
             }
         }

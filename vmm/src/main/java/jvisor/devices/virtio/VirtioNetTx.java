@@ -9,8 +9,7 @@ import jvisor.net.PcapTrace;
 import jvisor.net.TxOffload;
 
 /**
- * virtio-net's transmit side, run by whoever serves the transmit queue (its worker, or the
- * notifying processor; one at a time, under the worker's lock): each chain is a virtio
+ * virtio-net's transmit side, run by the transmit queue's worker thread: each chain is a virtio
  * header and a frame, copied out of guest RAM (so the guest cannot change it while the backend
  * reads it), checked, and handed to the backend with its offload request. A header that asks for
  * what was not negotiated or points outside its frame drops that frame, counted and logged; the
@@ -40,7 +39,7 @@ final class VirtioNetTx implements QueueWorker.Drain {
     private final PcapTrace trace;
     private volatile VirtioContext context;
     private volatile long features;
-    // The queue's server's (under the worker's lock): chains sent but not yet returned, and since when (0: none held).
+    // The worker's own: chains sent but not yet returned, and since when (0: none held).
     private int[] held = new int[0];
     private int heldCount;
     private long heldSince;

@@ -184,40 +184,6 @@ class VirtioNetTest {
     }
 
     @Test
-    void aProcessorNotifyingAnIdleWorkerSendsTheFrameItselfAndTheWorkerStillReturnsTheChainLate() {
-        boot(BASIC);
-        transmit(header(0, 0, 0, 0, 0, 0), frame(60, 1));
-        awaitTransmitWorkerParkedIndefinitely();
-        long at = driver.buffer(NetHeader.SIZE + 60);
-        RAM.write(at, header(0, 0, 0, 0, 0, 0));
-        RAM.write(at + NetHeader.SIZE, frame(60, 2));
-        driver.descriptor(TX, 1, at, NetHeader.SIZE + 60, 0, 0);
-        long posted = System.nanoTime();
-        driver.post(TX, 1);
-        assertEquals(2, backend.sent().size(), "sent before the notification returned");
-        assertTrue(backend.transmitThread == Thread.currentThread(), "by the notifying thread");
-        int[] used = driver.nextUsed(TX);
-        long back = System.nanoTime() - posted;
-        assertNotNull(used, "the worker, woken for it, returned the chain");
-        assertEquals(1, used[0]);
-        assertTrue(back >= VirtioNetTx.COMPLETION_DELAY_NANOS, "returned after " + back + " ns, before the delay");
-    }
-
-    /** Waits until the transmit worker sleeps with nothing owed, so it holds no lock and the next notification is served at once. */
-    private static void awaitTransmitWorkerParkedIndefinitely() {
-        long end = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < end) {
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (t.getName().equals("net-tx") && t.getState() == Thread.State.WAITING) {
-                    return;
-                }
-            }
-            Thread.onSpinWait();
-        }
-        throw new AssertionError("the transmit worker never went to sleep");
-    }
-
-    @Test
     void interruptCountsSurviveAReset() {
         boot(BASIC);
         transmit(header(0, 0, 0, 0, 0, 0), frame(60, 1));
