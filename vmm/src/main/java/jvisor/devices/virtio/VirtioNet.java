@@ -1,6 +1,7 @@
 package jvisor.devices.virtio;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 import jvisor.devices.DeviceLog;
 import jvisor.net.GuestPort;
 import jvisor.net.MacAddress;
@@ -49,8 +50,11 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
     private QueueWorker transmitter;
     private VirtioContext context;
     private boolean backendStarted;
-    private final java.util.concurrent.atomic.AtomicLong rxNotifications = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong txNotifications = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong rxNotifications = new AtomicLong();
+    private final AtomicLong txNotifications = new AtomicLong();
+    /** Interrupts raised on queues a reset has since closed (a guest's power-off resets the device). */
+    private final AtomicLong rxInterruptsBefore = new AtomicLong();
+    private final AtomicLong txInterruptsBefore = new AtomicLong();
 
     public VirtioNet(String name, NetworkBackend backend, MacAddress mac, DeviceLog log) {
         this.name = name;
@@ -155,6 +159,10 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
         synchronized (this) {
             w = transmitter;
             transmitter = null;
+            if (context != null) {
+                txInterruptsBefore.addAndGet(interrupts(context.queue(TRANSMIT)));
+                rxInterruptsBefore.addAndGet(interrupts(context.queue(RECEIVE)));
+            }
             context = null;
             features = 0;
             started = backendStarted;
@@ -215,8 +223,8 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
 
     /**
      * How the guest and the device talk, for {@code --stats}: notifications the driver sent and
-     * interrupts the device raised per queue (of the queues now started), and the large segments
-     * among the frames sent.
+     * interrupts the device raised per queue (since the device was made, across resets), and the
+     * large segments among the frames sent.
      */
     public record Signals(long txNotifications, long txInterrupts, long rxNotifications, long rxInterrupts,
                           long largeSent, long bytesSent) { }
@@ -226,9 +234,12 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
         synchronized (this) {
             ctx = context;
         }
-        Virtqueue t = ctx == null ? null : ctx.queue(TRANSMIT);
-        Virtqueue r = ctx == null ? null : ctx.queue(RECEIVE);
-        return new Signals(txNotifications.get(), t == null ? 0 : t.interrupts(), rxNotifications.get(),
-                r == null ? 0 : r.interrupts(), tx.largeSent(), tx.bytesSent());
+        long tx = txInterruptsBefore.get() + (ctx == null ? 0 : interrupts(ctx.queue(TRANSMIT)));
+        long rx = rxInterruptsBefore.get() + (ctx == null ? 0 : interrupts(ctx.queue(RECEIVE)));
+        return new Signals(txNotifications.get(), tx, rxNotifications.get(), rx, this.tx.largeSent(), this.tx.bytesSent());
+    }
+
+    private static long interrupts(Virtqueue q) {
+        return q == null ? 0 : q.interrupts();
     }
 }

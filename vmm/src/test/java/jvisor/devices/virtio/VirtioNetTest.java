@@ -184,6 +184,16 @@ class VirtioNetTest {
     }
 
     @Test
+    void interruptCountsSurviveAReset() {
+        boot(BASIC);
+        transmit(header(0, 0, 0, 0, 0, 0), frame(60, 1));
+        long before = net.signals().txInterrupts();
+        assertTrue(before >= 1, "returning the chain interrupted the driver");
+        driver.reset();
+        assertEquals(before, net.signals().txInterrupts(), "a power-off's reset does not hide what --stats reports");
+    }
+
+    @Test
     void heldChainsAllComeBackInOrder() {
         boot(BASIC);
         int half = 8;       // of the 16-entry transmit queue

@@ -108,6 +108,32 @@ class VirtqueueTest {
     }
 
     @Test
+    void eventIndexComparesAcrossTheWrapOfTheSixteenBitIndices() throws Exception {
+        Virtqueue q = open();
+        for (int i = 0; i < 0xFFFE; i++) {
+            q.push(0, 1);                               // used idx runs up to 0xFFFE
+        }
+        RAM.write16(AVAIL + 4 + 2L * SIZE, 0xFFFE);
+        assertTrue(q.needsInterrupt(), "the first decision always interrupts");
+        RAM.write16(AVAIL + 4 + 2L * SIZE, 0);          // the driver wants to hear when used idx passes 0
+        q.push(0, 1);
+        assertFalse(q.needsInterrupt(), "0xFFFE -> 0xFFFF does not cross 0");
+        q.push(0, 1);
+        assertFalse(q.needsInterrupt(), "0xFFFF -> 0 reaches 0 but does not pass it");
+        q.push(0, 1);
+        assertTrue(q.needsInterrupt(), "0 -> 1 passes 0, across the wrap");
+        RAM.write16(AVAIL + 4 + 2L * SIZE, 0xFFF0);     // an event far behind: already crossed long ago
+        q.push(0, 1);
+        assertFalse(q.needsInterrupt(), "1 -> 2 does not cross 0xFFF0 (it was crossed before the last interrupt)");
+        RAM.write16(AVAIL + 4 + 2L * SIZE, 2);
+        for (int i = 0; i < 3; i++) {
+            q.push(0, 1);                               // 2 -> 5 in one batch, crossing 2 on the way
+        }
+        assertTrue(q.needsInterrupt(), "a batch that steps over the event interrupts once");
+        assertEquals(5, RAM.read16(USED + 2), "used idx wrapped to 5");
+    }
+
+    @Test
     void withoutEventIndexTheNoInterruptFlagDecides() throws Exception {
         Virtqueue q = open(0);
         q.push(0, 1);
