@@ -83,12 +83,19 @@ public final class RegionCompiler {
     /** An estimate of the bytecode size of a region made of {@code blocks}. */
     static int estimate(List<Insn[]> blocks) {
         int size = 200;
+        int calls = 0;
+        int leaves = 0;
         for (Insn[] block : blocks) {
             for (int k = 0; k < block.length; k++) {
                 size += compiles(block[k], k == block.length - 1) ? 80 : 30;
             }
+            int op = block[block.length - 1].opcode();
+            boolean indirect = op == 0xFF && (block[block.length - 1].sub() == 2 || block[block.length - 1].sub() == 4);
+            calls += op == 0xE8 || (indirect && block[block.length - 1].sub() == 2) ? 1 : 0;
+            leaves += op == 0xC3 || op == 0xC2 || indirect ? 1 : 0;
         }
-        return size;
+        // Each RET or indirect branch compares its target with the return points after calls.
+        return size + leaves * Math.min(calls, 8) * 40;
     }
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */
