@@ -162,15 +162,24 @@ final class BlockCache {
 
     /** Blocks in one region at most: a region is one JVM method, which must stay small enough to compile. */
     private static final int REGION_BLOCKS = 32;
-    /** Guest pages one region's blocks may come from: the entry's and those its calls and jumps reach. */
+    /**
+     * Whether regions take in code on other pages and the blocks after their calls
+     * (jvisor.emu.chain=true; tests set it directly). Off by default: it cut a system call's
+     * region runs by a third, but not the processor thread's time, and a boot's C1 and region
+     * compiling nearly doubled (README, "Benchmarks").
+     */
+    static volatile boolean crossPages = "true".equals(System.getProperty("jvisor.emu.chain"));
+    /** Whether regions take in the blocks after their calls (jvisor.emu.chain=returns: without other pages). */
+    static volatile boolean returnPoints = crossPages || "returns".equals(System.getProperty("jvisor.emu.chain"));
+    /** Guest pages one chained region's blocks may come from: the entry's and those its calls and jumps reach. */
     private static final int REGION_PAGES = 4;
 
     /**
      * The region entered at {@code entry}: the entry block and, breadth first, the blocks its
-     * direct branches, fall-throughs and calls reach, and the blocks after those calls (where a
-     * RET in the region may come back to), as far as they are decoded (or, with {@code
-     * decodeMissing}, decoded here). Blocks on other pages than the entry's are taken from pages
-     * the fetch TLB maps now, at most {@link #REGION_PAGES} pages in all; the region checks such a
+     * direct branches, fall-throughs and calls reach on its page, as far as they are decoded (or,
+     * with {@code decodeMissing}, decoded here). With {@link #crossPages}, also the blocks after
+     * those calls (where a RET in the region may come back to) and blocks on other pages the
+     * fetch TLB maps now, at most {@link #REGION_PAGES} pages in all; the region checks such a
      * page's translation and code epoch each time it jumps onto it. Null where no region can
      * start (outside 64-bit mode, outside RAM, an entry block that runs into the next page).
      */
@@ -223,7 +232,7 @@ final class BlockCache {
                 return p;
             }
         }
-        if (codePages.size() >= REGION_PAGES || (rip << 16 >> 16) != rip) {
+        if (!crossPages || codePages.size() >= REGION_PAGES || (rip << 16 >> 16) != rip) {
             return -1;
         }
         // No walk: planning must not set accessed bits or fault; a page not fetched from lately stays out.
@@ -246,9 +255,9 @@ final class BlockCache {
             return new long[] {last.nextRip(), last.imm2()};
         }
         if (op == 0xE8) {
-            return new long[] {last.imm2(), last.nextRip()};
+            return returnPoints ? new long[] {last.imm2(), last.nextRip()} : new long[] {last.imm2()};
         }
-        if (op == 0xFF && last.sub() == 2) {
+        if (op == 0xFF && last.sub() == 2 && returnPoints) {
             return new long[] {last.nextRip()};
         }
         if (op == 0xEB || op == 0xE9) {

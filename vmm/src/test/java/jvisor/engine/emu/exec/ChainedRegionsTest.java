@@ -11,16 +11,36 @@ import jvisor.engine.emu.PageTables;
 import jvisor.engine.emu.TestMachine;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Vectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Regions that take in the code their calls and jumps reach on other pages, and that continue
- * after a RET at the return address of one of their calls ({@link BlockCache#plan}). Each run
+ * after a RET at the return address of one of their calls ({@link BlockCache#plan}, with
+ * {@link BlockCache#crossPages} on). Each run
  * compares a compiled run with the interpreter's: a jump onto another page must find that page
  * as the dispatcher would (not rewritten, still mapped there, no interrupt waiting), a RET to
  * another address than the call's must leave, and a fault on the second page must be precise.
  */
 class ChainedRegionsTest {
+    private boolean crossPagesBefore;
+    private boolean returnPointsBefore;
+
+    @BeforeEach
+    void chain() {
+        crossPagesBefore = BlockCache.crossPages;
+        returnPointsBefore = BlockCache.returnPoints;
+        BlockCache.crossPages = true;
+        BlockCache.returnPoints = true;
+    }
+
+    @AfterEach
+    void restore() {
+        BlockCache.crossPages = crossPagesBefore;
+        BlockCache.returnPoints = returnPointsBefore;
+    }
+
     /** Blocks run this often interpreted before their region is compiled: by then the callees' pages are in the fetch TLB. */
     private static final int THRESHOLD = 3;
 
