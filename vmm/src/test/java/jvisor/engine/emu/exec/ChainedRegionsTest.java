@@ -121,6 +121,8 @@ class ChainedRegionsTest {
      * In round 500 the caller sends itself an interrupt (xAPIC ICR, shorthand self) just before
      * calling f on another page: the interpreter takes it between that block and f's, so the
      * handler finds f's address as the interrupted RIP; a region chained into f must leave there too.
+     * (The NOP takes STI's interrupt shadow, so the loop's first block is the first to be compiled,
+     * and its region reaches f by a jump forward, which has no other reason to check for interrupts.)
      */
     @Test
     void anInterruptRaisedBeforeAChainedCallIsTakenAtTheCallee() {
@@ -144,6 +146,7 @@ class ChainedRegionsTest {
                     xor ebx, ebx
                     mov ecx, 1000
                     sti
+                    nop
                     1: cmp ecx, 500
                     jne 2f
                     mov dword ptr [rdi], 0x40050
