@@ -109,6 +109,9 @@ public final class TestInterrupts implements LocalInterrupts {
         if (offset == 0x80) {
             tpr = (int) value & 0xFF;
         }
+        if (offset == 0x300 && ((value >>> 18) & 3) == 1) {
+            raise((int) value & 0xFF); // a fixed interrupt to "self" is pending once the write completes
+        }
     }
 
     @Override

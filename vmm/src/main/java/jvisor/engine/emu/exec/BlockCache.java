@@ -162,32 +162,54 @@ final class BlockCache {
 
     /** Blocks in one region at most: a region is one JVM method, which must stay small enough to compile. */
     private static final int REGION_BLOCKS = 32;
+    /**
+     * Whether regions take in code on other pages and the blocks after their calls
+     * (jvisor.emu.chain=true; tests set it directly). Off by default: it cut a system call's
+     * region runs by a third, but not the processor thread's time, and a boot's C1 and region
+     * compiling nearly doubled (README, "Benchmarks").
+     */
+    static volatile boolean crossPages = "true".equals(System.getProperty("jvisor.emu.chain"));
+    /** Whether regions take in the blocks after their calls (jvisor.emu.chain=returns: without other pages). */
+    static volatile boolean returnPoints = crossPages || "returns".equals(System.getProperty("jvisor.emu.chain"));
+    /** Guest pages one chained region's blocks may come from: the entry's and those its calls and jumps reach. */
+    private static final int REGION_PAGES = 4;
 
     /**
      * The region entered at {@code entry}: the entry block and, breadth first, the blocks its
-     * direct branches and fall-throughs reach on the same page, as far as they are decoded (or,
-     * with {@code decodeMissing}, decoded here). Null where no region can start (outside 64-bit
-     * mode, outside RAM, an entry block that runs into the next page).
+     * direct branches, fall-throughs and calls reach on its page, as far as they are decoded (or,
+     * with {@code decodeMissing}, decoded here). With {@link #crossPages}, also the blocks after
+     * those calls (where a RET in the region may come back to) and blocks on other pages the
+     * fetch TLB maps now, at most {@link #REGION_PAGES} pages in all; the region checks such a
+     * page's translation and code epoch each time it jumps onto it. Null where no region can
+     * start (outside 64-bit mode, outside RAM, an entry block that runs into the next page).
      */
     RegionPlan plan(Cpu c, Block entry, boolean decodeMissing) {
         if (!c.mode64() || entry.host < 0 || entry.page2 >= 0) {
             return null;
         }
-        long page = entry.rip & ~0xFFFL;
-        long hostPage = entry.host & ~0xFFFL;
         List<Block> chosen = new ArrayList<>();
+        List<Integer> pageOf = new ArrayList<>();
+        List<RegionPlan.CodePage> codePages = new ArrayList<>();
         java.util.Set<Long> seen = new java.util.HashSet<>();
+        codePages.add(new RegionPlan.CodePage(entry.rip & ~0xFFFL, entry.page, entry.epoch));
         chosen.add(entry);
+        pageOf.add(0);
         seen.add(entry.rip);
         for (int next = 0; next < chosen.size() && chosen.size() < REGION_BLOCKS; next++) {
             Insn last = chosen.get(next).insns[chosen.get(next).insns.length - 1];
             for (long target : successors(last)) {
-                if ((target & ~0xFFFL) != page || !seen.add(target) || chosen.size() >= REGION_BLOCKS) {
+                if (chosen.size() >= REGION_BLOCKS || !seen.add(target)) {
                     continue;
                 }
-                Block b = onPage(c, target, hostPage | (target & 0xFFF), decodeMissing);
-                if (b != null && b.page2 < 0 && b.epoch == entry.epoch) {
+                int p = pageFor(c, codePages, target);
+                if (p < 0) {
+                    continue;
+                }
+                RegionPlan.CodePage page = codePages.get(p);
+                Block b = onPage(c, target, ((long) page.host() << 12) | (target & 0xFFF), decodeMissing);
+                if (b != null && b.page2 < 0 && b.epoch == page.epoch()) {
                     chosen.add(b);
+                    pageOf.add(p);
                 }
             }
         }
@@ -196,16 +218,49 @@ final class BlockCache {
             blocks.add(b.insns);
         }
         entry.members = chosen.toArray(new Block[0]);
-        return new RegionPlan(blocks, pages, entry.page, entry.epoch, ram);
+        return new RegionPlan(blocks, pageOf, codePages, pages, ram);
     }
 
-    /** Where a block's last instruction may go next without reading a register or memory. */
+    /**
+     * The index in {@code codePages} of the page {@code rip} lies on, added if there is room and
+     * the fetch TLB maps it to RAM now; else -1.
+     */
+    private int pageFor(Cpu c, List<RegionPlan.CodePage> codePages, long rip) {
+        long linear = rip & ~0xFFFL;
+        for (int p = 0; p < codePages.size(); p++) {
+            if (codePages.get(p).linear() == linear) {
+                return p;
+            }
+        }
+        if (!crossPages || codePages.size() >= REGION_PAGES || (rip << 16 >> 16) != rip) {
+            return -1;
+        }
+        // No walk: planning must not set accessed bits or fault; a page not fetched from lately stays out.
+        long host = c.mmu.cachedFetchPage(linear);
+        if (host < 0) {
+            return -1;
+        }
+        int page = (int) (host >>> 12);
+        codePages.add(new RegionPlan.CodePage(linear, page, pages.epoch(page)));
+        return codePages.size() - 1;
+    }
+
+    /**
+     * Where a block's last instruction may go next without reading a register or memory, and
+     * after a CALL where its RET will likely return.
+     */
     private static long[] successors(Insn last) {
         int op = last.opcode();
         if ((op >= 0x70 && op <= 0x7F) || (op >= 0x0F80 && op <= 0x0F8F)) {
             return new long[] {last.nextRip(), last.imm2()};
         }
-        if (op == 0xEB || op == 0xE9 || op == 0xE8) {
+        if (op == 0xE8) {
+            return returnPoints ? new long[] {last.imm2(), last.nextRip()} : new long[] {last.imm2()};
+        }
+        if (op == 0xFF && last.sub() == 2 && returnPoints) {
+            return new long[] {last.nextRip()};
+        }
+        if (op == 0xEB || op == 0xE9) {
             return new long[] {last.imm2()};
         }
         return last.endsBlock() ? new long[0] : new long[] {last.nextRip()};

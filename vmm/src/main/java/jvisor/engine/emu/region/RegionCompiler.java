@@ -83,12 +83,25 @@ public final class RegionCompiler {
     /** An estimate of the bytecode size of a region made of {@code blocks}. */
     static int estimate(List<Insn[]> blocks) {
         int size = 200;
+        java.util.Set<Long> starts = new java.util.HashSet<>();
+        for (Insn[] block : blocks) {
+            starts.add(block[0].rip());
+        }
+        int returnPoints = 0;
+        int leaves = 0;
         for (Insn[] block : blocks) {
             for (int k = 0; k < block.length; k++) {
                 size += compiles(block[k], k == block.length - 1) ? 80 : 30;
             }
+            Insn last = block[block.length - 1];
+            int op = last.opcode();
+            boolean indirect = op == 0xFF && (last.sub() == 2 || last.sub() == 4);
+            boolean call = op == 0xE8 || (indirect && last.sub() == 2);
+            returnPoints += call && starts.contains(last.nextRip()) ? 1 : 0;
+            leaves += op == 0xC3 || op == 0xC2 || indirect ? 1 : 0;
         }
-        return size;
+        // Each RET or indirect branch compares its target with the return points after calls (RegionEmitter.leave).
+        return size + leaves * Math.min(returnPoints, 8) * 40;
     }
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */

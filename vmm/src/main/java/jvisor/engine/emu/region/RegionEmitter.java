@@ -7,10 +7,12 @@ import static java.lang.constant.ConstantDescs.CD_void;
 import static jvisor.engine.emu.region.RegionFrame.BUDGET;
 import static jvisor.engine.emu.region.RegionFrame.CD_CPU;
 import static jvisor.engine.emu.region.RegionFrame.CD_FAULT;
+import static jvisor.engine.emu.region.RegionFrame.CD_MMU;
 import static jvisor.engine.emu.region.RegionFrame.CPU;
 import static jvisor.engine.emu.region.RegionFrame.DONE;
 import static jvisor.engine.emu.region.RegionFrame.EXIT_RIP;
 import static jvisor.engine.emu.region.RegionFrame.FAULT;
+import static jvisor.engine.emu.region.RegionFrame.MMU;
 import static jvisor.engine.emu.region.RegionFrame.THIS;
 
 import java.lang.classfile.CodeBuilder;
@@ -64,6 +66,7 @@ final class RegionEmitter {
     private final Map<Long, Label> exits = new HashMap<>();
     private final Map<Integer, Label> raises = new HashMap<>();
     private final List<Runnable> outOfLine = new ArrayList<>();
+    private final List<Long> returnPoints;
 
     private int index;
     private int block;
@@ -92,6 +95,7 @@ final class RegionEmitter {
         }
         this.exit = code.newLabel();
         this.exitWithRip = code.newLabel();
+        this.returnPoints = returnPoints(plan, blockAt);
     }
 
     RegionFrame frame() {
@@ -273,33 +277,55 @@ final class RegionEmitter {
         code.iinc(DONE, position + 1);
     }
 
-    /** Continues at {@code rip}: a jump if it starts one of the region's blocks, else the exit. */
+    /**
+     * Continues at {@code rip}: a jump if it starts one of the region's blocks, else the exit. A
+     * jump back first asks whether the processor may continue and whether the target's page was
+     * rewritten; a jump onto another page asks the same and whether the page is still mapped
+     * where its blocks were decoded from, as the dispatcher would before running them.
+     */
     void edge(long rip) {
         Integer target = blockAt.get(rip);
         if (target == null) {
             code.goto_(exitTo(rip));
             return;
         }
-        if (target <= block) {
+        boolean back = target <= block;
+        RegionPlan.CodePage page = plan.pageOfBlock(target);
+        boolean crossing = !plan.pageOf().get(target).equals(plan.pageOf().get(block));
+        if (back && !crossing) {
             // The checks cost as much as a short loop's body (crc32's eight instructions): they
             // run on every 16th branch back, which delays an interrupt by at most 15 iterations.
             // The checks are out of line and come back here, so the loop keeps one branch back.
             Label leave = exitTo(rip);
             Label check = code.newLabel();
-            Label back = code.newLabel();
+            Label backEdge = code.newLabel();
             code.iinc(BUDGET, -1).iload(BUDGET).loadConstant(RegionFrame.CHECK_EVERY - 1).iand().ifeq(check);
-            code.labelBinding(back);
+            code.labelBinding(backEdge);
             code.goto_(starts[target]);
             outOfLine.add(() -> {
                 code.labelBinding(check);
                 code.iload(BUDGET).ifle(leave);
                 code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
-                code.getstatic(self, "PAGES", CD_PAGES).loadConstant(plan.page())
+                code.getstatic(self, "PAGES", CD_PAGES).loadConstant(page.host())
                         .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
-                        .loadConstant(plan.epoch()).if_icmpne(leave);
-                code.goto_(back);
+                        .loadConstant(page.epoch()).if_icmpne(leave);
+                code.goto_(backEdge);
             });
             return;
+        }
+        if (crossing) {
+            // Onto another page: every time, the checks the dispatcher would make there.
+            Label leave = exitTo(rip);
+            if (back) {
+                code.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
+            }
+            code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
+            code.getstatic(self, "PAGES", CD_PAGES).loadConstant(page.host())
+                    .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
+                    .loadConstant(page.epoch()).if_icmpne(leave);
+            code.aload(MMU).loadConstant(page.linear())
+                    .invokevirtual(CD_MMU, "cachedFetchPage", MethodTypeDesc.of(CD_long, CD_long))
+                    .loadConstant((long) page.host() << 12).lcmp().ifne(leave);
         }
         code.goto_(starts[target]);
     }
@@ -313,8 +339,35 @@ final class RegionEmitter {
         });
     }
 
-    /** Leaves the region for the RIP in {@link RegionFrame#EXIT_RIP}. */
+    /**
+     * Goes on at the RIP in {@link RegionFrame#EXIT_RIP} (a RET's, an indirect branch's): where
+     * it is the address after one of the region's calls and that starts one of its blocks, there
+     * ({@link #edge}), else it leaves the region.
+     */
     void leave() {
+        for (long rip : returnPoints) {
+            Label other = code.newLabel();
+            code.lload(EXIT_RIP).loadConstant(rip).lcmp().ifne(other);
+            edge(rip);
+            code.labelBinding(other);
+        }
         code.goto_(exit);
+    }
+
+    /** Return addresses {@link #leave} compares with, at most this many. */
+    private static final int RETURN_POINTS = 8;
+
+    /** The addresses after the region's calls that start blocks of it, in the blocks' order. */
+    private static List<Long> returnPoints(RegionPlan plan, Map<Long, Integer> blockAt) {
+        List<Long> points = new ArrayList<>();
+        for (Insn[] b : plan.blocks()) {
+            Insn last = b[b.length - 1];
+            boolean call = last.opcode() == 0xE8 || (last.opcode() == 0xFF && last.sub() == 2);
+            if (call && blockAt.containsKey(last.nextRip()) && !points.contains(last.nextRip())
+                    && points.size() < RETURN_POINTS) {
+                points.add(last.nextRip());
+            }
+        }
+        return points;
     }
 }

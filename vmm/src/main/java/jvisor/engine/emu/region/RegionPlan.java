@@ -6,31 +6,61 @@ import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.decode.Insn;
 
 /**
- * What to compile: decoded blocks of one guest page, the first one the entry, all decoded in
- * 64-bit mode under the same code epoch of that page. Branches between them become jumps inside
- * the region; every other branch leaves it.
+ * What to compile: decoded blocks, the first one the entry, all decoded in 64-bit mode, from one
+ * or a few guest pages ({@link CodePage}), each page's blocks under the same code epoch and
+ * translation. Branches between them become jumps inside the region (a jump onto another page
+ * first checks that page as the dispatcher would); every other branch leaves it.
  *
- * @param blocks the blocks' instructions, the entry block first
- * @param pages  the VM's code pages (a branch back checks the page's epoch)
- * @param page   the host page the blocks were decoded from
- * @param epoch  its code epoch when they were
- * @param ram    the VM's guest RAM (a region compiled for C2 reads and writes it directly)
+ * @param blocks    the blocks' instructions, the entry block first
+ * @param pageOf    for each block, the index in {@code codePages} of the page it lies on
+ * @param codePages the pages, the entry block's first
+ * @param pages     the VM's code pages (whose epochs say whether code was rewritten)
+ * @param ram       the VM's guest RAM (a region compiled for C2 reads and writes it directly)
  */
-public record RegionPlan(List<Insn[]> blocks, CodePages pages, int page, int epoch, MemorySegment ram) {
+public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<CodePage> codePages, CodePages pages,
+                         MemorySegment ram) {
+    /**
+     * A page the blocks were decoded from: its linear address, the host page it was mapped to
+     * (its number: host offset / 4096) and that page's code epoch when they were.
+     */
+    public record CodePage(long linear, int host, int epoch) { }
+
     public RegionPlan {
         if (blocks.isEmpty() || blocks.stream().anyMatch(b -> b.length == 0)) {
             throw new IllegalArgumentException("a region needs blocks with instructions");
         }
+        int pageCount = codePages.size();
+        if (pageOf.size() != blocks.size() || pageOf.getFirst() != 0
+                || pageOf.stream().anyMatch(p -> p < 0 || p >= pageCount)) {
+            throw new IllegalArgumentException("every block needs one of the plan's pages, the entry the first");
+        }
         blocks = List.copyOf(blocks);
+        pageOf = List.copyOf(pageOf);
+        codePages = List.copyOf(codePages);
     }
 
     public long entryRip() {
         return blocks.getFirst()[0].rip();
     }
 
+    /** The host page of the entry block. */
+    public int page() {
+        return codePages.getFirst().host();
+    }
+
+    /** The code epoch of the entry block's page. */
+    public int epoch() {
+        return codePages.getFirst().epoch();
+    }
+
+    /** The page block {@code b} lies on. */
+    public CodePage pageOfBlock(int b) {
+        return codePages.get(pageOf.get(b));
+    }
+
     /** The plan with only its first {@code n} blocks. */
     public RegionPlan first(int n) {
-        return new RegionPlan(blocks.subList(0, n), pages, page, epoch, ram);
+        return new RegionPlan(blocks.subList(0, n), pageOf.subList(0, n), codePages, pages, ram);
     }
 
     public int instructions() {
