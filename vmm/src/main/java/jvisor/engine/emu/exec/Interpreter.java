@@ -458,8 +458,7 @@ public final class Interpreter {
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
             ? Integer.getInteger("jvisor.emu.hot", 5_000) : -1;
     private int compileThreshold = HOT;
-    /** After how many instructions a region is compiled again for C2 (jvisor.emu.promote sets it). */
-    private long promoteAfter = Long.getLong("jvisor.emu.promote", CompiledRegion.PROMOTE_AFTER);
+    private long promoteAfter = CompiledRegion.PROMOTE_AFTER;
     private boolean compileForC2;
 
     /**
