@@ -3,12 +3,12 @@ package jvisor.engine.emu.region;
 import jvisor.engine.emu.cpu.Cpu;
 
 /**
- * Tier 1's unit of compiled code: a region of guest code (basic blocks of one page, linked by
- * their direct branches) turned into one JVM method, so HotSpot sees the blocks as straight-line
- * code and the branches between them as its own jumps. A region is entered at its first block;
- * it runs until a branch leaves it, an instruction it cannot continue after (a mode change, a
- * write into decoded code), or a branch back to an earlier block finds the processor wanted
- * elsewhere (an interrupt, a stop request).
+ * Tier 1's unit of compiled code: a region of guest code (basic blocks of one page, or of a few
+ * with jvisor.emu.chain, linked by their direct branches) turned into one JVM method, so HotSpot
+ * sees the blocks as straight-line code and the branches between them as its own jumps. A region
+ * is entered at its first block; it runs until a branch leaves it, an instruction it cannot
+ * continue after (a mode change, a write into decoded code), or a branch back to an earlier block
+ * finds the processor wanted elsewhere (an interrupt, a stop request).
  *
  * <p>The generated code works on the processor's registers and lazy flags where they live, one
  * instruction after the other, each doing whatever may fault before it changes anything; so a
