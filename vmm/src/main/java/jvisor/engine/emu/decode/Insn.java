@@ -57,6 +57,11 @@ public record Insn(Op op, int opSize, int addrSize, int reg, int rm, int base, i
         return rm == NONE;
     }
 
+    /** CALL rel32 or CALL r/m (FF /2): a call whose RET comes back to {@link #nextRip}. */
+    public boolean isNearCall() {
+        return opcode == 0xE8 || (opcode == 0xFF && sub == 2);
+    }
+
     @Override
     public String toString() {
         String hex = bytes == null ? "" : HexFormat.ofDelimiter(" ").formatHex(bytes);

@@ -21,18 +21,9 @@ final class FlagLiveness {
     private FlagLiveness() { }
 
     /**
-     * Whether the flags {@code block[at]} writes are overwritten before anything can see them: CF
-     * and OF (a rotate's), or with {@code all} the six arithmetic flags (a shift's), which a
-     * rotate does not overwrite.
-     */
-    static boolean dead(Insn[] block, int at, boolean all) {
-        int q = overwrittenAt(block, at, all);
-        return q >= 0 && !seenOnTheWay(block, at, q);
-    }
-
-    /**
      * The index of the instruction that overwrites the flags {@code block[at]} writes (CF and OF,
-     * or with {@code all} all six) before anything reads them, with nothing in between but moves
+     * a rotate's, or with {@code all} the six arithmetic flags, a shift's, which a rotate does not
+     * overwrite) before anything reads them, with nothing in between but moves
      * that cannot see them, memory loads and stores included; -1 if there is none. Only a fault
      * or a write into decoded code ({@link #seenOnTheWay}), which leaves the region, could then
      * see them on the way.

@@ -15,9 +15,11 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import jvisor.engine.emu.EmuLog;
 import jvisor.engine.emu.decode.Insn;
 
@@ -83,7 +85,7 @@ public final class RegionCompiler {
     /** An estimate of the bytecode size of a region made of {@code blocks}. */
     static int estimate(List<Insn[]> blocks) {
         int size = 200;
-        java.util.Set<Long> starts = new java.util.HashSet<>();
+        Set<Long> starts = new HashSet<>();
         for (Insn[] block : blocks) {
             starts.add(block[0].rip());
         }
@@ -96,12 +98,11 @@ public final class RegionCompiler {
             Insn last = block[block.length - 1];
             int op = last.opcode();
             boolean indirect = op == 0xFF && (last.sub() == 2 || last.sub() == 4);
-            boolean call = op == 0xE8 || (indirect && last.sub() == 2);
-            returnPoints += call && starts.contains(last.nextRip()) ? 1 : 0;
+            returnPoints += last.isNearCall() && starts.contains(last.nextRip()) ? 1 : 0;
             leaves += op == 0xC3 || op == 0xC2 || indirect ? 1 : 0;
         }
         // Each RET or indirect branch compares its target with the return points after calls (RegionEmitter.leave).
-        return size + leaves * Math.min(returnPoints, 8) * 40;
+        return size + leaves * Math.min(returnPoints, RegionEmitter.RETURN_POINTS) * 40;
     }
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */

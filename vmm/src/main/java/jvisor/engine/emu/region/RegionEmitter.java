@@ -290,8 +290,9 @@ final class RegionEmitter {
             return;
         }
         boolean back = target <= block;
-        RegionPlan.CodePage page = plan.pageOfBlock(target);
-        boolean crossing = !plan.pageOf().get(target).equals(plan.pageOf().get(block));
+        int toPage = plan.pageOf().get(target);
+        boolean crossing = toPage != plan.pageOf().get(block);
+        RegionPlan.CodePage page = plan.codePages().get(toPage);
         if (back && !crossing) {
             // The checks cost as much as a short loop's body (crc32's eight instructions): they
             // run on every 16th branch back, which delays an interrupt by at most 15 iterations.
@@ -355,15 +356,14 @@ final class RegionEmitter {
     }
 
     /** Return addresses {@link #leave} compares with, at most this many. */
-    private static final int RETURN_POINTS = 8;
+    static final int RETURN_POINTS = 8;
 
     /** The addresses after the region's calls that start blocks of it, in the blocks' order. */
     private static List<Long> returnPoints(RegionPlan plan, Map<Long, Integer> blockAt) {
         List<Long> points = new ArrayList<>();
         for (Insn[] b : plan.blocks()) {
             Insn last = b[b.length - 1];
-            boolean call = last.opcode() == 0xE8 || (last.opcode() == 0xFF && last.sub() == 2);
-            if (call && blockAt.containsKey(last.nextRip()) && !points.contains(last.nextRip())
+            if (last.isNearCall() && blockAt.containsKey(last.nextRip()) && !points.contains(last.nextRip())
                     && points.size() < RETURN_POINTS) {
                 points.add(last.nextRip());
             }

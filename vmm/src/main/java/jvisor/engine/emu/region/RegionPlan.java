@@ -53,11 +53,6 @@ public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<CodePag
         return codePages.getFirst().epoch();
     }
 
-    /** The page block {@code b} lies on. */
-    public CodePage pageOfBlock(int b) {
-        return codePages.get(pageOf.get(b));
-    }
-
     /** The plan with only its first {@code n} blocks. */
     public RegionPlan first(int n) {
         return new RegionPlan(blocks.subList(0, n), pageOf.subList(0, n), codePages, pages, ram);
