@@ -16,6 +16,8 @@ public final class TestIo implements GuestIo {
     public final ByteArrayOutputStream console = new ByteArrayOutputStream();
     /** Value returned by every port read. */
     public int portValue = 0xFF;
+    /** Runs after every port write with the port (a test raises an interrupt from the guest this way). */
+    public java.util.function.IntConsumer afterPortWrite = port -> { };
 
     @Override
     public int portRead(int port, int size) {
@@ -29,6 +31,7 @@ public final class TestIo implements GuestIo {
         if (port == CONSOLE) {
             console.write(value);
         }
+        afterPortWrite.accept(port);
     }
 
     @Override

@@ -36,6 +36,12 @@ final class Block {
     /** The tier-1 region entered at this block, once compiled (published by the background compiler). */
     volatile CompiledRegion region;
     /**
+     * Instructions the region entered here completed on this processor since they were last
+     * counted into the region ({@link Interpreter#runRegion}): the region, which every processor
+     * may run, is then written once in a million instructions rather than on every run.
+     */
+    int regionUncounted;
+    /**
      * The blocks a region entered here was planned from, this one first, or null. The region is
      * only as current as all of them: where the cache re-checks this block's bytes against memory
      * (which the VMM itself may have rewritten without telling, as a loader or a test harness

@@ -44,10 +44,7 @@ final class BlockCache {
 
     /**
      * The block at the processor's CS:RIP; may throw the fetch fault (#PF, #GP). A first-level hit
-     * is valid while the page epochs are unchanged and, if the guest dropped any translation since
-     * the block was last checked ({@link Cpu#fetchGen}), no full TLB flush happened since and the
-     * fetch TLB still maps the block's linear page(s) to where it was decoded from (so INVLPG drops
-     * exactly the blocks it unmaps). Most hits need only the first test.
+     * is valid while the page epochs are unchanged and its fetch translation is ({@link #fetchCurrent}).
      */
     Block find(Cpu c) {
         long rip = c.rip();
@@ -56,16 +53,9 @@ final class BlockCache {
         int key = c.modeKey();
         int h = l1Index(rip);
         Block b = level1[h];
-        if (b != null && b.rip == rip && b.modeKey == key && b.csBase == csBase && b.valid(pages)) {
-            if (b.fetchGen == c.fetchGen) {
-                return b;
-            }
-            if (b.gen == c.translationGen
-                    && c.mmu.cachedFetchPage(mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL) == (b.host & ~0xFFFL)
-                    && (b.page2 < 0 || c.mmu.cachedFetchPage(b.lin2) == (long) b.page2 << 12)) {
-                b.fetchGen = c.fetchGen;
-                return b;
-            }
+        if (b != null && b.rip == rip && b.modeKey == key && b.csBase == csBase && b.valid(pages)
+                && fetchCurrent(c, b, mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL)) {
+            return b;
         }
         b = lookup(c, rip, csBase, key);
         b.gen = c.translationGen;
@@ -75,10 +65,29 @@ final class BlockCache {
     }
 
     /**
+     * Whether block {@code b}, current but for its fetch translation, is still fetched from where
+     * it was decoded: its translation was checked under the current {@link Cpu#fetchGen}, or, if
+     * no full TLB flush happened since ({@link Cpu#translationGen}), the fetch TLB still maps its
+     * linear page(s) {@code linear} there (so INVLPG drops exactly the blocks it unmaps).
+     */
+    private static boolean fetchCurrent(Cpu c, Block b, long linear) {
+        if (b.fetchGen == c.fetchGen) {
+            return true;
+        }
+        if (b.gen == c.translationGen && c.mmu.cachedFetchPage(linear) == (b.host & ~0xFFFL)
+                && (b.page2 < 0 || c.mmu.cachedFetchPage(b.lin2) == (long) b.page2 << 12)) {
+            b.fetchGen = c.fetchGen;
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * The block at the processor's CS:RIP if it is one that followed {@code from} before and is
      * known to be current without a table lookup: same RIP and mode (both 64-bit, CS base 0), no
-     * decoded code overwritten anywhere since it was linked, and no translation dropped since
-     * its fetch page was last checked. Else null, and {@link #find} answers.
+     * decoded code overwritten anywhere since it was linked, and its fetch translation unchanged
+     * ({@link #fetchCurrent}: after a CR3 load, a link to kernel code holds on). Else null, and
+     * {@link #find} answers.
      */
     Block linked(Cpu c, Block from) {
         long rip = c.rip();
@@ -97,7 +106,7 @@ final class BlockCache {
     /** Whether a link to {@code b} made under code generation {@code generation} leads to the current block at {@code rip}. */
     private boolean holds(Cpu c, Block b, int generation, long rip, int key) {
         return b != null && b.rip == rip && b.modeKey == key && generation == pages.generation()
-                && b.fetchGen == c.fetchGen;
+                && fetchCurrent(c, b, rip);
     }
 
     /**

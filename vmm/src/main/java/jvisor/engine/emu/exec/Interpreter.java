@@ -63,8 +63,8 @@ public final class Interpreter {
     }
 
     /**
-     * The block whose region ran last and left normally, in this slice: the next block is first
-     * looked for among its links ({@link BlockCache#linked}), then in the cache.
+     * The block that ran last in this slice, unless it faulted: the next block is first looked
+     * for among its links ({@link BlockCache#linked}), then in the cache.
      */
     private Block lastExit;
 
@@ -255,7 +255,6 @@ public final class Interpreter {
             return;
         }
         Block from = lastExit;
-        lastExit = null;
         Block b = from == null ? null : cache.linked(c, from);
         if (b == null) {
             try {
@@ -268,7 +267,13 @@ public final class Interpreter {
                 cache.link(c, from, b);
             }
         }
-        execute(b, false);
+        lastExit = b;
+        // The common case first: a block whose region is compiled, with no single step pending.
+        if (b.region != null && !c.inhibitInterrupts && !c.flag(Flags.TF | Flags.RF)) {
+            runRegion(b);
+        } else {
+            execute(b, false);
+        }
         if (c.debug.pending != 0) {
             GuestBreakpoints.dataTrap(c);
         }
@@ -475,6 +480,7 @@ public final class Interpreter {
     /** After how many instructions completed in a region it is compiled again for C2 (tests make it small). */
     public void setPromoteAfter(long instructions) {
         promoteAfter = instructions;
+        countEvery = countEvery(instructions);
     }
 
     /**
@@ -532,10 +538,6 @@ public final class Interpreter {
      */
     private int runRegion(Block b) {
         CompiledRegion region = b.region;
-        CompiledRegion promoted = region.promoted();
-        if (promoted != null) {
-            b.region = region = promoted;
-        }
         int done;
         DataWatch watch = c.mmu.watch;
         try {
@@ -560,15 +562,51 @@ public final class Interpreter {
         inRegions += done;
         regionRuns++;
         c.codeWritten = false;
-        lastExit = b;
-        if (region.ran(done, promoteAfter)) {
+        int uncounted = b.regionUncounted + done;
+        if (uncounted >= countEvery) {
+            count(b, region, uncounted);
+            uncounted = 0;
+        }
+        b.regionUncounted = uncounted;
+        return done;
+    }
+
+    /**
+     * Instructions a block's region completes on this processor before they are counted into the
+     * region, which every processor may run: writing it on every run made its cache line move
+     * between the processors running the same kernel code.
+     */
+    private static final int COUNT_EVERY = 1 << 20;
+    private int countEvery = countEvery(CompiledRegion.PROMOTE_AFTER);
+
+    private static int countEvery(long promoteAfter) {
+        return (int) Math.max(0, Math.min(promoteAfter, COUNT_EVERY));
+    }
+
+    /**
+     * Counts {@code instructions} the region entered at {@code b} completed: asks for its C2
+     * version once it has run long enough, and has the block run that version once it is ready.
+     */
+    private void count(Block b, CompiledRegion region, int instructions) {
+        if (region.ran(instructions, promoteAfter)) {
             if (compileInBackground) {
                 BackgroundCompiler.promote(region);
             } else {
                 region.promote();
             }
         }
-        return done;
+        CompiledRegion promoted = region.promoted();
+        if (promoted != null) {
+            b.region = promoted;
+            switchedToPromoted++;
+        }
+    }
+
+    private int switchedToPromoted;
+
+    /** How often a block went over to its region's version for C2 (for tests). */
+    int switchedToPromoted() {
+        return switchedToPromoted;
     }
 
     /**
@@ -588,6 +626,8 @@ public final class Interpreter {
     }
 
     private void fault(CpuFault f, long rip) {
+        // The exception handler is no successor of the block worth a link.
+        lastExit = null;
         if (f.vector() == DataWatch.REPLAY) {
             // Compiled code reached a watched address: the instruction runs again where the hit is
             // recorded and reported when it completes.

@@ -33,7 +33,10 @@ public abstract class CompiledRegion {
     private long entry;
     private RegionPlan plan;
     private boolean hot;
-    /** Instructions completed here so far (by every processor: a count, not an exact one). */
+    /**
+     * Instructions completed here so far, by every processor (a count, not an exact one: each
+     * processor adds its runs' in batches).
+     */
     private long retired;
     private boolean promotionAsked;
     /** This region compiled for C2, once ready; the processors switch to it. */

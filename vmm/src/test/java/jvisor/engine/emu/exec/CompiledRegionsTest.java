@@ -130,6 +130,37 @@ class CompiledRegionsTest {
         }
     }
 
+    /**
+     * Short runs of regions (a call to another page and back, two instructions a run): each
+     * processor counts them into the region in batches, and the region is still compiled for C2
+     * once it has run long enough, the processor then running that version.
+     */
+    @Test
+    void regionsOfShortRunsArePromotedAndTheProcessorSwitchesToTheirC2Version() {
+        try (TestMachine m = new TestMachine()) {
+            Interpreter interpreter = new Interpreter(m.processor(), new SharedRegions());
+            interpreter.setCompileThreshold(1, false);
+            interpreter.setPromoteAfter(1000);
+            m.load(TestMachine.CODE, Asm.code64("""
+                    xor ebx, ebx
+                    mov ecx, 20000
+                    1: call f
+                    dec ecx
+                    jnz 1b
+                    cli
+                    hlt
+                    .org 0x1000
+                    f: inc ebx
+                    ret
+                    """));
+            m.longMode(TestMachine.CODE);
+            assertEquals(ExitReason.HLT, interpreter.run(), interpreter.lastEvent());
+            assertEquals(20000, m.reg(Cpu.RBX));
+            assertEquals(2 + 5 * 20000L + 2, interpreter.retired());
+            assertTrue(interpreter.switchedToPromoted() >= 2, "the loop's region and f's went over to C2's version");
+        }
+    }
+
     @Test
     void aFaultInTheMiddleOfACompiledLoopIsPreciseAndCounted() {
         try (TestMachine m = compiling()) {

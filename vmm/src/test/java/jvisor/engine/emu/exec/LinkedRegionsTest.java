@@ -3,6 +3,7 @@ package jvisor.engine.emu.exec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import jvisor.engine.ExitReason;
 import jvisor.engine.emu.Asm;
 import jvisor.engine.emu.PageTables;
@@ -193,6 +194,48 @@ class LinkedRegionsTest {
             assertTrue(m.reg(Cpu.RBX) > 100, "the loop went round through its links until the interrupt");
             assertTrue(m.cpu.retiredInRegions() > 0.5 * m.cpu.retired(),
                     m.cpu.retiredInRegions() + " of " + m.cpu.retired() + " in regions");
+        }
+    }
+
+    /**
+     * An interrupt raised while one region runs (by its OUT) is taken when that region leaves,
+     * before the region or block its exit is linked to runs: the handler sees RBX as the round
+     * that raised it left it. The same as when every block is interpreted.
+     */
+    @Test
+    void anInterruptRaisedInARegionIsTakenBeforeTheLinkedRegionRuns() {
+        for (int threshold : new int[] {0, 1}) {
+            try (TestMachine m = new TestMachine()) {
+                m.cpu.setCompileThreshold(threshold);
+                m.io.afterPortWrite = port -> {
+                    if (port == 0x80) {
+                        m.apic.raise(0x50);
+                    }
+                };
+                m.load(0x80000, Asm.code64("mov qword ptr [0x6000], rbx\niretq"));
+                m.gate64(0x50, 0x80000, 0, 0, false);
+                m.load(TestMachine.CODE, Asm.code64("""
+                        xor ebx, ebx
+                        sti
+                        1: call f
+                        inc rbx
+                        cmp rbx, 1000
+                        jne 1b
+                        cli
+                        hlt
+                        .org 0x1000
+                        f: cmp rbx, 700
+                        jne 2f
+                        out 0x80, al
+                        2: ret
+                        """));
+                m.longMode(TestMachine.CODE);
+                ExitReason r = m.run();
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                assertEquals(1000, m.reg(Cpu.RBX));
+                assertEquals(700, m.ram.read64(0x6000), "threshold " + threshold + ": taken before INC RBX ran again");
+                assertEquals(List.of(0x50), m.apic.acknowledged);
+            }
         }
     }
 }
