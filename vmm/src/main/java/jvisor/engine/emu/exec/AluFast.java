@@ -75,73 +75,61 @@ final class AluFast {
     }
 
     /** Register destination, register source (opcodes 01, 09, 21, 29, 31, 39 and their 03.. twins). */
-    private static final Op[] RR64 = {
-        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        null, null,
-        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> sub64(c.flags, c.reg(x.rm()), c.reg(x.reg())),
-    };
+    static final Op ADD_RR64 = (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op OR_RR64 = (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op AND_RR64 = (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op SUB_RR64 = (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op XOR_RR64 = (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op CMP_RR64 = (c, x) -> sub64(c.flags, c.reg(x.rm()), c.reg(x.reg()));
+    private static final Op[] RR64 = {ADD_RR64, OR_RR64, null, null, AND_RR64, SUB_RR64, XOR_RR64, CMP_RR64};
 
-    private static final Op[] RR32 = {
-        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        null, null,
-        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), c.reg(x.reg()))),
-        (c, x) -> sub32(c.flags, c.reg(x.rm()), c.reg(x.reg())),
-    };
+    static final Op ADD_RR32 = (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op OR_RR32 = (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op AND_RR32 = (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op SUB_RR32 = (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op XOR_RR32 = (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), c.reg(x.reg())));
+    static final Op CMP_RR32 = (c, x) -> sub32(c.flags, c.reg(x.rm()), c.reg(x.reg()));
+    private static final Op[] RR32 = {ADD_RR32, OR_RR32, null, null, AND_RR32, SUB_RR32, XOR_RR32, CMP_RR32};
 
     /** Register destination, immediate source (80-83 with a register, 04/05 forms use the same). */
-    private static final Op[] RI64 = {
-        (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), x.imm())),
-        null, null,
-        (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> sub64(c.flags, c.reg(x.rm()), x.imm()),
-    };
+    static final Op ADD_RI64 = (c, x) -> c.setReg(x.rm(), add64(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op OR_RI64 = (c, x) -> c.setReg(x.rm(), or64(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op AND_RI64 = (c, x) -> c.setReg(x.rm(), and64(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op SUB_RI64 = (c, x) -> c.setReg(x.rm(), sub64(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op XOR_RI64 = (c, x) -> c.setReg(x.rm(), xor64(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op CMP_RI64 = (c, x) -> sub64(c.flags, c.reg(x.rm()), x.imm());
+    private static final Op[] RI64 = {ADD_RI64, OR_RI64, null, null, AND_RI64, SUB_RI64, XOR_RI64, CMP_RI64};
 
-    private static final Op[] RI32 = {
-        (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), x.imm())),
-        null, null,
-        (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), x.imm())),
-        (c, x) -> sub32(c.flags, c.reg(x.rm()), x.imm()),
-    };
+    static final Op ADD_RI32 = (c, x) -> c.setReg(x.rm(), add32(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op OR_RI32 = (c, x) -> c.setReg(x.rm(), or32(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op AND_RI32 = (c, x) -> c.setReg(x.rm(), and32(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op SUB_RI32 = (c, x) -> c.setReg(x.rm(), sub32(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op XOR_RI32 = (c, x) -> c.setReg(x.rm(), xor32(c.flags, c.reg(x.rm()), x.imm()));
+    static final Op CMP_RI32 = (c, x) -> sub32(c.flags, c.reg(x.rm()), x.imm());
+    private static final Op[] RI32 = {ADD_RI32, OR_RI32, null, null, AND_RI32, SUB_RI32, XOR_RI32, CMP_RI32};
 
     /** Register destination, memory source (02/03 forms). */
-    private static final Op[] RM64 = {
-        (c, x) -> c.setReg(x.reg(), add64(c.flags, c.reg(x.reg()), load64(c, x))),
-        (c, x) -> c.setReg(x.reg(), or64(c.flags, c.reg(x.reg()), load64(c, x))),
-        null, null,
-        (c, x) -> c.setReg(x.reg(), and64(c.flags, c.reg(x.reg()), load64(c, x))),
-        (c, x) -> c.setReg(x.reg(), sub64(c.flags, c.reg(x.reg()), load64(c, x))),
-        (c, x) -> c.setReg(x.reg(), xor64(c.flags, c.reg(x.reg()), load64(c, x))),
-        (c, x) -> sub64(c.flags, c.reg(x.reg()), load64(c, x)),
-    };
+    static final Op ADD_RM64 = (c, x) -> c.setReg(x.reg(), add64(c.flags, c.reg(x.reg()), load64(c, x)));
+    static final Op OR_RM64 = (c, x) -> c.setReg(x.reg(), or64(c.flags, c.reg(x.reg()), load64(c, x)));
+    static final Op AND_RM64 = (c, x) -> c.setReg(x.reg(), and64(c.flags, c.reg(x.reg()), load64(c, x)));
+    static final Op SUB_RM64 = (c, x) -> c.setReg(x.reg(), sub64(c.flags, c.reg(x.reg()), load64(c, x)));
+    static final Op XOR_RM64 = (c, x) -> c.setReg(x.reg(), xor64(c.flags, c.reg(x.reg()), load64(c, x)));
+    static final Op CMP_RM64 = (c, x) -> sub64(c.flags, c.reg(x.reg()), load64(c, x));
+    private static final Op[] RM64 = {ADD_RM64, OR_RM64, null, null, AND_RM64, SUB_RM64, XOR_RM64, CMP_RM64};
 
-    private static final Op[] RM32 = {
-        (c, x) -> c.setReg(x.reg(), add32(c.flags, c.reg(x.reg()), load32(c, x))),
-        (c, x) -> c.setReg(x.reg(), or32(c.flags, c.reg(x.reg()), load32(c, x))),
-        null, null,
-        (c, x) -> c.setReg(x.reg(), and32(c.flags, c.reg(x.reg()), load32(c, x))),
-        (c, x) -> c.setReg(x.reg(), sub32(c.flags, c.reg(x.reg()), load32(c, x))),
-        (c, x) -> c.setReg(x.reg(), xor32(c.flags, c.reg(x.reg()), load32(c, x))),
-        (c, x) -> sub32(c.flags, c.reg(x.reg()), load32(c, x)),
-    };
+    static final Op ADD_RM32 = (c, x) -> c.setReg(x.reg(), add32(c.flags, c.reg(x.reg()), load32(c, x)));
+    static final Op OR_RM32 = (c, x) -> c.setReg(x.reg(), or32(c.flags, c.reg(x.reg()), load32(c, x)));
+    static final Op AND_RM32 = (c, x) -> c.setReg(x.reg(), and32(c.flags, c.reg(x.reg()), load32(c, x)));
+    static final Op SUB_RM32 = (c, x) -> c.setReg(x.reg(), sub32(c.flags, c.reg(x.reg()), load32(c, x)));
+    static final Op XOR_RM32 = (c, x) -> c.setReg(x.reg(), xor32(c.flags, c.reg(x.reg()), load32(c, x)));
+    static final Op CMP_RM32 = (c, x) -> sub32(c.flags, c.reg(x.reg()), load32(c, x));
+    private static final Op[] RM32 = {ADD_RM32, OR_RM32, null, null, AND_RM32, SUB_RM32, XOR_RM32, CMP_RM32};
 
     /** CMP memory, register and CMP memory, immediate: no write-back. */
-    private static final Op CMP_MR64 = (c, x) -> sub64(c.flags, load64(c, x), c.reg(x.reg()));
-    private static final Op CMP_MR32 = (c, x) -> sub32(c.flags, load32(c, x), c.reg(x.reg()));
-    private static final Op CMP_MI64 = (c, x) -> sub64(c.flags, load64(c, x), x.imm());
-    private static final Op CMP_MI32 = (c, x) -> sub32(c.flags, load32(c, x), x.imm());
+    static final Op CMP_MR64 = (c, x) -> sub64(c.flags, load64(c, x), c.reg(x.reg()));
+    static final Op CMP_MR32 = (c, x) -> sub32(c.flags, load32(c, x), c.reg(x.reg()));
+    static final Op CMP_MI64 = (c, x) -> sub64(c.flags, load64(c, x), x.imm());
+    static final Op CMP_MI32 = (c, x) -> sub32(c.flags, load32(c, x), x.imm());
 
     static final Op TEST_RR64 = (c, x) -> and64(c.flags, c.reg(x.rm()), c.reg(x.reg()));
     static final Op TEST_RR32 = (c, x) -> and32(c.flags, c.reg(x.rm()), c.reg(x.reg()));

@@ -89,29 +89,38 @@ public final class Control {
     }
 
     /** Jcc in 64-bit mode with a canonical target: one handler per condition, each one test. */
+    static final Op JO64 = (c, x) -> c.setRip(c.flags.of() ? x.imm2() : x.nextRip());
+    static final Op JNO64 = (c, x) -> c.setRip(c.flags.of() ? x.nextRip() : x.imm2());
+    static final Op JB64 = (c, x) -> c.setRip(c.flags.below() ? x.imm2() : x.nextRip());
+    static final Op JAE64 = (c, x) -> c.setRip(c.flags.below() ? x.nextRip() : x.imm2());
+    static final Op JE64 = (c, x) -> c.setRip(c.flags.zf() ? x.imm2() : x.nextRip());
+    static final Op JNE64 = (c, x) -> c.setRip(c.flags.zf() ? x.nextRip() : x.imm2());
+    static final Op JBE64 = (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.imm2() : x.nextRip());
+    static final Op JA64 = (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.nextRip() : x.imm2());
+    static final Op JS64 = (c, x) -> c.setRip(c.flags.sf() ? x.imm2() : x.nextRip());
+    static final Op JNS64 = (c, x) -> c.setRip(c.flags.sf() ? x.nextRip() : x.imm2());
+    static final Op JP64 = (c, x) -> c.setRip(c.flags.pf() ? x.imm2() : x.nextRip());
+    static final Op JNP64 = (c, x) -> c.setRip(c.flags.pf() ? x.nextRip() : x.imm2());
+    static final Op JL64 = (c, x) -> c.setRip(c.flags.less() ? x.imm2() : x.nextRip());
+    static final Op JGE64 = (c, x) -> c.setRip(c.flags.less() ? x.nextRip() : x.imm2());
+    static final Op JLE64 = (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.imm2() : x.nextRip());
+    static final Op JG64 = (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.nextRip() : x.imm2());
     private static final Op[] JCC64 = {
-        (c, x) -> c.setRip(c.flags.of() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.of() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.below() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.below() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.zf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.zf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.sf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.sf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.pf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.pf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.less() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.less() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.nextRip() : x.imm2()),
+        JO64, JNO64, JB64, JAE64, JE64, JNE64, JBE64, JA64,
+        JS64, JNS64, JP64, JNP64, JL64, JGE64, JLE64, JG64,
+    };
+
+    /** JMP and CALL rel in 64-bit mode with a canonical target. */
+    static final Op JMP64 = (c, x) -> c.setRip(x.imm2());
+    static final Op CALL64 = (c, x) -> {
+        c.push(x.nextRip(), 8);
+        c.setRip(x.imm2());
     };
 
     private static Op jmp(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
-            return canonical(i.imm2) ? (c, x) -> c.setRip(x.imm2()) : GP_ON_EXECUTE;
+            return canonical(i.imm2) ? JMP64 : GP_ON_EXECUTE;
         }
         return (c, x) -> c.setRip(checkTarget(c, x.imm2()));
     }
@@ -119,10 +128,7 @@ public final class Control {
     private static Op call(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
-            return canonical(i.imm2) ? (c, x) -> {
-                c.push(x.nextRip(), 8);
-                c.setRip(x.imm2());
-            } : GP_ON_EXECUTE;
+            return canonical(i.imm2) ? CALL64 : GP_ON_EXECUTE;
         }
         return (c, x) -> {
             checkTarget(c, x.imm2());
@@ -131,7 +137,7 @@ public final class Control {
         };
     }
 
-    private static final Op RET = (c, x) -> {
+    static final Op RET = (c, x) -> {
         int s = x.opSize();
         long target = c.peek(0, s);
         checkTarget(c, target);

@@ -41,15 +41,15 @@ public final class Moves {
         m.put(ONE_BYTE, 0xA2, MOFFS | BYTE, i -> STORE_ACC);
         m.put(ONE_BYTE, 0xA3, MOFFS, i -> STORE_ACC);
         m.putRange(ONE_BYTE, 0xB0, 8, PLUS_R | BYTE | IMM8, i -> MOV_REG_IMM);
-        m.putRange(ONE_BYTE, 0xB8, 8, PLUS_R | IMMV, i -> MOV_REG_IMM);
+        m.putRange(ONE_BYTE, 0xB8, 8, PLUS_R | IMMV, Moves::movRegImm);
         m.put(ONE_BYTE, 0xC6, MODRM | BYTE | IMM8, Moves::storeImm);
         m.put(ONE_BYTE, 0xC7, MODRM | IMMZ, Moves::storeImm);
-        m.put(TWO_BYTE, 0xB6, MODRM | RM_BYTE, i -> extend(1, false));
+        m.put(TWO_BYTE, 0xB6, MODRM | RM_BYTE, i -> MOVZX8);
         m.put(TWO_BYTE, 0xB7, MODRM, i -> extend(2, false));
         m.put(TWO_BYTE, 0xBE, MODRM | RM_BYTE, i -> extend(1, true));
         m.put(TWO_BYTE, 0xBF, MODRM, i -> extend(2, true));
         m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? extend(4, true) : SystemInsns.arpl(i));
-        m.put(ONE_BYTE, 0x8D, MODRM, i -> i.rm >= 0 ? null : LEA);
+        m.put(ONE_BYTE, 0x8D, MODRM, Moves::lea);
         m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
         m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
         m.putRange(ONE_BYTE, 0x90, 8, PLUS_R, Moves::xchgAcc);
@@ -69,48 +69,69 @@ public final class Moves {
 
     public static final Op NOP = (c, x) -> { };
 
+    /** MOV r/m, reg (89) by form; the fast ones are {@link FastForms}'. */
+    static final Op STORE_RR64 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()));
+    static final Op STORE_RR32 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()) & 0xFFFF_FFFFL);
+    static final Op STORE_FLAT64 = (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()));
+    static final Op STORE_FLAT32 = (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
+    static final Op STORE_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
+    static final Op STORE_SEG64 = (c, x) -> c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
+    static final Op STORE_SEG32 = (c, x) -> c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
+
     private static Op storeReg(DecodedInsn i) {
         if (i.rm >= 0) {
-            if (i.opSize == 8) {
-                return (c, x) -> c.setReg(x.rm(), c.reg(x.reg()));
-            }
-            return (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
+            return switch (i.opSize) {
+                case 8 -> STORE_RR64;
+                case 4 -> STORE_RR32;
+                default -> (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
+            };
         }
-        if (i.flat && i.opSize >= 4) {
-            return i.opSize == 8 ? (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()))
-                    : (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
-        }
-        if (i.flat && i.opSize == 1) {
-            return (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
+        if (i.flat && i.opSize != 2) {
+            return i.opSize == 8 ? STORE_FLAT64 : i.opSize == 4 ? STORE_FLAT32 : STORE_FLAT8;
         }
         return switch (i.opSize) {
-            case 8 -> (c, x) -> c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
-            case 4 -> (c, x) -> c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
+            case 8 -> STORE_SEG64;
+            case 4 -> STORE_SEG32;
             default -> (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
         };
     }
 
+    /** MOV reg, r/m (8B) by form. */
+    static final Op LOAD_RR64 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()));
+    static final Op LOAD_RR32 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()) & 0xFFFF_FFFFL);
+    static final Op LOAD_FLAT64 = (c, x) -> c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)));
+    static final Op LOAD_FLAT32 = (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
+    static final Op LOAD_SEG64 = (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
+    static final Op LOAD_SEG32 = (c, x) -> c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
+
     private static Op loadReg(DecodedInsn i) {
         if (i.rm >= 0) {
-            if (i.opSize == 8) {
-                return (c, x) -> c.setReg(x.reg(), c.reg(x.rm()));
-            }
-            return (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
+            return switch (i.opSize) {
+                case 8 -> LOAD_RR64;
+                case 4 -> LOAD_RR32;
+                default -> (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
+            };
         }
         if (i.flat && i.opSize >= 4) {
-            return i.opSize == 8 ? (c, x) -> c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)))
-                    : (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
+            return i.opSize == 8 ? LOAD_FLAT64 : LOAD_FLAT32;
         }
         return switch (i.opSize) {
-            case 8 -> (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
-            case 4 -> (c, x) -> c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
+            case 8 -> LOAD_SEG64;
+            case 4 -> LOAD_SEG32;
             default -> (c, x) -> c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
         };
     }
 
+    /** MOV r/m, imm (C6/C7) to a 64- or 32-bit register: the immediate is already sign-extended to 64 bits. */
+    static final Op STORE_IMM_REG64 = (c, x) -> c.setReg(x.rm(), x.imm());
+    static final Op STORE_IMM_REG32 = (c, x) -> c.setReg(x.rm(), x.imm() & 0xFFFF_FFFFL);
+
     private static Op storeImm(DecodedInsn i) {
         if (i.sub != 0) {
             return null;
+        }
+        if (i.rm >= 0 && i.opSize >= 4) {
+            return i.opSize == 8 ? STORE_IMM_REG64 : STORE_IMM_REG32;
         }
         if (i.flat && i.opSize == 1) {
             return (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm());
@@ -118,7 +139,14 @@ public final class Moves {
         return (c, x) -> Operands.writeRm(c, x, x.opSize(), x.imm());
     }
 
+    /** MOV reg, imm (B0-BF). */
+    static final Op MOV_REG_IMM64 = (c, x) -> c.setReg(x.reg(), x.imm());
+    static final Op MOV_REG_IMM32 = (c, x) -> c.setReg(x.reg(), x.imm() & 0xFFFF_FFFFL);
     private static final Op MOV_REG_IMM = (c, x) -> c.setReg(x.reg(), x.opSize(), x.imm());
+
+    private static Op movRegImm(DecodedInsn i) {
+        return i.opSize == 8 ? MOV_REG_IMM64 : i.opSize == 4 ? MOV_REG_IMM32 : MOV_REG_IMM;
+    }
 
     private static final Op LOAD_ACC = (c, x) -> c.setReg(Cpu.RAX, x.opSize(), c.read(x.seg(), x.disp() & x.addrMask(), x.opSize()));
 
@@ -144,19 +172,29 @@ public final class Moves {
         }
     };
 
+    /** MOVZX reg, r/m8. */
+    static final Op MOVZX8 = (c, x) -> c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm())
+            : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
+
     /** MOVZX/MOVSX/MOVSXD: a {@code from}-byte source extended to the operand size. */
     private static Op extend(int from, boolean signed) {
-        if (!signed && from == 1) {
-            return (c, x) -> c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm())
-                    : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
-        }
         if (signed) {
             return (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, from), from));
         }
         return (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, from));
     }
 
+    /** LEA: the effective address is already masked to the address size. */
+    static final Op LEA64 = (c, x) -> c.setReg(x.reg(), Operands.ea(c, x));
+    static final Op LEA32 = (c, x) -> c.setReg(x.reg(), Operands.ea(c, x) & 0xFFFF_FFFFL);
     private static final Op LEA = (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.ea(c, x));
+
+    private static Op lea(DecodedInsn i) {
+        if (i.rm >= 0) {
+            return null;
+        }
+        return i.opSize == 8 ? LEA64 : i.opSize == 4 ? LEA32 : LEA;
+    }
 
     private static final Op XCHG_RM = (c, x) -> {
         int s = x.opSize();

@@ -48,9 +48,9 @@ public final class Stack {
         m.put(ONE_BYTE, 0xC9, DEF64, i -> LEAVE);
     }
 
-    private static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg()), 8);
+    static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg()), 8);
     private static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg(), x.opSize()), x.opSize());
-    private static final Op POP_REG64 = (c, x) -> c.setReg(x.reg(), c.pop(8));
+    static final Op POP_REG64 = (c, x) -> c.setReg(x.reg(), c.pop(8));
     private static final Op POP_REG = (c, x) -> c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
     private static final Op PUSH_IMM = (c, x) -> c.push(x.imm(), x.opSize());
 
