@@ -170,7 +170,14 @@ public final class Alu {
         };
     }
 
+    /** CMP AL/AX/EAX/RAX, imm. */
+    static final Op CMP_ACC_IMM = (c, x) -> compute(c, CMP, c.reg(Cpu.RAX, x.opSize()), Operands.mask(x.imm(), x.opSize()),
+            x.opSize());
+
     private static Op accImm(int op) {
+        if (op == CMP) {
+            return CMP_ACC_IMM;
+        }
         return (c, x) -> {
             int s = x.opSize();
             long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm(), s), s);
@@ -192,7 +199,7 @@ public final class Alu {
         }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+                return CMP_RI;
             }
             return (c, x) -> {
                 int s = x.opSize();
@@ -200,8 +207,7 @@ public final class Alu {
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
-                    Operands.mask(x.imm(), x.opSize()), x.opSize());
+            return CMP_MI;
         }
         if (i.hasPrefix(Insn.P_LOCK)) {
             return Atomics.locked(op, true);
@@ -213,19 +219,26 @@ public final class Alu {
         };
     }
 
+    /** CMP r/m, imm (80-83 /7) at 8 or 16 bits, or to memory. */
+    static final Op CMP_RI = (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    static final Op CMP_MI = (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
+            Operands.mask(x.imm(), x.opSize()), x.opSize());
+
+    /** TEST r/m, reg at 8 or 16 bits, or with memory. */
+    static final Op TEST_RR = (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    static final Op TEST_MR = (c, x) ->
+            c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+
     private static Op test(DecodedInsn i) {
         if (i.rm >= 0 && i.opSize >= 4) {
             return i.opSize == 8 ? AluFast.TEST_RR64 : AluFast.TEST_RR32;
         }
-        if (i.rm >= 0) {
-            return (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
-        }
-        return (c, x) -> c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+        return i.rm >= 0 ? TEST_RR : TEST_MR;
     }
 
-    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
+    static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
 
-    private static final Op TEST_RM_IMM = (c, x) ->
+    static final Op TEST_RM_IMM = (c, x) ->
             c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
 
     /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
@@ -273,33 +286,32 @@ public final class Alu {
             return Atomics.locked(inc ? Atomics.INC : Atomics.DEC, false);
         }
         if (i.rm >= 0) {
-            return (c, x) -> {
-                int s = x.opSize();
-                long v = c.reg(x.rm(), s);
-                long r = inc ? v + 1 : v - 1;
-                c.flags.incDec(inc, v, r, s);
-                c.setReg(x.rm(), s, r);
-            };
+            return inc ? INC_RM_REG : DEC_RM_REG;
         }
-        return (c, x) -> {
-            int s = x.opSize();
-            long lin = Operands.linearRmw(c, x, s);
-            long v = c.mmu.readForWrite(lin, s);
-            long r = inc ? v + 1 : v - 1;
-            c.flags.incDec(inc, v, r, s);
-            c.mmu.write(lin, s, r);
-        };
+        return inc ? INC_MEM : DEC_MEM;
     }
 
-    private static final Op INC_REG = (c, x) -> {
-        long v = c.reg(x.reg(), x.opSize());
-        c.flags.incDec(true, v, v + 1, x.opSize());
-        c.setReg(x.reg(), x.opSize(), v + 1);
-    };
+    static final Op INC_RM_REG = (c, x) -> incDecRegister(c, x.rm(), x.opSize(), true);
+    static final Op DEC_RM_REG = (c, x) -> incDecRegister(c, x.rm(), x.opSize(), false);
+    static final Op INC_MEM = (c, x) -> incDecMemory(c, x, true);
+    static final Op DEC_MEM = (c, x) -> incDecMemory(c, x, false);
 
-    private static final Op DEC_REG = (c, x) -> {
-        long v = c.reg(x.reg(), x.opSize());
-        c.flags.incDec(false, v, v - 1, x.opSize());
-        c.setReg(x.reg(), x.opSize(), v - 1);
-    };
+    private static void incDecRegister(Cpu c, int reg, int s, boolean inc) {
+        long v = c.reg(reg, s);
+        long r = inc ? v + 1 : v - 1;
+        c.flags.incDec(inc, v, r, s);
+        c.setReg(reg, s, r);
+    }
+
+    private static void incDecMemory(Cpu c, Insn x, boolean inc) {
+        int s = x.opSize();
+        long lin = Operands.linearRmw(c, x, s);
+        long v = c.mmu.readForWrite(lin, s);
+        long r = inc ? v + 1 : v - 1;
+        c.flags.incDec(inc, v, r, s);
+        c.mmu.write(lin, s, r);
+    }
+
+    private static final Op INC_REG = (c, x) -> incDecRegister(c, x.reg(), x.opSize(), true);
+    private static final Op DEC_REG = (c, x) -> incDecRegister(c, x.reg(), x.opSize(), false);
 }

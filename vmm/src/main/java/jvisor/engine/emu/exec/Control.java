@@ -247,13 +247,13 @@ public final class Control {
         }
     }
 
-    private static final Op CALL_INDIRECT = (c, x) -> {
+    static final Op CALL_INDIRECT = (c, x) -> {
         long target = checkTarget(c, Operands.readRm(c, x, x.opSize()));
         c.push(x.nextRip(), x.opSize());
         c.setRip(target);
     };
 
-    private static final Op JMP_INDIRECT = (c, x) -> c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize())));
+    static final Op JMP_INDIRECT = (c, x) -> c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize())));
 
     private static final Op CALL_FAR_INDIRECT = (c, x) -> {
         long ea = Operands.ea(c, x);

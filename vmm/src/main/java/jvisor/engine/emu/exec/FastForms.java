@@ -101,6 +101,32 @@ public final class FastForms {
         AluFast.CMP_MI32,
         AluFast.TEST_RR64,
         AluFast.TEST_RR32,
+        Moves.STORE_RR,
+        Moves.LOAD_RR,
+        Moves.STORE_IMM,
+        Moves.STORE_IMM_FLAT8,
+        Moves.MOVZX16,
+        Moves.MOVSX8,
+        Moves.MOVSX16,
+        Moves.MOVSXD,
+        Alu.CMP_RI,
+        Alu.CMP_MI,
+        Alu.CMP_ACC_IMM,
+        Alu.TEST_RR,
+        Alu.TEST_MR,
+        Alu.TEST_ACC,
+        Alu.TEST_RM_IMM,
+        Alu.INC_RM_REG,
+        Alu.DEC_RM_REG,
+        Alu.INC_MEM,
+        Alu.DEC_MEM,
+        Stack.PUSH_REG,
+        Stack.POP_REG,
+        Stack.PUSH_IMM,
+        Control.CALL_INDIRECT,
+        Control.JMP_INDIRECT,
+        MulDiv.IMUL2,
+        MulDiv.IMUL3,
     };
 
     static void register(OpcodeMaps m) {
@@ -196,6 +222,32 @@ public final class FastForms {
             case 82 -> AluFast.CMP_MI32.exec(c, x);
             case 83 -> AluFast.TEST_RR64.exec(c, x);
             case 84 -> AluFast.TEST_RR32.exec(c, x);
+            case 85 -> Moves.STORE_RR.exec(c, x);
+            case 86 -> Moves.LOAD_RR.exec(c, x);
+            case 87 -> Moves.STORE_IMM.exec(c, x);
+            case 88 -> Moves.STORE_IMM_FLAT8.exec(c, x);
+            case 89 -> Moves.MOVZX16.exec(c, x);
+            case 90 -> Moves.MOVSX8.exec(c, x);
+            case 91 -> Moves.MOVSX16.exec(c, x);
+            case 92 -> Moves.MOVSXD.exec(c, x);
+            case 93 -> Alu.CMP_RI.exec(c, x);
+            case 94 -> Alu.CMP_MI.exec(c, x);
+            case 95 -> Alu.CMP_ACC_IMM.exec(c, x);
+            case 96 -> Alu.TEST_RR.exec(c, x);
+            case 97 -> Alu.TEST_MR.exec(c, x);
+            case 98 -> Alu.TEST_ACC.exec(c, x);
+            case 99 -> Alu.TEST_RM_IMM.exec(c, x);
+            case 100 -> Alu.INC_RM_REG.exec(c, x);
+            case 101 -> Alu.DEC_RM_REG.exec(c, x);
+            case 102 -> Alu.INC_MEM.exec(c, x);
+            case 103 -> Alu.DEC_MEM.exec(c, x);
+            case 104 -> Stack.PUSH_REG.exec(c, x);
+            case 105 -> Stack.POP_REG.exec(c, x);
+            case 106 -> Stack.PUSH_IMM.exec(c, x);
+            case 107 -> Control.CALL_INDIRECT.exec(c, x);
+            case 108 -> Control.JMP_INDIRECT.exec(c, x);
+            case 109 -> MulDiv.IMUL2.exec(c, x);
+            case 110 -> MulDiv.IMUL3.exec(c, x);
             default -> x.op().exec(c, x);
         }
     }

@@ -45,10 +45,10 @@ public final class Moves {
         m.put(ONE_BYTE, 0xC6, MODRM | BYTE | IMM8, Moves::storeImm);
         m.put(ONE_BYTE, 0xC7, MODRM | IMMZ, Moves::storeImm);
         m.put(TWO_BYTE, 0xB6, MODRM | RM_BYTE, i -> MOVZX8);
-        m.put(TWO_BYTE, 0xB7, MODRM, i -> extend(2, false));
-        m.put(TWO_BYTE, 0xBE, MODRM | RM_BYTE, i -> extend(1, true));
-        m.put(TWO_BYTE, 0xBF, MODRM, i -> extend(2, true));
-        m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? extend(4, true) : SystemInsns.arpl(i));
+        m.put(TWO_BYTE, 0xB7, MODRM, i -> MOVZX16);
+        m.put(TWO_BYTE, 0xBE, MODRM | RM_BYTE, i -> MOVSX8);
+        m.put(TWO_BYTE, 0xBF, MODRM, i -> MOVSX16);
+        m.put(ONE_BYTE, 0x63, MODRM, i -> i.mode64 ? MOVSXD : SystemInsns.arpl(i));
         m.put(ONE_BYTE, 0x8D, MODRM, Moves::lea);
         m.put(ONE_BYTE, 0x86, MODRM | BYTE | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
         m.put(ONE_BYTE, 0x87, MODRM | LOCKABLE, i -> i.rm < 0 ? Atomics.XCHG_MEMORY : XCHG_RM);
@@ -72,6 +72,7 @@ public final class Moves {
     /** MOV r/m, reg (89) by form; the fast ones are {@link FastForms}'. */
     static final Op STORE_RR64 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()));
     static final Op STORE_RR32 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()) & 0xFFFF_FFFFL);
+    static final Op STORE_RR = (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
     static final Op STORE_FLAT64 = (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()));
     static final Op STORE_FLAT32 = (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
     static final Op STORE_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
@@ -83,7 +84,7 @@ public final class Moves {
             return switch (i.opSize) {
                 case 8 -> STORE_RR64;
                 case 4 -> STORE_RR32;
-                default -> (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
+                default -> STORE_RR;
             };
         }
         if (i.flat && i.opSize != 2) {
@@ -99,6 +100,7 @@ public final class Moves {
     /** MOV reg, r/m (8B) by form. */
     static final Op LOAD_RR64 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()));
     static final Op LOAD_RR32 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()) & 0xFFFF_FFFFL);
+    static final Op LOAD_RR = (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
     static final Op LOAD_FLAT64 = (c, x) -> c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)));
     static final Op LOAD_FLAT32 = (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
     static final Op LOAD_SEG64 = (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
@@ -109,7 +111,7 @@ public final class Moves {
             return switch (i.opSize) {
                 case 8 -> LOAD_RR64;
                 case 4 -> LOAD_RR32;
-                default -> (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
+                default -> LOAD_RR;
             };
         }
         if (i.flat && i.opSize >= 4) {
@@ -134,10 +136,13 @@ public final class Moves {
             return i.opSize == 8 ? STORE_IMM_REG64 : STORE_IMM_REG32;
         }
         if (i.flat && i.opSize == 1) {
-            return (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm());
+            return STORE_IMM_FLAT8;
         }
-        return (c, x) -> Operands.writeRm(c, x, x.opSize(), x.imm());
+        return STORE_IMM;
     }
+
+    static final Op STORE_IMM_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm());
+    static final Op STORE_IMM = (c, x) -> Operands.writeRm(c, x, x.opSize(), x.imm());
 
     /** MOV reg, imm (B0-BF). */
     static final Op MOV_REG_IMM64 = (c, x) -> c.setReg(x.reg(), x.imm());
@@ -176,13 +181,11 @@ public final class Moves {
     static final Op MOVZX8 = (c, x) -> c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm())
             : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
 
-    /** MOVZX/MOVSX/MOVSXD: a {@code from}-byte source extended to the operand size. */
-    private static Op extend(int from, boolean signed) {
-        if (signed) {
-            return (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, from), from));
-        }
-        return (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, from));
-    }
+    /** MOVZX r, r/m16; MOVSX r, r/m8 and r/m16; MOVSXD r64, r/m32. */
+    static final Op MOVZX16 = (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, 2));
+    static final Op MOVSX8 = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 1), 1));
+    static final Op MOVSX16 = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 2), 2));
+    static final Op MOVSXD = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 4), 4));
 
     /** LEA: the effective address is already masked to the address size. */
     static final Op LEA64 = (c, x) -> c.setReg(x.reg(), Operands.ea(c, x));

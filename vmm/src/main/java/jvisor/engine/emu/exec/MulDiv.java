@@ -123,12 +123,12 @@ public final class MulDiv {
         return r;
     }
 
-    private static final Op IMUL2 = (c, x) -> {
+    static final Op IMUL2 = (c, x) -> {
         int s = x.opSize();
         c.setReg(x.reg(), s, imul(c, c.reg(x.reg(), s), Operands.readRm(c, x, s), s));
     };
 
-    private static final Op IMUL3 = (c, x) -> {
+    static final Op IMUL3 = (c, x) -> {
         int s = x.opSize();
         c.setReg(x.reg(), s, imul(c, Operands.readRm(c, x, s), x.imm(), s));
     };

@@ -49,10 +49,10 @@ public final class Stack {
     }
 
     static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg()), 8);
-    private static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg(), x.opSize()), x.opSize());
+    static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg(), x.opSize()), x.opSize());
     static final Op POP_REG64 = (c, x) -> c.setReg(x.reg(), c.pop(8));
-    private static final Op POP_REG = (c, x) -> c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
-    private static final Op PUSH_IMM = (c, x) -> c.push(x.imm(), x.opSize());
+    static final Op POP_REG = (c, x) -> c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
+    static final Op PUSH_IMM = (c, x) -> c.push(x.imm(), x.opSize());
 
     /** FF /6. */
     static final Op PUSH_RM = (c, x) -> c.push(Operands.readRm(c, x, x.opSize()), x.opSize());

@@ -57,7 +57,18 @@ class FastFormsTest {
             "add ecx, [rbx + 8]", "or ecx, [rbx + 8]", "and ecx, [rbp + 8]", "sub ecx, [rbx + 8]",
             "xor ecx, [rbx + 8]", "cmp ecx, [rbp + 8]",
             "cmp [rbx + 8], rcx", "cmp [rbp + 8], ecx", "cmp qword ptr [rbx + 8], 5", "cmp dword ptr [rbp + 8], -1",
-            "test rcx, rdx", "test ecx, edx", "test r8, r8");
+            "test rcx, rdx", "test ecx, edx", "test r8, r8",
+            "mov byte ptr [rbx + 8], 0x92", "mov byte ptr [rbp + 8], 0x12",
+            "movzx ecx, word ptr [rbp + 8]", "movzx rcx, dx", "movsx ecx, byte ptr [rbx + 8]", "movsx ecx, ah",
+            "movsx rcx, word ptr [rbx + 8]", "movsxd rcx, edx", "movsxd rcx, dword ptr [rbp + 8]",
+            "cmp cl, 0x12", "cmp cx, -3", "cmp byte ptr [rbx + 8], 0x80", "cmp word ptr [rbp + 8], 0x1234",
+            "cmp al, 0x2e", "cmp eax, 0x12345", "cmp rax, 0x12345", "cmp ax, 0x8000",
+            "test cl, dl", "test ah, ah", "test [rbx + 8], ecx", "test [rbp + 8], cl",
+            "test al, 0x10", "test eax, 0x7fffffff", "test ah, 0x10", "test dword ptr [rbx + 8], 0x100",
+            "inc ecx", "inc r9", "dec cx", "dec rcx", "inc qword ptr [rbx + 8]", "dec byte ptr [rbp + 8]",
+            "push cx", "pop cx", "push 0x12", "push -0x12345678",
+            "call qword ptr [rbx + 8]", "call rcx", "jmp rdx", "jmp qword ptr [rbp + 8]",
+            "imul rcx, rdx", "imul ecx, [rbx + 8]", "imul rcx, rdx, 0x12", "imul cx, [rbx + 8], -5");
 
     @Test
     void everyFastFormIsDecodedAndRunsLikeItsHandler() {
