@@ -252,7 +252,7 @@ public final class Alu {
         };
     }
 
-    private static final Op NOT = (c, x) -> {
+    static final Op NOT = (c, x) -> {
         int s = x.opSize();
         if (x.rm() >= 0) {
             c.setReg(x.rm(), s, ~c.reg(x.rm(), s));
@@ -262,7 +262,7 @@ public final class Alu {
         }
     };
 
-    private static final Op NEG = (c, x) -> {
+    static final Op NEG = (c, x) -> {
         int s = x.opSize();
         if (x.rm() >= 0) {
             long v = c.reg(x.rm(), s);

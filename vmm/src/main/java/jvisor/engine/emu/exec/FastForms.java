@@ -127,6 +127,31 @@ public final class FastForms {
         Control.JMP_INDIRECT,
         MulDiv.IMUL2,
         MulDiv.IMUL3,
+        MulDiv.MUL,
+        MulDiv.IMUL1,
+        MulDiv.DIV,
+        MulDiv.IDIV,
+        Moves.STORE_MEM,
+        Moves.LOAD_MEM,
+        Moves.CMOV,
+        Moves.SETCC,
+        Moves.BSWAP,
+        Moves.WIDEN_ACC,
+        Moves.SIGN_TO_RDX,
+        Moves.MOV_FROM_SREG,
+        Alu.NOT,
+        Alu.NEG,
+        Stack.PUSHF,
+        Stack.POPF,
+        Stack.LEAVE,
+        SystemInsns.CLI,
+        SystemInsns.STI,
+        Shifts.GROUP2_REG_IMM,
+        Shifts.GROUP2_REG_ONE,
+        Shifts.GROUP2_REG_CL,
+        Shifts.GROUP2_MEM_IMM,
+        Shifts.GROUP2_MEM_ONE,
+        Shifts.GROUP2_MEM_CL,
     };
 
     static void register(OpcodeMaps m) {
@@ -248,6 +273,31 @@ public final class FastForms {
             case 108 -> Control.JMP_INDIRECT.exec(c, x);
             case 109 -> MulDiv.IMUL2.exec(c, x);
             case 110 -> MulDiv.IMUL3.exec(c, x);
+            case 111 -> MulDiv.MUL.exec(c, x);
+            case 112 -> MulDiv.IMUL1.exec(c, x);
+            case 113 -> MulDiv.DIV.exec(c, x);
+            case 114 -> MulDiv.IDIV.exec(c, x);
+            case 115 -> Moves.STORE_MEM.exec(c, x);
+            case 116 -> Moves.LOAD_MEM.exec(c, x);
+            case 117 -> Moves.CMOV.exec(c, x);
+            case 118 -> Moves.SETCC.exec(c, x);
+            case 119 -> Moves.BSWAP.exec(c, x);
+            case 120 -> Moves.WIDEN_ACC.exec(c, x);
+            case 121 -> Moves.SIGN_TO_RDX.exec(c, x);
+            case 122 -> Moves.MOV_FROM_SREG.exec(c, x);
+            case 123 -> Alu.NOT.exec(c, x);
+            case 124 -> Alu.NEG.exec(c, x);
+            case 125 -> Stack.PUSHF.exec(c, x);
+            case 126 -> Stack.POPF.exec(c, x);
+            case 127 -> Stack.LEAVE.exec(c, x);
+            case 128 -> SystemInsns.CLI.exec(c, x);
+            case 129 -> SystemInsns.STI.exec(c, x);
+            case 130 -> Shifts.GROUP2_REG_IMM.exec(c, x);
+            case 131 -> Shifts.GROUP2_REG_ONE.exec(c, x);
+            case 132 -> Shifts.GROUP2_REG_CL.exec(c, x);
+            case 133 -> Shifts.GROUP2_MEM_IMM.exec(c, x);
+            case 134 -> Shifts.GROUP2_MEM_ONE.exec(c, x);
+            case 135 -> Shifts.GROUP2_MEM_CL.exec(c, x);
             default -> x.op().exec(c, x);
         }
     }

@@ -55,8 +55,8 @@ public final class Moves {
         m.putRange(ONE_BYTE, 0x90, 8, PLUS_R, Moves::xchgAcc);
         m.put(ONE_BYTE, 0x98, 0, i -> WIDEN_ACC);
         m.put(ONE_BYTE, 0x99, 0, i -> SIGN_TO_RDX);
-        m.putRange(TWO_BYTE, 0x40, 16, MODRM, i -> cmov(i.opcode & 0xF));
-        m.putRange(TWO_BYTE, 0x90, 16, MODRM | BYTE, i -> setcc(i.opcode & 0xF));
+        m.putRange(TWO_BYTE, 0x40, 16, MODRM, i -> CMOV);
+        m.putRange(TWO_BYTE, 0x90, 16, MODRM | BYTE, i -> SETCC);
         m.putRange(TWO_BYTE, 0xC8, 8, PLUS_R, i -> BSWAP);
         m.put(MAP_0F38, 0xF0, MODRM, i -> movbe(i, true));
         m.put(MAP_0F38, 0xF1, MODRM, i -> movbe(i, false));
@@ -78,6 +78,7 @@ public final class Moves {
     static final Op STORE_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
     static final Op STORE_SEG64 = (c, x) -> c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
     static final Op STORE_SEG32 = (c, x) -> c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
+    static final Op STORE_MEM = (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
 
     private static Op storeReg(DecodedInsn i) {
         if (i.rm >= 0) {
@@ -93,7 +94,7 @@ public final class Moves {
         return switch (i.opSize) {
             case 8 -> STORE_SEG64;
             case 4 -> STORE_SEG32;
-            default -> (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
+            default -> STORE_MEM;
         };
     }
 
@@ -105,6 +106,7 @@ public final class Moves {
     static final Op LOAD_FLAT32 = (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
     static final Op LOAD_SEG64 = (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
     static final Op LOAD_SEG32 = (c, x) -> c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
+    static final Op LOAD_MEM = (c, x) -> c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
 
     private static Op loadReg(DecodedInsn i) {
         if (i.rm >= 0) {
@@ -120,7 +122,7 @@ public final class Moves {
         return switch (i.opSize) {
             case 8 -> LOAD_SEG64;
             case 4 -> LOAD_SEG32;
-            default -> (c, x) -> c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
+            default -> LOAD_MEM;
         };
     }
 
@@ -157,7 +159,7 @@ public final class Moves {
 
     private static final Op STORE_ACC = (c, x) -> c.write(x.seg(), x.disp() & x.addrMask(), x.opSize(), c.reg(Cpu.RAX, x.opSize()));
 
-    private static final Op MOV_FROM_SREG = (c, x) -> {
+    static final Op MOV_FROM_SREG = (c, x) -> {
         int sel = c.seg(x.sub()).selector();
         if (x.rm() >= 0) {
             c.setReg(x.rm(), x.opSize() == 2 ? 2 : x.opSize(), sel);
@@ -227,33 +229,30 @@ public final class Moves {
 
     private static final Op PAUSE = (c, x) -> c.pause(x.rip());
 
-    private static final Op WIDEN_ACC = (c, x) -> {
+    static final Op WIDEN_ACC = (c, x) -> {
         int s = x.opSize();
         c.setReg(Cpu.RAX, s, Flags.sx(c.reg(Cpu.RAX), s / 2));
     };
 
-    private static final Op SIGN_TO_RDX = (c, x) -> {
+    static final Op SIGN_TO_RDX = (c, x) -> {
         int s = x.opSize();
         c.setReg(Cpu.RDX, s, Flags.sx(c.reg(Cpu.RAX), s) < 0 ? -1L : 0);
     };
 
-    private static Op cmov(int cc) {
-        return (c, x) -> {
-            int s = x.opSize();
-            long v = Operands.readRm(c, x, s);
-            if (c.flags.condition(cc)) {
-                c.setReg(x.reg(), s, v);
-            } else if (s == 4) {
-                c.setReg(x.reg(), 4, c.reg(x.reg()));
-            }
-        };
-    }
+    /** CMOVcc and SETcc: the condition is the opcode's low four bits. */
+    static final Op CMOV = (c, x) -> {
+        int s = x.opSize();
+        long v = Operands.readRm(c, x, s);
+        if (c.flags.condition(x.opcode() & 0xF)) {
+            c.setReg(x.reg(), s, v);
+        } else if (s == 4) {
+            c.setReg(x.reg(), 4, c.reg(x.reg()));
+        }
+    };
 
-    private static Op setcc(int cc) {
-        return (c, x) -> Operands.writeRm(c, x, 1, c.flags.condition(cc) ? 1 : 0);
-    }
+    static final Op SETCC = (c, x) -> Operands.writeRm(c, x, 1, c.flags.condition(x.opcode() & 0xF) ? 1 : 0);
 
-    private static final Op BSWAP = (c, x) -> {
+    static final Op BSWAP = (c, x) -> {
         switch (x.opSize()) {
             case 8 -> c.setReg(x.reg(), Long.reverseBytes(c.reg(x.reg())));
             case 4 -> c.setReg(x.reg(), 4, Integer.reverseBytes((int) c.reg(x.reg())));

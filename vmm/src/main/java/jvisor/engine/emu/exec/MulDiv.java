@@ -48,7 +48,7 @@ public final class MulDiv {
         c.flags.setBits(kept | Flags.AF);
     }
 
-    private static final Op MUL = (c, x) -> {
+    static final Op MUL = (c, x) -> {
         int s = x.opSize();
         long src = Operands.readRm(c, x, s);
         switch (s) {
@@ -79,7 +79,7 @@ public final class MulDiv {
         }
     };
 
-    private static final Op IMUL1 = (c, x) -> {
+    static final Op IMUL1 = (c, x) -> {
         int s = x.opSize();
         long src = Flags.sx(Operands.readRm(c, x, s), s);
         switch (s) {
@@ -133,7 +133,7 @@ public final class MulDiv {
         c.setReg(x.reg(), s, imul(c, Operands.readRm(c, x, s), x.imm(), s));
     };
 
-    private static final Op DIV = (c, x) -> {
+    static final Op DIV = (c, x) -> {
         int s = x.opSize();
         long d = Operands.readRm(c, x, s);
         if (d == 0) {
@@ -163,7 +163,7 @@ public final class MulDiv {
         divFlags(c);
     };
 
-    private static final Op IDIV = (c, x) -> {
+    static final Op IDIV = (c, x) -> {
         int s = x.opSize();
         long d = Flags.sx(Operands.readRm(c, x, s), s);
         if (d == 0) {

@@ -58,27 +58,38 @@ public final class Shifts {
     }
 
     private static Op group2(DecodedInsn i, int source) {
-        int op = i.sub;
         if (i.rm >= 0) {
-            return (c, x) -> {
-                int n = count(c, x, source);
-                int s = x.opSize();
-                if (n != 0) {
-                    c.setReg(x.rm(), s, shift(c, op, c.reg(x.rm(), s), n, s));
-                } else if (s == 4) {
-                    c.setReg(x.rm(), 4, c.reg(x.rm()));
-                }
-            };
+            return source == IMM ? GROUP2_REG_IMM : source == ONE ? GROUP2_REG_ONE : GROUP2_REG_CL;
         }
-        return (c, x) -> {
-            int s = x.opSize();
-            long lin = Operands.linearRmw(c, x, s);
-            long v = c.mmu.readForWrite(lin, s);
-            int n = count(c, x, source);
-            if (n != 0) {
-                c.mmu.write(lin, s, shift(c, op, v, n, s));
-            }
-        };
+        return source == IMM ? GROUP2_MEM_IMM : source == ONE ? GROUP2_MEM_ONE : GROUP2_MEM_CL;
+    }
+
+    /** C0-D3 by where the count comes from; the operation is the ModRM reg field. */
+    static final Op GROUP2_REG_IMM = (c, x) -> shiftRegister(c, x, IMM);
+    static final Op GROUP2_REG_ONE = (c, x) -> shiftRegister(c, x, ONE);
+    static final Op GROUP2_REG_CL = (c, x) -> shiftRegister(c, x, CL);
+    static final Op GROUP2_MEM_IMM = (c, x) -> shiftMemory(c, x, IMM);
+    static final Op GROUP2_MEM_ONE = (c, x) -> shiftMemory(c, x, ONE);
+    static final Op GROUP2_MEM_CL = (c, x) -> shiftMemory(c, x, CL);
+
+    private static void shiftRegister(Cpu c, Insn x, int source) {
+        int n = count(c, x, source);
+        int s = x.opSize();
+        if (n != 0) {
+            c.setReg(x.rm(), s, shift(c, x.sub(), c.reg(x.rm(), s), n, s));
+        } else if (s == 4) {
+            c.setReg(x.rm(), 4, c.reg(x.rm()));
+        }
+    }
+
+    private static void shiftMemory(Cpu c, Insn x, int source) {
+        int s = x.opSize();
+        long lin = Operands.linearRmw(c, x, s);
+        long v = c.mmu.readForWrite(lin, s);
+        int n = count(c, x, source);
+        if (n != 0) {
+            c.mmu.write(lin, s, shift(c, x.sub(), v, n, s));
+        }
     }
 
     /**

@@ -116,14 +116,14 @@ public final class Stack {
         c.setStackPointer(c.stackPointer() + 8L * s);
     };
 
-    private static final Op PUSHF = (c, x) -> {
+    static final Op PUSHF = (c, x) -> {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
         c.push(c.rflags() & ~(Flags.VM | Flags.RF), x.opSize());
     };
 
-    private static final Op POPF = (c, x) -> {
+    static final Op POPF = (c, x) -> {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
@@ -158,7 +158,7 @@ public final class Stack {
         }
     };
 
-    private static final Op LEAVE = (c, x) -> {
+    static final Op LEAVE = (c, x) -> {
         long saved = c.reg(Cpu.RSP);
         c.setStackPointer(c.reg(Cpu.RBP));
         try {

@@ -75,14 +75,14 @@ public final class SystemInsns {
         return !c.protectedMode() || c.iopl() >= c.cpl();
     }
 
-    private static final Op CLI = (c, x) -> {
+    static final Op CLI = (c, x) -> {
         if (!mayChangeIf(c)) {
             throw c.fault(Vectors.GP, 0);
         }
         c.setFlag(Flags.IF, false);
     };
 
-    private static final Op STI = (c, x) -> {
+    static final Op STI = (c, x) -> {
         if (!mayChangeIf(c)) {
             throw c.fault(Vectors.GP, 0);
         }

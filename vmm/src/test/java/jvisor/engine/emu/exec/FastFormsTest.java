@@ -68,7 +68,16 @@ class FastFormsTest {
             "inc ecx", "inc r9", "dec cx", "dec rcx", "inc qword ptr [rbx + 8]", "dec byte ptr [rbp + 8]",
             "push cx", "pop cx", "push 0x12", "push -0x12345678",
             "call qword ptr [rbx + 8]", "call rcx", "jmp rdx", "jmp qword ptr [rbp + 8]",
-            "imul rcx, rdx", "imul ecx, [rbx + 8]", "imul rcx, rdx, 0x12", "imul cx, [rbx + 8], -5");
+            "imul rcx, rdx", "imul ecx, [rbx + 8]", "imul rcx, rdx, 0x12", "imul cx, [rbx + 8], -5",
+            "mov [rbp + 8], cx", "mov [rbx + 8], dh", "mov cl, [rbx + 8]", "mov cx, [rbp + 8]", "mov ah, [rbx + 8]",
+            "cmovz rcx, rdx", "cmovb ecx, [rbx + 8]", "cmovg cx, dx", "cmovnz ecx, edx", "setb cl", "setle ah",
+            "seto byte ptr [rbx + 8]", "bswap rcx", "bswap ecx", "cdqe", "cwde", "cqo", "cdq", "cwd",
+            "mov ecx, ss", "mov word ptr [rbx + 8], ds",
+            "not rcx", "not byte ptr [rbx + 8]", "neg ecx", "neg word ptr [rbp + 8]",
+            "pushfq", "popfq", "leave", "cli", "sti",
+            "mul rcx", "mul dword ptr [rbx + 8]", "imul cl", "div rsi", "idiv ecx",
+            "shl rcx, 5", "shr ecx, 31", "sar rcx, 1", "rol cx, 3", "ror r9, 7", "rcl cl, 1", "rcr edx, cl",
+            "shl qword ptr [rbx + 8], 12", "sar byte ptr [rbx + 8], 1", "ror dword ptr [rbp + 8], cl");
 
     @Test
     void everyFastFormIsDecodedAndRunsLikeItsHandler() {
