@@ -171,8 +171,11 @@ public final class Alu {
     }
 
     /** CMP AL/AX/EAX/RAX, imm. */
-    static final Op CMP_ACC_IMM = (c, x) -> compute(c, CMP, c.reg(Cpu.RAX, x.opSize()), Operands.mask(x.imm(), x.opSize()),
-            x.opSize());
+    static final Op CMP_ACC_IMM = Alu::cmpAccImm;
+    static void cmpAccImm(Cpu c, Insn x) {
+        compute(c, CMP, c.reg(Cpu.RAX, x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
 
     private static Op accImm(int op) {
         if (op == CMP) {
@@ -220,14 +223,28 @@ public final class Alu {
     }
 
     /** CMP r/m, imm (80-83 /7) at 8 or 16 bits, or to memory. */
-    static final Op CMP_RI = (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
-    static final Op CMP_MI = (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
-            Operands.mask(x.imm(), x.opSize()), x.opSize());
+    static final Op CMP_RI = Alu::cmpRI;
+    static void cmpRI(Cpu c, Insn x) {
+        compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
+    static final Op CMP_MI = Alu::cmpMI;
+    static void cmpMI(Cpu c, Insn x) {
+        compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
 
     /** TEST r/m, reg at 8 or 16 bits, or with memory. */
-    static final Op TEST_RR = (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
-    static final Op TEST_MR = (c, x) ->
-            c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    static final Op TEST_RR = Alu::testRR;
+    static void testRR(Cpu c, Insn x) {
+        c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    }
+
+    static final Op TEST_MR = Alu::testMR;
+    static void testMR(Cpu c, Insn x) {
+        c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    }
+
 
     private static Op test(DecodedInsn i) {
         if (i.rm >= 0 && i.opSize >= 4) {
@@ -236,10 +253,17 @@ public final class Alu {
         return i.rm >= 0 ? TEST_RR : TEST_MR;
     }
 
-    static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
+    static final Op TEST_ACC = Alu::testAcc;
+    static void testAcc(Cpu c, Insn x) {
+        c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
+    }
 
-    static final Op TEST_RM_IMM = (c, x) ->
-            c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
+
+    static final Op TEST_RM_IMM = Alu::testRMImm;
+    static void testRMImm(Cpu c, Insn x) {
+        c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
+    }
+
 
     /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
     private static Op group3(DecodedInsn i) {
@@ -252,7 +276,8 @@ public final class Alu {
         };
     }
 
-    static final Op NOT = (c, x) -> {
+    static final Op NOT = Alu::not;
+    static void not(Cpu c, Insn x) {
         int s = x.opSize();
         if (x.rm() >= 0) {
             c.setReg(x.rm(), s, ~c.reg(x.rm(), s));
@@ -260,9 +285,11 @@ public final class Alu {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, ~c.mmu.readForWrite(lin, s));
         }
-    };
+    }
 
-    static final Op NEG = (c, x) -> {
+
+    static final Op NEG = Alu::neg;
+    static void neg(Cpu c, Insn x) {
         int s = x.opSize();
         if (x.rm() >= 0) {
             long v = c.reg(x.rm(), s);
@@ -271,7 +298,8 @@ public final class Alu {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, neg(c, c.mmu.readForWrite(lin, s), s));
         }
-    };
+    }
+
 
     private static long neg(Cpu c, long v, int s) {
         long r = -v;
@@ -291,10 +319,26 @@ public final class Alu {
         return inc ? INC_MEM : DEC_MEM;
     }
 
-    static final Op INC_RM_REG = (c, x) -> incDecRegister(c, x.rm(), x.opSize(), true);
-    static final Op DEC_RM_REG = (c, x) -> incDecRegister(c, x.rm(), x.opSize(), false);
-    static final Op INC_MEM = (c, x) -> incDecMemory(c, x, true);
-    static final Op DEC_MEM = (c, x) -> incDecMemory(c, x, false);
+    static final Op INC_RM_REG = Alu::incRMReg;
+    static void incRMReg(Cpu c, Insn x) {
+        incDecRegister(c, x.rm(), x.opSize(), true);
+    }
+
+    static final Op DEC_RM_REG = Alu::decRMReg;
+    static void decRMReg(Cpu c, Insn x) {
+        incDecRegister(c, x.rm(), x.opSize(), false);
+    }
+
+    static final Op INC_MEM = Alu::incMem;
+    static void incMem(Cpu c, Insn x) {
+        incDecMemory(c, x, true);
+    }
+
+    static final Op DEC_MEM = Alu::decMem;
+    static void decMem(Cpu c, Insn x) {
+        incDecMemory(c, x, false);
+    }
+
 
     private static void incDecRegister(Cpu c, int reg, int s, boolean inc) {
         long v = c.reg(reg, s);

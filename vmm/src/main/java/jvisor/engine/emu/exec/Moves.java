@@ -67,18 +67,58 @@ public final class Moves {
         m.put(TWO_BYTE, 0x0D, MODRM, i -> i.rm >= 0 ? null : NOP);
     }
 
-    public static final Op NOP = (c, x) -> { };
+    public static final Op NOP = Moves::nop;
+    static void nop(Cpu c, Insn x) {
+
+    }
+
 
     /** MOV r/m, reg (89) by form; the fast ones are {@link FastForms}'. */
-    static final Op STORE_RR64 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()));
-    static final Op STORE_RR32 = (c, x) -> c.setReg(x.rm(), c.reg(x.reg()) & 0xFFFF_FFFFL);
-    static final Op STORE_RR = (c, x) -> c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
-    static final Op STORE_FLAT64 = (c, x) -> c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()));
-    static final Op STORE_FLAT32 = (c, x) -> c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
-    static final Op STORE_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
-    static final Op STORE_SEG64 = (c, x) -> c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
-    static final Op STORE_SEG32 = (c, x) -> c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
-    static final Op STORE_MEM = (c, x) -> c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
+    static final Op STORE_RR64 = Moves::storeRR64;
+    static void storeRR64(Cpu c, Insn x) {
+        c.setReg(x.rm(), c.reg(x.reg()));
+    }
+
+    static final Op STORE_RR32 = Moves::storeRR32;
+    static void storeRR32(Cpu c, Insn x) {
+        c.setReg(x.rm(), c.reg(x.reg()) & 0xFFFF_FFFFL);
+    }
+
+    static final Op STORE_RR = Moves::storeRR;
+    static void storeRR(Cpu c, Insn x) {
+        c.setReg(x.rm(), x.opSize(), c.reg(x.reg(), x.opSize()));
+    }
+
+    static final Op STORE_FLAT64 = Moves::storeFlat64;
+    static void storeFlat64(Cpu c, Insn x) {
+        c.mmu.write64(Operands.ea(c, x), c.reg(x.reg()));
+    }
+
+    static final Op STORE_FLAT32 = Moves::storeFlat32;
+    static void storeFlat32(Cpu c, Insn x) {
+        c.mmu.write32(Operands.ea(c, x), (int) c.reg(x.reg()));
+    }
+
+    static final Op STORE_FLAT8 = Moves::storeFlat8;
+    static void storeFlat8(Cpu c, Insn x) {
+        c.mmu.write8(Operands.ea(c, x), c.reg8(x.reg()));
+    }
+
+    static final Op STORE_SEG64 = Moves::storeSeg64;
+    static void storeSeg64(Cpu c, Insn x) {
+        c.write64(x.seg(), Operands.ea(c, x), c.reg(x.reg()));
+    }
+
+    static final Op STORE_SEG32 = Moves::storeSeg32;
+    static void storeSeg32(Cpu c, Insn x) {
+        c.write32(x.seg(), Operands.ea(c, x), (int) c.reg(x.reg()));
+    }
+
+    static final Op STORE_MEM = Moves::storeMem;
+    static void storeMem(Cpu c, Insn x) {
+        c.write(x.seg(), Operands.ea(c, x), x.opSize(), c.reg(x.reg(), x.opSize()));
+    }
+
 
     private static Op storeReg(DecodedInsn i) {
         if (i.rm >= 0) {
@@ -99,14 +139,46 @@ public final class Moves {
     }
 
     /** MOV reg, r/m (8B) by form. */
-    static final Op LOAD_RR64 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()));
-    static final Op LOAD_RR32 = (c, x) -> c.setReg(x.reg(), c.reg(x.rm()) & 0xFFFF_FFFFL);
-    static final Op LOAD_RR = (c, x) -> c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
-    static final Op LOAD_FLAT64 = (c, x) -> c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)));
-    static final Op LOAD_FLAT32 = (c, x) -> c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
-    static final Op LOAD_SEG64 = (c, x) -> c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
-    static final Op LOAD_SEG32 = (c, x) -> c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
-    static final Op LOAD_MEM = (c, x) -> c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
+    static final Op LOAD_RR64 = Moves::loadRR64;
+    static void loadRR64(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.reg(x.rm()));
+    }
+
+    static final Op LOAD_RR32 = Moves::loadRR32;
+    static void loadRR32(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.reg(x.rm()) & 0xFFFF_FFFFL);
+    }
+
+    static final Op LOAD_RR = Moves::loadRR;
+    static void loadRR(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), c.reg(x.rm(), x.opSize()));
+    }
+
+    static final Op LOAD_FLAT64 = Moves::loadFlat64;
+    static void loadFlat64(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.mmu.read64(Operands.ea(c, x)));
+    }
+
+    static final Op LOAD_FLAT32 = Moves::loadFlat32;
+    static void loadFlat32(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.mmu.read32(Operands.ea(c, x)) & 0xFFFF_FFFFL);
+    }
+
+    static final Op LOAD_SEG64 = Moves::loadSeg64;
+    static void loadSeg64(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.read64(x.seg(), Operands.ea(c, x)));
+    }
+
+    static final Op LOAD_SEG32 = Moves::loadSeg32;
+    static void loadSeg32(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.read32(x.seg(), Operands.ea(c, x)) & 0xFFFF_FFFFL);
+    }
+
+    static final Op LOAD_MEM = Moves::loadMem;
+    static void loadMem(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), c.read(x.seg(), Operands.ea(c, x), x.opSize()));
+    }
+
 
     private static Op loadReg(DecodedInsn i) {
         if (i.rm >= 0) {
@@ -127,8 +199,16 @@ public final class Moves {
     }
 
     /** MOV r/m, imm (C6/C7) to a 64- or 32-bit register: the immediate is already sign-extended to 64 bits. */
-    static final Op STORE_IMM_REG64 = (c, x) -> c.setReg(x.rm(), x.imm());
-    static final Op STORE_IMM_REG32 = (c, x) -> c.setReg(x.rm(), x.imm() & 0xFFFF_FFFFL);
+    static final Op STORE_IMM_REG64 = Moves::storeImmReg64;
+    static void storeImmReg64(Cpu c, Insn x) {
+        c.setReg(x.rm(), x.imm());
+    }
+
+    static final Op STORE_IMM_REG32 = Moves::storeImmReg32;
+    static void storeImmReg32(Cpu c, Insn x) {
+        c.setReg(x.rm(), x.imm() & 0xFFFF_FFFFL);
+    }
+
 
     private static Op storeImm(DecodedInsn i) {
         if (i.sub != 0) {
@@ -143,12 +223,28 @@ public final class Moves {
         return STORE_IMM;
     }
 
-    static final Op STORE_IMM_FLAT8 = (c, x) -> c.mmu.write8(Operands.ea(c, x), (int) x.imm());
-    static final Op STORE_IMM = (c, x) -> Operands.writeRm(c, x, x.opSize(), x.imm());
+    static final Op STORE_IMM_FLAT8 = Moves::storeImmFlat8;
+    static void storeImmFlat8(Cpu c, Insn x) {
+        c.mmu.write8(Operands.ea(c, x), (int) x.imm());
+    }
+
+    static final Op STORE_IMM = Moves::storeImm;
+    static void storeImm(Cpu c, Insn x) {
+        Operands.writeRm(c, x, x.opSize(), x.imm());
+    }
+
 
     /** MOV reg, imm (B0-BF). */
-    static final Op MOV_REG_IMM64 = (c, x) -> c.setReg(x.reg(), x.imm());
-    static final Op MOV_REG_IMM32 = (c, x) -> c.setReg(x.reg(), x.imm() & 0xFFFF_FFFFL);
+    static final Op MOV_REG_IMM64 = Moves::movRegImm64;
+    static void movRegImm64(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.imm());
+    }
+
+    static final Op MOV_REG_IMM32 = Moves::movRegImm32;
+    static void movRegImm32(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.imm() & 0xFFFF_FFFFL);
+    }
+
     private static final Op MOV_REG_IMM = (c, x) -> c.setReg(x.reg(), x.opSize(), x.imm());
 
     private static Op movRegImm(DecodedInsn i) {
@@ -159,14 +255,16 @@ public final class Moves {
 
     private static final Op STORE_ACC = (c, x) -> c.write(x.seg(), x.disp() & x.addrMask(), x.opSize(), c.reg(Cpu.RAX, x.opSize()));
 
-    static final Op MOV_FROM_SREG = (c, x) -> {
+    static final Op MOV_FROM_SREG = Moves::movFromSreg;
+    static void movFromSreg(Cpu c, Insn x) {
         int sel = c.seg(x.sub()).selector();
         if (x.rm() >= 0) {
             c.setReg(x.rm(), x.opSize() == 2 ? 2 : x.opSize(), sel);
         } else {
             c.write16(x.seg(), Operands.ea(c, x), sel);
         }
-    };
+    }
+
 
     private static final Op MOV_TO_SREG = (c, x) -> {
         int sel = (int) Operands.readRm(c, x, 2);
@@ -180,18 +278,45 @@ public final class Moves {
     };
 
     /** MOVZX reg, r/m8. */
-    static final Op MOVZX8 = (c, x) -> c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm())
-            : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
+    static final Op MOVZX8 = Moves::movzx8;
+    static void movzx8(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), x.rm() >= 0 ? c.reg8(x.rm()) : x.flat() ? c.mmu.read8(Operands.ea(c, x)) : c.read8(x.seg(), Operands.ea(c, x)));
+    }
+
 
     /** MOVZX r, r/m16; MOVSX r, r/m8 and r/m16; MOVSXD r64, r/m32. */
-    static final Op MOVZX16 = (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, 2));
-    static final Op MOVSX8 = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 1), 1));
-    static final Op MOVSX16 = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 2), 2));
-    static final Op MOVSXD = (c, x) -> c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 4), 4));
+    static final Op MOVZX16 = Moves::movzx16;
+    static void movzx16(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), Operands.readRm(c, x, 2));
+    }
+
+    static final Op MOVSX8 = Moves::movsx8;
+    static void movsx8(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 1), 1));
+    }
+
+    static final Op MOVSX16 = Moves::movsx16;
+    static void movsx16(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 2), 2));
+    }
+
+    static final Op MOVSXD = Moves::movsxd;
+    static void movsxd(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), Flags.sx(Operands.readRm(c, x, 4), 4));
+    }
+
 
     /** LEA: the effective address is already masked to the address size. */
-    static final Op LEA64 = (c, x) -> c.setReg(x.reg(), Operands.ea(c, x));
-    static final Op LEA32 = (c, x) -> c.setReg(x.reg(), Operands.ea(c, x) & 0xFFFF_FFFFL);
+    static final Op LEA64 = Moves::lea64;
+    static void lea64(Cpu c, Insn x) {
+        c.setReg(x.reg(), Operands.ea(c, x));
+    }
+
+    static final Op LEA32 = Moves::lea32;
+    static void lea32(Cpu c, Insn x) {
+        c.setReg(x.reg(), Operands.ea(c, x) & 0xFFFF_FFFFL);
+    }
+
     private static final Op LEA = (c, x) -> c.setReg(x.reg(), x.opSize(), Operands.ea(c, x));
 
     private static Op lea(DecodedInsn i) {
@@ -229,18 +354,23 @@ public final class Moves {
 
     private static final Op PAUSE = (c, x) -> c.pause(x.rip());
 
-    static final Op WIDEN_ACC = (c, x) -> {
+    static final Op WIDEN_ACC = Moves::widenAcc;
+    static void widenAcc(Cpu c, Insn x) {
         int s = x.opSize();
         c.setReg(Cpu.RAX, s, Flags.sx(c.reg(Cpu.RAX), s / 2));
-    };
+    }
 
-    static final Op SIGN_TO_RDX = (c, x) -> {
+
+    static final Op SIGN_TO_RDX = Moves::signToRdx;
+    static void signToRdx(Cpu c, Insn x) {
         int s = x.opSize();
         c.setReg(Cpu.RDX, s, Flags.sx(c.reg(Cpu.RAX), s) < 0 ? -1L : 0);
-    };
+    }
+
 
     /** CMOVcc and SETcc: the condition is the opcode's low four bits. */
-    static final Op CMOV = (c, x) -> {
+    static final Op CMOV = Moves::cmov;
+    static void cmov(Cpu c, Insn x) {
         int s = x.opSize();
         long v = Operands.readRm(c, x, s);
         if (c.flags.condition(x.opcode() & 0xF)) {
@@ -248,17 +378,24 @@ public final class Moves {
         } else if (s == 4) {
             c.setReg(x.reg(), 4, c.reg(x.reg()));
         }
-    };
+    }
 
-    static final Op SETCC = (c, x) -> Operands.writeRm(c, x, 1, c.flags.condition(x.opcode() & 0xF) ? 1 : 0);
 
-    static final Op BSWAP = (c, x) -> {
+    static final Op SETCC = Moves::setcc;
+    static void setcc(Cpu c, Insn x) {
+        Operands.writeRm(c, x, 1, c.flags.condition(x.opcode() & 0xF) ? 1 : 0);
+    }
+
+
+    static final Op BSWAP = Moves::bswap;
+    static void bswap(Cpu c, Insn x) {
         switch (x.opSize()) {
             case 8 -> c.setReg(x.reg(), Long.reverseBytes(c.reg(x.reg())));
             case 4 -> c.setReg(x.reg(), 4, Integer.reverseBytes((int) c.reg(x.reg())));
             default -> c.setReg(x.reg(), 2, 0);
         }
-    };
+    }
+
 
     private static Op movbe(DecodedInsn i, boolean load) {
         if (i.rm >= 0 || i.hasPrefix(Insn.P_REPNE) || i.hasPrefix(Insn.P_REP)) {

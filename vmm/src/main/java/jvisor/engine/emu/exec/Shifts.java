@@ -65,12 +65,36 @@ public final class Shifts {
     }
 
     /** C0-D3 by where the count comes from; the operation is the ModRM reg field. */
-    static final Op GROUP2_REG_IMM = (c, x) -> shiftRegister(c, x, IMM);
-    static final Op GROUP2_REG_ONE = (c, x) -> shiftRegister(c, x, ONE);
-    static final Op GROUP2_REG_CL = (c, x) -> shiftRegister(c, x, CL);
-    static final Op GROUP2_MEM_IMM = (c, x) -> shiftMemory(c, x, IMM);
-    static final Op GROUP2_MEM_ONE = (c, x) -> shiftMemory(c, x, ONE);
-    static final Op GROUP2_MEM_CL = (c, x) -> shiftMemory(c, x, CL);
+    static final Op GROUP2_REG_IMM = Shifts::group2RegImm;
+    static void group2RegImm(Cpu c, Insn x) {
+        shiftRegister(c, x, IMM);
+    }
+
+    static final Op GROUP2_REG_ONE = Shifts::group2RegOne;
+    static void group2RegOne(Cpu c, Insn x) {
+        shiftRegister(c, x, ONE);
+    }
+
+    static final Op GROUP2_REG_CL = Shifts::group2RegCl;
+    static void group2RegCl(Cpu c, Insn x) {
+        shiftRegister(c, x, CL);
+    }
+
+    static final Op GROUP2_MEM_IMM = Shifts::group2MemImm;
+    static void group2MemImm(Cpu c, Insn x) {
+        shiftMemory(c, x, IMM);
+    }
+
+    static final Op GROUP2_MEM_ONE = Shifts::group2MemOne;
+    static void group2MemOne(Cpu c, Insn x) {
+        shiftMemory(c, x, ONE);
+    }
+
+    static final Op GROUP2_MEM_CL = Shifts::group2MemCl;
+    static void group2MemCl(Cpu c, Insn x) {
+        shiftMemory(c, x, CL);
+    }
+
 
     private static void shiftRegister(Cpu c, Insn x, int source) {
         int n = count(c, x, source);
