@@ -160,6 +160,11 @@ final class InstructionForms {
             t.add("mov {m" + s + "}, {i" + immFor(s) + "}");
         }
         t.add("mov {r64}, {i64}");
+        // Encodings the assembler does not choose: MOV reg, reg as 8B; MOV r32, imm as C7 /0.
+        t.add(".byte 0x48, 0x8b, 0xca");
+        t.add(".byte 0x44, 0x8b, 0xc6");
+        t.add(".byte 0x66, 0x8b, 0xca");
+        t.add(".byte 0xc7, 0xc1, 0x78, 0x56, 0x34, 0x92");
         t.add("mov {h8}, {h8}");
         t.add("movzx {l32}, {h8}");
         t.add("movsx {l32}, {h8}");

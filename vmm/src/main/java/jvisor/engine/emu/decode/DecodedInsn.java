@@ -11,6 +11,8 @@ public final class DecodedInsn {
     private static final int NONE = Insn.NONE;
 
     public Op op;
+    /** The interpreter's number for {@link #op} if it is a frequent form, else 0 ({@link Insn#fastForm}). */
+    public int fastForm;
     /** Operand size in bytes: 1, 2, 4 or 8. */
     public int opSize;
     /** Address size in bytes: 2, 4 or 8. */
@@ -55,7 +57,7 @@ public final class DecodedInsn {
 
     /** The finished instruction. */
     public Insn freeze() {
-        return new Insn(op, opSize, addrSize, reg, rm, base, index, scale, disp, seg, addrMask, flat, imm, imm2, sub,
+        return new Insn(op, fastForm, opSize, addrSize, reg, rm, base, index, scale, disp, seg, addrMask, flat, imm, imm2, sub,
                 vreg, prefixes, opcode, rip, nextRip, length, mode64, endsBlock, bytes);
     }
 

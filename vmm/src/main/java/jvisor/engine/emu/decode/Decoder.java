@@ -210,6 +210,7 @@ public final class Decoder {
             return;
         }
         i.op = handler;
+        i.fastForm = maps.fastFormOf(handler);
     }
 
     private void undefined(DecodedInsn i) {

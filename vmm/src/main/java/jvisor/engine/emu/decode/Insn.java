@@ -8,6 +8,8 @@ import java.util.HexFormat;
  * 0 ... R15 = 15); byte registers 16-19 are AH, CH, DH, BH.
  *
  * @param op        the handler
+ * @param fastForm  the interpreter's number for a frequent handler (0: none): it runs the handler
+ *                  from a switch, without the interface call
  * @param opSize    operand size in bytes: 1, 2, 4 or 8
  * @param addrSize  address size in bytes: 2, 4 or 8
  * @param reg       the ModRM reg operand (with REX.R), or the register of a +r opcode
@@ -32,7 +34,7 @@ import java.util.HexFormat;
  * @param endsBlock the last instruction of its block (control transfer, mode change, halt)
  * @param bytes     the instruction's bytes
  */
-public record Insn(Op op, int opSize, int addrSize, int reg, int rm, int base, int index, int scale, long disp,
+public record Insn(Op op, int fastForm, int opSize, int addrSize, int reg, int rm, int base, int index, int scale, long disp,
                    int seg, long addrMask, boolean flat, long imm, long imm2, int sub, int vreg, int prefixes,
                    int opcode, long rip, long nextRip, int length, boolean mode64, boolean endsBlock, byte[] bytes) {
     public static final int P_LOCK = 1;

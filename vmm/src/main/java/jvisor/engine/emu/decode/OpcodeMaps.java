@@ -1,5 +1,7 @@
 package jvisor.engine.emu.decode;
 
+import java.util.IdentityHashMap;
+
 /**
  * The opcode maps the decoder consults: one-byte, 0F, 0F 38 and 0F 3A, 256 entries each. Each
  * instruction family registers its own entries (the base integer set, x87, SSE), so adding a
@@ -12,6 +14,20 @@ public final class OpcodeMaps {
     public static final int MAP_0F3A = 3;
 
     private final OpcodeSpec[][] maps = new OpcodeSpec[4][256];
+    private final IdentityHashMap<Op, Integer> fastForms = new IdentityHashMap<>();
+
+    /** Numbers a frequent handler for the interpreter's switch ({@link Insn#fastForm}). */
+    public void putFastForm(Op handler, int number) {
+        if (handler == null || number <= 0 || fastForms.put(handler, number) != null) {
+            throw new IllegalStateException("fast form " + number + " registered twice or without a handler");
+        }
+    }
+
+    /** The interpreter's number for {@code handler}, 0 if it has none. */
+    public int fastFormOf(Op handler) {
+        Integer number = fastForms.get(handler);
+        return number == null ? 0 : number;
+    }
 
     public OpcodeSpec get(int map, int opcode) {
         return maps[map][opcode & 0xFF];

@@ -170,7 +170,17 @@ public final class Alu {
         };
     }
 
+    /** CMP AL/AX/EAX/RAX, imm. */
+    static final Op CMP_ACC_IMM = Alu::cmpAccImm;
+    static void cmpAccImm(Cpu c, Insn x) {
+        compute(c, CMP, c.reg(Cpu.RAX, x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
+
     private static Op accImm(int op) {
+        if (op == CMP) {
+            return CMP_ACC_IMM;
+        }
         return (c, x) -> {
             int s = x.opSize();
             long r = compute(c, op, c.reg(Cpu.RAX, s), Operands.mask(x.imm(), s), s);
@@ -192,7 +202,7 @@ public final class Alu {
         }
         if (i.rm >= 0) {
             if (op == CMP) {
-                return (c, x) -> compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+                return CMP_RI;
             }
             return (c, x) -> {
                 int s = x.opSize();
@@ -200,8 +210,7 @@ public final class Alu {
             };
         }
         if (op == CMP) {
-            return (c, x) -> compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()),
-                    Operands.mask(x.imm(), x.opSize()), x.opSize());
+            return CMP_MI;
         }
         if (i.hasPrefix(Insn.P_LOCK)) {
             return Atomics.locked(op, true);
@@ -213,20 +222,48 @@ public final class Alu {
         };
     }
 
+    /** CMP r/m, imm (80-83 /7) at 8 or 16 bits, or to memory. */
+    static final Op CMP_RI = Alu::cmpRI;
+    static void cmpRI(Cpu c, Insn x) {
+        compute(c, CMP, c.reg(x.rm(), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
+    static final Op CMP_MI = Alu::cmpMI;
+    static void cmpMI(Cpu c, Insn x) {
+        compute(c, CMP, c.read(x.seg(), Operands.ea(c, x), x.opSize()), Operands.mask(x.imm(), x.opSize()), x.opSize());
+    }
+
+
+    /** TEST r/m, reg at 8 or 16 bits, or with memory. */
+    static final Op TEST_RR = Alu::testRR;
+    static void testRR(Cpu c, Insn x) {
+        c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    }
+
+    static final Op TEST_MR = Alu::testMR;
+    static void testMR(Cpu c, Insn x) {
+        c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+    }
+
+
     private static Op test(DecodedInsn i) {
         if (i.rm >= 0 && i.opSize >= 4) {
             return i.opSize == 8 ? AluFast.TEST_RR64 : AluFast.TEST_RR32;
         }
-        if (i.rm >= 0) {
-            return (c, x) -> c.flags.logic(c.reg(x.rm(), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
-        }
-        return (c, x) -> c.flags.logic(c.read(x.seg(), Operands.ea(c, x), x.opSize()) & c.reg(x.reg(), x.opSize()), x.opSize());
+        return i.rm >= 0 ? TEST_RR : TEST_MR;
     }
 
-    private static final Op TEST_ACC = (c, x) -> c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
+    static final Op TEST_ACC = Alu::testAcc;
+    static void testAcc(Cpu c, Insn x) {
+        c.flags.logic(c.reg(Cpu.RAX, x.opSize()) & x.imm(), x.opSize());
+    }
 
-    private static final Op TEST_RM_IMM = (c, x) ->
-            c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
+
+    static final Op TEST_RM_IMM = Alu::testRMImm;
+    static void testRMImm(Cpu c, Insn x) {
+        c.flags.logic(Operands.readRm(c, x, x.opSize()) & x.imm(), x.opSize());
+    }
+
 
     /** F6/F7: TEST, NOT, NEG here; MUL, IMUL, DIV, IDIV in {@link MulDiv}. */
     private static Op group3(DecodedInsn i) {
@@ -239,7 +276,8 @@ public final class Alu {
         };
     }
 
-    private static final Op NOT = (c, x) -> {
+    static final Op NOT = Alu::not;
+    static void not(Cpu c, Insn x) {
         int s = x.opSize();
         if (x.rm() >= 0) {
             c.setReg(x.rm(), s, ~c.reg(x.rm(), s));
@@ -247,9 +285,11 @@ public final class Alu {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, ~c.mmu.readForWrite(lin, s));
         }
-    };
+    }
 
-    private static final Op NEG = (c, x) -> {
+
+    static final Op NEG = Alu::neg;
+    static void neg(Cpu c, Insn x) {
         int s = x.opSize();
         if (x.rm() >= 0) {
             long v = c.reg(x.rm(), s);
@@ -258,7 +298,8 @@ public final class Alu {
             long lin = Operands.linearRmw(c, x, s);
             c.mmu.write(lin, s, neg(c, c.mmu.readForWrite(lin, s), s));
         }
-    };
+    }
+
 
     private static long neg(Cpu c, long v, int s) {
         long r = -v;
@@ -273,33 +314,48 @@ public final class Alu {
             return Atomics.locked(inc ? Atomics.INC : Atomics.DEC, false);
         }
         if (i.rm >= 0) {
-            return (c, x) -> {
-                int s = x.opSize();
-                long v = c.reg(x.rm(), s);
-                long r = inc ? v + 1 : v - 1;
-                c.flags.incDec(inc, v, r, s);
-                c.setReg(x.rm(), s, r);
-            };
+            return inc ? INC_RM_REG : DEC_RM_REG;
         }
-        return (c, x) -> {
-            int s = x.opSize();
-            long lin = Operands.linearRmw(c, x, s);
-            long v = c.mmu.readForWrite(lin, s);
-            long r = inc ? v + 1 : v - 1;
-            c.flags.incDec(inc, v, r, s);
-            c.mmu.write(lin, s, r);
-        };
+        return inc ? INC_MEM : DEC_MEM;
     }
 
-    private static final Op INC_REG = (c, x) -> {
-        long v = c.reg(x.reg(), x.opSize());
-        c.flags.incDec(true, v, v + 1, x.opSize());
-        c.setReg(x.reg(), x.opSize(), v + 1);
-    };
+    static final Op INC_RM_REG = Alu::incRMReg;
+    static void incRMReg(Cpu c, Insn x) {
+        incDecRegister(c, x.rm(), x.opSize(), true);
+    }
 
-    private static final Op DEC_REG = (c, x) -> {
-        long v = c.reg(x.reg(), x.opSize());
-        c.flags.incDec(false, v, v - 1, x.opSize());
-        c.setReg(x.reg(), x.opSize(), v - 1);
-    };
+    static final Op DEC_RM_REG = Alu::decRMReg;
+    static void decRMReg(Cpu c, Insn x) {
+        incDecRegister(c, x.rm(), x.opSize(), false);
+    }
+
+    static final Op INC_MEM = Alu::incMem;
+    static void incMem(Cpu c, Insn x) {
+        incDecMemory(c, x, true);
+    }
+
+    static final Op DEC_MEM = Alu::decMem;
+    static void decMem(Cpu c, Insn x) {
+        incDecMemory(c, x, false);
+    }
+
+
+    private static void incDecRegister(Cpu c, int reg, int s, boolean inc) {
+        long v = c.reg(reg, s);
+        long r = inc ? v + 1 : v - 1;
+        c.flags.incDec(inc, v, r, s);
+        c.setReg(reg, s, r);
+    }
+
+    private static void incDecMemory(Cpu c, Insn x, boolean inc) {
+        int s = x.opSize();
+        long lin = Operands.linearRmw(c, x, s);
+        long v = c.mmu.readForWrite(lin, s);
+        long r = inc ? v + 1 : v - 1;
+        c.flags.incDec(inc, v, r, s);
+        c.mmu.write(lin, s, r);
+    }
+
+    private static final Op INC_REG = (c, x) -> incDecRegister(c, x.reg(), x.opSize(), true);
+    private static final Op DEC_REG = (c, x) -> incDecRegister(c, x.reg(), x.opSize(), false);
 }

@@ -29,6 +29,7 @@ public final class BaseOpcodes {
         Legacy.register(m);
         X87Opcodes.register(m);
         SseOpcodes.register(m);
+        FastForms.register(m);
         return m;
     }
 }

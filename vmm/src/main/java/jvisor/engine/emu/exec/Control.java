@@ -89,29 +89,108 @@ public final class Control {
     }
 
     /** Jcc in 64-bit mode with a canonical target: one handler per condition, each one test. */
+    static final Op JO64 = Control::jo64;
+    static void jo64(Cpu c, Insn x) {
+        c.setRip(c.flags.of() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JNO64 = Control::jno64;
+    static void jno64(Cpu c, Insn x) {
+        c.setRip(c.flags.of() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JB64 = Control::jb64;
+    static void jb64(Cpu c, Insn x) {
+        c.setRip(c.flags.below() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JAE64 = Control::jae64;
+    static void jae64(Cpu c, Insn x) {
+        c.setRip(c.flags.below() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JE64 = Control::je64;
+    static void je64(Cpu c, Insn x) {
+        c.setRip(c.flags.zf() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JNE64 = Control::jne64;
+    static void jne64(Cpu c, Insn x) {
+        c.setRip(c.flags.zf() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JBE64 = Control::jbe64;
+    static void jbe64(Cpu c, Insn x) {
+        c.setRip(c.flags.belowOrEqual() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JA64 = Control::ja64;
+    static void ja64(Cpu c, Insn x) {
+        c.setRip(c.flags.belowOrEqual() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JS64 = Control::js64;
+    static void js64(Cpu c, Insn x) {
+        c.setRip(c.flags.sf() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JNS64 = Control::jns64;
+    static void jns64(Cpu c, Insn x) {
+        c.setRip(c.flags.sf() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JP64 = Control::jp64;
+    static void jp64(Cpu c, Insn x) {
+        c.setRip(c.flags.pf() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JNP64 = Control::jnp64;
+    static void jnp64(Cpu c, Insn x) {
+        c.setRip(c.flags.pf() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JL64 = Control::jl64;
+    static void jl64(Cpu c, Insn x) {
+        c.setRip(c.flags.less() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JGE64 = Control::jge64;
+    static void jge64(Cpu c, Insn x) {
+        c.setRip(c.flags.less() ? x.nextRip() : x.imm2());
+    }
+
+    static final Op JLE64 = Control::jle64;
+    static void jle64(Cpu c, Insn x) {
+        c.setRip(c.flags.lessOrEqual() ? x.imm2() : x.nextRip());
+    }
+
+    static final Op JG64 = Control::jg64;
+    static void jg64(Cpu c, Insn x) {
+        c.setRip(c.flags.lessOrEqual() ? x.nextRip() : x.imm2());
+    }
+
     private static final Op[] JCC64 = {
-        (c, x) -> c.setRip(c.flags.of() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.of() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.below() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.below() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.zf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.zf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.belowOrEqual() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.sf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.sf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.pf() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.pf() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.less() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.less() ? x.nextRip() : x.imm2()),
-        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.imm2() : x.nextRip()),
-        (c, x) -> c.setRip(c.flags.lessOrEqual() ? x.nextRip() : x.imm2()),
+        JO64, JNO64, JB64, JAE64, JE64, JNE64, JBE64, JA64,
+        JS64, JNS64, JP64, JNP64, JL64, JGE64, JLE64, JG64,
     };
+
+    /** JMP and CALL rel in 64-bit mode with a canonical target. */
+    static final Op JMP64 = Control::jmp64;
+    static void jmp64(Cpu c, Insn x) {
+        c.setRip(x.imm2());
+    }
+
+    static final Op CALL64 = Control::call64;
+    static void call64(Cpu c, Insn x) {
+        c.push(x.nextRip(), 8);
+        c.setRip(x.imm2());
+    }
+
 
     private static Op jmp(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
-            return canonical(i.imm2) ? (c, x) -> c.setRip(x.imm2()) : GP_ON_EXECUTE;
+            return canonical(i.imm2) ? JMP64 : GP_ON_EXECUTE;
         }
         return (c, x) -> c.setRip(checkTarget(c, x.imm2()));
     }
@@ -119,10 +198,7 @@ public final class Control {
     private static Op call(DecodedInsn i) {
         resolve(i);
         if (i.mode64) {
-            return canonical(i.imm2) ? (c, x) -> {
-                c.push(x.nextRip(), 8);
-                c.setRip(x.imm2());
-            } : GP_ON_EXECUTE;
+            return canonical(i.imm2) ? CALL64 : GP_ON_EXECUTE;
         }
         return (c, x) -> {
             checkTarget(c, x.imm2());
@@ -131,13 +207,15 @@ public final class Control {
         };
     }
 
-    private static final Op RET = (c, x) -> {
+    static final Op RET = Control::ret;
+    static void ret(Cpu c, Insn x) {
         int s = x.opSize();
         long target = c.peek(0, s);
         checkTarget(c, target);
         c.setStackPointer(c.stackPointer() + s + (x.imm() & 0xFFFF));
         c.setRip(target);
-    };
+    }
+
 
     private static Op loop(DecodedInsn i) {
         resolve(i);
@@ -241,13 +319,19 @@ public final class Control {
         }
     }
 
-    private static final Op CALL_INDIRECT = (c, x) -> {
+    static final Op CALL_INDIRECT = Control::callIndirect;
+    static void callIndirect(Cpu c, Insn x) {
         long target = checkTarget(c, Operands.readRm(c, x, x.opSize()));
         c.push(x.nextRip(), x.opSize());
         c.setRip(target);
-    };
+    }
 
-    private static final Op JMP_INDIRECT = (c, x) -> c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize())));
+
+    static final Op JMP_INDIRECT = Control::jmpIndirect;
+    static void jmpIndirect(Cpu c, Insn x) {
+        c.setRip(checkTarget(c, Operands.readRm(c, x, x.opSize())));
+    }
+
 
     private static final Op CALL_FAR_INDIRECT = (c, x) -> {
         long ea = Operands.ea(c, x);

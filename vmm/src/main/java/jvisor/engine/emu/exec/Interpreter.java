@@ -305,7 +305,7 @@ public final class Interpreter {
             int last = n - 1;
             for (; k < last; k++) {
                 Insn i = insns[k];
-                i.op().exec(c, i);
+                FastForms.exec(c, i);
                 if (c.codeWritten) {
                     c.codeWritten = false;
                     c.setRip(i.nextRip());
@@ -315,7 +315,7 @@ public final class Interpreter {
             }
             Insn i = insns[last];
             c.setRip(i.nextRip());
-            i.op().exec(c, i);
+            FastForms.exec(c, i);
             c.codeWritten = false;
         } catch (CpuFault f) {
             retired += k;

@@ -48,7 +48,8 @@ public final class MulDiv {
         c.flags.setBits(kept | Flags.AF);
     }
 
-    private static final Op MUL = (c, x) -> {
+    static final Op MUL = MulDiv::mul;
+    static void mul(Cpu c, Insn x) {
         int s = x.opSize();
         long src = Operands.readRm(c, x, s);
         switch (s) {
@@ -77,9 +78,11 @@ public final class MulDiv {
                 mulFlags(c, hi != 0);
             }
         }
-    };
+    }
 
-    private static final Op IMUL1 = (c, x) -> {
+
+    static final Op IMUL1 = MulDiv::imul1;
+    static void imul1(Cpu c, Insn x) {
         int s = x.opSize();
         long src = Flags.sx(Operands.readRm(c, x, s), s);
         switch (s) {
@@ -109,7 +112,8 @@ public final class MulDiv {
                 mulFlags(c, hi != (lo >> 63));
             }
         }
-    };
+    }
+
 
     /** Signed a * b at {@code s} bytes; sets CF/OF on truncation; returns the truncated product (also for compiled regions). */
     public static long imul(Cpu c, long a, long b, int s) {
@@ -123,17 +127,22 @@ public final class MulDiv {
         return r;
     }
 
-    private static final Op IMUL2 = (c, x) -> {
+    static final Op IMUL2 = MulDiv::imul2;
+    static void imul2(Cpu c, Insn x) {
         int s = x.opSize();
         c.setReg(x.reg(), s, imul(c, c.reg(x.reg(), s), Operands.readRm(c, x, s), s));
-    };
+    }
 
-    private static final Op IMUL3 = (c, x) -> {
+
+    static final Op IMUL3 = MulDiv::imul3;
+    static void imul3(Cpu c, Insn x) {
         int s = x.opSize();
         c.setReg(x.reg(), s, imul(c, Operands.readRm(c, x, s), x.imm(), s));
-    };
+    }
 
-    private static final Op DIV = (c, x) -> {
+
+    static final Op DIV = MulDiv::div;
+    static void div(Cpu c, Insn x) {
         int s = x.opSize();
         long d = Operands.readRm(c, x, s);
         if (d == 0) {
@@ -161,9 +170,11 @@ public final class MulDiv {
         }
         storeQuotient(c, s, q, r);
         divFlags(c);
-    };
+    }
 
-    private static final Op IDIV = (c, x) -> {
+
+    static final Op IDIV = MulDiv::idiv;
+    static void idiv(Cpu c, Insn x) {
         int s = x.opSize();
         long d = Flags.sx(Operands.readRm(c, x, s), s);
         if (d == 0) {
@@ -187,7 +198,8 @@ public final class MulDiv {
         }
         storeQuotient(c, s, q, r);
         divFlags(c);
-    };
+    }
+
 
     private static void storeQuotient(Cpu c, int s, long q, long r) {
         if (s == 1) {

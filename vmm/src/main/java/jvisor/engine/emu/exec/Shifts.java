@@ -58,27 +58,62 @@ public final class Shifts {
     }
 
     private static Op group2(DecodedInsn i, int source) {
-        int op = i.sub;
         if (i.rm >= 0) {
-            return (c, x) -> {
-                int n = count(c, x, source);
-                int s = x.opSize();
-                if (n != 0) {
-                    c.setReg(x.rm(), s, shift(c, op, c.reg(x.rm(), s), n, s));
-                } else if (s == 4) {
-                    c.setReg(x.rm(), 4, c.reg(x.rm()));
-                }
-            };
+            return source == IMM ? GROUP2_REG_IMM : source == ONE ? GROUP2_REG_ONE : GROUP2_REG_CL;
         }
-        return (c, x) -> {
-            int s = x.opSize();
-            long lin = Operands.linearRmw(c, x, s);
-            long v = c.mmu.readForWrite(lin, s);
-            int n = count(c, x, source);
-            if (n != 0) {
-                c.mmu.write(lin, s, shift(c, op, v, n, s));
-            }
-        };
+        return source == IMM ? GROUP2_MEM_IMM : source == ONE ? GROUP2_MEM_ONE : GROUP2_MEM_CL;
+    }
+
+    /** C0-D3 by where the count comes from; the operation is the ModRM reg field. */
+    static final Op GROUP2_REG_IMM = Shifts::group2RegImm;
+    static void group2RegImm(Cpu c, Insn x) {
+        shiftRegister(c, x, IMM);
+    }
+
+    static final Op GROUP2_REG_ONE = Shifts::group2RegOne;
+    static void group2RegOne(Cpu c, Insn x) {
+        shiftRegister(c, x, ONE);
+    }
+
+    static final Op GROUP2_REG_CL = Shifts::group2RegCl;
+    static void group2RegCl(Cpu c, Insn x) {
+        shiftRegister(c, x, CL);
+    }
+
+    static final Op GROUP2_MEM_IMM = Shifts::group2MemImm;
+    static void group2MemImm(Cpu c, Insn x) {
+        shiftMemory(c, x, IMM);
+    }
+
+    static final Op GROUP2_MEM_ONE = Shifts::group2MemOne;
+    static void group2MemOne(Cpu c, Insn x) {
+        shiftMemory(c, x, ONE);
+    }
+
+    static final Op GROUP2_MEM_CL = Shifts::group2MemCl;
+    static void group2MemCl(Cpu c, Insn x) {
+        shiftMemory(c, x, CL);
+    }
+
+
+    private static void shiftRegister(Cpu c, Insn x, int source) {
+        int n = count(c, x, source);
+        int s = x.opSize();
+        if (n != 0) {
+            c.setReg(x.rm(), s, shift(c, x.sub(), c.reg(x.rm(), s), n, s));
+        } else if (s == 4) {
+            c.setReg(x.rm(), 4, c.reg(x.rm()));
+        }
+    }
+
+    private static void shiftMemory(Cpu c, Insn x, int source) {
+        int s = x.opSize();
+        long lin = Operands.linearRmw(c, x, s);
+        long v = c.mmu.readForWrite(lin, s);
+        int n = count(c, x, source);
+        if (n != 0) {
+            c.mmu.write(lin, s, shift(c, x.sub(), v, n, s));
+        }
     }
 
     /**

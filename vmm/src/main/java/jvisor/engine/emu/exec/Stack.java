@@ -16,6 +16,7 @@ import jvisor.engine.emu.cpu.CpuFault;
 import jvisor.engine.emu.cpu.FarTransfers;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Segmentation;
+import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
 import jvisor.engine.emu.decode.OpcodeMaps;
 
@@ -48,11 +49,31 @@ public final class Stack {
         m.put(ONE_BYTE, 0xC9, DEF64, i -> LEAVE);
     }
 
-    private static final Op PUSH_REG64 = (c, x) -> c.push(c.reg(x.reg()), 8);
-    private static final Op PUSH_REG = (c, x) -> c.push(c.reg(x.reg(), x.opSize()), x.opSize());
-    private static final Op POP_REG64 = (c, x) -> c.setReg(x.reg(), c.pop(8));
-    private static final Op POP_REG = (c, x) -> c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
-    private static final Op PUSH_IMM = (c, x) -> c.push(x.imm(), x.opSize());
+    static final Op PUSH_REG64 = Stack::pushReg64;
+    static void pushReg64(Cpu c, Insn x) {
+        c.push(c.reg(x.reg()), 8);
+    }
+
+    static final Op PUSH_REG = Stack::pushReg;
+    static void pushReg(Cpu c, Insn x) {
+        c.push(c.reg(x.reg(), x.opSize()), x.opSize());
+    }
+
+    static final Op POP_REG64 = Stack::popReg64;
+    static void popReg64(Cpu c, Insn x) {
+        c.setReg(x.reg(), c.pop(8));
+    }
+
+    static final Op POP_REG = Stack::popReg;
+    static void popReg(Cpu c, Insn x) {
+        c.setReg(x.reg(), x.opSize(), c.pop(x.opSize()));
+    }
+
+    static final Op PUSH_IMM = Stack::pushImm;
+    static void pushImm(Cpu c, Insn x) {
+        c.push(x.imm(), x.opSize());
+    }
+
 
     /** FF /6. */
     static final Op PUSH_RM = (c, x) -> c.push(Operands.readRm(c, x, x.opSize()), x.opSize());
@@ -116,21 +137,25 @@ public final class Stack {
         c.setStackPointer(c.stackPointer() + 8L * s);
     };
 
-    private static final Op PUSHF = (c, x) -> {
+    static final Op PUSHF = Stack::pushf;
+    static void pushf(Cpu c, Insn x) {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
         c.push(c.rflags() & ~(Flags.VM | Flags.RF), x.opSize());
-    };
+    }
 
-    private static final Op POPF = (c, x) -> {
+
+    static final Op POPF = Stack::popf;
+    static void popf(Cpu c, Insn x) {
         if (c.flag(Flags.VM) && c.iopl() < 3) {
             throw c.fault(jvisor.engine.emu.cpu.Vectors.GP, 0);
         }
         long v = c.peek(0, x.opSize());
         FarTransfers.loadFlags(c, v, x.opSize(), c.cpl(), false);
         c.setStackPointer(c.stackPointer() + x.opSize());
-    };
+    }
+
 
     private static final Op ENTER = (c, x) -> {
         int s = x.opSize();
@@ -158,7 +183,8 @@ public final class Stack {
         }
     };
 
-    private static final Op LEAVE = (c, x) -> {
+    static final Op LEAVE = Stack::leave;
+    static void leave(Cpu c, Insn x) {
         long saved = c.reg(Cpu.RSP);
         c.setStackPointer(c.reg(Cpu.RBP));
         try {
@@ -167,5 +193,6 @@ public final class Stack {
             c.setReg(Cpu.RSP, saved);
             throw f;
         }
-    };
+    }
+
 }

@@ -75,14 +75,17 @@ public final class SystemInsns {
         return !c.protectedMode() || c.iopl() >= c.cpl();
     }
 
-    private static final Op CLI = (c, x) -> {
+    static final Op CLI = SystemInsns::cli;
+    static void cli(Cpu c, Insn x) {
         if (!mayChangeIf(c)) {
             throw c.fault(Vectors.GP, 0);
         }
         c.setFlag(Flags.IF, false);
-    };
+    }
 
-    private static final Op STI = (c, x) -> {
+
+    static final Op STI = SystemInsns::sti;
+    static void sti(Cpu c, Insn x) {
         if (!mayChangeIf(c)) {
             throw c.fault(Vectors.GP, 0);
         }
@@ -90,7 +93,8 @@ public final class SystemInsns {
             c.setFlag(Flags.IF, true);
             c.inhibitInterrupts = true;
         }
-    };
+    }
+
 
     static void storeTsc(Cpu c) {
         if ((c.cr4() & Cpu.CR4_TSD) != 0 && c.cpl() != 0 && c.protectedMode()) {
