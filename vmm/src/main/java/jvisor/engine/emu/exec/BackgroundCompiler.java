@@ -31,8 +31,12 @@ final class BackgroundCompiler {
     private static final AtomicLong DROPPED = new AtomicLong();
     /** How long a waiting region's entry may go without running before the region is dropped. */
     private static final long IDLE_NANOS = 20_000_000L;
-    /** How often the waiting regions' entries are looked at while none is seen running. */
-    private static final long LOOK_NANOS = 1_000_000L;
+    /**
+     * How soon the waiting regions' entries are looked at again while none is seen running: soon
+     * after a region arrives, for its second look, then less often (each look wakes the thread).
+     */
+    private static final long SECOND_LOOK_NANOS = 1_000_000L;
+    private static final long LOOK_NANOS = 5_000_000L;
 
     static {
         // Class initialization runs once, at the first submit: the thread starts with no lock per call.
@@ -80,9 +84,11 @@ final class BackgroundCompiler {
     private static void loop() {
         List<Waiting> waiting = new ArrayList<>();
         List<Job> arrived = new ArrayList<>();
+        boolean arrivedLately = false;
         while (true) {
             try {
-                Job job = waiting.isEmpty() ? QUEUE.take() : QUEUE.poll(LOOK_NANOS, TimeUnit.NANOSECONDS);
+                Job job = waiting.isEmpty() ? QUEUE.take()
+                        : QUEUE.poll(arrivedLately ? SECOND_LOOK_NANOS : LOOK_NANOS, TimeUnit.NANOSECONDS);
                 if (job != null) {
                     arrived.add(job);
                 }
@@ -97,6 +103,7 @@ final class BackgroundCompiler {
                     waiting.add(new Waiting(job));
                 }
             }
+            arrivedLately = !arrived.isEmpty();
             arrived.clear();
             Waiting next = look(waiting, System.nanoTime());
             if (next == null) {
