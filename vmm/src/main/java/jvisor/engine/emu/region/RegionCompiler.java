@@ -137,11 +137,8 @@ public final class RegionCompiler {
         try {
             // A first emission keeping all sixteen registers in locals finds which ones the code
             // uses; the class is the second, which loads and writes back only those.
-            RegionFrame[] frame = new RegionFrame[1];
-            classBytes(DRY_RUN, self, plan, handlers, forC2, RegionFrame.ALL_REGISTERS, RegionFrame.ALL_REGISTERS,
-                    frame);
-            byte[] bytes = classBytes(ClassFile.of(), self, plan, handlers, forC2, frame[0].touched(),
-                    frame[0].written(), frame);
+            RegionFrame used = frame(self, plan, handlers, forC2);
+            byte[] bytes = classBytes(self, plan, handlers, forC2, used.touched(), used.written());
             if (runLength(bytes) >= HUGE_METHOD) {
                 return TOO_LONG;
             }
@@ -156,14 +153,42 @@ public final class RegionCompiler {
         }
     }
 
-    /** The first emission is never loaded: it needs no stack maps, which are much of the class-file API's work. */
+    /**
+     * The frame of a first emission of the region's code, keeping all sixteen registers: only the
+     * {@code run} method, without stack maps, and abandoned once written, before the class-file
+     * API would count its stack and lay out a class nobody loads.
+     */
+    private static RegionFrame frame(ClassDesc self, RegionPlan plan, Map<Insn, Integer> handlers, boolean forC2) {
+        RegionFrame[] frame = new RegionFrame[1];
+        try {
+            DRY_RUN.build(self, cb -> cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, code -> {
+                RegionEmitter emitter = new RegionEmitter(plan, self, code, handlers, forC2,
+                        RegionFrame.ALL_REGISTERS, RegionFrame.ALL_REGISTERS);
+                emitter.emit();
+                frame[0] = emitter.frame();
+                throw EMITTED;
+            }));
+        } catch (Emitted done) {
+            return frame[0];
+        }
+        throw new IllegalStateException("the first emission did not finish");
+    }
+
     private static final ClassFile DRY_RUN = ClassFile.of(ClassFile.StackMapsOption.DROP_STACK_MAPS);
 
-    /** The region's class, whose frame keeps registers {@code kept} and writes back {@code changed}; {@code frame[0]} gets its frame. */
-    private static byte[] classBytes(ClassFile classFile, ClassDesc self, RegionPlan plan,
-                                     Map<Insn, Integer> handlers, boolean forC2, int kept, int changed,
-                                     RegionFrame[] frame) {
-        return classFile.build(self, cb -> {
+    /** Ends the first emission (one shared instance: it has no stack trace). */
+    private static final class Emitted extends RuntimeException {
+        Emitted() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Emitted EMITTED = new Emitted();
+
+    /** The region's class, whose frame keeps registers {@code kept} in locals and writes back {@code changed}. */
+    private static byte[] classBytes(ClassDesc self, RegionPlan plan, Map<Insn, Integer> handlers, boolean forC2,
+                                     int kept, int changed) {
+        return ClassFile.of().build(self, cb -> {
             cb.withFlags(AccessFlag.FINAL, AccessFlag.SYNTHETIC);
             cb.withSuperclass(CD_REGION);
             int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
@@ -176,11 +201,8 @@ public final class RegionCompiler {
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC, code -> code
                     .aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
             cb.withMethodBody("<clinit>", MTD_void, ClassFile.ACC_STATIC, code -> staticInit(code, self, handlers.size()));
-            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, code -> {
-                RegionEmitter emitter = new RegionEmitter(plan, self, code, handlers, forC2, kept, changed);
-                emitter.emit();
-                frame[0] = emitter.frame();
-            });
+            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC,
+                    code -> new RegionEmitter(plan, self, code, handlers, forC2, kept, changed).emit());
         });
     }
 
