@@ -31,7 +31,7 @@ final class Memory {
     private static final MethodTypeDesc MTD_SEGMENT_BASE = MethodTypeDesc.of(CD_long, CD_int);
     private static final MethodTypeDesc MTD_READ_INT = MethodTypeDesc.of(CD_int, CD_long);
     private static final MethodTypeDesc MTD_READ_LONG = MethodTypeDesc.of(CD_long, CD_long);
-    private static final MethodTypeDesc MTD_READ_FOR_WRITE = MethodTypeDesc.of(CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_READ_SIZED = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_INT = MethodTypeDesc.of(CD_boolean, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_LONG = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
     static final ClassDesc CD_SEGMENT = ClassDesc.of(MemorySegment.class.getName());
@@ -130,7 +130,7 @@ final class Memory {
         segmentGet(f, lin, size);
         extend(code, size, signed);
         code.goto_(done).labelBinding(slow);
-        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readMissed", MTD_READ_FOR_WRITE);
+        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readMissed", MTD_READ_SIZED);
         if (signed) {
             f.signExtend(size);
         }
@@ -255,7 +255,7 @@ final class Memory {
             code.goto_(done).labelBinding(slow);
             call = "readForWriteMissed";
         }
-        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, call, MTD_READ_FOR_WRITE);
+        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, call, MTD_READ_SIZED);
         code.labelBinding(done);
         if (signed) {
             f.signExtend(size);
