@@ -16,7 +16,8 @@ public final class DataWatch {
     public static final int WRITE = 2;
     /**
      * Not an exception vector: unwinds compiled code like a fault, at the instruction that hit a
-     * watched range, for the interpreter to run again alone.
+     * watched range, for the interpreter to run again alone. Regions compiled for C2 raise it
+     * too where an instruction's first access misses in the TLB.
      */
     public static final int REPLAY = 0x100;
     /** Debugger watchpoints at most, and the longest one. */

@@ -15,6 +15,11 @@ import jvisor.engine.emu.LocalInterrupts;
  * its host offset. A hit is one compare and one access; misses walk the guest's page tables
  * ({@link PageWalker}). Pages that are not RAM (MMIO, the local APIC) are never cached, so their
  * accesses always reach the device.
+ *
+ * <p>Each privilege level's three sets are one array of tag and host pairs, so that a lookup
+ * touches one cache line and needs one array reference, and the tag compare covers the page
+ * crossing too: it compares the tag of the entry of {@code lin}'s page with the page of the
+ * access's last byte, which is that page only if the access stays in it.
  */
 public final class Mmu {
     public static final int READ = 0;
@@ -28,14 +33,25 @@ public final class Mmu {
     private static final int BITS = 12;
     private static final int SIZE = 1 << BITS;
     private static final int MASK = SIZE - 1;
+    /** Where the user sets start in the numbering of all six sets' entries ({@link #slot}). */
     private static final int USER = 3 * SIZE;
+    /** Where the write and the fetch set start in a privilege level's array (a tag and a host each). */
+    private static final int WRITE_SET = 2 * SIZE;
+    private static final int FETCH_SET = 4 * SIZE;
     private static final long PAGE = ~0xFFFL;
     private static final long INVALID = -1L;
     /** Set in a write tag whose page holds decoded code: the fast path misses, the slow path checks. */
     private static final long CODE_FLAG = 1L;
 
-    private final long[] tags = new long[6 * SIZE];
-    private final long[] hosts = new long[6 * SIZE];
+    /**
+     * The supervisor's and the user's sets: entry {@code e} of set {@code k} (read, write, fetch)
+     * has its tag at {@code 2 * (k * SIZE + e)} and the host delta next to it.
+     */
+    private final long[] supervisorTlb = new long[6 * SIZE];
+    private final long[] userTlb = new long[6 * SIZE];
+    /** The sets of the current privilege level. */
+    private long[] tlb = supervisorTlb;
+    /** Whether each of the six sets' entries ({@link #slot}) holds a global translation. */
     private final boolean[] global = new boolean[6 * SIZE];
     /**
      * Where entries without the global bit were installed since the last CR3 load, so that the
@@ -46,7 +62,7 @@ public final class Mmu {
     private final int[] nonGlobal = new int[2048];
     private int nonGlobalCount;
     private static final int OVERFLOW = -1;
-    private int user;
+    private boolean userMode;
     private int largeEntries;
     /** The largest page size cached so far (a 4 KiB granule of a 2 MiB or 1 GiB page). */
     private long largestPage = 0x1000;
@@ -85,7 +101,8 @@ public final class Mmu {
         this.code = code;
         this.walker = new PageWalker(this, cpu);
         this.watch = new DataWatch(cpu);
-        Arrays.fill(tags, INVALID);
+        Arrays.fill(supervisorTlb, INVALID);
+        Arrays.fill(userTlb, INVALID);
     }
 
     void connect(GuestIo io, LocalInterrupts apic) {
@@ -101,22 +118,14 @@ public final class Mmu {
     public static final int TLB_SET = SIZE;
 
     /**
-     * The TLB's tags and host deltas, for compiled regions' own fast paths, which only read them:
-     * the entry of linear address {@code lin} for a read is {@code ((lin >>> 12) & (TLB_SET - 1))
-     * + tlbBase()}, for a write {@code TLB_SET} further; it hits if its tag is {@code lin & ~0xFFF}
-     * and the access stays in the page, and then the host offset is {@code hosts[i] + lin}.
+     * The current privilege level's sets (it changes only between blocks), for compiled regions'
+     * own fast paths, which only read them: a read of {@code size} bytes at linear address
+     * {@code lin} hits if {@code tlb[i] == ((lin + size - 1) & ~0xFFF)} with {@code i = ((lin >>>
+     * 12) & (TLB_SET - 1)) * 2} (a write: {@code 2 * TLB_SET} further), and then its host offset
+     * is {@code tlb[i + 1] + lin}.
      */
-    public long[] tlbTags() {
-        return tags;
-    }
-
-    public long[] tlbHosts() {
-        return hosts;
-    }
-
-    /** Where the sets of the current privilege level start (it changes only between blocks). */
-    public int tlbBase() {
-        return user;
+    public long[] tlb() {
+        return tlb;
     }
 
     public CodePages codePages() {
@@ -124,45 +133,64 @@ public final class Mmu {
     }
 
     void setUserMode(boolean userMode) {
-        user = userMode ? USER : 0;
+        this.userMode = userMode;
+        tlb = userMode ? userTlb : supervisorTlb;
     }
 
     private static int index(long lin) {
         return (int) (lin >>> 12) & MASK;
     }
 
+    /** Where the tag of {@code lin}'s entry in a privilege level's read set is; the host follows it. */
+    private static int at(long lin) {
+        return ((int) (lin >>> 12) & MASK) << 1;
+    }
+
+    /** What the tag of {@code lin}'s entry must be for an access of {@code size} bytes to hit (see {@link #tlb()}). */
+    private static long tagOf(long lin, int size) {
+        return (lin + size - 1) & PAGE;
+    }
+
+    private long[] tlbOf(boolean userAccess) {
+        return userAccess ? userTlb : supervisorTlb;
+    }
+
     // ---- data accesses at the current privilege level -----------------------------------------
 
     public int read8(long lin) {
-        int i = index(lin) + user;
-        if (tags[i] == (lin & PAGE)) {
-            return ram.get(ValueLayout.JAVA_BYTE, hosts[i] + lin) & 0xFF;
+        long[] t = tlb;
+        int i = at(lin);
+        if (t[i] == (lin & PAGE)) {
+            return ram.get(ValueLayout.JAVA_BYTE, t[i + 1] + lin) & 0xFF;
         }
-        return (int) slowRead(lin, 1, user != 0, READ);
+        return (int) slowRead(lin, 1, userMode, READ);
     }
 
     public int read16(long lin) {
-        int i = index(lin) + user;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
-            return ram.get(U16, hosts[i] + lin) & 0xFFFF;
+        long[] t = tlb;
+        int i = at(lin);
+        if (t[i] == tagOf(lin, 2)) {
+            return ram.get(U16, t[i + 1] + lin) & 0xFFFF;
         }
-        return (int) slowRead(lin, 2, user != 0, READ);
+        return (int) slowRead(lin, 2, userMode, READ);
     }
 
     public int read32(long lin) {
-        int i = index(lin) + user;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
-            return ram.get(U32, hosts[i] + lin);
+        long[] t = tlb;
+        int i = at(lin);
+        if (t[i] == tagOf(lin, 4)) {
+            return ram.get(U32, t[i + 1] + lin);
         }
-        return (int) slowRead(lin, 4, user != 0, READ);
+        return (int) slowRead(lin, 4, userMode, READ);
     }
 
     public long read64(long lin) {
-        int i = index(lin) + user;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
-            return ram.get(U64, hosts[i] + lin);
+        long[] t = tlb;
+        int i = at(lin);
+        if (t[i] == tagOf(lin, 8)) {
+            return ram.get(U64, t[i + 1] + lin);
         }
-        return slowRead(lin, 8, user != 0, READ);
+        return slowRead(lin, 8, userMode, READ);
     }
 
     /** A read of 1, 2, 4 or 8 bytes, zero-extended. */
@@ -181,43 +209,43 @@ public final class Mmu {
      * tests it there and nowhere else.
      */
     public boolean write8(long lin, int v) {
-        int i = index(lin) + user + SIZE;
-        if (tags[i] == (lin & PAGE)) {
-            ram.set(ValueLayout.JAVA_BYTE, hosts[i] + lin, (byte) v);
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == (lin & PAGE)) {
+            ram.set(ValueLayout.JAVA_BYTE, t[i + 1] + lin, (byte) v);
             return false;
         }
-        slowWrite(lin, 1, v, user != 0);
-        return cpu.codeWritten;
+        return slowWrite(lin, 1, v, userMode);
     }
 
     public boolean write16(long lin, int v) {
-        int i = index(lin) + user + SIZE;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFE) {
-            ram.set(U16, hosts[i] + lin, (short) v);
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == tagOf(lin, 2)) {
+            ram.set(U16, t[i + 1] + lin, (short) v);
             return false;
         }
-        slowWrite(lin, 2, v, user != 0);
-        return cpu.codeWritten;
+        return slowWrite(lin, 2, v, userMode);
     }
 
     public boolean write32(long lin, int v) {
-        int i = index(lin) + user + SIZE;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFFC) {
-            ram.set(U32, hosts[i] + lin, v);
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == tagOf(lin, 4)) {
+            ram.set(U32, t[i + 1] + lin, v);
             return false;
         }
-        slowWrite(lin, 4, v, user != 0);
-        return cpu.codeWritten;
+        return slowWrite(lin, 4, v, userMode);
     }
 
     public boolean write64(long lin, long v) {
-        int i = index(lin) + user + SIZE;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0xFF8) {
-            ram.set(U64, hosts[i] + lin, v);
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == tagOf(lin, 8)) {
+            ram.set(U64, t[i + 1] + lin, v);
             return false;
         }
-        slowWrite(lin, 8, v, user != 0);
-        return cpu.codeWritten;
+        return slowWrite(lin, 8, v, userMode);
     }
 
     public boolean write(long lin, int size, long v) {
@@ -234,11 +262,31 @@ public final class Mmu {
      * write that follows cannot fault.
      */
     public long readForWrite(long lin, int size) {
-        int i = index(lin) + user + SIZE;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
-            return readHost(hosts[i] + lin, size);
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == tagOf(lin, size)) {
+            return readHost(t[i + 1] + lin, size);
         }
-        boolean userAccess = user != 0;
+        return readForWriteMissed(lin, size);
+    }
+
+    /**
+     * A read of {@code size} bytes (zero-extended) that a compiled region's own TLB lookup
+     * missed: straight to the slow path, a call C2 leaves out of line rather than inlining a
+     * second lookup into the region.
+     */
+    public long readMissed(long lin, int size) {
+        return slowRead(lin, size, userMode, READ);
+    }
+
+    /** As {@link #readMissed} for a write; returns whether it overwrote decoded code. */
+    public boolean writeMissed(long lin, int size, long v) {
+        return slowWrite(lin, size, v, userMode);
+    }
+
+    /** As {@link #readMissed} for the read half of a read-modify-write ({@link #readForWrite}). */
+    public long readForWriteMissed(long lin, int size) {
+        boolean userAccess = userMode;
         long last = lin + size - 1;
         if (((last ^ lin) & PAGE) != 0) {
             walker.translate(last, WRITE, userAccess);
@@ -257,9 +305,8 @@ public final class Mmu {
 
     /** Checks that {@code lin} may be read (faulting if not) without reading it. */
     public void probeRead(long lin) {
-        int i = index(lin) + user;
-        if (tags[i] != (lin & PAGE)) {
-            walker.translate(lin, READ, user != 0);
+        if (tlb[at(lin)] != (lin & PAGE)) {
+            walker.translate(lin, READ, userMode);
         }
     }
 
@@ -271,11 +318,12 @@ public final class Mmu {
         if ((lin & 0xFFF) > 0x1000 - length) {
             return -1;
         }
-        int i = index(lin) + user;
-        if (tags[i] == (lin & PAGE)) {
-            return hosts[i] + lin;
+        long[] t = tlb;
+        int i = at(lin);
+        if (t[i] == (lin & PAGE)) {
+            return t[i + 1] + lin;
         }
-        long phys = walker.translate(lin, READ, user != 0);
+        long phys = walker.translate(lin, READ, userMode);
         return isApicPage(phys) ? -1 : memory.cpuReadOffset(phys, length);
     }
 
@@ -288,11 +336,12 @@ public final class Mmu {
         if ((lin & 0xFFF) > 0x1000 - size) {
             return -1;
         }
-        boolean userAccess = user != 0;
-        int i = index(lin) + user + SIZE;
+        boolean userAccess = userMode;
+        long[] t = tlb;
+        int i = at(lin) + WRITE_SET;
         long host;
-        if ((tags[i] & ~CODE_FLAG) == (lin & PAGE)) {
-            host = hosts[i] + lin;
+        if ((t[i] & ~CODE_FLAG) == (lin & PAGE)) {
+            host = t[i + 1] + lin;
         } else {
             long phys = walker.translate(lin, WRITE, userAccess);
             host = isApicPage(phys) ? -1 : memory.cpuWriteOffset(phys, size);
@@ -311,8 +360,7 @@ public final class Mmu {
      * instructions that write several places check them all first, so a fault leaves no trace.
      */
     public void probeWrite(long lin, int size, boolean userAccess) {
-        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
-        if ((tags[i] & ~CODE_FLAG) == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
+        if ((tlbOf(userAccess)[at(lin) + WRITE_SET] & ~CODE_FLAG) == tagOf(lin, size)) {
             return;
         }
         walker.translate(lin, WRITE, userAccess);
@@ -329,9 +377,10 @@ public final class Mmu {
      * implicit supervisor access, which SMAP refuses on user pages whatever EFLAGS.AC says.
      */
     public long readAs(long lin, int size, boolean userAccess) {
-        int i = index(lin) + (userAccess ? USER : 0);
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
-            return readHost(hosts[i] + lin, size);
+        long[] t = tlbOf(userAccess);
+        int i = at(lin);
+        if (t[i] == tagOf(lin, size)) {
+            return readHost(t[i + 1] + lin, size);
         }
         walker.implicitAccess = !userAccess;
         try {
@@ -353,21 +402,23 @@ public final class Mmu {
 
     /** A write at an explicit privilege that is an ordinary data access (an interrupt frame). */
     public void writeAt(long lin, int size, long v, boolean userAccess) {
-        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
-        if (tags[i] == (lin & PAGE) && (lin & 0xFFF) <= 0x1000 - size) {
-            writeHost(hosts[i] + lin, size, v);
+        long[] t = tlbOf(userAccess);
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == tagOf(lin, size)) {
+            writeHost(t[i + 1] + lin, size, v);
             return;
         }
-        slowWrite(lin, size, v, userAccess);
+        writeSlowly(lin, size, v, userAccess);
     }
 
     /** An instruction byte at the current privilege. */
     public int fetch8(long lin) {
-        int i = index(lin) + user + 2 * SIZE;
-        if (tags[i] == (lin & PAGE)) {
-            return ram.get(ValueLayout.JAVA_BYTE, hosts[i] + lin) & 0xFF;
+        long[] t = tlb;
+        int i = at(lin) + FETCH_SET;
+        if (t[i] == (lin & PAGE)) {
+            return ram.get(ValueLayout.JAVA_BYTE, t[i + 1] + lin) & 0xFF;
         }
-        return (int) slowRead(lin, 1, user != 0, EXEC);
+        return (int) slowRead(lin, 1, userMode, EXEC);
     }
 
     /**
@@ -376,13 +427,14 @@ public final class Mmu {
      * says where it was decoded from, so a TLB flush invalidates exactly the code it unmaps.
      */
     public long cachedFetchPage(long lin) {
-        int i = index(lin) + user + 2 * SIZE;
-        return tags[i] == (lin & PAGE) ? hosts[i] + (lin & PAGE) : -1;
+        long[] t = tlb;
+        int i = at(lin) + FETCH_SET;
+        return t[i] == (lin & PAGE) ? t[i + 1] + (lin & PAGE) : -1;
     }
 
     /** The physical address of an instruction fetch from {@code lin}, checked and translated. */
     public long fetchPhysical(long lin) {
-        return walker.translate(lin, EXEC, user != 0);
+        return walker.translate(lin, EXEC, userMode);
     }
 
     private long slowRead(long lin, int size, boolean userAccess, int kind) {
@@ -418,7 +470,13 @@ public final class Mmu {
         return readPhysical(walker.translate(lin, kind, userAccess), size);
     }
 
-    private void slowWrite(long lin, int size, long v, boolean userAccess) {
+    /** A write the TLB did not serve; returns whether it overwrote decoded code ({@link Cpu#codeWritten}). */
+    private boolean slowWrite(long lin, int size, long v, boolean userAccess) {
+        writeSlowly(lin, size, v, userAccess);
+        return cpu.codeWritten;
+    }
+
+    private void writeSlowly(long lin, int size, long v, boolean userAccess) {
         if (watch.armed) {
             translateAll(lin, size, WRITE, userAccess);
             watch.access(lin, size, DataWatch.WRITE);
@@ -434,9 +492,10 @@ public final class Mmu {
             }
             return;
         }
-        int i = index(lin) + (userAccess ? USER : 0) + SIZE;
-        if (tags[i] == ((lin & PAGE) | CODE_FLAG)) {
-            long host = hosts[i] + lin;
+        long[] t = tlbOf(userAccess);
+        int i = at(lin) + WRITE_SET;
+        if (t[i] == ((lin & PAGE) | CODE_FLAG)) {
+            long host = t[i + 1] + lin;
             writeHost(host, size, v);
             if (code.written(host, size)) {
                 cpu.codeWritten();
@@ -455,17 +514,19 @@ public final class Mmu {
         if (host < 0 || isApicPage(physPage) || (kind != EXEC && watch.armed && watch.touchesPage(lin & PAGE))) {
             return;
         }
-        int i = index(lin) + (userAccess ? USER : 0) + kind * SIZE;
+        int slot = slot(userAccess, kind, index(lin));
         long tag = lin & PAGE;
         if (kind == WRITE && code.hasCode((int) (host >>> 12))) {
             tag |= CODE_FLAG;
         }
-        tags[i] = tag;
-        hosts[i] = host - (lin & PAGE);
-        global[i] = isGlobal;
+        long[] t = tlbOf(userAccess);
+        int i = at(lin) + kind * 2 * SIZE;
+        t[i] = tag;
+        t[i + 1] = host - (lin & PAGE);
+        global[slot] = isGlobal;
         if (!isGlobal && nonGlobalCount != OVERFLOW) {
             if (nonGlobalCount < nonGlobal.length) {
-                nonGlobal[nonGlobalCount++] = i;
+                nonGlobal[nonGlobalCount++] = slot;
             } else {
                 nonGlobalCount = OVERFLOW;
             }
@@ -502,8 +563,8 @@ public final class Mmu {
             }
         }
         if ((keys & (userPages ? userKeysCached : supervisorKeysCached)) != 0) {
-            Arrays.fill(tags, 0, 2 * SIZE, INVALID);
-            Arrays.fill(tags, USER, USER + 2 * SIZE, INVALID);
+            Arrays.fill(supervisorTlb, 0, FETCH_SET, INVALID);
+            Arrays.fill(userTlb, 0, FETCH_SET, INVALID);
             userKeysCached = 0;
             supervisorKeysCached = 0;
         }
@@ -594,7 +655,8 @@ public final class Mmu {
     // ---- TLB maintenance ----------------------------------------------------------------------
 
     public void flushAll() {
-        Arrays.fill(tags, INVALID);
+        Arrays.fill(supervisorTlb, INVALID);
+        Arrays.fill(userTlb, INVALID);
         nonGlobalCount = 0;
         largeEntries = 0;
         userKeysCached = 0;
@@ -615,15 +677,15 @@ public final class Mmu {
             return;
         }
         if (nonGlobalCount == OVERFLOW) {
-            for (int i = 0; i < tags.length; i++) {
-                if (!global[i]) {
-                    tags[i] = INVALID;
+            for (int s = 0; s < global.length; s++) {
+                if (!global[s]) {
+                    drop(s);
                 }
             }
         } else {
             // An entry listed here may since hold a global translation: dropping it only costs a walk.
             for (int k = 0; k < nonGlobalCount; k++) {
-                tags[nonGlobal[k]] = INVALID;
+                drop(nonGlobal[k]);
             }
         }
         nonGlobalCount = 0;
@@ -662,9 +724,11 @@ public final class Mmu {
             return;
         }
         long region = -size;
-        for (int i = 0; i < tags.length; i++) {
-            if ((tags[i] & region) == base) {
-                tags[i] = INVALID;
+        for (long[] t : new long[][] {supervisorTlb, userTlb}) {
+            for (int i = 0; i < t.length; i += 2) {
+                if ((t[i] & region) == base) {
+                    t[i] = INVALID;
+                }
             }
         }
     }
@@ -674,29 +738,43 @@ public final class Mmu {
      * is cached as 4 KiB granules, each under its own linear page, so this is exact.
      */
     void forgetDataPage(long page) {
-        int idx = index(page);
-        for (int set : DATA_SETS) {
-            int i = set + idx;
-            if ((tags[i] & PAGE) == page) {
-                tags[i] = INVALID;
+        for (long[] t : new long[][] {supervisorTlb, userTlb}) {
+            for (int i = at(page); i < FETCH_SET; i += WRITE_SET) {
+                if ((t[i] & PAGE) == page) {
+                    t[i] = INVALID;
+                }
             }
         }
     }
-
-    private static final int[] DATA_SETS = {0, SIZE, USER, USER + SIZE};
 
     /** Drops the entries for every 4 KiB page of the {@code size}-aligned region containing {@code lin}. */
     private void flushRegion(long lin, long size) {
         long base = lin & ~(size - 1);
         for (long page = base; page < base + size; page += 0x1000) {
-            int idx = index(page);
-            for (int set = 0; set < 6; set++) {
-                int i = set * SIZE + idx;
-                if ((tags[i] & PAGE) == page) {
-                    tags[i] = INVALID;
+            for (int i = at(page); i < 6 * SIZE; i += WRITE_SET) {
+                if ((supervisorTlb[i] & PAGE) == page) {
+                    supervisorTlb[i] = INVALID;
+                }
+                if ((userTlb[i] & PAGE) == page) {
+                    userTlb[i] = INVALID;
                 }
             }
         }
+    }
+
+    /**
+     * The number of an entry among all six sets, as {@link #global} and the list of non-global
+     * entries know it: the user sets after the supervisor's, each privilege's in the order read,
+     * write, fetch.
+     */
+    private static int slot(boolean userAccess, int kind, int index) {
+        return (userAccess ? USER : 0) + kind * SIZE + index;
+    }
+
+    /** Drops the entry numbered {@code slot} ({@link #slot}). */
+    private void drop(int slot) {
+        long[] t = slot >= USER ? userTlb : supervisorTlb;
+        t[2 * (slot % USER)] = INVALID;
     }
 
     /** Drops write translations when a page has newly become code (here or on another processor). */
@@ -704,8 +782,8 @@ public final class Mmu {
         int e = code.writeEpoch();
         if (e != writeEpochSeen) {
             writeEpochSeen = e;
-            Arrays.fill(tags, SIZE, 2 * SIZE, INVALID);
-            Arrays.fill(tags, USER + SIZE, USER + 2 * SIZE, INVALID);
+            Arrays.fill(supervisorTlb, WRITE_SET, FETCH_SET, INVALID);
+            Arrays.fill(userTlb, WRITE_SET, FETCH_SET, INVALID);
         }
     }
 }

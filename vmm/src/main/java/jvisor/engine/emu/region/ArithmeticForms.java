@@ -114,7 +114,7 @@ final class ArithmeticForms {
             e.mayFault();
             Memory.address(f, x, true);
             code.lstore(LIN);
-            Memory.readForWrite(f, LIN, s, false);
+            Memory.readForWrite(f, LIN, s, false, Memory.leaveOnMiss(e));
         } else {
             f.loadReg(x.rm(), s);
         }

@@ -96,11 +96,12 @@ final class DataForms {
             }
             case 0xFE, 0xFF -> unary(e, x, x.sub() == 0 ? Flags.INC : Flags.DEC);
             case 0x88, 0x89 -> writeRm(e, x, s, () -> f.loadReg(x.reg(), s));
-            case 0x8A, 0x8B -> f.storeReg(x.reg(), s, () -> readRm(e, x, s, false));
+            // The register's old value is on the operand stack during a narrower load: no leaving then.
+            case 0x8A, 0x8B -> f.storeReg(x.reg(), s, () -> readRm(e, x, s, false, s >= 4));
             case 0xC6, 0xC7 -> writeRm(e, x, s, () -> code.loadConstant(x.imm()));
-            case 0x0FB6, 0x0FBE -> f.storeReg(x.reg(), s, () -> readRm(e, x, 1, op == 0x0FBE));
-            case 0x0FB7, 0x0FBF -> f.storeReg(x.reg(), s, () -> readRm(e, x, 2, op == 0x0FBF));
-            case 0x63 -> f.storeReg(x.reg(), s, () -> readRm(e, x, 4, true));
+            case 0x0FB6, 0x0FBE -> f.storeReg(x.reg(), s, () -> readRm(e, x, 1, op == 0x0FBE, s >= 4));
+            case 0x0FB7, 0x0FBF -> f.storeReg(x.reg(), s, () -> readRm(e, x, 2, op == 0x0FBF, s >= 4));
+            case 0x63 -> f.storeReg(x.reg(), s, () -> readRm(e, x, 4, true, s >= 4));
             case 0x8D -> f.storeReg(x.reg(), s, () -> Memory.address(f, x, false));
             default -> {
                 if (op >= 0xB0 && op <= 0xBF) {
@@ -117,8 +118,12 @@ final class DataForms {
 
     private enum Operand { REG, RM, ACC, IMM }
 
-    /** Pushes the r/m operand at {@code size} bytes, zero- or sign-extended. */
-    private static void readRm(RegionEmitter e, Insn x, int size, boolean signed) {
+    /**
+     * Pushes the r/m operand at {@code size} bytes, zero- or sign-extended. A memory operand is
+     * the instruction's first access: with {@code mayLeave} (the operand stack is empty) a TLB
+     * miss leaves the region before the instruction ({@link Memory#leaveOnMiss}).
+     */
+    private static void readRm(RegionEmitter e, Insn x, int size, boolean signed, boolean mayLeave) {
         RegionFrame f = e.frame();
         if (x.rm() >= 0) {
             if (signed) {
@@ -127,7 +132,7 @@ final class DataForms {
                 f.loadReg(x.rm(), size);
             }
         } else {
-            Memory.read(f, x, size, signed);
+            Memory.read(f, x, size, signed, mayLeave ? Memory.leaveOnMiss(e) : null);
         }
     }
 
@@ -142,7 +147,7 @@ final class DataForms {
         f.code.lstore(T0);
         Memory.address(f, x, true);
         f.code.lstore(LIN);
-        Memory.write(f, LIN, T0, size);
+        Memory.write(f, LIN, T0, size, Memory.leaveOnMiss(e));
         e.leaveIfCodeWritten();
     }
 
@@ -161,7 +166,7 @@ final class DataForms {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
         int s = x.opSize();
-        readRm(e, x, s, false);
+        readRm(e, x, s, false, true);
         code.lstore(T0);
         Label move = code.newLabel();
         Label done = code.newLabel();
@@ -185,7 +190,7 @@ final class DataForms {
         // A memory operand is read before A and B change: a fault there must find them holding
         // the operands of flags an earlier instruction left out (FlagLiveness.overwritesAfterReading).
         if (src == Operand.RM && x.rm() < 0) {
-            readRm(e, x, s, true);
+            readRm(e, x, s, true, true);
             code.lstore(B);
             f.loadRegSigned(dstReg, s);
             code.lstore(A);
@@ -194,9 +199,9 @@ final class DataForms {
                 Memory.address(f, x, true);
                 code.lstore(LIN);
                 if (writes) {
-                    Memory.readForWrite(f, LIN, s, true);
+                    Memory.readForWrite(f, LIN, s, true, Memory.leaveOnMiss(e));
                 } else {
-                    Memory.readAt(f, LIN, s, true);
+                    Memory.readAt(f, LIN, s, true, Memory.leaveOnMiss(e));
                 }
             } else {
                 f.loadRegSigned(dstReg, s);
@@ -205,7 +210,7 @@ final class DataForms {
             switch (src) {
                 case REG -> f.loadRegSigned(x.reg(), s);
                 case IMM -> code.loadConstant(Flags.sx(x.imm(), s));
-                default -> readRm(e, x, s, true);
+                default -> readRm(e, x, s, true, false);
             }
             code.lstore(B);
         }
@@ -297,7 +302,7 @@ final class DataForms {
         } else {
             Memory.address(f, x, true);
             f.code.lstore(LIN);
-            Memory.readForWrite(f, LIN, s, true);
+            Memory.readForWrite(f, LIN, s, true, Memory.leaveOnMiss(e));
         }
     }
 }

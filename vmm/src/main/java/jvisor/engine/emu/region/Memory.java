@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jvisor.engine.emu.cpu.Mmu;
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.cpu.DataWatch;
 import jvisor.engine.emu.decode.Insn;
 
 /**
@@ -23,14 +24,14 @@ import jvisor.engine.emu.decode.Insn;
  * reads and writes through the processor's MMU. A region for C1 calls the MMU's methods; a region
  * for C2 looks the TLB up itself and on a hit reads or writes the RAM segment, a constant of its
  * class, so that C2 keeps the TLB in registers and folds the segment's checks; a miss calls the
- * MMU, whose slow path walks the page tables or reaches the device. As in the interpreter, only
+ * MMU's slow path, which walks the page tables or reaches the device. As in the interpreter, only
  * FS and GS add a base in 64-bit mode.
  */
 final class Memory {
     private static final MethodTypeDesc MTD_SEGMENT_BASE = MethodTypeDesc.of(CD_long, CD_int);
     private static final MethodTypeDesc MTD_READ_INT = MethodTypeDesc.of(CD_int, CD_long);
     private static final MethodTypeDesc MTD_READ_LONG = MethodTypeDesc.of(CD_long, CD_long);
-    private static final MethodTypeDesc MTD_READ_FOR_WRITE = MethodTypeDesc.of(CD_long, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_READ_SIZED = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_INT = MethodTypeDesc.of(CD_boolean, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_LONG = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
     static final ClassDesc CD_SEGMENT = ClassDesc.of(MemorySegment.class.getName());
@@ -40,6 +41,18 @@ final class Memory {
         ValueLayout.OfInt.class, null, null, null, ValueLayout.OfLong.class};
 
     private Memory() { }
+
+    /**
+     * Where a TLB miss on the current instruction's first access goes in a region that looks the
+     * TLB up itself: a {@link DataWatch#REPLAY} fault, which leaves the region before the
+     * instruction and has the interpreter run it alone (walking the page tables, faulting,
+     * reaching the device). So no call into the MMU sits inside the region's loops, for which
+     * HotSpot would keep every value the loop carries on the stack. Null (a call) in a region for
+     * C1. The operand stack must be empty where the miss branches.
+     */
+    static Label leaveOnMiss(RegionEmitter e) {
+        return e.frame().inlineTlb ? e.raiseOutOfLine(DataWatch.REPLAY) : null;
+    }
 
     /** Pushes the effective address (LEA's value), or with {@code linear} the linear address. */
     static void address(RegionFrame f, Insn x, boolean linear) {
@@ -74,10 +87,19 @@ final class Memory {
 
     /** Pushes the memory operand's {@code size} bytes, zero- or sign-extended to a long. */
     static void read(RegionFrame f, Insn x, int size, boolean signed) {
+        read(f, x, size, signed, null);
+    }
+
+    /**
+     * As {@link #read(RegionFrame, Insn, int, boolean)}; where the region looks the TLB up itself
+     * and {@code leave} is not null, a miss goes there ({@link #leaveOnMiss}) rather than into the
+     * MMU.
+     */
+    static void read(RegionFrame f, Insn x, int size, boolean signed, Label leave) {
         if (f.inlineTlb) {
             address(f, x, true);
             f.code.lstore(RegionFrame.ADDR);
-            readAt(f, RegionFrame.ADDR, size, signed);
+            readAt(f, RegionFrame.ADDR, size, signed, leave);
             return;
         }
         f.code.aload(MMU);
@@ -85,12 +107,21 @@ final class Memory {
         invokeRead(f.code, size, signed);
     }
 
-    /** Pushes {@code size} bytes at the linear address in long local {@code lin}. */
-    static void readAt(RegionFrame f, int lin, int size, boolean signed) {
+    /**
+     * Pushes {@code size} bytes at the linear address in long local {@code lin}; a TLB miss goes
+     * to {@code leave} if not null (see {@link #read(RegionFrame, Insn, int, boolean, Label)}).
+     */
+    static void readAt(RegionFrame f, int lin, int size, boolean signed, Label leave) {
         CodeBuilder code = f.code;
         if (!f.inlineTlb) {
             code.aload(MMU).lload(lin);
             invokeRead(code, size, signed);
+            return;
+        }
+        if (leave != null) {
+            hit(f, lin, size, false, leave);
+            segmentGet(f, lin, size);
+            extend(code, size, signed);
             return;
         }
         Label slow = code.newLabel();
@@ -99,36 +130,44 @@ final class Memory {
         segmentGet(f, lin, size);
         extend(code, size, signed);
         code.goto_(done).labelBinding(slow);
-        code.aload(MMU).lload(lin);
-        invokeRead(code, size, signed);
+        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readMissed", MTD_READ_SIZED);
+        if (signed) {
+            f.signExtend(size);
+        }
         code.labelBinding(done);
     }
 
     /**
      * Jumps to {@code miss} unless the TLB's read (or write) set maps the page of the address in
-     * long local {@code lin} and the access stays in it; leaves the entry's index in IDX.
+     * long local {@code lin} and the access stays in it: one compare of the entry's tag with the
+     * page of the access's last byte ({@link Mmu#tlb()}). Leaves the tag's index in IDX.
      */
     private static void hit(RegionFrame f, int lin, int size, boolean write, Label miss) {
         CodeBuilder code = f.code;
-        code.aload(RegionFrame.TAGS)
-                .lload(lin).bipush(12).lushr().l2i().loadConstant(Mmu.TLB_SET - 1).iand().iload(RegionFrame.TLB).iadd();
+        code.aload(RegionFrame.TLB)
+                .lload(lin).bipush(12).lushr().l2i().loadConstant(Mmu.TLB_SET - 1).iand().iconst_1().ishl();
         if (write) {
-            code.loadConstant(Mmu.TLB_SET).iadd();
+            code.loadConstant(2 * Mmu.TLB_SET).iadd();
         }
-        code.dup().istore(RegionFrame.IDX).laload()
-                .lload(lin).loadConstant(~0xFFFL).land().lcmp().ifne(miss);
+        code.dup().istore(RegionFrame.IDX).laload().lload(lin);
         if (size > 1) {
-            code.lload(lin).l2i().loadConstant(0xFFF).iand().loadConstant(0x1000 - size).if_icmpgt(miss);
+            code.loadConstant((long) size - 1).ladd();
         }
+        code.loadConstant(~0xFFFL).land().lcmp().ifne(miss);
     }
 
-    /** Pushes RAM.get(layout, hosts[IDX] + lin): a byte, short, int or long. */
+    /** Pushes the TLB entry's host delta (after its tag at IDX) plus the address in {@code lin}. */
+    private static void host(RegionFrame f, int lin) {
+        f.code.aload(RegionFrame.TLB).iload(RegionFrame.IDX).iconst_1().iadd().laload().lload(lin).ladd();
+    }
+
+    /** Pushes RAM.get(layout, host of the entry at IDX + lin): a byte, short, int or long. */
     private static void segmentGet(RegionFrame f, int lin, int size) {
         CodeBuilder code = f.code;
         ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
-        code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout)
-                .aload(RegionFrame.HOSTS).iload(RegionFrame.IDX).laload().lload(lin).ladd()
-                .invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(primitive(size), layout, CD_long));
+        code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout);
+        host(f, lin);
+        code.invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(primitive(size), layout, CD_long));
     }
 
     private static ClassDesc primitive(int size) {
@@ -191,18 +230,32 @@ final class Memory {
         }
     }
 
-    /** Pushes the read half of a read-modify-write at the address in {@code lin} (checked for writing). */
-    static void readForWrite(RegionFrame f, int lin, int size, boolean signed) {
+    /**
+     * Pushes the read half of a read-modify-write at the address in {@code lin} (checked for
+     * writing); a TLB miss goes to {@code leave} if not null.
+     */
+    static void readForWrite(RegionFrame f, int lin, int size, boolean signed, Label leave) {
         CodeBuilder code = f.code;
         Label done = code.newLabel();
+        String call = "readForWrite";
+        if (f.inlineTlb && leave != null) {
+            hit(f, lin, size, true, leave);
+            segmentGet(f, lin, size);
+            extend(code, size, false);
+            if (signed) {
+                f.signExtend(size);
+            }
+            return;
+        }
         if (f.inlineTlb) {
             Label slow = code.newLabel();
             hit(f, lin, size, true, slow);
             segmentGet(f, lin, size);
             extend(code, size, false);
             code.goto_(done).labelBinding(slow);
+            call = "readForWriteMissed";
         }
-        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readForWrite", MTD_READ_FOR_WRITE);
+        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, call, MTD_READ_SIZED);
         code.labelBinding(done);
         if (signed) {
             f.signExtend(size);
@@ -214,15 +267,21 @@ final class Memory {
      * whether the write hit decoded code (an int).
      */
     static void write(RegionFrame f, int lin, int value, int size) {
+        write(f, lin, value, size, null);
+    }
+
+    /** As {@link #write(RegionFrame, int, int, int)}; a TLB miss goes to {@code leave} if not null. */
+    static void write(RegionFrame f, int lin, int value, int size, Label leave) {
         CodeBuilder code = f.code;
         Label done = code.newLabel();
         if (f.inlineTlb) {
             // A write tag carries a flag bit on pages with decoded code: those miss, and the MMU checks.
-            Label slow = code.newLabel();
+            Label slow = leave != null ? leave : code.newLabel();
             hit(f, lin, size, true, slow);
             ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
-            code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout)
-                    .aload(RegionFrame.HOSTS).iload(RegionFrame.IDX).laload().lload(lin).ladd().lload(value);
+            code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout);
+            host(f, lin);
+            code.lload(value);
             switch (size) {
                 case 1 -> code.l2i().i2b();
                 case 2 -> code.l2i().i2s();
@@ -231,7 +290,15 @@ final class Memory {
             }
             code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void, layout,
                     CD_long, primitive(size)));
+            if (leave != null) {
+                code.iconst_0();
+                return;
+            }
             code.iconst_0().goto_(done).labelBinding(slow);
+            code.aload(MMU).lload(lin).loadConstant(size).lload(value).invokevirtual(CD_MMU, "writeMissed",
+                    MethodTypeDesc.of(CD_boolean, CD_long, CD_int, CD_long));
+            code.labelBinding(done);
+            return;
         }
         code.aload(MMU).lload(lin).lload(value);
         switch (size) {

@@ -66,10 +66,8 @@ final class RegionFrame {
      * raises must find them as it left them (a REP string instruction's completed iterations).
      */
     static final int IN_ARRAY = GPR + 32;
-    /** The TLB's arrays and the current privilege's set base ({@link Mmu#tlbTags()}), and an entry index. */
-    static final int TAGS = IN_ARRAY + 1;
-    static final int HOSTS = TAGS + 1;
-    static final int TLB = HOSTS + 1;
+    /** The current privilege level's TLB ({@link Mmu#tlb()}), and the index of an entry's tag in it. */
+    static final int TLB = IN_ARRAY + 1;
     static final int IDX = TLB + 1;
     /** A linear address being read (long). */
     static final int ADDR = IDX + 1;
@@ -159,9 +157,7 @@ final class RegionFrame {
         code.iconst_m1().istore(PENDING);
         if (inlineTlb) {
             // Only a region that looks the TLB up itself reads these: short runs pay for the prologue.
-            code.aload(MMU).invokevirtual(CD_MMU, "tlbTags", MethodTypeDesc.of(CD_LONGS)).astore(TAGS);
-            code.aload(MMU).invokevirtual(CD_MMU, "tlbHosts", MethodTypeDesc.of(CD_LONGS)).astore(HOSTS);
-            code.aload(MMU).invokevirtual(CD_MMU, "tlbBase", MethodTypeDesc.of(CD_int)).istore(TLB);
+            code.aload(MMU).invokevirtual(CD_MMU, "tlb", MethodTypeDesc.of(CD_LONGS)).astore(TLB);
         }
     }
 

@@ -91,6 +91,53 @@ class RegionEdgesTest {
         assertEquals(0x33, o.regs()[Cpu.RDX], "left through the far exit");
     }
 
+    /**
+     * Reads, writes and read-modify-writes of 2, 4 and 8 bytes that walk off the end of a page
+     * whose translation the previous iterations put in the TLB, into a linear page mapped
+     * elsewhere in physical memory: the TLB's one compare (the tag against the page of the
+     * access's last byte) must miss for every access that crosses, so that its bytes past the
+     * page reach the second page's frame, not the first's physical neighbour.
+     */
+    @Test
+    void accessesWalkingOffTheEndOfACachedPageReachTheNextLinearPage() {
+        String source = """
+                movabs rsi, 0x400000000ff0
+                mov ecx, 16
+                mov rbx, 0x0123456789abcdef
+                1: mov qword ptr [rsi], rbx
+                add dword ptr [rsi + 1], ecx
+                xor word ptr [rsi + 3], cx
+                not qword ptr [rsi + 2]
+                movzx eax, word ptr [rsi + 6]
+                add rbx, rax
+                mov eax, dword ptr [rsi + 2]
+                add rbx, rax
+                add rbx, qword ptr [rsi + 1]
+                imul rbx, rbx, 31
+                inc rsi
+                dec ecx
+                jnz 1b
+                cli
+                hlt
+                """;
+        long[] results = new long[3];
+        for (int run = 0; run < 3; run++) {
+            try (TestMachine m = new TestMachine()) {
+                m.cpu.setCompileThreshold(run == 0 ? 0 : 1);
+                m.cpu.setCompileForC2(run == 2);
+                m.pages.map4k(0x4000_0000_0000L, 0x305000, PageTables.P | PageTables.RW);
+                m.pages.map4k(0x4000_0000_1000L, 0x302000, PageTables.P | PageTables.RW);
+                ExitReason r = m.run64(source);
+                assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+                assertEquals(0, m.ram.read64(0x306000), "run " + run + ": nothing lands past the first frame");
+                assertTrue(m.ram.read64(0x302000) != 0, "run " + run + ": the bytes past the page reach the second frame");
+                results[run] = m.processor().reg(Cpu.RBX);
+            }
+        }
+        assertEquals(results[0], results[1], "compiled for C1 against interpreted");
+        assertEquals(results[0], results[2], "compiled for C2 against interpreted");
+    }
+
     @Test
     void indirectBranchesAndReturnsLeaveTheRegionForTheirRuntimeTarget() {
         Outcome o = sameBothWays("""
