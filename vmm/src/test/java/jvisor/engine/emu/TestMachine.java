@@ -41,12 +41,21 @@ public final class TestMachine implements AutoCloseable {
     public final TestInterrupts apic = new TestInterrupts();
     public final EmuCpu cpu;
     public final PageTables pages;
+    private final EmuVm vm;
 
     public TestMachine() {
         this(64L << 20);
     }
 
     public TestMachine(long ramSize) {
+        this(ramSize, 1);
+    }
+
+    /**
+     * A machine of {@code cpus} processors (CPUID and the dispatcher see that many); {@link #cpu}
+     * is the first, {@link #createCpu} makes the others, which share its memory and compiled code.
+     */
+    public TestMachine(long ramSize, int cpus) {
         ram = GuestMemory.allocate(ramSize);
         EmuPlatform platform = new EmuPlatform() {
             @Override
@@ -62,10 +71,15 @@ public final class TestMachine implements AutoCloseable {
             @Override
             public void close() { }
         };
-        EmuVm vm = new EmuVm(new VmSpec(ram, 1, new PortBus(), new MmioBus(null)), platform, new Tsc(), Tsc.HZ, true);
+        vm = new EmuVm(new VmSpec(ram, cpus, new PortBus(), new MmioBus(null)), platform, new Tsc(), Tsc.HZ, true);
         cpu = (EmuCpu) vm.createCpu(0, io);
         pages = new PageTables(ram, PML4, 0x80000);
         writeGdt();
+    }
+
+    /** Processor {@code index} of a machine made with several; it starts in the reset state. */
+    public EmuCpu createCpu(int index) {
+        return (EmuCpu) vm.createCpu(index, io);
     }
 
     public Cpu processor() {

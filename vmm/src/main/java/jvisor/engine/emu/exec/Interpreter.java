@@ -294,8 +294,7 @@ public final class Interpreter {
         } else if (b.region != null) {
             // Before the block's instructions are touched: a region does not need them.
             return runRegion(b);
-        } else if (adoptNow(++b.heat) && shared.adopt(b, m -> cache.sameCode(c, m))
-                || b.heat == compileThreshold && compile(b)) {
+        } else if (++b.heat < compileThreshold ? warming(b) : b.heat == compileThreshold && compile(b)) {
             return runRegion(b);
         }
         Insn[] insns = b.insns;
@@ -454,14 +453,14 @@ public final class Interpreter {
     }
 
     /**
-     * Blocks that ran this often in the interpreter start a compiled region (jvisor.emu.tier1=false
-     * turns tier 1 off, jvisor.emu.hot sets the count). A region's class costs as much to build,
-     * load and have C1 compile as ten thousand or so interpreted runs of its blocks. In a Linux boot
-     * 2,000 made 3,100 regions, of which the last 2,000 ran 1% of what regions ran; 5,000 makes
-     * 1,900 covering 80% of the instructions, 10,000 makes 1,100 covering 72%. Since the background
-     * compiler skips regions whose code stopped running, 5,000 builds about 1,000 (87% of the
-     * instructions); 10,000 then saved C1 and tier 1 about a second a boot, but a 2-processor
-     * boot's processors took more CPU.
+     * Blocks that ran this often in the interpreter, on all processors together, start a compiled
+     * region (jvisor.emu.tier1=false turns tier 1 off, jvisor.emu.hot sets the count). A region's
+     * class costs as much to build, load and have C1 compile as ten thousand or so interpreted runs
+     * of its blocks. In a Linux boot 2,000 made 3,100 regions, of which the last 2,000 ran 1% of
+     * what regions ran; 5,000 makes 1,900 covering 80% of the instructions, 10,000 makes 1,100
+     * covering 72%. Since the background compiler skips regions whose code stopped running, 5,000
+     * builds about 1,000 (87% of the instructions); 10,000 then saved C1 and tier 1 about a second
+     * a boot, but a 2-processor boot's processors took more CPU.
      */
     static final int HOT = Boolean.parseBoolean(System.getProperty("jvisor.emu.tier1", "true"))
             ? Integer.getInteger("jvisor.emu.hot", 5_000) : -1;
@@ -487,14 +486,35 @@ public final class Interpreter {
     }
 
     /**
-     * Whether a block that has run {@code heat} times looks for the region another processor
-     * compiled for the same code: at 8, 16, 32, ... runs below the compile threshold, so code
-     * another processor made hot is compiled for this one within a few runs, for a handful of
-     * lookups per block.
+     * A block below the compile threshold ran again: at 8, 16, 32, ... runs it looks for the
+     * region another processor compiled for the same code, so code another processor made hot is
+     * compiled for this one within a few runs, for a handful of lookups per block. With several
+     * processors it also adds its runs to theirs at those points and every {@link #SHARE_EVERY}
+     * runs past them ({@link SharedRegions#warmed}), and compiles the region once all of them
+     * together ran it {@link #compileThreshold} times. Returns whether the block now has a region.
      */
-    private boolean adoptNow(int heat) {
-        return heat >= 8 && heat < compileThreshold && (heat & (heat - 1)) == 0;
+    private boolean warming(Block b) {
+        int heat = b.heat;
+        boolean powerOfTwo = (heat & (heat - 1)) == 0;
+        if (heat < 8 || !powerOfTwo && (c.cpuCount == 1 || (heat & (SHARE_EVERY - 1)) != 0)) {
+            return false;
+        }
+        if (shared.adopt(b, m -> cache.sameCode(c, m))) {
+            return true;
+        }
+        if (c.cpuCount == 1) {
+            return false;
+        }
+        int runs = heat > SHARE_EVERY ? SHARE_EVERY : heat == 8 ? 8 : heat / 2; // since the last report
+        if (shared.warmed(b, runs, compileThreshold, c.index())) {
+            b.heat = compileThreshold; // as if it had got there here: this processor compiles it once
+            return compile(b);
+        }
+        return false;
     }
+
+    /** Past its 256th run, a block adds its runs to the other processors' every this many runs. */
+    private static final int SHARE_EVERY = 256;
     private boolean compileInBackground = true;
 
     /**
