@@ -149,6 +149,7 @@ final class BackgroundCompiler {
                 it.remove();
                 // Racing the processor's count only if the entry runs again just now; it then compiles later or not at all.
                 job.entry().heat = 0;
+                job.shared().cooled(job.entry());
                 DROPPED.incrementAndGet();
                 continue;
             }

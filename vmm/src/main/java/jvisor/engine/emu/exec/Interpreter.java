@@ -652,8 +652,9 @@ public final class Interpreter {
         // The exception handler is no successor of the block worth a link.
         lastExit = null;
         if (f.vector() == DataWatch.REPLAY) {
-            // Compiled code reached a watched address: the instruction runs again where the hit is
-            // recorded and reported when it completes.
+            // Compiled code reached a watched address (the instruction runs again where the hit is
+            // recorded and reported when it completes) or, in a region for C2, missed the TLB on
+            // an instruction's first access (the interpreter's access walks the page tables).
             interpretOne(rip);
             return;
         }

@@ -64,6 +64,15 @@ public final class SharedRegions {
     }
 
     /**
+     * Forgets the runs counted for {@code b}'s code: its region was dropped before it was compiled
+     * (its code had stopped running), so every processor starts counting again from none, as
+     * {@code b}'s own count does.
+     */
+    void cooled(Block b) {
+        heat.remove(new Key(b.host, b.rip, b.modeKey));
+    }
+
+    /**
      * Adds {@code runs} interpreted runs of {@code b} by processor {@code cpu} to those of every
      * processor for the same code (host offset, RIP, mode) under the block's code epoch; returns
      * whether they have reached {@code threshold} and {@code cpu} is to compile the region: the

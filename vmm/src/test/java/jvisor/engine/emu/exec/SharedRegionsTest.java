@@ -116,6 +116,17 @@ class SharedRegionsTest {
         assertFalse(shared.warmed(b, 99, 100, 1));
     }
 
+    @Test
+    void aRegionDroppedBeforeItWasCompiledStartsTheCountAgain() {
+        CodePages pages = new CodePages(1 << 20);
+        SharedRegions shared = new SharedRegions();
+        Block b = block(pages, 0x401123, 16);
+        assertTrue(shared.warmed(b, 100, 100, 0));
+        shared.cooled(b);
+        assertFalse(shared.warmed(b, 8, 100, 0), "the background compiler dropped it: 8 runs are not 108");
+        assertTrue(shared.warmed(b, 92, 100, 1));
+    }
+
     /**
      * A loop whose block runs 89 times (the first round is part of the block before it), which
      * reports its runs at 8, 16, 32 and 64; a hypercall ends it (a halted processor of several
