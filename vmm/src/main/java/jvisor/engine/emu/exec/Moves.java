@@ -69,9 +69,8 @@ public final class Moves {
 
     public static final Op NOP = Moves::nop;
     static void nop(Cpu c, Insn x) {
-
+        // NOP and its multi-byte forms change nothing but RIP, which the dispatcher sets.
     }
-
 
     /** MOV r/m, reg (89) by form; the fast ones are {@link FastForms}'. */
     static final Op STORE_RR64 = Moves::storeRR64;
