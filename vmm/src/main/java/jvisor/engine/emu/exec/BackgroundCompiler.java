@@ -147,9 +147,8 @@ final class BackgroundCompiler {
                 w.lastRun = now;
             } else if (now - w.lastRun > IDLE_NANOS) {
                 it.remove();
-                // Racing the processor's count only if the entry runs again just now; it then compiles later or not at all.
-                job.entry().heat = 0;
                 job.shared().cooled(job.entry());
+                job.entry().cooled = true;
                 DROPPED.incrementAndGet();
                 continue;
             }

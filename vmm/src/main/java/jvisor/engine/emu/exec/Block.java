@@ -33,6 +33,12 @@ final class Block {
     Block chain;
     /** How often the block ran interpreted; at the interpreter's threshold a region is compiled from here. */
     int heat;
+    /**
+     * Set by the background compiler when it dropped the region queued from here (its code had
+     * stopped running): the processor then counts {@link #heat} again from none. Only the
+     * processor writes heat, so no run of it is lost to a write from the compiler's thread.
+     */
+    volatile boolean cooled;
     /** The tier-1 region entered at this block, once compiled (published by the background compiler). */
     volatile CompiledRegion region;
     /**

@@ -294,7 +294,8 @@ public final class Interpreter {
         } else if (b.region != null) {
             // Before the block's instructions are touched: a region does not need them.
             return runRegion(b);
-        } else if (++b.heat < compileThreshold ? warming(b) : b.heat == compileThreshold && compile(b)) {
+        } else if (++b.heat < compileThreshold ? warming(b)
+                : b.heat == compileThreshold ? compile(b) : b.cooled && recount(b)) {
             return runRegion(b);
         }
         Insn[] insns = b.insns;
@@ -511,6 +512,16 @@ public final class Interpreter {
             return compile(b);
         }
         return false;
+    }
+
+    /**
+     * The background compiler dropped {@code b}'s region unbuilt: its runs count again, this one
+     * the first. Returns whether the block now has a region (as {@link #compile}).
+     */
+    private boolean recount(Block b) {
+        b.cooled = false;
+        b.heat = 1;
+        return compileThreshold == 1 && compile(b);
     }
 
     /** Past its 256th run, a block adds its runs to the other processors' every this many runs. */
