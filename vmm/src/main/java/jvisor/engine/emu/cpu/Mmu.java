@@ -49,6 +49,7 @@ public final class Mmu {
      */
     private final long[] supervisorTlb = new long[6 * SIZE];
     private final long[] userTlb = new long[6 * SIZE];
+    private final long[][] bothTlbs = {supervisorTlb, userTlb};
     /** The sets of the current privilege level. */
     private long[] tlb = supervisorTlb;
     /** Whether each of the six sets' entries ({@link #slot}) holds a global translation. */
@@ -724,7 +725,7 @@ public final class Mmu {
             return;
         }
         long region = -size;
-        for (long[] t : new long[][] {supervisorTlb, userTlb}) {
+        for (long[] t : bothTlbs) {
             for (int i = 0; i < t.length; i += 2) {
                 if ((t[i] & region) == base) {
                     t[i] = INVALID;
@@ -738,7 +739,7 @@ public final class Mmu {
      * is cached as 4 KiB granules, each under its own linear page, so this is exact.
      */
     void forgetDataPage(long page) {
-        for (long[] t : new long[][] {supervisorTlb, userTlb}) {
+        for (long[] t : bothTlbs) {
             for (int i = at(page); i < FETCH_SET; i += WRITE_SET) {
                 if ((t[i] & PAGE) == page) {
                     t[i] = INVALID;

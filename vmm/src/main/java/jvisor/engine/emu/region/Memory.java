@@ -118,17 +118,14 @@ final class Memory {
             invokeRead(code, size, signed);
             return;
         }
-        if (leave != null) {
-            hit(f, lin, size, false, leave);
-            segmentGet(f, lin, size);
-            extend(code, size, signed);
-            return;
-        }
-        Label slow = code.newLabel();
-        Label done = code.newLabel();
+        Label slow = leave != null ? leave : code.newLabel();
         hit(f, lin, size, false, slow);
         segmentGet(f, lin, size);
         extend(code, size, signed);
+        if (leave != null) {
+            return;
+        }
+        Label done = code.newLabel();
         code.goto_(done).labelBinding(slow);
         code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readMissed", MTD_READ_SIZED);
         if (signed) {
@@ -236,27 +233,21 @@ final class Memory {
      */
     static void readForWrite(RegionFrame f, int lin, int size, boolean signed, Label leave) {
         CodeBuilder code = f.code;
-        Label done = code.newLabel();
-        String call = "readForWrite";
-        if (f.inlineTlb && leave != null) {
-            hit(f, lin, size, true, leave);
-            segmentGet(f, lin, size);
-            extend(code, size, false);
-            if (signed) {
-                f.signExtend(size);
-            }
-            return;
-        }
         if (f.inlineTlb) {
-            Label slow = code.newLabel();
+            Label slow = leave != null ? leave : code.newLabel();
             hit(f, lin, size, true, slow);
             segmentGet(f, lin, size);
             extend(code, size, false);
-            code.goto_(done).labelBinding(slow);
-            call = "readForWriteMissed";
+            if (leave == null) {
+                Label done = code.newLabel();
+                code.goto_(done).labelBinding(slow);
+                code.aload(MMU).lload(lin).loadConstant(size)
+                        .invokevirtual(CD_MMU, "readForWriteMissed", MTD_READ_SIZED);
+                code.labelBinding(done);
+            }
+        } else {
+            code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, "readForWrite", MTD_READ_SIZED);
         }
-        code.aload(MMU).lload(lin).loadConstant(size).invokevirtual(CD_MMU, call, MTD_READ_SIZED);
-        code.labelBinding(done);
         if (signed) {
             f.signExtend(size);
         }
