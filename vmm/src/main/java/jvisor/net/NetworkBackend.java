@@ -4,7 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Where a NIC hands the guest's frames and gets the host's; one per NIC. The device calls
- * {@link #start} once, then {@link #transmit} from its TX thread and {@link #receiveSpaceAvailable}
+ * {@link #start} once, then {@link #transmit} from one thread at a time (its TX thread, or the
+ * processor that notified an idle queue) and {@link #receiveSpaceAvailable}
  * from whichever thread sees the guest post receive buffers. The backend calls the
  * {@link GuestPort} from its own thread and, for replies it can give at once (ARP, ACKs), from
  * inside {@code transmit}; it never calls the port from two threads at the same time.

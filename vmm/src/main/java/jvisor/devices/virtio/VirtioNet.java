@@ -15,9 +15,11 @@ import jvisor.net.wire.Ethernet;
  * one transmit queue, the MAC address and link status in configuration space, checksum offload
  * both ways, TCP segmentation offload for IPv4 both ways and mergeable receive buffers.
  *
- * <p>Threads: the transmit queue has its own worker, which hands frames to the backend; frames
- * for the guest arrive on the backend's thread (the user-mode stack's loop, the TAP reader) as
- * {@link GuestPort#receive} calls. Processor threads only notify. The backend is started at the
+ * <p>Threads: the transmit queue has its own worker, which hands frames to the backend, except
+ * that a notification of an idle queue is served on the notifying processor (a lone frame then
+ * waits for no thread); frames for the guest arrive on the backend's thread (the user-mode
+ * stack's loop, the TAP reader, or whichever thread transmitted) as {@link GuestPort#receive}
+ * calls. The backend is started at the
  * driver's first DRIVER_OK, when the offloads it may use are known, and outlives device resets.
  */
 public final class VirtioNet implements VirtioDevice, GuestPort {
@@ -29,6 +31,12 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
     public static final long F_MRG_RXBUF = 1L << 15;
     public static final long F_STATUS = 1L << 16;
     static final long OFFERED = F_CSUM | F_GUEST_CSUM | F_MAC | F_GUEST_TSO4 | F_HOST_TSO4 | F_MRG_RXBUF | F_STATUS;
+
+    /**
+     * Whether a notification of an idle transmit queue is served on the notifying processor
+     * ({@link QueueWorker#serveHereOrWake}) rather than by waking the transmit thread.
+     */
+    static final boolean SEND_ON_PROCESSOR = Boolean.parseBoolean(System.getProperty("jvisor.net.sendOnProcessor", "true"));
 
     static final int RECEIVE = 0;
     static final int TRANSMIT = 1;
@@ -142,7 +150,12 @@ public final class VirtioNet implements VirtioDevice, GuestPort {
         } else if (queue == TRANSMIT) {
             txNotifications.incrementAndGet();
             QueueWorker w = transmitter;
-            if (w != null) {
+            if (w == null) {
+                return;
+            }
+            if (SEND_ON_PROCESSOR) {
+                w.serveHereOrWake();
+            } else {
                 w.wake();
             }
         }

@@ -184,6 +184,29 @@ class VirtioNetTest {
     }
 
     @Test
+    void aFrameOnAnIdleQueueIsSentOnTheNotifyingThreadAndItsChainStillComesBackLate() throws InterruptedException {
+        boot(BASIC);
+        transmit(header(0, 0, 0, 0, 0, 0), frame(60, 1));
+        Thread worker = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("net-tx")).findFirst().orElseThrow();
+        while (worker.getState() != Thread.State.WAITING) {
+            Thread.sleep(1);    // parked with nothing held: the queue is idle
+        }
+        long at = driver.buffer(NetHeader.SIZE + 60);
+        RAM.write(at, header(0, 0, 0, 0, 0, 0));
+        RAM.write(at + NetHeader.SIZE, frame(60, 2));
+        driver.descriptor(TX, 1, at, NetHeader.SIZE + 60, 0, 0);
+        long posted = System.nanoTime();
+        driver.post(TX, 1);
+        assertEquals(2, backend.sent().size(), "sent before the notification returned");
+        assertEquals(Thread.currentThread(), backend.transmitThread, "on the notifying thread, no worker woken for it");
+        int[] used = driver.nextUsed(TX);
+        assertNotNull(used, "the chain came back");
+        assertEquals(1, used[0]);
+        assertTrue(System.nanoTime() - posted >= VirtioNetTx.COMPLETION_DELAY_NANOS, "after the completion delay, as from the worker");
+    }
+
+    @Test
     void interruptCountsSurviveAReset() {
         boot(BASIC);
         transmit(header(0, 0, 0, 0, 0, 0), frame(60, 1));
