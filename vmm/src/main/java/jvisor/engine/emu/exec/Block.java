@@ -79,25 +79,6 @@ final class Block {
         this.bytes = bytes;
     }
 
-    /**
-     * A block of this processor's own for the code {@code decoded} holds (decoded by another
-     * processor, {@link SharedBlocks}): its instructions, bytes and code epochs, none of its
-     * run counts, links or region.
-     */
-    Block(Block decoded) {
-        this.insns = decoded.insns;
-        this.rip = decoded.rip;
-        this.csBase = decoded.csBase;
-        this.modeKey = decoded.modeKey;
-        this.host = decoded.host;
-        this.page = decoded.page;
-        this.epoch = decoded.epoch;
-        this.page2 = decoded.page2;
-        this.epoch2 = decoded.epoch2;
-        this.lin2 = decoded.lin2;
-        this.bytes = decoded.bytes;
-    }
-
     boolean valid(CodePages pages) {
         return page >= 0 && pages.epoch(page) == epoch && (page2 < 0 || pages.epoch(page2) == epoch2);
     }

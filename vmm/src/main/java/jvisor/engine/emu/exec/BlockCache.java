@@ -31,12 +31,9 @@ final class BlockCache {
     private final CodePages pages;
     private final MemorySegment ram;
     private final List<Insn> scratch = new ArrayList<>();
-    /** The 64-bit code the VM's processors decoded, taken on a miss instead of decoding it again. */
-    private final SharedBlocks shared;
 
-    BlockCache(Decoder decoder, Cpu c, SharedBlocks shared) {
+    BlockCache(Decoder decoder, Cpu c) {
         this.decoder = decoder;
-        this.shared = shared;
         this.pages = c.mmu.codePages();
         this.ram = c.mmu.ram();
     }
@@ -154,30 +151,8 @@ final class BlockCache {
             }
             prev = b;
         }
-        Block b = decodeShared(c, rip, csBase, key, lin, host);
-        insert(b);
-        return b;
-    }
-
-    /**
-     * The block at {@code rip} in RAM at host offset {@code host}: this processor's own copy of
-     * the one another processor decoded there ({@link SharedBlocks}) if that is current and memory
-     * still holds its bytes, else decoded here and offered to the others. Only 64-bit code is
-     * shared.
-     */
-    private Block decodeShared(Cpu c, long rip, long csBase, int key, long lin, long host) {
-        boolean sharable = c.mode64() && csBase == 0;
-        if (sharable) {
-            Block other = shared.find(host, rip, key, pages);
-            if (other != null && sameCode(c, other)) {
-                c.mmu.checkCodeEpoch();
-                return new Block(other);
-            }
-        }
         Block b = decode(c, rip, csBase, key, lin, host);
-        if (sharable && b.host >= 0) {
-            shared.offer(new Block(b));
-        }
+        insert(b);
         return b;
     }
 
@@ -314,7 +289,7 @@ final class BlockCache {
         }
         long savedCr2 = c.cr2();
         try {
-            Block b = decodeShared(c, rip, 0, key, rip, host);
+            Block b = decode(c, rip, 0, key, rip, host);
             insert(b);
             return b;
         } catch (CpuFault f) {

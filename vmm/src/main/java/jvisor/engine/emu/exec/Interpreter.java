@@ -49,7 +49,7 @@ public final class Interpreter {
     public Interpreter(Cpu c, SharedRegions shared) {
         this.c = c;
         this.shared = shared;
-        this.cache = new BlockCache(new Decoder(BaseOpcodes.maps()), c, shared.blocks);
+        this.cache = new BlockCache(new Decoder(BaseOpcodes.maps()), c);
         this.waitingForSipi = c.index() != 0;
     }
 

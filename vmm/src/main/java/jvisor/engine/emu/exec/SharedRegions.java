@@ -30,9 +30,6 @@ public final class SharedRegions {
 
     private final ConcurrentHashMap<Key, Entry> regions = new ConcurrentHashMap<>();
 
-    /** The decoded code the processors share, which the regions are planned from. */
-    final SharedBlocks blocks = new SharedBlocks();
-
     /**
      * Interpreted runs of one entry's code under {@code epoch} of its page by all processors, and
      * which processor (if any) saw them reach the threshold and compiles the region.
