@@ -43,10 +43,11 @@ final class JitPolicy {
     /**
      * The directive, a resource beside this class: regions for C1 (the Warm classes), the emitter
      * with its lambdas, and the class-file API; not the classes regions compiled for C2 run in or
-     * call (Hot, RegionOps, CompiledRegion). The jvisor script gives HotSpot the same file
-     * (-XX:CompilerDirectivesFile) from the start, before the JDK's own start-up code (lambdas,
-     * method handles) runs the class-file API hot enough for C2, which a directive added at the
-     * first region comes too late for.
+     * call (Hot, RegionOps, CompiledRegion). Given to HotSpot at start instead
+     * (-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=, this resource's copy under
+     * vmm/target/classes), it also keeps from C2 the class-file code the JDK's own start-up
+     * (lambdas, method handles) runs before the first region; HotSpot then prints "1 compiler
+     * directives added" on standard output, the guest's console, so the jvisor script does not.
      */
     static final String DIRECTIVES = "jit-directives.json";
     private static volatile boolean installed;
