@@ -145,6 +145,9 @@ public final class RegionCompiler {
             Object[] classData = data.toArray();
             LOOKUP.defineHiddenClassWithClassData(bytes, classData, true);
             CompiledRegion region = (CompiledRegion) classData[0];
+            if (!forC2) {
+                JitPolicy.compileNow(region.getClass());
+            }
             region.describe(plan, forC2, rips, positions);
             return region;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {

@@ -1,0 +1,140 @@
+package jvisor.engine.emu.region;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import jvisor.engine.ExitReason;
+import jvisor.engine.emu.TestMachine;
+import jvisor.engine.emu.cpu.Cpu;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How HotSpot compiles regions, seen in a JVM started as the jvisor script starts it: with the
+ * WhiteBox API open, each region's run method is compiled once, by C1 without profiling, from
+ * the start; without it, HotSpot's tiers compile it with profiling first.
+ */
+class JitPolicyTest {
+    /** A PrintCompilation line of a region's run method: the tier, then the class. */
+    private static final Pattern WARM_RUN = Pattern.compile("(\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
+
+    /** The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them. */
+    public static void main(String[] args) {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            ExitReason r = m.run64("""
+                    mov ecx, 3000000
+                    xor eax, eax
+                    1: add eax, ecx
+                    dec ecx
+                    jnz 1b
+                    mov ecx, 3000000
+                    2: sub eax, ecx
+                    dec ecx
+                    jnz 2b
+                    cli
+                    hlt
+                    """);
+            if (r != ExitReason.HLT || m.reg(Cpu.RAX) != 0) {
+                System.err.println("the guest ended with " + r + ", rax " + m.reg(Cpu.RAX));
+                System.exit(1);
+            }
+        }
+    }
+
+    @Test
+    void withTheWhiteBoxApiEachRegionIsCompiledFirstByC1WithoutProfiling(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path whiteBox = whiteBoxJar(dir);
+        List<String> out = run(dir, "-XX:+UnlockDiagnosticVMOptions", "-XX:+WhiteBoxAPI",
+                "-Xbootclasspath/a:" + whiteBox);
+        Map<String, Integer> first = firstTiers(out);
+        assertFalse(first.isEmpty(), "no region was compiled");
+        first.forEach((region, tier) -> assertEquals(1, tier, "the first compile of " + region));
+        // HotSpot's warnings for the WhiteBox natives we do not declare stay off the guest's console.
+        assertTrue(out.stream().noneMatch(line -> line.contains("NoSuchMethodError")), "standard output " + out);
+    }
+
+    @Test
+    void withoutItHotSpotsTiersProfileRegionsFirst(@TempDir Path dir) throws IOException, InterruptedException {
+        Map<String, Integer> first = firstTiers(run(dir));
+        assertFalse(first.isEmpty(), "no region was compiled");
+        assertTrue(first.values().stream().allMatch(tier -> tier == 2 || tier == 3), "first tiers " + first);
+    }
+
+    @Test
+    void theDirectiveMatchesTheRegionsClassesAndHotSpotTakesItFromTheCommandLine(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        String directive = JitPolicy.directive();
+        assertTrue(directive.contains("\"jvisor/engine/emu/region/" + RegionCompiler.WARM_PREFIX + "*.*\""), directive);
+        assertFalse(directive.contains(RegionCompiler.HOT_PREFIX), directive);
+        Path file = dir.resolve(JitPolicy.DIRECTIVES);
+        Files.writeString(file, directive);
+        List<String> out = run(dir, "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + file, "-version");
+        assertTrue(out.contains("1 compiler directives added"), "HotSpot said " + out);
+        // This JVM was started without it, so the directive is added at run time here.
+        assertFalse(JitPolicy.givenAtStart(directive));
+    }
+
+    /** The tier of each region's first compile, from HotSpot's PrintCompilation lines. */
+    private static Map<String, Integer> firstTiers(List<String> lines) {
+        Map<String, Integer> first = new LinkedHashMap<>();
+        for (String line : lines) {
+            Matcher m = WARM_RUN.matcher(line);
+            if (m.find() && !line.contains("made not entrant")) {
+                first.putIfAbsent(m.group(2), Integer.parseInt(m.group(1)));
+            }
+        }
+        return first;
+    }
+
+    /** The WhiteBox class alone in a jar, as the build makes jvisor-whitebox.jar. */
+    private static Path whiteBoxJar(Path dir) throws IOException {
+        Path jar = dir.resolve("whitebox.jar");
+        String entry = "jdk/test/whitebox/WhiteBox.class";
+        try (InputStream in = ClassLoader.getSystemResourceAsStream(entry);
+             JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            assertTrue(in != null, entry + " is not on the class path");
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+        }
+        return jar;
+    }
+
+    /** Runs {@link #main} (or only -version) in a JVM with {@code options}; returns its standard output's lines. */
+    private static List<String> run(Path dir, String... options) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss4m",
+                "-XX:CompileCommand=quiet", "-XX:+PrintCompilation"));
+        cmd.addAll(List.of(options));
+        if (!cmd.contains("-version")) {
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JitPolicyTest.class.getName()));
+        }
+        Path out = dir.resolve("out.txt");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                .redirectError(dir.resolve("err.txt").toFile()).start();
+        assertEquals(0, p.waitFor(), () -> "the child JVM failed: " + read(dir.resolve("err.txt")));
+        return Files.readAllLines(out);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
