@@ -3,13 +3,8 @@ package jvisor.engine.emu.region;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodHandle;
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.invoke.MethodHandle;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Executable;
-import java.lang.reflect.Executable;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +42,7 @@ final class JitPolicy {
      * (-XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile=, this resource's copy under
      * vmm/target/classes), it also keeps from C2 the class-file code the JDK's own start-up
      * (lambdas, method handles) runs before the first region; HotSpot then prints "1 compiler
-     * directives added" on standard output, the guest's console, so the jvisor script does not.
+     * directives added", a line the jvisor script keeps off the guest's console.
      */
     static final String DIRECTIVES = "jit-directives.json";
     private static volatile boolean installed;

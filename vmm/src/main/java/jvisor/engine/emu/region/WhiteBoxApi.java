@@ -1,21 +1,9 @@
 package jvisor.engine.emu.region;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
-import java.io.ByteArrayOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Executable;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.regex.Pattern;
-import jvisor.sys.Posix;
 
 /**
  * HotSpot's WhiteBox API as far as {@link JitPolicy} uses it: compiling a method at a chosen tier
@@ -23,18 +11,6 @@ import jvisor.sys.Posix;
  * {@link jdk.test.whitebox.WhiteBox} on the boot class path, as the jvisor script starts it.
  */
 final class WhiteBoxApi {
-    /**
-     * What HotSpot writes to standard output, binding the class, for each WhiteBox native it does
-     * not declare (about 200 of them in JDK 25).
-     */
-    private static final Pattern BINDING_WARNING =
-            Pattern.compile("(?m)^Warning: 'NoSuchMethodError' on register of jdk\\.test\\.whitebox\\.WhiteBox::\\S*\\R");
-    private static final MethodHandle DUP = Posix.downcall("dup", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle DUP2 =
-            Posix.downcall("dup2", false, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final int STDOUT = 1;
-    private static final int O_RDWR = 2;
-
     private WhiteBoxApi() { }
 
     /**
@@ -45,8 +21,8 @@ final class WhiteBoxApi {
     static MethodHandle enqueue() {
         Class<?> wb;
         try {
-            wb = bindQuietly();
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError | IOException e) {
+            wb = bind();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return null;
         }
         try {
@@ -60,57 +36,15 @@ final class WhiteBoxApi {
     }
 
     /**
-     * Loads and initializes the boot loader's WhiteBox class with standard output (the guest's
-     * console) led into a file meanwhile, then writes back what came there but HotSpot's
-     * binding warnings: whatever else was written meanwhile comes out, only later.
+     * The boot loader's WhiteBox class, initialized: that binds its natives. HotSpot writes a
+     * line for each WhiteBox native our class leaves out; the jvisor script keeps HotSpot's own
+     * output off standard output, the guest's console (-XX:-DisplayVMOutput).
      */
-    private static Class<?> bindQuietly() throws ReflectiveOperationException, IOException {
+    private static Class<?> bind() throws ClassNotFoundException {
         // The platform loader's parent is the boot loader, whose resources it searches first.
         if (ClassLoader.getPlatformClassLoader().getResource("jdk/test/whitebox/WhiteBox.class") == null) {
             throw new ClassNotFoundException("no WhiteBox on the boot class path");
         }
-        Path file = Files.createTempFile("jvisor-whitebox", ".out");
-        try {
-            int saved;
-            System.out.flush();
-            int capture = Posix.open(file.toString(), O_RDWR);
-            try {
-                saved = (int) DUP.invokeExact(STDOUT);
-                if (saved < 0 || (int) DUP2.invokeExact(capture, STDOUT) < 0) {
-                    throw new IOException("standard output could not be led aside");
-                }
-            } catch (IOException e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IOException(t);
-            } finally {
-                Posix.close(capture);
-            }
-            try {
-                return Class.forName("jdk.test.whitebox.WhiteBox", true, null);
-            } finally {
-                System.out.flush();
-                try {
-                    int restored = (int) DUP2.invokeExact(saved, STDOUT);
-                    Posix.close(saved);
-                    if (restored < 0) {
-                        throw new IOException("standard output could not be restored");
-                    }
-                } catch (IOException e) {
-                    throw e;
-                } catch (Throwable t) {
-                    throw new IOException(t);
-                }
-                String captured = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-                byte[] rest = BINDING_WARNING.matcher(captured).replaceAll("").getBytes(StandardCharsets.ISO_8859_1);
-                if (rest.length > 0) {
-                    FileOutputStream out = new FileOutputStream(FileDescriptor.out);
-                    out.write(rest);
-                    out.flush();
-                }
-            }
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        return Class.forName("jdk.test.whitebox.WhiteBox", true, null);
     }
 }

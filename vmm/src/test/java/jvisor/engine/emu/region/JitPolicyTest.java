@@ -64,8 +64,21 @@ class JitPolicyTest {
         Map<String, Integer> first = firstTiers(out);
         assertFalse(first.isEmpty(), "no region was compiled");
         first.forEach((region, tier) -> assertEquals(1, tier, "the first compile of " + region));
-        // HotSpot's warnings for the WhiteBox natives we do not declare stay off the guest's console.
-        assertTrue(out.stream().noneMatch(line -> line.contains("NoSuchMethodError")), "standard output " + out);
+    }
+
+    @Test
+    void withTheScriptsOptionsHotSpotWritesNothingToTheGuestsConsole(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path whiteBox = whiteBoxJar(dir);
+        Path directives = dir.resolve(JitPolicy.DIRECTIVES);
+        Files.writeString(directives, JitPolicy.directive());
+        // Without -DisplayVMOutput: a warning for each WhiteBox native we leave out, and the directive's line.
+        List<String> loud = run(dir, "-XX:+UnlockDiagnosticVMOptions", "-XX:+WhiteBoxAPI",
+                "-Xbootclasspath/a:" + whiteBox, "-XX:CompilerDirectivesFile=" + directives);
+        assertTrue(loud.stream().anyMatch(line -> line.contains("NoSuchMethodError")), "standard output " + loud);
+        List<String> quiet = run(dir, "-XX:+UnlockDiagnosticVMOptions", "-XX:-DisplayVMOutput", "-XX:+WhiteBoxAPI",
+                "-Xbootclasspath/a:" + whiteBox, "-XX:CompilerDirectivesFile=" + directives);
+        assertEquals(List.of(), quiet);
     }
 
     @Test
