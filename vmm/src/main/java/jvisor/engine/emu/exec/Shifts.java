@@ -285,10 +285,18 @@ public final class Shifts {
         return (((r >>> (w - 1)) ^ (r >>> (w - 2))) & 1) != 0;
     }
 
-    /** Rotates change only CF and OF. */
+    /**
+     * Rotates change only CF and OF. Every recorded operation but an explicit one has ZF, SF and
+     * PF in its result, which a {@link Flags#RESULT} record keeps, so only AF is worked out,
+     * not all six flags.
+     */
     private static void rotateFlags(Cpu c, long cf, long of) {
-        long bits = c.flags.bits() & ~(Flags.CF | Flags.OF);
-        c.flags.setBits(bits | cf | (of << 11));
+        Flags f = c.flags;
+        if (f.kind() == Flags.EXPLICIT) {
+            f.setBits(f.src() & ~(Flags.CF | Flags.OF) | cf | (of << 11));
+        } else {
+            f.result(f.res(), 8, cf | (of << 11) | (f.af() ? Flags.AF : 0));
+        }
     }
 
     private static Op doubleShift(boolean left, int source) {
