@@ -154,6 +154,16 @@ public final class FastForms {
         Shifts.GROUP2_MEM_IMM,
         Shifts.GROUP2_MEM_ONE,
         Shifts.GROUP2_MEM_CL,
+        Shifts.SHL_RI64,
+        Shifts.SHR_RI64,
+        Shifts.SAR_RI64,
+        Shifts.ROL_RI64,
+        Shifts.ROR_RI64,
+        Shifts.SHL_RI32,
+        Shifts.SHR_RI32,
+        Shifts.SAR_RI32,
+        Shifts.ROL_RI32,
+        Shifts.ROR_RI32,
     };
 
     static void register(OpcodeMaps m) {
@@ -300,6 +310,16 @@ public final class FastForms {
             case 133 -> Shifts.group2MemImm(c, x);
             case 134 -> Shifts.group2MemOne(c, x);
             case 135 -> Shifts.group2MemCl(c, x);
+            case 136 -> Shifts.shlRI64(c, x);
+            case 137 -> Shifts.shrRI64(c, x);
+            case 138 -> Shifts.sarRI64(c, x);
+            case 139 -> Shifts.rolRI64(c, x);
+            case 140 -> Shifts.rorRI64(c, x);
+            case 141 -> Shifts.shlRI32(c, x);
+            case 142 -> Shifts.shrRI32(c, x);
+            case 143 -> Shifts.sarRI32(c, x);
+            case 144 -> Shifts.rolRI32(c, x);
+            case 145 -> Shifts.rorRI32(c, x);
             default -> x.op().exec(c, x);
         }
     }

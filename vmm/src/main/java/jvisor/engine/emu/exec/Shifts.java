@@ -59,6 +59,10 @@ public final class Shifts {
 
     private static Op group2(DecodedInsn i, int source) {
         if (i.rm >= 0) {
+            Op fast = source == IMM ? byImmediate(i) : null;
+            if (fast != null) {
+                return fast;
+            }
             return source == IMM ? GROUP2_REG_IMM : source == ONE ? GROUP2_REG_ONE : GROUP2_REG_CL;
         }
         return source == IMM ? GROUP2_MEM_IMM : source == ONE ? GROUP2_MEM_ONE : GROUP2_MEM_CL;
@@ -95,6 +99,80 @@ public final class Shifts {
         shiftMemory(c, x, CL);
     }
 
+
+    /**
+     * A 32- or 64-bit register shifted or rotated (not through CF) by an immediate whose count is
+     * not 0 once masked: one handler per operation and size, straight code for the interpreter's
+     * switch, where the general form went through two dispatchers and a call per instruction.
+     * Null for the other forms (RCL/RCR, 8/16-bit operands, a count of 0, which changes nothing
+     * but the upper half of a 32-bit register).
+     */
+    private static Op byImmediate(DecodedInsn i) {
+        if (i.opSize != 8 && i.opSize != 4 || (i.imm & (i.opSize == 8 ? 63 : 31)) == 0) {
+            return null;
+        }
+        boolean wide = i.opSize == 8;
+        return switch (i.sub) {
+            case ROL -> wide ? ROL_RI64 : ROL_RI32;
+            case ROR -> wide ? ROR_RI64 : ROR_RI32;
+            case SHL, SAL -> wide ? SHL_RI64 : SHL_RI32;
+            case SHR -> wide ? SHR_RI64 : SHR_RI32;
+            case SAR -> wide ? SAR_RI64 : SAR_RI32;
+            default -> null;
+        };
+    }
+
+    static final Op SHL_RI64 = Shifts::shlRI64;
+    static void shlRI64(Cpu c, Insn x) {
+        c.setReg(x.rm(), shl(c.flags, c.reg(x.rm()), (int) x.imm() & 63, 8));
+    }
+
+    static final Op SHR_RI64 = Shifts::shrRI64;
+    static void shrRI64(Cpu c, Insn x) {
+        c.setReg(x.rm(), shr(c.flags, c.reg(x.rm()), (int) x.imm() & 63, 8));
+    }
+
+    static final Op SAR_RI64 = Shifts::sarRI64;
+    static void sarRI64(Cpu c, Insn x) {
+        c.setReg(x.rm(), sar(c.flags, c.reg(x.rm()), (int) x.imm() & 63, 8));
+    }
+
+    static final Op ROL_RI64 = Shifts::rolRI64;
+    static void rolRI64(Cpu c, Insn x) {
+        c.setReg(x.rm(), rol(c, c.reg(x.rm()), (int) x.imm() & 63, 8));
+    }
+
+    static final Op ROR_RI64 = Shifts::rorRI64;
+    static void rorRI64(Cpu c, Insn x) {
+        c.setReg(x.rm(), ror(c, c.reg(x.rm()), (int) x.imm() & 63, 8));
+    }
+
+    // The 32-bit forms: each operation returns its result zero-extended, as a 32-bit write leaves it.
+
+    static final Op SHL_RI32 = Shifts::shlRI32;
+    static void shlRI32(Cpu c, Insn x) {
+        c.setReg(x.rm(), shl(c.flags, c.reg(x.rm()) & 0xFFFF_FFFFL, (int) x.imm() & 31, 4));
+    }
+
+    static final Op SHR_RI32 = Shifts::shrRI32;
+    static void shrRI32(Cpu c, Insn x) {
+        c.setReg(x.rm(), shr(c.flags, c.reg(x.rm()) & 0xFFFF_FFFFL, (int) x.imm() & 31, 4));
+    }
+
+    static final Op SAR_RI32 = Shifts::sarRI32;
+    static void sarRI32(Cpu c, Insn x) {
+        c.setReg(x.rm(), sar(c.flags, c.reg(x.rm()) & 0xFFFF_FFFFL, (int) x.imm() & 31, 4));
+    }
+
+    static final Op ROL_RI32 = Shifts::rolRI32;
+    static void rolRI32(Cpu c, Insn x) {
+        c.setReg(x.rm(), rol(c, c.reg(x.rm()) & 0xFFFF_FFFFL, (int) x.imm() & 31, 4));
+    }
+
+    static final Op ROR_RI32 = Shifts::rorRI32;
+    static void rorRI32(Cpu c, Insn x) {
+        c.setReg(x.rm(), ror(c, c.reg(x.rm()) & 0xFFFF_FFFFL, (int) x.imm() & 31, 4));
+    }
 
     private static void shiftRegister(Cpu c, Insn x, int source) {
         int n = count(c, x, source);
@@ -207,10 +285,18 @@ public final class Shifts {
         return (((r >>> (w - 1)) ^ (r >>> (w - 2))) & 1) != 0;
     }
 
-    /** Rotates change only CF and OF. */
+    /**
+     * Rotates change only CF and OF. Every recorded operation but an explicit one has ZF, SF and
+     * PF in its result, which a {@link Flags#RESULT} record keeps, so only AF is worked out,
+     * not all six flags.
+     */
     private static void rotateFlags(Cpu c, long cf, long of) {
-        long bits = c.flags.bits() & ~(Flags.CF | Flags.OF);
-        c.flags.setBits(bits | cf | (of << 11));
+        Flags f = c.flags;
+        if (f.kind() == Flags.EXPLICIT) {
+            f.setBits(f.src() & ~(Flags.CF | Flags.OF) | cf | (of << 11));
+        } else {
+            f.result(f.res(), 8, cf | (of << 11) | (f.af() ? Flags.AF : 0));
+        }
     }
 
     private static Op doubleShift(boolean left, int source) {

@@ -77,7 +77,12 @@ class FastFormsTest {
             "pushfq", "popfq", "leave", "cli", "sti",
             "mul rcx", "mul dword ptr [rbx + 8]", "imul cl", "div rsi", "idiv ecx",
             "shl rcx, 5", "shr ecx, 31", "sar rcx, 1", "rol cx, 3", "ror r9, 7", "rcl cl, 1", "rcr edx, cl",
-            "shl qword ptr [rbx + 8], 12", "sar byte ptr [rbx + 8], 1", "ror dword ptr [rbp + 8], cl");
+            "shl qword ptr [rbx + 8], 12", "sar byte ptr [rbx + 8], 1", "ror dword ptr [rbp + 8], cl",
+            "shl r9, 63", "shr rcx, 33", "sar rdx, 7", "rol rcx, 13", "ror rsi, 61",
+            "shl r10d, 31", "shr ecx, 9", "sar edx, 30", "rol ecx, 11", "ror esi, 17",
+            // SAL (/6), counts that mask to 0 (the general form: a 32-bit one clears the upper half), and over 31
+            ".byte 0x48, 0xc1, 0xf1, 0x05", ".byte 0xc1, 0xe1, 0x00", ".byte 0xc1, 0xe9, 0x20", ".byte 0x48, 0xc1, 0xc1, 0x40",
+            ".byte 0xc1, 0xc9, 0x25", ".byte 0x48, 0xc1, 0xf9, 0x7f");
 
     @Test
     void everyFastFormIsDecodedAndRunsLikeItsHandler() {
