@@ -169,6 +169,23 @@ final class Conditions {
         }
     }
 
+    /**
+     * Whether condition pair {@code pair} after an operation of {@code kind} is a comparison of
+     * locals A, B and R ({@link #known} answers it) rather than a question to the {@link Flags}
+     * object.
+     */
+    static boolean answers(int kind, int pair) {
+        boolean sub = kind == Flags.SUB;
+        boolean logic = kind == Flags.LOGIC;
+        boolean result = sub || logic || kind == Flags.ADD || kind == Flags.INC || kind == Flags.DEC;
+        return switch (pair) {
+            case 0, 1 -> sub || logic || kind == Flags.ADD;
+            case 2, 4 -> result;
+            case 3, 6, 7 -> sub || logic;
+            default -> false;
+        };
+    }
+
     /** Pushes the unsigned comparison of long locals {@code x} and {@code y} (-1, 0, 1). */
     private static void unsignedCompare(CodeBuilder code, int x, int y) {
         code.lload(x).loadConstant(Long.MIN_VALUE).lxor().lload(y).loadConstant(Long.MIN_VALUE).lxor().lcmp();

@@ -237,6 +237,9 @@ final class DataForms {
                 // Overwritten in this block before anything can see them: the four stores into
                 // the lazy flags are left out (most of SHA-256's ADDs and XORs).
                 e.flagsUnknown();
+            } else if (!memoryDst && e.flagsDeadAcrossBlocks(kind)) {
+                // Read only by the block's Jcc, from A, B and R, and overwritten by what follows.
+                e.flagsKnown(kind);
             } else if (logic) {
                 code.aload(FLAGS).lload(R).invokevirtual(CD_FLAGS, "logic64", MTD_LOGIC64);
                 e.flagsKnown(Flags.LOGIC);

@@ -1,5 +1,6 @@
 package jvisor.engine.emu.region;
 
+import java.util.function.LongFunction;
 import jvisor.engine.emu.decode.Insn;
 
 /**
@@ -42,6 +43,39 @@ final class FlagLiveness {
             }
         }
         return -1;
+    }
+
+    /**
+     * The position of the instruction before a block's closing Jcc whose flags nothing sees but
+     * that Jcc, which a region computes from the instruction's operands: each of the Jcc's two
+     * successors either leaves the region (where the region sets the flags on its way out) or
+     * is a block of it ({@code blockAt}, null for none) that overwrites them before reading any
+     * (after moves only, which a fault could interrupt: it sets them too); -1 if there is none.
+     * In a loop that ends with CMP and Jcc (crc32's), the CMP's four stores into the lazy flags
+     * were most of what the loop did besides its loads.
+     */
+    static int deadAcrossBlocks(Insn[] block, LongFunction<Insn[]> blockAt) {
+        Insn jcc = block[block.length - 1];
+        int op = jcc.opcode();
+        if (!(op >= 0x70 && op <= 0x7F || op >= 0x0F80 && op <= 0x0F8F) || !ControlForms.supportsBranch(jcc)) {
+            return -1;
+        }
+        int p = block.length - 2;
+        // Register moves between the flags and the Jcc leave the operands' locals alone.
+        while (p >= 0 && passesFlagsThrough(block[p]) && DataForms.supports(block[p])) {
+            p--;
+        }
+        if (p < 0 || !DataForms.supports(block[p])
+                || !(overwritesCarryAndOverflow(block[p]) || overwritesAfterReading(block[p]))) {
+            return -1;
+        }
+        for (long rip : new long[] {jcc.nextRip(), jcc.imm2()}) {
+            Insn[] next = blockAt.apply(rip);
+            if (next != null && overwrittenAt(next, -1, true) < 0) {
+                return -1;
+            }
+        }
+        return p;
     }
 
     /** Whether something from {@code block[at + 1]} to {@code block[q]} may fault or leave the region. */

@@ -67,6 +67,14 @@ final class RegionEmitter {
     private final Map<Integer, Label> raises = new HashMap<>();
     private final List<Runnable> outOfLine = new ArrayList<>();
     private final List<Long> returnPoints;
+    /**
+     * For each block, the position of the instruction whose flags only the block's closing Jcc
+     * reads (from locals A, B and R) before every successor overwrites them, or -1
+     * ({@link FlagLiveness#deadAcrossBlocks}); and whether a block may be entered with such
+     * flags pending, to be settled until its first instruction that overwrites them.
+     */
+    private final int[] deadAcross;
+    private final boolean[] enteredPending;
 
     private int index;
     private int block;
@@ -96,6 +104,23 @@ final class RegionEmitter {
         this.exit = code.newLabel();
         this.exitWithRip = code.newLabel();
         this.returnPoints = returnPoints(plan, blockAt);
+        this.deadAcross = new int[starts.length];
+        this.enteredPending = new boolean[starts.length];
+        for (int b = 0; b < starts.length; b++) {
+            Insn[] insns = plan.blocks().get(b);
+            deadAcross[b] = FlagLiveness.deadAcrossBlocks(insns, rip -> {
+                Integer s = blockAt.get(rip);
+                return s == null ? null : plan.blocks().get(s);
+            });
+            if (deadAcross[b] >= 0) {
+                for (Integer s : new Integer[] {blockAt.get(insns[insns.length - 1].nextRip()),
+                        blockAt.get(insns[insns.length - 1].imm2())}) {
+                    if (s != null) {
+                        enteredPending[s] = true;
+                    }
+                }
+            }
+        }
     }
 
     RegionFrame frame() {
@@ -113,6 +138,8 @@ final class RegionEmitter {
             code.labelBinding(starts[block]);
             // A block may be reached from elsewhere in the region: nothing is known of the flags.
             flagsKnown = -1;
+            // Flags a predecessor left pending stay so until the block overwrites them.
+            overwriter = enteredPending[block] ? FlagLiveness.overwrittenAt(plan.blocks().get(block), -1, true) : -1;
             emitBlock(plan.blocks().get(block));
         }
         for (int k = 0; k < outOfLine.size(); k++) {
@@ -227,6 +254,22 @@ final class RegionEmitter {
             pendingCode = settle;
             pendingUntil = q;
         }
+        return true;
+    }
+
+    /**
+     * Whether the current instruction, an operation of {@code kind} on locals A, B (result R), may
+     * leave its flags out because only the block's closing Jcc reads them, from those locals, and
+     * every successor overwrites them first ({@link FlagLiveness#deadAcrossBlocks}). They stay
+     * pending ({@link RegionFrame#PENDING}) for an exit or a fault until then.
+     */
+    boolean flagsDeadAcrossBlocks(int kind) {
+        if (position != deadAcross[block]
+                || !Conditions.answers(kind, currentBlock[currentBlock.length - 1].opcode() >> 1 & 7)) {
+            return false;
+        }
+        pendingCode = kind;
+        pendingUntil = -1;
         return true;
     }
 

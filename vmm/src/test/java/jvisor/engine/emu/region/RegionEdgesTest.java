@@ -347,6 +347,57 @@ class RegionEdgesTest {
         assertEquals(3, o.regs()[Cpu.RBX], "each round's ADC added the ADD's carry");
     }
 
+    /**
+     * A CMP whose flags only the block's JNE reads, and which both successors overwrite, leaves
+     * them out (FlagLiveness.deadAcrossBlocks): the load at the start of the next block faults
+     * before its ADD overwrites them, and the exception must find the CMP's flags, computed in
+     * the block before.
+     */
+    @Test
+    void aFaultInTheBlockAfterACompareSeesTheComparesFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                mov ecx, 0x7fffffff
+                1: xor ebx, ebx
+                cmp ecx, 0x80000000
+                jne 2f
+                xor edx, edx
+                2: mov rax, qword ptr [rdi]
+                add rdi, 8
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        long arithmetic = Flags.CF | Flags.OF | Flags.ZF | Flags.SF;
+        assertEquals(Flags.CF | Flags.OF | Flags.SF, o.flags() & arithmetic, "CMP's flags, not XOR's or ADD's");
+    }
+
+    /**
+     * The block after a CMP and JNE whose flags were left out stores into the instruction that
+     * would overwrite them, turning it into an ADC: the region leaves after the store and must
+     * set the CMP's flags, from the block before, for the ADC run anew to find the CMP's carry.
+     */
+    @Test
+    void leavingAfterAStoreIntoCodeSetsFlagsACompareInTheBlockBeforeLeftOut() {
+        Outcome o = sameBothWays("""
+                lea rsi, [rip + patch]
+                mov ecx, 3
+                xor ebx, ebx
+                1: mov edx, 5
+                cmp edx, 6
+                jne 2f
+                xor eax, eax
+                2: mov eax, 0
+                mov byte ptr [rsi], 0x11
+                patch: xor eax, eax
+                add ebx, eax
+                dec ecx
+                jnz 1b
+                cli
+                hlt
+                """, false);
+        assertEquals(3, o.regs()[Cpu.RBX], "each round's ADC added the CMP's carry");
+    }
+
     @Test
     void aFaultFromAHandlerCalledInsideARegionIsPrecise() {
         // DIV has no compiled form: the region calls its handler, which raises #DE on the 5th round.
@@ -428,6 +479,63 @@ class RegionEdgesTest {
             assertTrue(interrupts >= 1 && interrupts <= 5, interrupts + " interrupts");
             long at = m.ram.read64(0x6008) - TestMachine.CODE;
             assertTrue(at == 3 || at == 8 || at == 15, "interrupted between blocks: offset " + at);
+        }
+    }
+
+    /**
+     * A loop whose CMP's flags only its JNE reads (both successors overwrite them) leaves them
+     * out; an interrupt taken where the region returns to the dispatcher, at the loop's head,
+     * must find the CMP's flags in RFLAGS (the handler reads them with PUSHFQ).
+     */
+    @Test
+    void anInterruptAtARegionBoundaryFindsTheFlagsALoopsCompareLeftOut() throws Exception {
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(1);
+            // The handler records the interrupted RIP, RAX and the flags it finds.
+            m.load(0x80000, Asm.code64("""
+                    mov [0x6018], rax
+                    push rax
+                    pushfq
+                    pop rax
+                    mov [0x6010], rax
+                    mov rax, [rsp + 8]
+                    mov [0x6008], rax
+                    inc qword ptr [0x6000]
+                    pop rax
+                    iretq
+                    """));
+            m.gate64(0x50, 0x80000, 0, 0, false);
+            m.load(TestMachine.CODE, Asm.code64("""
+                    sti
+                    xor eax, eax
+                    mov ecx, 200000000
+                    1: add eax, 1
+                    cmp eax, ecx
+                    jne 1b
+                    add ebx, 1
+                    cli
+                    hlt
+                    """));
+            m.longMode(TestMachine.CODE);
+            Thread raiser = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                m.apic.raise(0x50);
+            });
+            ExitReason r = m.run();
+            raiser.join();
+            assertEquals(ExitReason.HLT, r, m.cpu.describeExit());
+            assertEquals(1, m.ram.read64(0x6000), "one interrupt");
+            long at = m.ram.read64(0x6008) - TestMachine.CODE;
+            long flags = m.ram.read64(0x6010) & (Flags.CF | Flags.ZF | Flags.SF | Flags.OF);
+            if (at == 8 && m.ram.read64(0x6018) != 0) {
+                assertEquals(Flags.CF | Flags.SF, flags, "CMP's flags at the loop's head");
+            } else {
+                assertTrue(at == 3 || at == 8 || at == 15 || at == 18, "interrupted between blocks: offset " + at);
+            }
         }
     }
 
