@@ -294,9 +294,12 @@ public final class Interpreter {
         } else if (b.region != null) {
             // Before the block's instructions are touched: a region does not need them.
             return runRegion(b);
-        } else if (++b.heat < compileThreshold ? warming(b)
-                : b.heat == compileThreshold ? compile(b) : b.cooled && recount(b)) {
-            return runRegion(b);
+        } else {
+            int compileAt = compileAt(b);
+            if (++b.heat < compileAt ? warming(b, compileAt)
+                    : b.heat == compileAt ? compile(b) : b.cooled && recount(b)) {
+                return runRegion(b);
+            }
         }
         Insn[] insns = b.insns;
         int n = one ? 1 : insns.length;
@@ -454,9 +457,9 @@ public final class Interpreter {
     }
 
     /**
-     * Blocks that ran this often in the interpreter, on all processors together, start a compiled
-     * region (jvisor.emu.tier1=false turns tier 1 off, jvisor.emu.hot sets the count). A region's
-     * class costs as much to build, load and have C1 compile as ten thousand or so interpreted runs
+     * Blocks that ran this often in the interpreter (longer ones fewer times: {@link #compileAt}),
+     * on all processors together, start a compiled region (jvisor.emu.tier1=false turns tier 1
+     * off, jvisor.emu.hot sets the count). A region's class costs as much to build, load and have C1 compile as ten thousand or so interpreted runs
      * of its blocks. In a Linux boot 2,000 made 3,100 regions, of which the last 2,000 ran 1% of
      * what regions ran; 5,000 makes 1,900 covering 80% of the instructions, 10,000 makes 1,100
      * covering 72%. Since the background compiler skips regions whose code stopped running, 5,000
@@ -492,9 +495,9 @@ public final class Interpreter {
      * compiled for this one within a few runs, for a handful of lookups per block. With several
      * processors it also adds its runs to theirs at those points and every {@link #SHARE_EVERY}
      * runs past them ({@link SharedRegions#warmed}), and compiles the region once all of them
-     * together ran it {@link #compileThreshold} times. Returns whether the block now has a region.
+     * together ran it {@code compileAt} times ({@link #compileAt}). Returns whether the block now has a region.
      */
-    private boolean warming(Block b) {
+    private boolean warming(Block b, int compileAt) {
         int heat = b.heat;
         boolean powerOfTwo = (heat & (heat - 1)) == 0;
         if (heat < 8 || !powerOfTwo && (c.cpuCount == 1 || (heat & (SHARE_EVERY - 1)) != 0)) {
@@ -507,8 +510,8 @@ public final class Interpreter {
             return false;
         }
         int runs = heat > SHARE_EVERY ? SHARE_EVERY : heat == 8 ? 8 : heat / 2; // since the last report
-        if (shared.warmed(b, runs, compileThreshold, c.index())) {
-            b.heat = compileThreshold; // as if it had got there here: this processor compiles it once
+        if (shared.warmed(b, runs, compileAt, c.index())) {
+            b.heat = compileAt; // as if it had got there here: this processor compiles it once
             return compile(b);
         }
         return false;
@@ -523,6 +526,24 @@ public final class Interpreter {
         b.heat = 1;
         return compileThreshold == 1 && compile(b);
     }
+
+    /**
+     * Interpreted runs after which block {@code b} starts a region: {@link #compileThreshold} for a
+     * block of up to {@link #TYPICAL_BLOCK} instructions, proportionally fewer for a longer one (down
+     * to an eighth), so that a long block is compiled after about as many instructions interpreted
+     * as a typical one. Unrolled code with 64-instruction blocks (the kernel's SHA-256, which hashes
+     * every module it loads) otherwise ran 320,000 instructions of each block interpreted first.
+     */
+    private int compileAt(Block b) {
+        int length = b.insns.length;
+        if (length <= TYPICAL_BLOCK || compileThreshold <= 1) {
+            return compileThreshold;
+        }
+        return Math.max(compileThreshold * TYPICAL_BLOCK / length, (compileThreshold + 7) / 8);
+    }
+
+    /** Instructions in a block that counts as one run towards {@link #compileThreshold}; a longer block counts more. */
+    private static final int TYPICAL_BLOCK = 8;
 
     /** Past its 256th run, a block adds its runs to the other processors' every this many runs. */
     private static final int SHARE_EVERY = 256;

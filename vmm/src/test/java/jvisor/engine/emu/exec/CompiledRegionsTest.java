@@ -82,6 +82,29 @@ class CompiledRegionsTest {
         }
     }
 
+    /**
+     * The compile threshold counts runs of a typical block of eight instructions: a block four
+     * times as long is compiled after a quarter of the runs, a short one only at the threshold.
+     */
+    @Test
+    void aLongBlockIsCompiledAfterFewerRunsThanAShortOne() {
+        String longLoop = "mov ecx, 20\nxor eax, eax\n1:\n" + "add eax, 1\n".repeat(30) + "dec ecx\njnz 1b\ncli\nhlt\n";
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(64); // 16 runs of the 32-instruction loop body
+            assertEquals(ExitReason.HLT, m.run64(longLoop), m.cpu.describeExit());
+            assertEquals(600, m.reg(Cpu.RAX));
+            assertEquals(2 + 32 * 20 + 2, m.cpu.retired());
+            assertEquals(32 * 4 + 2, m.cpu.retiredInRegions(), "the 16th run on, and the CLI and HLT after the loop");
+        }
+        String shortLoop = "mov ecx, 60\nxor eax, eax\n1: add eax, 1\ndec ecx\njnz 1b\ncli\nhlt\n";
+        try (TestMachine m = new TestMachine()) {
+            m.cpu.setCompileThreshold(64);
+            assertEquals(ExitReason.HLT, m.run64(shortLoop), m.cpu.describeExit());
+            assertEquals(60, m.reg(Cpu.RAX));
+            assertEquals(0, m.cpu.retiredInRegions(), "59 runs of a 3-instruction block stay below 64");
+        }
+    }
+
     @Test
     void aRegionCompiledInTheBackgroundTakesOverWithoutLosingACount() throws InterruptedException {
         try (TestMachine m = new TestMachine()) {
