@@ -54,7 +54,7 @@ final class BlockCache {
         int h = l1Index(rip);
         Block b = level1[h];
         if (b != null && b.rip == rip && b.modeKey == key && b.csBase == csBase && b.valid(pages)
-                && fetchCurrent(c, b, mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL)) {
+                && (mode64 || withinCsLimit(c, b)) && fetchCurrent(c, b, mode64 ? rip : (csBase + rip) & 0xFFFF_FFFFL)) {
             return b;
         }
         b = lookup(c, rip, csBase, key);
@@ -62,6 +62,14 @@ final class BlockCache {
         b.fetchGen = c.fetchGen;
         level1[h] = b;
         return b;
+    }
+
+    /**
+     * Whether the block's last byte lies within the CS limit, which the key leaves out: decoded
+     * under a larger limit, it must not run past a smaller one (the decoder faults there instead).
+     */
+    private static boolean withinCsLimit(Cpu c, Block b) {
+        return b.rip + b.bytes.length - 1 <= (c.seg(Cpu.CS).limit() & 0xFFFF_FFFFL);
     }
 
     /**
@@ -142,7 +150,8 @@ final class BlockCache {
                 unlink(slot, prev, b);
                 continue;
             }
-            if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key && sameCode(c, b)) {
+            if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key
+                    && (c.mode64() || withinCsLimit(c, b)) && sameCode(c, b)) {
                 if (sameMembers(c, b)) {
                     return b;
                 }
