@@ -36,9 +36,23 @@ public record BootConfig(
         debug = debug == null ? DebugOptions.NONE : debug;
         cmdline = cmdline == null ? "" : cmdline;
         modules = List.copyOf(modules);
+        checkCpus(cpus);
+        checkMemory(memory);
+        if ((memory & 0xFFF) != 0) {
+            throw new BadInputException("--memory must be a multiple of 4K");
+        }
+    }
+
+    /** A processor count within 1 to {@link #MAX_CPUS}, else the error the user sees. */
+    public static int checkCpus(int cpus) {
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new BadInputException("--cpus " + cpus + " is out of range: use 1 to " + MAX_CPUS);
         }
+        return cpus;
+    }
+
+    /** A guest memory size this host can give, else the error the user sees. */
+    public static long checkMemory(long memory) {
         if (memory < MIN_MEMORY) {
             throw new BadInputException("--memory " + MemorySize.format(memory) + " is too small: use at least "
                     + MemorySize.format(MIN_MEMORY));
@@ -48,9 +62,7 @@ public record BootConfig(
             throw new BadInputException("--memory " + MemorySize.format(memory) + " is more than this host can give ("
                     + MemorySize.format(max) + ")");
         }
-        if ((memory & 0xFFF) != 0) {
-            throw new BadInputException("--memory must be a multiple of 4K");
-        }
+        return memory;
     }
 
     /** A configuration that boots a Linux bzImage, if it is one, the default way. */

@@ -223,8 +223,9 @@ public final class CommandLine {
                         case "--initrd" -> initrd = new GuestImage.File(Path.of(value));
                         case "--module" -> modules.add(new GuestImage.File(Path.of(value)));
                         case "--cmdline", "--append" -> cmdline = value;
-                        case "--cpus", "--smp" -> cpus = number(name, value);
-                        case "--memory", "-m" -> memory = MemorySize.parse(value);
+                        // Checked here, so a bad count or size is what the user hears of, before a missing guest.
+                        case "--cpus", "--smp" -> cpus = BootConfig.checkCpus(number(name, value));
+                        case "--memory", "-m" -> memory = BootConfig.checkMemory(MemorySize.parse(value));
                         case "--engine" -> engine = EngineChoice.parse(value);
                         case "--linux-entry" -> linuxEntry = LinuxEntry.parse(value);
                         case "--drive" -> drives.add(DriveOption.parse(value));

@@ -96,6 +96,8 @@ class CommandLineTest {
     void mistakesGetOneLineNamingTheFix() {
         assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "0"));
         assertEquals("--cpus 65 is out of range: use 1 to 64", error("run", "--kernel", "k", "--cpus", "65"));
+        assertEquals("--cpus 0 is out of range: use 1 to 64", error("run", "--cpus", "0"), "before the missing guest");
+        assertTrue(error("run", "--memory", "1M").startsWith("--memory 1M is too small"), "before the missing guest");
         assertEquals("--cpus 'two' is not a number", error("run", "--kernel", "k", "--cpus", "two"));
         assertEquals("--memory '12Q' is not a size: write e.g. 128M or 2G", error("run", "--kernel", "k", "--memory", "12Q"));
         assertTrue(error("run", "--kernel", "k", "--memory", "1M").startsWith("--memory 1M is too small"));
