@@ -145,4 +145,23 @@ class RotateFlagsTest {
                 "shl edx, 4; movzx eax, word ptr [rbx]; add eax, dword ptr [rbx + 8]; seto cl");
         check(sources, new int[] {0, 1, 5, 33});
     }
+
+    /**
+     * Rotates and shifts by every immediate count whose flags the next instruction overwrites: a
+     * region computes those from the value alone in its own bytecode (two shifts and an OR for a
+     * rotate), not through the interpreter's Shifts.
+     */
+    @Test
+    void rotatesAndShiftsWithoutFlagsMatchTheHostAtEveryCount() {
+        List<String> sources = new ArrayList<>();
+        for (String op : new String[] {"rol", "ror", "shl", "shr", "sar"}) {
+            for (int n = 1; n < 64; n++) {
+                if (n < 32) {
+                    sources.add(op + " edx, " + n + "; xor eax, ecx");
+                }
+                sources.add(op + " rdx, " + n + "; add rax, rcx");
+            }
+        }
+        check(sources, new int[] {5});
+    }
 }
