@@ -51,12 +51,12 @@ public final class RegionCompiler {
      */
     private static final int HUGE_METHOD = 8000;
     /**
-     * Well below {@link #HUGE_METHOD}: C2 inlines a call only while the method's bytecode and
-     * what it inlined stay under 8000 bytes (-XX:DesiredMethodLimit), so a region near the limit
-     * calls the flag setters and Shifts out of line. On the sha256 guest (bench emu, one run
-     * each, load 1.3) estimates of 5,000 to 7,800 gave 4.2, 4.05, 3.9-4.1, 3.9-4.3, 4.25, 4.2 and
-     * 4.7 s (5,000, 5,500, 6,000, 6,500, 7,000, 7,400, 7,800); 6,000 keeps the rounds' regions
-     * at 2-3 blocks of 64.
+     * Well below {@link #HUGE_METHOD}: on the sha256 guest (bench emu, one run each, load 1.3)
+     * estimates of 5,000 to 7,800 gave 4.2, 4.05, 3.9-4.1, 3.9-4.3, 4.25, 4.2 and 4.7 s (5,000,
+     * 5,500, 6,000, 6,500, 7,000, 7,400, 7,800). Near the limit C2 left Flags.set64 and Shifts
+     * calls out of line (its inlining stops at 8,000 bytes with what it inlined), but lifting
+     * that (-XX:-ClipInlining) did not bring 7,800 back (4.98 s against 3.96 s), and C2 took
+     * longer (1.70 s against 2.13 s for two runs) while the region ran in C1's code.
      */
     private static final int ESTIMATE_LIMIT = 6000;
 
