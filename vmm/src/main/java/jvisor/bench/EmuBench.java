@@ -25,7 +25,7 @@ import jvisor.engine.emu.EmuCpu;
  */
 final class EmuBench {
     /** The CPU-bound guests; "name:N" runs one with scale=N. */
-    private static final List<String> DEFAULT_GUESTS = List.of("sieve", "crc32", "ptrchase");
+    private static final List<String> DEFAULT_GUESTS = List.of("sieve", "crc32", "sha256", "ptrchase");
 
     private EmuBench() { }
 

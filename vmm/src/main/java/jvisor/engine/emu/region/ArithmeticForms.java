@@ -29,10 +29,6 @@ final class ArithmeticForms {
     private static final ClassDesc CD_SHIFTS = ClassDesc.of(Shifts.class.getName());
     private static final ClassDesc CD_MULDIV = ClassDesc.of(MulDiv.class.getName());
     private static final MethodTypeDesc MTD_SHIFT = MethodTypeDesc.of(CD_long, CD_CPU, CD_int, CD_long, CD_int, CD_int);
-    private static final ClassDesc CD_LONG = ClassDesc.of(Long.class.getName());
-    private static final ClassDesc CD_INTEGER = ClassDesc.of(Integer.class.getName());
-    private static final MethodTypeDesc MTD_ROTATE_LONG = MethodTypeDesc.of(CD_long, CD_long, CD_int);
-    private static final MethodTypeDesc MTD_ROTATE_INT = MethodTypeDesc.of(CD_int, CD_int, CD_int);
     private static final MethodTypeDesc MTD_IMUL = MethodTypeDesc.of(CD_long, CD_CPU, CD_long, CD_long, CD_int);
 
     private ArithmeticForms() { }
@@ -147,17 +143,21 @@ final class ArithmeticForms {
 
     /**
      * A 32- or 64-bit register rotated or shifted by {@code n} (not 0) whose flags nothing will
-     * see: the value alone, in the region's own bytecode.
+     * see: the value alone, in the region's own bytecode. A rotate is two shifts and an OR (C2
+     * makes one rotate of them) rather than a call to Integer.rotateRight: in a region near
+     * HotSpot's inlining budget (-XX:DesiredMethodLimit, which counts the region's own bytecode)
+     * C2 left such calls out of line.
      */
     private static void shiftWithoutFlags(RegionFrame f, Insn x, int n) {
         CodeBuilder code = f.code;
         int s = x.opSize();
+        int bits = s * 8;
+        int right = x.sub() == 0 ? bits - n : n; // a rotate left by n is a rotate right by bits - n
         f.storeReg(x.rm(), s, () -> {
             if (s == 8) {
                 code.lload(T0);
                 switch (x.sub()) {
-                    case 0 -> code.loadConstant(n).invokestatic(CD_LONG, "rotateLeft", MTD_ROTATE_LONG);
-                    case 1 -> code.loadConstant(n).invokestatic(CD_LONG, "rotateRight", MTD_ROTATE_LONG);
+                    case 0, 1 -> code.loadConstant(right).lushr().lload(T0).loadConstant(bits - right).lshl().lor();
                     case 4, 6 -> code.loadConstant(n).lshl();
                     case 5 -> code.loadConstant(n).lushr();
                     default -> code.loadConstant(n).lshr();
@@ -166,8 +166,7 @@ final class ArithmeticForms {
             }
             code.lload(T0).l2i();
             switch (x.sub()) {
-                case 0 -> code.loadConstant(n).invokestatic(CD_INTEGER, "rotateLeft", MTD_ROTATE_INT);
-                case 1 -> code.loadConstant(n).invokestatic(CD_INTEGER, "rotateRight", MTD_ROTATE_INT);
+                case 0, 1 -> code.dup().loadConstant(right).iushr().swap().loadConstant(bits - right).ishl().ior();
                 case 4, 6 -> code.loadConstant(n).ishl();
                 case 5 -> code.loadConstant(n).iushr();
                 default -> code.loadConstant(n).ishr();

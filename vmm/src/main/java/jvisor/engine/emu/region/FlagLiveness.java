@@ -27,16 +27,24 @@ final class FlagLiveness {
      * overwrite) before anything reads them, with nothing in between but moves
      * that cannot see them, memory loads and stores included; -1 if there is none. Only a fault
      * or a write into decoded code ({@link #seenOnTheWay}), which leaves the region, could then
-     * see them on the way.
+     * see them on the way. With {@code all}, rotates on the way (which overwrite CF and OF and
+     * read nothing) are passed where nothing on the way can see the flags: between one rotate's
+     * and the next write of all six there is no state in which the other four could be seen.
+     * SHA-256's XOR or ADD, MOV, ROR, XOR: the first XOR's flags were computed for nothing.
      */
     static int overwrittenAt(Insn[] block, int at, boolean all) {
+        boolean pastRotate = false;
         for (int k = at + 1; k < block.length; k++) {
             Insn y = block[k];
             if (!y.mode64() || y.hasPrefix(Insn.P_LOCK) || y.hasPrefix(Insn.P_VEX)) {
                 return -1;
             }
             if (overwritesCarryAndOverflow(y) || overwritesAfterReading(y)) {
-                return !all || !isRotate(y) ? k : -1;
+                if (!all || !isRotate(y)) {
+                    return pastRotate && seenOnTheWay(block, at, k) ? -1 : k;
+                }
+                pastRotate = true;
+                continue;
             }
             if (!passesFlagsThrough(y) && !movesMemory(y)) {
                 return -1;

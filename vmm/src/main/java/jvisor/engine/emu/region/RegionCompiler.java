@@ -46,10 +46,19 @@ public final class RegionCompiler {
     /**
      * HotSpot compiles no method of 8000 bytes of bytecode or more (-XX:HugeMethodLimit): a region
      * that long would run in its bytecode interpreter forever. The plan is first cut to an
-     * estimate below this, then blocks are dropped from its end until the method really is.
+     * estimate below {@link #ESTIMATE_LIMIT}, then blocks are dropped from its end until the
+     * method really is below this.
      */
     private static final int HUGE_METHOD = 8000;
-    private static final int ESTIMATE_LIMIT = 7000;
+    /**
+     * Well below {@link #HUGE_METHOD}: on the sha256 guest (bench emu, one run each, load 1.3)
+     * estimates of 5,000 to 7,800 gave 4.2, 4.05, 3.9-4.1, 3.9-4.3, 4.25, 4.2 and 4.7 s (5,000,
+     * 5,500, 6,000, 6,500, 7,000, 7,400, 7,800). Near the limit C2 left Flags.set64 and Shifts
+     * calls out of line (its inlining stops at 8,000 bytes with what it inlined), but lifting
+     * that (-XX:-ClipInlining) did not bring 7,800 back (4.98 s against 3.96 s), and C2 took
+     * longer (1.70 s against 2.13 s for two runs) while the region ran in C1's code.
+     */
+    private static final int ESTIMATE_LIMIT = 6000;
 
     /** Compiles {@code plan}, or returns null if the class could not be built (the code stays interpreted). */
     public static CompiledRegion compile(RegionPlan plan) {
@@ -59,7 +68,7 @@ public final class RegionCompiler {
     /** Compiles {@code plan} as a class for C1 only, or with {@code forC2} one C2 may take. */
     public static CompiledRegion compile(RegionPlan plan, boolean forC2) {
         JitPolicy.install();
-        RegionPlan p = fit(plan);
+        RegionPlan p = fit(plan, forC2);
         while (true) {
             CompiledRegion region = build(p, forC2);
             if (region != TOO_LONG) {
@@ -73,17 +82,22 @@ public final class RegionCompiler {
     }
 
     /** The plan, or its first blocks, small enough for one method by the estimate. */
-    static RegionPlan fit(RegionPlan plan) {
+    static RegionPlan fit(RegionPlan plan, boolean forC2) {
         int keep = plan.blocks().size();
-        while (keep > 1 && estimate(plan.blocks().subList(0, keep)) > ESTIMATE_LIMIT) {
+        while (keep > 1 && estimate(plan.blocks().subList(0, keep), forC2) > ESTIMATE_LIMIT) {
             keep--;
         }
         return keep == plan.blocks().size() ? plan
                 : plan.first(keep);
     }
 
-    /** An estimate of the bytecode size of a region made of {@code blocks}. */
-    static int estimate(List<Insn[]> blocks) {
+    /**
+     * An estimate of the bytecode size of a region made of {@code blocks}, near the emitter's
+     * (SHA-256's unrolled rounds: 27 bytes an instruction for C1, 33 for C2, whose memory
+     * accesses look the TLB up inline): a pessimistic one cut those rounds' regions to one
+     * 64-instruction block each, and the processor went through the dispatcher every 64.
+     */
+    static int estimate(List<Insn[]> blocks, boolean forC2) {
         int size = 200;
         Set<Long> starts = new HashSet<>();
         for (Insn[] block : blocks) {
@@ -93,7 +107,17 @@ public final class RegionCompiler {
         int leaves = 0;
         for (Insn[] block : blocks) {
             for (int k = 0; k < block.length; k++) {
-                size += compiles(block[k], k == block.length - 1) ? 80 : 30;
+                Insn x = block[k];
+                boolean last = k == block.length - 1;
+                if (!compiles(x, last)) {
+                    size += HANDLER_BYTES;
+                } else if (last && ControlForms.supportsBranch(x)) {
+                    size += 60;
+                } else if (x.isMemory() && x.opcode() != 0x8D) {
+                    size += forC2 ? 80 : 40;
+                } else {
+                    size += 30;
+                }
             }
             Insn last = block[block.length - 1];
             int op = last.opcode();
@@ -104,6 +128,9 @@ public final class RegionCompiler {
         // Each RET or indirect branch compares its target with the return points after calls (RegionEmitter.leave).
         return size + leaves * Math.min(returnPoints, RegionEmitter.RETURN_POINTS) * 40;
     }
+
+    /** A handler call: the changed registers written back before it, the kept ones loaded after. */
+    private static final int HANDLER_BYTES = 120;
 
     /** Whether the region compiles {@code x} itself; else it calls its handler. */
     static boolean compiles(Insn x, boolean last) {

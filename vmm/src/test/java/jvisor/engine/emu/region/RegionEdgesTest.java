@@ -246,6 +246,30 @@ class RegionEdgesTest {
     }
 
     /**
+     * An ADD, a rotate (CF and OF only), a faulting load, then the XOR that overwrites all six:
+     * a rotate on the way does not let the ADD's flags go when a fault could see them; the
+     * exception finds the ADD's ZF, SF and PF with the rotate's CF and OF.
+     */
+    @Test
+    void aFaultPastARotateSeesTheFlagsOfTheAddBeforeIt() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 0x80000001
+                add esi, esi
+                mov edx, 0xf8000000
+                rol edx, 5
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF, o.flags() & (Flags.CF | Flags.ZF | Flags.PF | Flags.SF),
+                "ROL's CF with ADD's ZF, PF and SF, not those of XOR ECX, ECX");
+    }
+
+    /**
      * CRC-32's loop: a shift whose flags an XOR from memory overwrites, with a load between; here
      * the XOR's own load faults, before it writes its flags, and the exception finds the shift's.
      */
