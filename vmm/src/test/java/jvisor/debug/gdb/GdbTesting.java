@@ -26,6 +26,9 @@ final class GdbTesting {
     static CompletableFuture<GuestRun> bootWaiting(String guest, int port, int cpus, EngineChoice engine) {
         BootConfig config = BootConfig.of(new GuestImage.Builtin(guest)).withEngine(engine).withCpus(cpus)
                 .withDebug(new DebugOptions("127.0.0.1:" + port, true, false, null, null, 0, null));
-        return CompletableFuture.supplyAsync(() -> GuestRun.boot(config));
+        // A thread of its own, not the common pool: on two cores that pool has one worker, and a guest a
+        // failed test left waiting for gdb would keep every later test's guest from starting.
+        return CompletableFuture.supplyAsync(() -> GuestRun.boot(config),
+                task -> Thread.ofPlatform().daemon().name("gdb-test-guest").start(task));
     }
 }
