@@ -38,9 +38,6 @@ public record BootConfig(
         modules = List.copyOf(modules);
         checkCpus(cpus);
         checkMemory(memory);
-        if ((memory & 0xFFF) != 0) {
-            throw new BadInputException("--memory must be a multiple of 4K");
-        }
     }
 
     /** A processor count within 1 to {@link #MAX_CPUS}, else the error the user sees. */
@@ -51,7 +48,7 @@ public record BootConfig(
         return cpus;
     }
 
-    /** A guest memory size this host can give, else the error the user sees. */
+    /** A guest memory size this host can give, in whole pages, else the error the user sees. */
     public static long checkMemory(long memory) {
         if (memory < MIN_MEMORY) {
             throw new BadInputException("--memory " + MemorySize.format(memory) + " is too small: use at least "
@@ -61,6 +58,9 @@ public record BootConfig(
         if (memory > max) {
             throw new BadInputException("--memory " + MemorySize.format(memory) + " is more than this host can give ("
                     + MemorySize.format(max) + ")");
+        }
+        if ((memory & 0xFFF) != 0) {
+            throw new BadInputException("--memory must be a multiple of 4K");
         }
         return memory;
     }

@@ -113,7 +113,7 @@ public final class RegionCompiler {
                     size += HANDLER_BYTES;
                 } else if (last && ControlForms.supportsBranch(x)) {
                     size += 60;
-                } else if (x.isMemory() && x.opcode() != 0x8D) {
+                } else if (x.isMemory() && x.opcode() != 0x8D) { // LEA computes an address, accesses nothing
                     size += forC2 ? 80 : 40;
                 } else {
                     size += 30;
