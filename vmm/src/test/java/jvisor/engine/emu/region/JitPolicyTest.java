@@ -25,11 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * How HotSpot compiles regions, seen in a JVM started as the jvisor script starts it: with the
  * WhiteBox API open, each region's run method is compiled once, by C1 without profiling, from
- * the start; without it, HotSpot's tiers compile it with profiling first.
+ * the start, blocking the thread that asked; without it, HotSpot's tiers compile it with
+ * profiling first.
  */
 class JitPolicyTest {
     /** A PrintCompilation line of a region's run method: the tier, then the class. */
     private static final Pattern WARM_RUN = Pattern.compile("(\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
+    /** The same with the attributes before the tier ('b': a blocking compile). */
+    private static final Pattern WARM_RUN_ATTRIBUTES = Pattern.compile(
+            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
 
     /** The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them. */
     public static void main(String[] args) {
@@ -64,6 +68,14 @@ class JitPolicyTest {
         Map<String, Integer> first = firstTiers(out);
         assertFalse(first.isEmpty(), "no region was compiled");
         first.forEach((region, tier) -> assertEquals(1, tier, "the first compile of " + region));
+        // Blocking (the directive): the background compiler publishes a region only once C1 has compiled it.
+        for (String line : out) {
+            Matcher m = WARM_RUN_ATTRIBUTES.matcher(line);
+            if (m.find() && !line.contains("made not entrant")) {
+                assertTrue(m.group(1).contains("b"), "not a blocking compile: " + line);
+            }
+        }
+        assertTrue(out.stream().anyMatch(line -> WARM_RUN_ATTRIBUTES.matcher(line).find()), "attributes not found in " + out);
     }
 
     @Test
@@ -97,7 +109,8 @@ class JitPolicyTest {
         Path file = dir.resolve(JitPolicy.DIRECTIVES);
         Files.writeString(file, directive);
         List<String> out = run(dir, "-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + file, "-version");
-        assertTrue(out.contains("1 compiler directives added"), "HotSpot said " + out);
+        // Two: blocking C1-only compiles for the regions, C1 only for the code that writes them.
+        assertTrue(out.contains("2 compiler directives added"), "HotSpot said " + out);
         // This JVM was started without it, so the directive is added at run time here.
         assertFalse(JitPolicy.givenAtStart(directive));
     }
