@@ -118,7 +118,9 @@ final class Kallsyms {
                 if (end < 0) {
                     continue;
                 }
-                int offsets = at - 4 * count;
+                // Every table starts 8-aligned (scripts/kallsyms.c: ALGN is .balign 8 on 64-bit):
+                // after an odd number of offsets, four bytes of padding come before the base.
+                int offsets = (at - 4 * count) & ~7;
                 int n = 0;
                 int o = names;
                 for (int k = 0; k < count; k++) {
