@@ -35,6 +35,36 @@ public record CpuSnapshot(long[] regs, long rflags, byte[] memory, byte[] fpu) {
     private static final String[] NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
 
+    /**
+     * Parts of a snapshot a comparison leaves out: flags, bits of each register, bytes of the
+     * data area (where the architecture leaves them undefined and the host may differ).
+     */
+    public record Ignored(long flags, long[] registerBits, java.util.BitSet memory) {
+        public static Ignored nothing() {
+            return new Ignored(0, new long[16], new java.util.BitSet());
+        }
+
+        public boolean isNothing() {
+            return flags == 0 && Arrays.stream(registerBits).allMatch(b -> b == 0) && memory.isEmpty();
+        }
+    }
+
+    /** This snapshot with the {@code ignored} parts cleared, so that two of them compare equal there. */
+    public CpuSnapshot without(Ignored ignored) {
+        long[] r = regs.clone();
+        for (int i = 0; i < 16; i++) {
+            r[i] &= ~ignored.registerBits()[i];
+        }
+        byte[] m = memory.clone();
+        ignored.memory().stream().filter(at -> at < m.length).forEach(at -> m[at] = 0);
+        return new CpuSnapshot(r, rflags & ~ignored.flags(), m, fpu);
+    }
+
+    /** Differences from {@code other} outside the {@code ignored} parts. */
+    public String diff(CpuSnapshot other, Ignored ignored) {
+        return ignored.isNothing() ? diff(other) : without(ignored).diff(other.without(ignored));
+    }
+
     /** Differences from {@code other}, one per line; empty if none. */
     public String diff(CpuSnapshot other) {
         StringBuilder sb = new StringBuilder();

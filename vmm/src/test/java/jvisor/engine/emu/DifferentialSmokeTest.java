@@ -17,7 +17,7 @@ class DifferentialSmokeTest {
                 "mov [rbx+8], rax\n add qword ptr [rbx+8], 5", "push rax\n pop rcx", "bsf eax, ecx", "xor al, 0x55",
             };
             for (String s : snippets) {
-                byte[] code = Asm.code64(s);
+                java.util.List<String> insns = HostComparison.instructions(s);
                 for (int k = 0; k < 20; k++) {
                     long[] regs = new long[16];
                     for (int i = 0; i < 16; i++) {
@@ -28,9 +28,11 @@ class DifferentialSmokeTest {
                     byte[] mem = new byte[NativeCpu.DATA_SIZE];
                     rnd.nextBytes(mem);
                     CpuSnapshot in = new CpuSnapshot(regs, 0x202 | (rnd.nextLong() & 0x8D5), mem);
+                    HostComparison c = HostComparison.of(insns, in, host.dataAddress());
+                    byte[] code = Asm.code64(String.join("\n", insns.subList(0, c.units())));
                     CpuSnapshot a = host.run(code, in);
                     CpuSnapshot b = emu.run(code, in);
-                    assertEquals("", a.diff(b), s + " from " + in.diff(new CpuSnapshot(new long[16], 0, mem)));
+                    assertEquals("", c.diff(a, b), s + c + " from " + in.diff(new CpuSnapshot(new long[16], 0, mem)));
                 }
             }
         }

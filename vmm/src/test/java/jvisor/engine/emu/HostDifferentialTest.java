@@ -18,13 +18,15 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 /**
  * The host processor is the oracle: every instruction form of {@link InstructionForms}, and
  * random streams of them, run natively and in the emulator from the same random registers, flags
- * and memory; registers, the arithmetic flags, DF and the data area must come out the same.
+ * and memory; registers, the arithmetic flags, DF and the data area must come out the same
+ * (on a host other than AMD's, where the architecture defines them: {@link HostComparison}).
  */
 class HostDifferentialTest {
     private static NativeCpu host;
     private static EmuOracleRunner emu;
     private static InstructionPool pool;
     private static final AtomicLong CASES = new AtomicLong();
+    private static final AtomicLong CUT = new AtomicLong();
 
     @BeforeContainer
     static void setUp() {
@@ -36,7 +38,8 @@ class HostDifferentialTest {
 
     @AfterContainer
     static void tearDown() {
-        System.out.printf("host differential: %d random stream cases%n", CASES.get());
+        System.out.printf("host differential: %d random stream cases, %d of them compared only in part"
+                + " (an undefined flag read or an undefined result; host %s)%n", CASES.get(), CUT.get(), HostVendor.id());
         if (emu != null) {
             emu.close();
         }
@@ -63,15 +66,24 @@ class HostDifferentialTest {
         return new CpuSnapshot(regs, 0x202 | (flags & 0xCD5), memory);
     }
 
-    private static void compare(byte[] code, CpuSnapshot in, String what) {
-        CpuSnapshot expected = host.run(code, in);
+    /** Runs {@code entries} back to back on both sides and compares what this host defines of them. */
+    private static HostComparison compare(List<InstructionPool.Entry> entries, CpuSnapshot in, String what) {
+        HostComparison c = HostComparison.of(entries.stream().map(InstructionPool.Entry::text).toList(), in,
+                host.dataAddress());
+        ByteArrayOutputStream code = new ByteArrayOutputStream();
+        entries.subList(0, c.units()).forEach(e -> code.writeBytes(e.bytes()));
+        if (code.size() == 0) {
+            return c;
+        }
+        CpuSnapshot expected = host.run(code.toByteArray(), in);
         CpuSnapshot actual;
         try {
-            actual = emu.run(code, in);
+            actual = emu.run(code.toByteArray(), in);
         } catch (IllegalStateException e) {
             throw new AssertionError(what + ": " + e.getMessage(), e);
         }
-        assertEquals("", expected.diff(actual), what + " (host vs emu)");
+        assertEquals("", c.diff(expected, actual), what + c + " (host vs emu)");
+        return c;
     }
 
     @net.jqwik.api.Example
@@ -83,7 +95,7 @@ class HostDifferentialTest {
         for (InstructionPool.Entry e : pool.entries) {
             for (int k = 0; k < 4 && !failures.containsKey(e.template()); k++) {
                 try {
-                    compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+                    compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
                 } catch (AssertionError failure) {
                     failures.put(e.template(), failure.getMessage());
                 }
@@ -107,7 +119,7 @@ class HostDifferentialTest {
                 continue;
             }
             try {
-                compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+                compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
             } catch (AssertionError failure) {
                 failures.put(e.template(), failure.getMessage());
             }
@@ -126,7 +138,7 @@ class HostDifferentialTest {
                 continue;
             }
             try {
-                compare(e.bytes(), randomState(rnd, rnd.nextLong()), e.text());
+                compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
             } catch (AssertionError failure) {
                 failures.put(e.template(), failure.getMessage());
             }
@@ -141,14 +153,8 @@ class HostDifferentialTest {
 
     @Property(tries = 3000)
     void randomStreamsMatchTheHost(@ForAll("streams") List<Integer> stream, @ForAll long seed, @ForAll long flags) {
-        ByteArrayOutputStream code = new ByteArrayOutputStream();
-        StringBuilder text = new StringBuilder();
-        for (int index : stream) {
-            InstructionPool.Entry e = pool.entries.get(index);
-            code.writeBytes(e.bytes());
-            text.append(e.text()).append(" | ");
-        }
-        if (code.size() > NativeCpu.SNIPPET_MAX - 8) {
+        List<InstructionPool.Entry> entries = stream.stream().map(pool.entries::get).toList();
+        if (entries.stream().mapToInt(e -> e.bytes().length).sum() > NativeCpu.SNIPPET_MAX - 8) {
             return;
         }
         CASES.incrementAndGet();
@@ -157,6 +163,9 @@ class HostDifferentialTest {
             case 2 -> emu.compileThreshold(1);
             default -> emu.compileForC2();
         }
-        compare(code.toByteArray(), randomState(new Random(seed), flags), text.toString());
+        String text = String.join(" | ", entries.stream().map(InstructionPool.Entry::text).toList());
+        if (compare(entries, randomState(new Random(seed), flags), text).cut()) {
+            CUT.incrementAndGet();
+        }
     }
 }

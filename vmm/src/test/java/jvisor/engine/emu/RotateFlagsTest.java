@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
  * counts, with CF clear and set, interpreted, in regions for C1 and in regions for C2; also
  * rotates followed by an instruction that overwrites their flags, and by one that reads them,
  * with loads and stores between (the flags a region leaves out unless a fault could see them).
+ * On a host other than AMD's, OF after counts other than 1 is not compared, nor is anything
+ * after an instruction that reads it ({@link HostComparison}).
  */
 class RotateFlagsTest {
     private static NativeCpu host;
@@ -55,10 +57,13 @@ class RotateFlagsTest {
         CpuSnapshot in = HostDifferentialTest.randomState(host, rnd, rnd.nextLong() & ~1L | (cf ? 1 : 0));
         in.regs()[1] = count;
         in.regs()[2] = value;
-        CpuSnapshot expected = host.run(Asm.code64(source), in);
-        CpuSnapshot actual = emu.run(Asm.code64(source), in);
-        String d = expected.diff(actual);
-        return d.isEmpty() ? "" : source + " rcx=" + count + " rdx=" + Long.toHexString(value) + " cf=" + (cf ? 1 : 0)
+        List<String> insns = HostComparison.instructions(source);
+        HostComparison c = HostComparison.of(insns, in, host.dataAddress());
+        String compared = String.join("\n", insns.subList(0, c.units()));
+        CpuSnapshot expected = host.run(Asm.code64(compared), in);
+        CpuSnapshot actual = emu.run(Asm.code64(compared), in);
+        String d = c.diff(expected, actual);
+        return d.isEmpty() ? "" : source + c + " rcx=" + count + " rdx=" + Long.toHexString(value) + " cf=" + (cf ? 1 : 0)
                 + ": " + d.strip().replace('\n', ';');
     }
 

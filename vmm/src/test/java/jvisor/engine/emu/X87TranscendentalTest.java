@@ -17,10 +17,18 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * {@link #ULPS}, and C1 (the rounding direction) may differ with them. Everything else (the other registers, C0 C2 C3, exception
  * flags, out-of-range arguments, special operands) must agree exactly. Arguments are drawn from
  * each instruction's domain: random magnitudes, values near multiples of pi/2, tiny and huge ones.
+ *
+ * <p>On a host other than AMD's the bound is the one Intel documents (SDM vol. 1, "Transcendental
+ * Instruction Accuracy"): an error below 1 ulp when rounding to nearest, below 1.5 ulps in the
+ * other modes. With this emulation's own error that allows 1 and 2 representable values apart,
+ * counted across a power of two: Intel's FCOS of a denormal is 1.0 even when rounding down, one
+ * value above the emulator's (and AMD's) 1 - 2^-64.
  */
 class X87TranscendentalTest {
     static final int ULPS = 1;
     private static final FpuImage.Tolerance TOLERANCE = new FpuImage.Tolerance(ULPS, true, false);
+    private static final FpuImage.Tolerance DOCUMENTED_NEAREST = new FpuImage.Tolerance(1, true, false, true);
+    private static final FpuImage.Tolerance DOCUMENTED_DIRECTED = new FpuImage.Tolerance(2, true, false, true);
     private static NativeCpu host;
     private static EmuOracleRunner emu;
 
@@ -115,7 +123,7 @@ class X87TranscendentalTest {
             CpuSnapshot in = new CpuSnapshot(regs, 0x202, new byte[NativeCpu.DATA_SIZE], b.array());
             CpuSnapshot expected = host.run(code, in);
             CpuSnapshot actual = emu.run(code, in);
-            String d = FpuImage.diff(expected.fpu(), actual.fpu(), TOLERANCE);
+            String d = FpuImage.diff(expected.fpu(), actual.fpu(), tolerance(b.getShort(0)));
             if (d.isEmpty() && !FpuImage.diff(expected.fpu(), actual.fpu(), FpuImage.EXACT).isEmpty()) {
                 inexact++;
             }
@@ -123,8 +131,16 @@ class X87TranscendentalTest {
                 failures.add(asm + " " + SimdDifferentialTest.inputs("f st(0) st(1)", in) + "\n" + d);
             }
         }
-        System.out.printf("x87 %s: %d cases, %d within %d ulp but not bit-exact%n", asm, cases, inexact, ULPS);
+        System.out.printf("x87 %s: %d cases, %d within the tolerance but not bit-exact%n", asm, cases, inexact);
         return String.join("\n", failures);
+    }
+
+    /** The tolerance on this host for a control word {@code fcw}: see the class comment. */
+    static FpuImage.Tolerance tolerance(int fcw) {
+        if (HostVendor.amd()) {
+            return TOLERANCE;
+        }
+        return (fcw >> 10 & 3) == 0 ? DOCUMENTED_NEAREST : DOCUMENTED_DIRECTED;
     }
 
     @net.jqwik.api.Example
