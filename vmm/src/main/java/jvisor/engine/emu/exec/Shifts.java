@@ -211,7 +211,10 @@ public final class Shifts {
         };
     }
 
-    static long shl(Flags f, long v, int n, int size) {
+    // SHL/SAL, SHR, SAR, ROL and ROR by a count that is not 0 (after masking), each small enough for
+    // HotSpot to inline where a region calls it directly (the switch in shift is not).
+
+    public static long shl(Flags f, long v, int n, int size) {
         int w = size << 3;
         long r = Operands.mask(v << n, size);
         long cf = n <= w ? (v >>> (w - n)) & 1 : 0;
@@ -220,7 +223,7 @@ public final class Shifts {
         return r;
     }
 
-    static long shr(Flags f, long v, int n, int size) {
+    public static long shr(Flags f, long v, int n, int size) {
         int w = size << 3;
         long r = v >>> n;
         long cf = n <= w ? (v >>> (n - 1)) & 1 : 0;
@@ -228,7 +231,7 @@ public final class Shifts {
         return r;
     }
 
-    static long sar(Flags f, long v, int n, int size) {
+    public static long sar(Flags f, long v, int n, int size) {
         long sv = Flags.sx(v, size);
         long r = Operands.mask(sv >> Math.min(n, 63), size);
         long cf = (sv >> Math.min(n - 1, 63)) & 1;
@@ -236,7 +239,7 @@ public final class Shifts {
         return r;
     }
 
-    private static long rol(Cpu c, long v, int n, int size) {
+    public static long rol(Cpu c, long v, int n, int size) {
         int w = size << 3;
         int k = n % w;
         long r = Operands.mask(k == 0 ? v : (v << k) | (v >>> (w - k)), size);
@@ -245,7 +248,7 @@ public final class Shifts {
         return r;
     }
 
-    private static long ror(Cpu c, long v, int n, int size) {
+    public static long ror(Cpu c, long v, int n, int size) {
         int w = size << 3;
         int k = n % w;
         long r = Operands.mask(k == 0 ? v : (v >>> k) | (v << (w - k)), size);
