@@ -211,9 +211,10 @@ public final class Shifts {
         };
     }
 
-    // SHL/SAL, SHR, SAR, ROL and ROR by a count that is not 0 (after masking), each small enough for
-    // HotSpot to inline where a region calls it directly (the switch in shift is not).
-
+    /**
+     * SHL (and SAL) by {@code n}, not 0 after masking. This and SHR, SAR, ROL and ROR are small
+     * enough for HotSpot to inline where a region calls them directly; {@link #shift} is not.
+     */
     public static long shl(Flags f, long v, int n, int size) {
         int w = size << 3;
         long r = Operands.mask(v << n, size);

@@ -179,20 +179,24 @@ final class ArithmeticForms {
 
     /**
      * Shifts the value in T0 by COUNT (not 0) and writes it back (to the address in LIN for memory).
-     * The operation's own method, not the interpreter's switch over all of them: HotSpot inlines
-     * that one, and in `bench emu` sha256 the switch, left out of line, had 11% of the samples.
+     * It calls the operation's own method, which HotSpot inlines, not the interpreter's switch over
+     * all of them, which it left out of line ({@code bench emu} sha256: 11% of the samples).
      */
     private static void shiftBy(RegionEmitter e, Insn x, boolean memory) {
         RegionFrame f = e.frame();
         CodeBuilder code = f.code;
         int s = x.opSize();
-        switch (x.sub()) {
-            case 0, 1 -> code.aload(CPU).lload(T0).iload(COUNT).loadConstant(s)
-                    .invokestatic(CD_SHIFTS, x.sub() == 0 ? "rol" : "ror", MTD_ROTATE);
-            default -> code.aload(RegionFrame.FLAGS).lload(T0).iload(COUNT).loadConstant(s)
-                    .invokestatic(CD_SHIFTS, x.sub() == 5 ? "shr" : x.sub() == 7 ? "sar" : "shl", MTD_SHIFT_FLAGS);
-        }
-        code.lstore(R);
+        boolean rotate = x.sub() <= 1;
+        String method = switch (x.sub()) {
+            case 0 -> "rol";
+            case 1 -> "ror";
+            case 5 -> "shr";
+            case 7 -> "sar";
+            default -> "shl"; // SHL and SAL
+        };
+        // Rotates keep the other flags, so they take the processor; shifts set them all.
+        code.aload(rotate ? CPU : RegionFrame.FLAGS).lload(T0).iload(COUNT).loadConstant(s)
+                .invokestatic(CD_SHIFTS, method, rotate ? MTD_ROTATE : MTD_SHIFT_FLAGS).lstore(R);
         if (memory) {
             Memory.write(f, LIN, R, s);
             e.leaveIfCodeWritten();

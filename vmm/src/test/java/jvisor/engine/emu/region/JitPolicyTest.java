@@ -29,10 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * profiling first.
  */
 class JitPolicyTest {
-    /** A PrintCompilation line of a region's run method: the tier, then the class. */
-    private static final Pattern WARM_RUN = Pattern.compile("(\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
-    /** The same with the attributes before the tier ('b': a blocking compile). */
-    private static final Pattern WARM_RUN_ATTRIBUTES = Pattern.compile(
+    /** A PrintCompilation line of a region's run method: the attributes ('b': a blocking compile), the tier, the class. */
+    private static final Pattern WARM_RUN = Pattern.compile(
             " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
 
     /** The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them. */
@@ -70,12 +68,12 @@ class JitPolicyTest {
         first.forEach((region, tier) -> assertEquals(1, tier, "the first compile of " + region));
         // Blocking (the directive): the background compiler publishes a region only once C1 has compiled it.
         for (String line : out) {
-            Matcher m = WARM_RUN_ATTRIBUTES.matcher(line);
+            Matcher m = WARM_RUN.matcher(line);
             if (m.find() && !line.contains("made not entrant")) {
                 assertTrue(m.group(1).contains("b"), "not a blocking compile: " + line);
             }
         }
-        assertTrue(out.stream().anyMatch(line -> WARM_RUN_ATTRIBUTES.matcher(line).find()), "attributes not found in " + out);
+        assertTrue(out.stream().anyMatch(line -> WARM_RUN.matcher(line).find()), "attributes not found in " + out);
     }
 
     @Test
@@ -121,7 +119,7 @@ class JitPolicyTest {
         for (String line : lines) {
             Matcher m = WARM_RUN.matcher(line);
             if (m.find() && !line.contains("made not entrant")) {
-                first.putIfAbsent(m.group(2), Integer.parseInt(m.group(1)));
+                first.putIfAbsent(m.group(3), Integer.parseInt(m.group(2)));
             }
         }
         return first;
