@@ -1,5 +1,6 @@
 package jvisor.engine.emu.exec;
 
+import java.lang.invoke.VarHandle;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.decode.Op;
@@ -7,7 +8,7 @@ import jvisor.engine.emu.decode.OpcodeMaps;
 
 /**
  * The instruction forms a Linux boot interprets most (MOV, the 32/64-bit ALU forms, Jcc, PUSH/POP,
- * CALL/RET, LEA, ...), run by the interpreter from one switch on {@link Insn#fastForm} instead of
+ * CALL/RET, LEA, ...), run by the interpreter from a switch on {@link Insn#fastForm} instead of
  * through {@link Op}, which is a megamorphic interface call (an itable stub, then an indirect jump)
  * per instruction. Each case calls the static method its handler is a reference to: C2 inlines the
  * frequent ones into the switch. (Through the handler it would not: a lambda's one-line exec is
@@ -172,154 +173,169 @@ public final class FastForms {
         }
     }
 
+    /**
+     * A compiler-only barrier (C2 emits no instruction for it on x86): the loads after it cannot
+     * be merged with those of another case, nor moved above it.
+     */
+    private static void caseBarrier() {
+        VarHandle.loadLoadFence();
+    }
+
     /** Runs instruction {@code x}: its handler's body from the switch if it is a fast form, else through the handler. */
     public static void exec(Cpu c, Insn x) {
         switch (x.fastForm()) {
-            case 1 -> Moves.storeRR64(c, x);
-            case 2 -> Moves.storeRR32(c, x);
-            case 3 -> Moves.loadRR64(c, x);
-            case 4 -> Moves.loadRR32(c, x);
-            case 5 -> Moves.loadFlat64(c, x);
-            case 6 -> Moves.loadFlat32(c, x);
-            case 7 -> Moves.loadSeg64(c, x);
-            case 8 -> Moves.loadSeg32(c, x);
-            case 9 -> Moves.storeFlat64(c, x);
-            case 10 -> Moves.storeFlat32(c, x);
-            case 11 -> Moves.storeFlat8(c, x);
-            case 12 -> Moves.storeSeg64(c, x);
-            case 13 -> Moves.storeSeg32(c, x);
-            case 14 -> Moves.storeImmReg64(c, x);
-            case 15 -> Moves.storeImmReg32(c, x);
-            case 16 -> Moves.movRegImm64(c, x);
-            case 17 -> Moves.movRegImm32(c, x);
-            case 18 -> Moves.movzx8(c, x);
-            case 19 -> Moves.lea64(c, x);
-            case 20 -> Moves.lea32(c, x);
-            case 21 -> Moves.nop(c, x);
-            case 22 -> Stack.pushReg64(c, x);
-            case 23 -> Stack.popReg64(c, x);
-            case 24 -> Control.jo64(c, x);
-            case 25 -> Control.jno64(c, x);
-            case 26 -> Control.jb64(c, x);
-            case 27 -> Control.jae64(c, x);
-            case 28 -> Control.je64(c, x);
-            case 29 -> Control.jne64(c, x);
-            case 30 -> Control.jbe64(c, x);
-            case 31 -> Control.ja64(c, x);
-            case 32 -> Control.js64(c, x);
-            case 33 -> Control.jns64(c, x);
-            case 34 -> Control.jp64(c, x);
-            case 35 -> Control.jnp64(c, x);
-            case 36 -> Control.jl64(c, x);
-            case 37 -> Control.jge64(c, x);
-            case 38 -> Control.jle64(c, x);
-            case 39 -> Control.jg64(c, x);
-            case 40 -> Control.jmp64(c, x);
-            case 41 -> Control.call64(c, x);
-            case 42 -> Control.ret(c, x);
-            case 43 -> AluFast.addRR64(c, x);
-            case 44 -> AluFast.orRR64(c, x);
-            case 45 -> AluFast.andRR64(c, x);
-            case 46 -> AluFast.subRR64(c, x);
-            case 47 -> AluFast.xorRR64(c, x);
-            case 48 -> AluFast.cmpRR64(c, x);
-            case 49 -> AluFast.addRR32(c, x);
-            case 50 -> AluFast.orRR32(c, x);
-            case 51 -> AluFast.andRR32(c, x);
-            case 52 -> AluFast.subRR32(c, x);
-            case 53 -> AluFast.xorRR32(c, x);
-            case 54 -> AluFast.cmpRR32(c, x);
-            case 55 -> AluFast.addRI64(c, x);
-            case 56 -> AluFast.orRI64(c, x);
-            case 57 -> AluFast.andRI64(c, x);
-            case 58 -> AluFast.subRI64(c, x);
-            case 59 -> AluFast.xorRI64(c, x);
-            case 60 -> AluFast.cmpRI64(c, x);
-            case 61 -> AluFast.addRI32(c, x);
-            case 62 -> AluFast.orRI32(c, x);
-            case 63 -> AluFast.andRI32(c, x);
-            case 64 -> AluFast.subRI32(c, x);
-            case 65 -> AluFast.xorRI32(c, x);
-            case 66 -> AluFast.cmpRI32(c, x);
-            case 67 -> AluFast.addRM64(c, x);
-            case 68 -> AluFast.orRM64(c, x);
-            case 69 -> AluFast.andRM64(c, x);
-            case 70 -> AluFast.subRM64(c, x);
-            case 71 -> AluFast.xorRM64(c, x);
-            case 72 -> AluFast.cmpRM64(c, x);
-            case 73 -> AluFast.addRM32(c, x);
-            case 74 -> AluFast.orRM32(c, x);
-            case 75 -> AluFast.andRM32(c, x);
-            case 76 -> AluFast.subRM32(c, x);
-            case 77 -> AluFast.xorRM32(c, x);
-            case 78 -> AluFast.cmpRM32(c, x);
-            case 79 -> AluFast.cmpMR64(c, x);
-            case 80 -> AluFast.cmpMR32(c, x);
-            case 81 -> AluFast.cmpMI64(c, x);
-            case 82 -> AluFast.cmpMI32(c, x);
-            case 83 -> AluFast.testRR64(c, x);
-            case 84 -> AluFast.testRR32(c, x);
-            case 85 -> Moves.storeRR(c, x);
-            case 86 -> Moves.loadRR(c, x);
-            case 87 -> Moves.storeImm(c, x);
-            case 88 -> Moves.storeImmFlat8(c, x);
-            case 89 -> Moves.movzx16(c, x);
-            case 90 -> Moves.movsx8(c, x);
-            case 91 -> Moves.movsx16(c, x);
-            case 92 -> Moves.movsxd(c, x);
-            case 93 -> Alu.cmpRI(c, x);
-            case 94 -> Alu.cmpMI(c, x);
-            case 95 -> Alu.cmpAccImm(c, x);
-            case 96 -> Alu.testRR(c, x);
-            case 97 -> Alu.testMR(c, x);
-            case 98 -> Alu.testAcc(c, x);
-            case 99 -> Alu.testRMImm(c, x);
-            case 100 -> Alu.incRMReg(c, x);
-            case 101 -> Alu.decRMReg(c, x);
-            case 102 -> Alu.incMem(c, x);
-            case 103 -> Alu.decMem(c, x);
-            case 104 -> Stack.pushReg(c, x);
-            case 105 -> Stack.popReg(c, x);
-            case 106 -> Stack.pushImm(c, x);
-            case 107 -> Control.callIndirect(c, x);
-            case 108 -> Control.jmpIndirect(c, x);
-            case 109 -> MulDiv.imul2(c, x);
-            case 110 -> MulDiv.imul3(c, x);
-            case 111 -> MulDiv.mul(c, x);
-            case 112 -> MulDiv.imul1(c, x);
-            case 113 -> MulDiv.div(c, x);
-            case 114 -> MulDiv.idiv(c, x);
-            case 115 -> Moves.storeMem(c, x);
-            case 116 -> Moves.loadMem(c, x);
-            case 117 -> Moves.cmov(c, x);
-            case 118 -> Moves.setcc(c, x);
-            case 119 -> Moves.bswap(c, x);
-            case 120 -> Moves.widenAcc(c, x);
-            case 121 -> Moves.signToRdx(c, x);
-            case 122 -> Moves.movFromSreg(c, x);
-            case 123 -> Alu.not(c, x);
-            case 124 -> Alu.neg(c, x);
-            case 125 -> Stack.pushf(c, x);
-            case 126 -> Stack.popf(c, x);
-            case 127 -> Stack.leave(c, x);
-            case 128 -> SystemInsns.cli(c, x);
-            case 129 -> SystemInsns.sti(c, x);
-            case 130 -> Shifts.group2RegImm(c, x);
-            case 131 -> Shifts.group2RegOne(c, x);
-            case 132 -> Shifts.group2RegCl(c, x);
-            case 133 -> Shifts.group2MemImm(c, x);
-            case 134 -> Shifts.group2MemOne(c, x);
-            case 135 -> Shifts.group2MemCl(c, x);
-            case 136 -> Shifts.shlRI64(c, x);
-            case 137 -> Shifts.shrRI64(c, x);
-            case 138 -> Shifts.sarRI64(c, x);
-            case 139 -> Shifts.rolRI64(c, x);
-            case 140 -> Shifts.rorRI64(c, x);
-            case 141 -> Shifts.shlRI32(c, x);
-            case 142 -> Shifts.shrRI32(c, x);
-            case 143 -> Shifts.sarRI32(c, x);
-            case 144 -> Shifts.rolRI32(c, x);
-            case 145 -> Shifts.rorRI32(c, x);
+            case 1 -> { caseBarrier(); Moves.storeRR64(c, x); }
+            case 2 -> { caseBarrier(); Moves.storeRR32(c, x); }
+            case 3 -> { caseBarrier(); Moves.loadRR64(c, x); }
+            case 4 -> { caseBarrier(); Moves.loadRR32(c, x); }
+            case 5 -> { caseBarrier(); Moves.loadFlat64(c, x); }
+            case 6 -> { caseBarrier(); Moves.loadFlat32(c, x); }
+            case 7 -> { caseBarrier(); Moves.loadSeg64(c, x); }
+            case 8 -> { caseBarrier(); Moves.loadSeg32(c, x); }
+            case 9 -> { caseBarrier(); Moves.storeFlat64(c, x); }
+            case 10 -> { caseBarrier(); Moves.storeFlat32(c, x); }
+            case 11 -> { caseBarrier(); Moves.storeFlat8(c, x); }
+            case 12 -> { caseBarrier(); Moves.storeSeg64(c, x); }
+            case 13 -> { caseBarrier(); Moves.storeSeg32(c, x); }
+            case 14 -> { caseBarrier(); Moves.storeImmReg64(c, x); }
+            case 15 -> { caseBarrier(); Moves.storeImmReg32(c, x); }
+            case 16 -> { caseBarrier(); Moves.movRegImm64(c, x); }
+            case 17 -> { caseBarrier(); Moves.movRegImm32(c, x); }
+            case 18 -> { caseBarrier(); Moves.movzx8(c, x); }
+            case 19 -> { caseBarrier(); Moves.lea64(c, x); }
+            case 20 -> { caseBarrier(); Moves.lea32(c, x); }
+            case 21 -> { caseBarrier(); Moves.nop(c, x); }
+            case 22 -> { caseBarrier(); Stack.pushReg64(c, x); }
+            case 23 -> { caseBarrier(); Stack.popReg64(c, x); }
+            case 24 -> { caseBarrier(); Control.jo64(c, x); }
+            case 25 -> { caseBarrier(); Control.jno64(c, x); }
+            case 26 -> { caseBarrier(); Control.jb64(c, x); }
+            case 27 -> { caseBarrier(); Control.jae64(c, x); }
+            case 28 -> { caseBarrier(); Control.je64(c, x); }
+            case 29 -> { caseBarrier(); Control.jne64(c, x); }
+            case 30 -> { caseBarrier(); Control.jbe64(c, x); }
+            case 31 -> { caseBarrier(); Control.ja64(c, x); }
+            case 32 -> { caseBarrier(); Control.js64(c, x); }
+            case 33 -> { caseBarrier(); Control.jns64(c, x); }
+            case 34 -> { caseBarrier(); Control.jp64(c, x); }
+            case 35 -> { caseBarrier(); Control.jnp64(c, x); }
+            case 36 -> { caseBarrier(); Control.jl64(c, x); }
+            case 37 -> { caseBarrier(); Control.jge64(c, x); }
+            case 38 -> { caseBarrier(); Control.jle64(c, x); }
+            case 39 -> { caseBarrier(); Control.jg64(c, x); }
+            case 40 -> { caseBarrier(); Control.jmp64(c, x); }
+            case 41 -> { caseBarrier(); Control.call64(c, x); }
+            case 42 -> { caseBarrier(); Control.ret(c, x); }
+            case 43 -> { caseBarrier(); AluFast.addRR64(c, x); }
+            case 44 -> { caseBarrier(); AluFast.orRR64(c, x); }
+            case 45 -> { caseBarrier(); AluFast.andRR64(c, x); }
+            case 46 -> { caseBarrier(); AluFast.subRR64(c, x); }
+            case 47 -> { caseBarrier(); AluFast.xorRR64(c, x); }
+            case 48 -> { caseBarrier(); AluFast.cmpRR64(c, x); }
+            case 49 -> { caseBarrier(); AluFast.addRR32(c, x); }
+            case 50 -> { caseBarrier(); AluFast.orRR32(c, x); }
+            case 51 -> { caseBarrier(); AluFast.andRR32(c, x); }
+            case 52 -> { caseBarrier(); AluFast.subRR32(c, x); }
+            case 53 -> { caseBarrier(); AluFast.xorRR32(c, x); }
+            case 54 -> { caseBarrier(); AluFast.cmpRR32(c, x); }
+            case 55 -> { caseBarrier(); AluFast.addRI64(c, x); }
+            case 56 -> { caseBarrier(); AluFast.orRI64(c, x); }
+            case 57 -> { caseBarrier(); AluFast.andRI64(c, x); }
+            case 58 -> { caseBarrier(); AluFast.subRI64(c, x); }
+            case 59 -> { caseBarrier(); AluFast.xorRI64(c, x); }
+            case 60 -> { caseBarrier(); AluFast.cmpRI64(c, x); }
+            case 61 -> { caseBarrier(); AluFast.addRI32(c, x); }
+            case 62 -> { caseBarrier(); AluFast.orRI32(c, x); }
+            case 63 -> { caseBarrier(); AluFast.andRI32(c, x); }
+            case 64 -> { caseBarrier(); AluFast.subRI32(c, x); }
+            case 65 -> { caseBarrier(); AluFast.xorRI32(c, x); }
+            case 66 -> { caseBarrier(); AluFast.cmpRI32(c, x); }
+            case 67 -> { caseBarrier(); AluFast.addRM64(c, x); }
+            case 68 -> { caseBarrier(); AluFast.orRM64(c, x); }
+            case 69 -> { caseBarrier(); AluFast.andRM64(c, x); }
+            case 70 -> { caseBarrier(); AluFast.subRM64(c, x); }
+            case 71 -> { caseBarrier(); AluFast.xorRM64(c, x); }
+            case 72 -> { caseBarrier(); AluFast.cmpRM64(c, x); }
+            case 73 -> { caseBarrier(); AluFast.addRM32(c, x); }
+            case 74 -> { caseBarrier(); AluFast.orRM32(c, x); }
+            case 75 -> { caseBarrier(); AluFast.andRM32(c, x); }
+            case 76 -> { caseBarrier(); AluFast.subRM32(c, x); }
+            case 77 -> { caseBarrier(); AluFast.xorRM32(c, x); }
+            case 78 -> { caseBarrier(); AluFast.cmpRM32(c, x); }
+            case 79 -> { caseBarrier(); AluFast.cmpMR64(c, x); }
+            case 80 -> { caseBarrier(); AluFast.cmpMR32(c, x); }
+            case 81 -> { caseBarrier(); AluFast.cmpMI64(c, x); }
+            case 82 -> { caseBarrier(); AluFast.cmpMI32(c, x); }
+            case 83 -> { caseBarrier(); AluFast.testRR64(c, x); }
+            case 84 -> { caseBarrier(); AluFast.testRR32(c, x); }
+            default -> execOther(c, x);
+        }
+    }
+
+    /** The less frequent fast forms, and the handler of any other instruction. */
+    private static void execOther(Cpu c, Insn x) {
+        switch (x.fastForm()) {
+            case 85 -> { caseBarrier(); Moves.storeRR(c, x); }
+            case 86 -> { caseBarrier(); Moves.loadRR(c, x); }
+            case 87 -> { caseBarrier(); Moves.storeImm(c, x); }
+            case 88 -> { caseBarrier(); Moves.storeImmFlat8(c, x); }
+            case 89 -> { caseBarrier(); Moves.movzx16(c, x); }
+            case 90 -> { caseBarrier(); Moves.movsx8(c, x); }
+            case 91 -> { caseBarrier(); Moves.movsx16(c, x); }
+            case 92 -> { caseBarrier(); Moves.movsxd(c, x); }
+            case 93 -> { caseBarrier(); Alu.cmpRI(c, x); }
+            case 94 -> { caseBarrier(); Alu.cmpMI(c, x); }
+            case 95 -> { caseBarrier(); Alu.cmpAccImm(c, x); }
+            case 96 -> { caseBarrier(); Alu.testRR(c, x); }
+            case 97 -> { caseBarrier(); Alu.testMR(c, x); }
+            case 98 -> { caseBarrier(); Alu.testAcc(c, x); }
+            case 99 -> { caseBarrier(); Alu.testRMImm(c, x); }
+            case 100 -> { caseBarrier(); Alu.incRMReg(c, x); }
+            case 101 -> { caseBarrier(); Alu.decRMReg(c, x); }
+            case 102 -> { caseBarrier(); Alu.incMem(c, x); }
+            case 103 -> { caseBarrier(); Alu.decMem(c, x); }
+            case 104 -> { caseBarrier(); Stack.pushReg(c, x); }
+            case 105 -> { caseBarrier(); Stack.popReg(c, x); }
+            case 106 -> { caseBarrier(); Stack.pushImm(c, x); }
+            case 107 -> { caseBarrier(); Control.callIndirect(c, x); }
+            case 108 -> { caseBarrier(); Control.jmpIndirect(c, x); }
+            case 109 -> { caseBarrier(); MulDiv.imul2(c, x); }
+            case 110 -> { caseBarrier(); MulDiv.imul3(c, x); }
+            case 111 -> { caseBarrier(); MulDiv.mul(c, x); }
+            case 112 -> { caseBarrier(); MulDiv.imul1(c, x); }
+            case 113 -> { caseBarrier(); MulDiv.div(c, x); }
+            case 114 -> { caseBarrier(); MulDiv.idiv(c, x); }
+            case 115 -> { caseBarrier(); Moves.storeMem(c, x); }
+            case 116 -> { caseBarrier(); Moves.loadMem(c, x); }
+            case 117 -> { caseBarrier(); Moves.cmov(c, x); }
+            case 118 -> { caseBarrier(); Moves.setcc(c, x); }
+            case 119 -> { caseBarrier(); Moves.bswap(c, x); }
+            case 120 -> { caseBarrier(); Moves.widenAcc(c, x); }
+            case 121 -> { caseBarrier(); Moves.signToRdx(c, x); }
+            case 122 -> { caseBarrier(); Moves.movFromSreg(c, x); }
+            case 123 -> { caseBarrier(); Alu.not(c, x); }
+            case 124 -> { caseBarrier(); Alu.neg(c, x); }
+            case 125 -> { caseBarrier(); Stack.pushf(c, x); }
+            case 126 -> { caseBarrier(); Stack.popf(c, x); }
+            case 127 -> { caseBarrier(); Stack.leave(c, x); }
+            case 128 -> { caseBarrier(); SystemInsns.cli(c, x); }
+            case 129 -> { caseBarrier(); SystemInsns.sti(c, x); }
+            case 130 -> { caseBarrier(); Shifts.group2RegImm(c, x); }
+            case 131 -> { caseBarrier(); Shifts.group2RegOne(c, x); }
+            case 132 -> { caseBarrier(); Shifts.group2RegCl(c, x); }
+            case 133 -> { caseBarrier(); Shifts.group2MemImm(c, x); }
+            case 134 -> { caseBarrier(); Shifts.group2MemOne(c, x); }
+            case 135 -> { caseBarrier(); Shifts.group2MemCl(c, x); }
+            case 136 -> { caseBarrier(); Shifts.shlRI64(c, x); }
+            case 137 -> { caseBarrier(); Shifts.shrRI64(c, x); }
+            case 138 -> { caseBarrier(); Shifts.sarRI64(c, x); }
+            case 139 -> { caseBarrier(); Shifts.rolRI64(c, x); }
+            case 140 -> { caseBarrier(); Shifts.rorRI64(c, x); }
+            case 141 -> { caseBarrier(); Shifts.shlRI32(c, x); }
+            case 142 -> { caseBarrier(); Shifts.shrRI32(c, x); }
+            case 143 -> { caseBarrier(); Shifts.sarRI32(c, x); }
+            case 144 -> { caseBarrier(); Shifts.rolRI32(c, x); }
+            case 145 -> { caseBarrier(); Shifts.rorRI32(c, x); }
             default -> x.op().exec(c, x);
         }
     }
