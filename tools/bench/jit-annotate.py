@@ -20,6 +20,7 @@ import collections
 import re
 import subprocess
 import sys
+import tempfile
 
 HEADER = re.compile(r'^Compiled method \((c1|c2)\)\s+\d+\s+\d+\s+[%!sbn ]*?(\d)\s+(.*)$')
 CODE_LINE = re.compile(r'^\s*0x([0-9a-f]+):\s*([0-9a-f| ]+)$')
@@ -73,11 +74,12 @@ def samples(perf_data, thread):
 
 
 def disassemble(method):
-    with open('/tmp/jit-annotate.bin', 'wb') as f:
+    with tempfile.NamedTemporaryFile(suffix='.bin') as f:
         f.write(method['code'])
-    out = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64',
-                          '--adjust-vma=%#x' % method['base'], '/tmp/jit-annotate.bin'],
-                         capture_output=True, text=True, check=True).stdout
+        f.flush()
+        out = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64',
+                              '--adjust-vma=%#x' % method['base'], f.name],
+                             capture_output=True, text=True, check=True).stdout
     listing = []
     for line in out.splitlines():
         m = DISASSEMBLED.match(line)

@@ -14,11 +14,22 @@ import jvisor.engine.emu.decode.OpcodeMaps;
  * frequent ones into the switch. (Through the handler it would not: a lambda's one-line exec is
  * compiled without a profile, so the call inside it looks never taken.) Compiled regions call the
  * handlers. {@code FastFormsTest} checks that each case runs what its handler runs.
+ *
+ * <p>Each case starts with {@link #caseBarrier}. Without it C2 merged the loads of the
+ * instruction's fields (reg, rm, imm, ...) that many cases make into one load each and placed them
+ * all before the switch, where every instruction paid for all of them and their spills: on the
+ * sieve guest run by the interpreter alone, 73% of this method's perf samples were there. The
+ * barriers' nodes in turn brought C2 to its node budget (NodeCountInliningCutoff) before it inlined
+ * the frequent cases it parses last, so forms 85 on (after the ALU and TEST forms) are run by a
+ * second method, {@link #execOther}, compiled on its own.
  */
 public final class FastForms {
     private FastForms() { }
 
-    /** The handler of each fast form, by number less one: case {@code n} of {@link #exec} runs what {@code HANDLERS[n - 1]} runs. */
+    /**
+     * The handler of each fast form, by number less one: case {@code n} of {@link #exec} (or of
+     * {@link #execOther} from 85 on) runs what {@code HANDLERS[n - 1]} runs.
+     */
     static final Op[] HANDLERS = {
         Moves.STORE_RR64,
         Moves.STORE_RR32,
