@@ -115,6 +115,11 @@ public final class EmuCpu implements VirtualCpu {
                 Interpreter.regionsCompiled());
     }
 
+    /** How often this processor compared a decoded block's bytes with memory to find it current (tests). */
+    public long codeComparisons() {
+        return interpreter.codeComparisons();
+    }
+
     /** Instructions this processor has completed in compiled regions. */
     public long retiredInRegions() {
         return interpreter.retiredInRegions();

@@ -13,6 +13,12 @@ public final class CodePages {
     private volatile int writeEpoch;
     /** Bumped whenever any page's epoch is: while it is unchanged, every block decoded under it is still current. */
     private int generation;
+    /**
+     * Bumped where RAM may have been rewritten behind the epochs' back: the VMM's loaders and test
+     * harnesses write guest memory directly and then load a processor state ({@link #stateLoaded}).
+     * Processors and devices' writes all go through {@link #written} or {@link #deviceWrote}.
+     */
+    private volatile int untracked;
 
     public CodePages(long ramBytes) {
         int pages = (int) ((ramBytes + 0xFFF) >>> 12);
@@ -70,6 +76,20 @@ public final class CodePages {
         epochs[page]++;
         generation++;
         return true;
+    }
+
+    /** Changes whenever RAM may have been written without {@link #written} or {@link #deviceWrote} hearing of it. */
+    public int untracked() {
+        return untracked;
+    }
+
+    /**
+     * A processor state was loaded from outside (boot, reset, a saved state, a test harness): the
+     * VMM may have written guest memory directly before it, so decoded code found again must be
+     * compared with memory once more.
+     */
+    public void stateLoaded() {
+        untracked++;
     }
 
     public int pages() {

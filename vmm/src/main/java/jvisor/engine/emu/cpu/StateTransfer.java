@@ -39,6 +39,7 @@ public final class StateTransfer {
      * checked. A state without FPU (or debug) registers leaves those as they are.
      */
     public static void write(Cpu c, CpuState s) {
+        c.mmu.codePages().stateLoaded();
         long[] r = s.regs().toArray();
         for (int i = 0; i < 16; i++) {
             c.setReg(i, r[i]);

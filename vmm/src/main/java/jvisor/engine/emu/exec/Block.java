@@ -25,6 +25,11 @@ final class Block {
     /** Linear address of the second page (for re-checking its translation). */
     final long lin2;
     final byte[] bytes;
+    /**
+     * The VM's {@link CodePages#untracked} count when this block's bytes (and its region members')
+     * were last compared with memory: while it is the same, the page epochs alone vouch for them.
+     */
+    int compared;
     /** The processor's translation generation when the block was last found (see {@link Cpu#translationGen}). */
     int gen;
     /** The processor's {@link Cpu#fetchGen} when the block's fetch translation was last checked. */
@@ -77,6 +82,7 @@ final class Block {
         this.epoch2 = host2 < 0 ? 0 : pages.epoch(page2);
         this.lin2 = lin2;
         this.bytes = bytes;
+        this.compared = pages.untracked();
     }
 
     boolean valid(CodePages pages) {

@@ -76,6 +76,11 @@ public final class Interpreter {
         return inRegions;
     }
 
+    /** How often a decoded block's bytes were compared with memory to find it current (tests). */
+    public long codeComparisons() {
+        return cache.comparisons();
+    }
+
     public long regionRuns() {
         return regionRuns;
     }
