@@ -13,7 +13,8 @@ Record both in one run, for example the interpreter alone on the sieve guest:
   tools/bench/jit-annotate.py /tmp/vm.log /tmp/perf.data 3 --full   # the third one, annotated
 
 (-XX:+LogVMOutput: the jvisor script keeps HotSpot's output off the console, the log file gets it.)
-Options: --thread NAME (default cpu0), --top N (the N hottest instructions, default 30).
+Options: --thread NAME (default cpu0), --top N (the N hottest instructions, default 30), --time START,END
+(only the samples in that window of perf's clock; record with perf record -k CLOCK_REALTIME to use wall-clock times).
 """
 import argparse
 import collections
@@ -60,8 +61,9 @@ def methods(log_lines):
     return [m for m in found if m['base'] is not None]
 
 
-def samples(perf_data, thread):
-    script = subprocess.run(['perf', 'script', '-i', perf_data, '-F', 'comm,ip'],
+def samples(perf_data, thread, time_window=None):
+    window = ['--time', time_window] if time_window else []
+    script = subprocess.run(['perf', 'script', '-i', perf_data, '-F', 'comm,ip'] + window,
                             capture_output=True, text=True, check=True).stdout
     counts = collections.Counter()
     total = 0
@@ -95,13 +97,15 @@ def main():
     parser.add_argument('method', nargs='?', type=int, help='number of the method to annotate (from the list)')
     parser.add_argument('--thread', default='cpu0')
     parser.add_argument('--top', type=int, default=30)
+    parser.add_argument('--time', help="only samples in perf's time window START,END (seconds; with perf record "
+                        "-k CLOCK_REALTIME, the wall clock)")
     parser.add_argument('--full', action='store_true', help='print the whole annotated listing')
     args = parser.parse_args()
     with open(args.vm_log, errors='replace') as f:
         found = methods(f.read().splitlines())
     if not found:
         sys.exit('jit-annotate: no PrintAssembly output in %s (CompileCommand=print and LogVMOutput?)' % args.vm_log)
-    counts, total = samples(args.perf_data, args.thread)
+    counts, total = samples(args.perf_data, args.thread, args.time)
     if total == 0:
         sys.exit('jit-annotate: no samples of thread %s in %s' % (args.thread, args.perf_data))
     print('%d samples of %s' % (total, args.thread))

@@ -74,6 +74,7 @@ public abstract class CompiledRegion {
     public final void promote() {
         CompiledRegion r = RegionCompiler.compile(plan, true);
         if (r != null) {
+            JitPolicy.compileBeforeUse(r.getClass());
             promoted = r;
         }
     }

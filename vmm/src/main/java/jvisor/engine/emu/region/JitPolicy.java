@@ -54,6 +54,14 @@ final class JitPolicy {
     private static volatile boolean installed;
     /** HotSpot's tier of C1 without profiling. */
     private static final int C1_WITHOUT_PROFILING = 1;
+    /** HotSpot's tier of C1 with full profiling, whose profile C2 compiles from. */
+    private static final int C1_PROFILING = 3;
+    /** How long the background compiler waits for a region's first code before it publishes the region anyway. */
+    private static final long FIRST_CODE_WAIT_NANOS = 1_000_000_000L;
+    /** WhiteBox's getMethodCompilationLevel0 bound to its instance, or null where it is not open to us. */
+    private static final MethodHandle LEVEL = WhiteBoxApi.compilationLevel();
+    /** WhiteBox's isMethodCompilable0 bound to its instance, or null. */
+    private static final MethodHandle COMPILABLE = WhiteBoxApi.compilable();
     /** WhiteBox's enqueueMethodForCompilation0 bound to its instance, or null where it is not open to us. */
     private static volatile MethodHandle enqueue = Boolean.parseBoolean(System.getProperty("jvisor.emu.c1now", "true"))
             ? WhiteBoxApi.enqueue() : null;
@@ -80,6 +88,37 @@ final class JitPolicy {
         if (!queued) {
             enqueue = null;
             EmuLog.once("jit-now", "regions are compiled through HotSpot's tiers (the WhiteBox API refused one)");
+        }
+    }
+
+    /**
+     * Queues a region compiled for C2 ({@link CompiledRegion#promote}) for C1 with profiling, from
+     * which HotSpot's tiers take it on to C2, and waits (on the background compiler's thread) until
+     * that code exists, at most {@link #FIRST_CODE_WAIT_NANOS}, or until C1 gives up on it (C1
+     * runs out of virtual registers on some large regions; HotSpot then goes to C2 directly). The processors go on running the
+     * region's C1 version meanwhile: switched to at once, the new class ran in HotSpot's bytecode
+     * interpreter until HotSpot got round to it, 3-6% of the processor's time while a Linux boot
+     * loads its modules. Without the WhiteBox API this returns at once.
+     */
+    static void compileBeforeUse(Class<? extends CompiledRegion> region) {
+        MethodHandle queue = enqueue;
+        MethodHandle level = LEVEL;
+        MethodHandle compilable = COMPILABLE;
+        if (queue == null || level == null || compilable == null) {
+            return;
+        }
+        try {
+            Executable run = region.getDeclaredMethod("run", Cpu.class);
+            if (!(boolean) queue.invokeExact(run, C1_PROFILING, -1)) {
+                return;
+            }
+            long deadline = System.nanoTime() + FIRST_CODE_WAIT_NANOS;
+            while ((int) level.invokeExact(run, false) == 0 && (boolean) compilable.invokeExact(run, C1_PROFILING, false)
+                    && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+            }
+        } catch (Throwable e) {
+            EmuLog.once("jit-first-code", "a region compiled for C2 is used before HotSpot compiled it (" + e + ")");
         }
     }
 

@@ -7,7 +7,7 @@ import java.lang.reflect.Executable;
 
 /**
  * HotSpot's WhiteBox API as far as {@link JitPolicy} uses it: compiling a method at a chosen tier
- * now. Open only where the JVM was started with -XX:+WhiteBoxAPI and our
+ * now, and asking at which tier a method is compiled and whether a tier may still compile it. Open only where the JVM was started with -XX:+WhiteBoxAPI and our
  * {@link jdk.test.whitebox.WhiteBox} on the boot class path, as the jvisor script starts it.
  */
 final class WhiteBoxApi {
@@ -19,6 +19,22 @@ final class WhiteBoxApi {
      * natives may still be unbound (no -XX:+WhiteBoxAPI): the first call fails then.
      */
     static MethodHandle enqueue() {
+        return bound("enqueueMethodForCompilation0",
+                MethodType.methodType(boolean.class, Executable.class, int.class, int.class));
+    }
+
+    /** WhiteBox's getMethodCompilationLevel0(method, isOsr) bound to its instance, or null (as {@link #enqueue}). */
+    static MethodHandle compilationLevel() {
+        return bound("getMethodCompilationLevel0", MethodType.methodType(int.class, Executable.class, boolean.class));
+    }
+
+    /** WhiteBox's isMethodCompilable0(method, level, isOsr) bound to its instance, or null (as {@link #enqueue}). */
+    static MethodHandle compilable() {
+        return bound("isMethodCompilable0",
+                MethodType.methodType(boolean.class, Executable.class, int.class, boolean.class));
+    }
+
+    private static MethodHandle bound(String name, MethodType type) {
         Class<?> wb;
         try {
             wb = bind();
@@ -28,8 +44,7 @@ final class WhiteBoxApi {
         try {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Object instance = lookup.findStaticGetter(wb, "INSTANCE", wb).invoke();
-            return lookup.findVirtual(wb, "enqueueMethodForCompilation0",
-                    MethodType.methodType(boolean.class, Executable.class, int.class, int.class)).bindTo(instance);
+            return lookup.findVirtual(wb, name, type).bindTo(instance);
         } catch (Throwable e) {
             return null;
         }
