@@ -25,18 +25,28 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * How HotSpot compiles regions, seen in a JVM started as the jvisor script starts it: with the
  * WhiteBox API open, each region's run method is compiled once, by C1 without profiling, from
- * the start, blocking the thread that asked; without it, HotSpot's tiers compile it with
- * profiling first.
+ * the start, blocking the thread that asked, and a region recompiled for C2 is compiled before the
+ * processor switches to it; without it, HotSpot's tiers compile regions with profiling first.
  */
 class JitPolicyTest {
     /** A PrintCompilation line of a region's run method: the attributes ('b': a blocking compile), the tier, the class. */
     private static final Pattern WARM_RUN = Pattern.compile(
             " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
 
-    /** The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them. */
+    /** A PrintCompilation line of the run method of a region recompiled for C2: the attributes ('%': a loop's), the tier, the class. */
+    private static final Pattern HOT_RUN = Pattern.compile(
+            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Hot/(\\S+)::run ");
+
+    /**
+     * The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them
+     * (with an argument, long enough to be recompiled for C2 after that many instructions).
+     */
     public static void main(String[] args) {
         try (TestMachine m = new TestMachine()) {
             m.cpu.setCompileThreshold(1);
+            if (args.length > 0) {
+                m.cpu.setPromoteAfter(Long.parseLong(args[0]));
+            }
             ExitReason r = m.run64("""
                     mov ecx, 3000000
                     xor eax, eax
@@ -74,6 +84,29 @@ class JitPolicyTest {
             }
         }
         assertTrue(out.stream().anyMatch(line -> WARM_RUN.matcher(line).find()), "attributes not found in " + out);
+    }
+
+    /**
+     * A region recompiled for C2 is compiled by C1 with profiling, from its entry, before the
+     * processor runs it: run first, it started in HotSpot's interpreter and was compiled on
+     * reaching a loop's back branch ('%', on-stack replacement).
+     */
+    @Test
+    void withTheWhiteBoxApiARegionRecompiledForC2IsCompiledBeforeItRuns(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path whiteBox = whiteBoxJar(dir);
+        List<String> out = runWith(dir, List.of("1000000"), "-XX:+UnlockDiagnosticVMOptions", "-XX:+WhiteBoxAPI",
+                "-Xbootclasspath/a:" + whiteBox);
+        Map<String, String> first = new LinkedHashMap<>();
+        for (String line : out) {
+            Matcher m = HOT_RUN.matcher(line);
+            if (m.find()) {
+                first.putIfAbsent(m.group(3), m.group(2) + " '" + m.group(1) + "'");
+            }
+        }
+        assertFalse(first.isEmpty(), "no region was recompiled for C2: " + out);
+        first.forEach((region, compile) -> assertTrue(compile.startsWith("3 ") && !compile.contains("%"),
+                "the first compile of " + region + ": tier and attributes " + compile));
     }
 
     @Test
@@ -140,12 +173,19 @@ class JitPolicyTest {
 
     /** Runs {@link #main} (or only -version) in a JVM with {@code options}; returns its standard output's lines. */
     private static List<String> run(Path dir, String... options) throws IOException, InterruptedException {
+        return runWith(dir, List.of(), options);
+    }
+
+    /** As {@link #run}, with {@code args} for {@link #main}. */
+    private static List<String> runWith(Path dir, List<String> args, String... options)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss4m",
                 "-XX:CompileCommand=quiet", "-XX:+PrintCompilation"));
         cmd.addAll(List.of(options));
         if (!cmd.contains("-version")) {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), JitPolicyTest.class.getName()));
+            cmd.addAll(args);
         }
         Path out = dir.resolve("out.txt");
         Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
