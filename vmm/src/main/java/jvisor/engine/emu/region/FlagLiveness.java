@@ -2,6 +2,7 @@ package jvisor.engine.emu.region;
 
 import java.util.function.LongFunction;
 import jvisor.engine.emu.decode.Insn;
+import jvisor.engine.emu.exec.Moves;
 
 /**
  * Whether the CF and OF an instruction writes can ever be seen. They cannot when, later in the
@@ -12,8 +13,8 @@ import jvisor.engine.emu.decode.Insn;
  * cost of loading modules. Where a fault (an exception frame holds RFLAGS) or an exit could come
  * on the way, the region records how to set the flags instead ({@link RegionFrame#PENDING}).
  *
- * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension and
- * BSWAP pass through, and so do MOV loads and stores, which may fault; register-only ALU
+ * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension,
+ * BSWAP and the NOPs pass through, and so do MOV loads and stores, which may fault; register-only ALU
  * operations (not ADC and SBB, which read CF), TEST, NEG and rotates and shifts by a non-zero
  * immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
  * a memory operand, which may fault first. Anything else counts as a reader.
@@ -28,12 +29,13 @@ final class FlagLiveness {
      * that cannot see them, memory loads and stores included; -1 if there is none. Only a fault
      * or a write into decoded code ({@link #seenOnTheWay}), which leaves the region, could then
      * see them on the way. With {@code all}, rotates on the way (which overwrite CF and OF and
-     * read nothing) are passed where nothing on the way can see the flags: between one rotate's
-     * and the next write of all six there is no state in which the other four could be seen.
+     * read nothing) are passed where nothing from the first of them on can see the flags: between
+     * one rotate's and the next write of all six there is no state in which the other four could
+     * be seen.
      * SHA-256's XOR or ADD, MOV, ROR, XOR: the first XOR's flags were computed for nothing.
      */
     static int overwrittenAt(Insn[] block, int at, boolean all) {
-        boolean pastRotate = false;
+        int firstRotate = -1;
         for (int k = at + 1; k < block.length; k++) {
             Insn y = block[k];
             if (!y.mode64() || y.hasPrefix(Insn.P_LOCK) || y.hasPrefix(Insn.P_VEX)) {
@@ -41,9 +43,12 @@ final class FlagLiveness {
             }
             if (overwritesCarryAndOverflow(y) || overwritesAfterReading(y)) {
                 if (!all || !isRotate(y)) {
-                    return pastRotate && seenOnTheWay(block, at, k) ? -1 : k;
+                    // Before the first rotate a fault finds the flags as they were left: settled then.
+                    return firstRotate >= 0 && seenOnTheWay(block, firstRotate, k) ? -1 : k;
                 }
-                pastRotate = true;
+                if (firstRotate < 0) {
+                    firstRotate = k;
+                }
                 continue;
             }
             if (!passesFlagsThrough(y) && !movesMemory(y)) {
@@ -149,6 +154,9 @@ final class FlagLiveness {
 
     /** Neither reads nor writes a flag, cannot fault and stays in the region. */
     static boolean passesFlagsThrough(Insn y) {
+        if (y.op() == Moves.NOP) {
+            return true; // the multi-byte NOPs compilers align loops with, too (0F 1F: no memory access)
+        }
         int op = y.opcode();
         boolean register = y.rm() >= 0;
         return switch (op) {

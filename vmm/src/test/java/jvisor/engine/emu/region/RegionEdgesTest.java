@@ -398,6 +398,56 @@ class RegionEdgesTest {
     }
 
     /**
+     * As above, with a NOP and rotates between the load and the ADD: the CMP's flags are still left
+     * out (a fault before the first rotate finds them settled), and the load's fault must find them.
+     */
+    @Test
+    void aFaultBeforeRotatesInTheBlockAfterACompareSeesTheComparesFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                mov ecx, 0x7fffffff
+                1: xor ebx, ebx
+                cmp ecx, 0x80000000
+                jne 2f
+                xor edx, edx
+                2: mov rax, qword ptr [rdi]
+                nop dword ptr [rax]
+                rol edx, 3
+                ror ebx, 2
+                add rdi, 8
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        long arithmetic = Flags.CF | Flags.OF | Flags.ZF | Flags.SF;
+        assertEquals(Flags.CF | Flags.OF | Flags.SF, o.flags() & arithmetic, "CMP's flags, not a rotate's or ADD's");
+    }
+
+    /**
+     * A fault between a rotate and the ADD that overwrites the flags, in the block after a CMP and
+     * JNE: the exception finds the CMP's ZF and SF with the rotate's CF (so the CMP's flags could
+     * not be left out).
+     */
+    @Test
+    void aFaultPastARotateInTheBlockAfterACompareSeesTheComparesAndTheRotatesFlags() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                mov ecx, 0x7fffffff
+                1: xor ebx, ebx
+                mov edx, 0xf8000000
+                cmp ecx, 0x80000000
+                jne 2f
+                xor edx, edx
+                2: rol edx, 5
+                mov rax, qword ptr [rdi]
+                add rdi, 8
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(Flags.CF | Flags.SF, o.flags() & (Flags.CF | Flags.ZF | Flags.SF),
+                "ROL's CF with CMP's ZF and SF");
+    }
+
+    /**
      * The block after a CMP and JNE whose flags were left out stores into the instruction that
      * would overwrite them, turning it into an ADC: the region leaves after the store and must
      * set the CMP's flags, from the block before, for the ADC run anew to find the CMP's carry.
