@@ -65,13 +65,16 @@ public final class Symbols {
     }
 
     /**
-     * Whether {@code symbol} is a compiler thunk (Linux's return and retpoline thunks): code every
-     * function passes through on its way out or to an indirect target, not a function of its own.
+     * Whether {@code symbol} is a compiler thunk (Linux's return and retpoline thunks, and those
+     * of the Indirect Target Selection mitigation, which kernels since 2025 use on affected Intel
+     * parts): code every function passes through on its way out or to an indirect target, not a
+     * function of its own.
      */
     public boolean thunk(int symbol) {
         String n = names.get(symbol);
         return n.startsWith("__x86_return_thunk") || n.startsWith("__x86_indirect_thunk_")
-                || n.startsWith("__x86_indirect_call_thunk_") || n.startsWith("__x86_indirect_jump_thunk_");
+                || n.startsWith("__x86_indirect_call_thunk_") || n.startsWith("__x86_indirect_jump_thunk_")
+                || n.startsWith("__x86_indirect_its_thunk_") || n.equals("its_return_thunk");
     }
 
     public int size() {

@@ -45,6 +45,25 @@ class CallTracerTest {
     }
 
     @Test
+    void returnAndIndirectBranchThunksAreThunksFunctionsAreNot() {
+        Symbols thunks = Symbols.fromSystemMap("""
+                ffffffff81000000 T __x86_return_thunk
+                ffffffff81000100 T __x86_indirect_thunk_rax
+                ffffffff81000200 T __x86_indirect_its_thunk_r11
+                ffffffff81000300 T its_return_thunk
+                ffffffff81000400 T its_static_thunk
+                ffffffff81000500 T schedule
+                """);
+        for (String name : new String[] {"__x86_return_thunk", "__x86_indirect_thunk_rax", "__x86_indirect_its_thunk_r11",
+                "its_return_thunk"}) {
+            assertEquals(true, thunks.thunk(thunks.at(thunks.address(name))), name);
+        }
+        for (String name : new String[] {"its_static_thunk", "schedule"}) {
+            assertEquals(false, thunks.thunk(thunks.at(thunks.address(name))), name);
+        }
+    }
+
+    @Test
     void anInterruptOnTheSameStackNestsAndItsReturnPopsOnlyItself() {
         call("start_kernel", TASK_A + 0x3f00);
         call("rest_init", TASK_A + 0x3e00);
