@@ -55,13 +55,25 @@ class VmlinuxCacheTest {
     }
 
     @Test
+    void imagesOfTheSameLengthThatDifferInOneByteHaveEntriesOfTheirOwn() {
+        VmlinuxCache cache = cache();
+        for (int at : new int[] {0, image.length / 2, image.length - 1}) {
+            byte[] other = image.clone();
+            other[at] ^= 1;
+            assertFalse(cache.entry(image).equals(cache.entry(other)), "a byte changed at " + at);
+        }
+        assertEquals(cache.entry(image), cache.entry(image.clone()));
+    }
+
+    @Test
     void aMissDecompressesAndStoresAndTheNextUseIsAHit() {
         VmlinuxCache cache = cache();
         Use first = use(cache, image);
         assertFalse(first.fromCache());
         assertArrayEquals(kernel.vmlinux(), first.bytes());
         Path entry = cache.entry(image);
-        assertTrue(entry.getFileName().toString().matches("[0-9a-f]{64}\\.elf"), entry.toString());
+        assertTrue(entry.getFileName().toString().matches(Integer.toHexString(image.length) + "-[0-9a-f]{16}\\.elf"),
+                entry.toString());
         Use second = use(cache, image);
         assertTrue(second.fromCache());
         assertArrayEquals(kernel.vmlinux(), second.bytes());
