@@ -25,7 +25,8 @@ import java.util.zip.CRC32C;
 /**
  * Decompressed kernels kept between runs, so that a second boot of the same bzImage skips the
  * payload's decompression (1.5-5 s of host time for Debian's xz kernel). One file per bzImage,
- * {@code <length>-<CRC32C><CRC32 of the bzImage>.elf} ({@link #entry}), under {@code $XDG_CACHE_HOME/jvisor/vmlinux} (or
+ * {@code <length>-<CRC32C><CRC32 of the bzImage>.elf} ({@link #entry}), under
+ * {@code $XDG_CACHE_HOME/jvisor/vmlinux} (or
  * {@code ~/.cache/jvisor/vmlinux}): the vmlinux bytes, then a footer with a magic number, their
  * length and their CRC32C, checked on every use. A file that does not check (truncated, damaged,
  * from another format) is ignored and rewritten.
@@ -130,7 +131,8 @@ public final class VmlinuxCache {
         castagnoli.update(bzImage);
         CRC32 ieee = new CRC32();
         ieee.update(bzImage);
-        return dir.resolve(String.format("%x-%08x%08x", bzImage.length, castagnoli.getValue(), ieee.getValue()) + SUFFIX);
+        String name = String.format("%x-%08x%08x", bzImage.length, castagnoli.getValue(), ieee.getValue());
+        return dir.resolve(name + SUFFIX);
     }
 
     /** The file's vmlinux, mapped, if it is whole and {@code expectedSize} bytes long; else null. */

@@ -54,8 +54,8 @@ class CallTracerTest {
                 ffffffff81000400 T its_static_thunk
                 ffffffff81000500 T schedule
                 """);
-        for (String name : new String[] {"__x86_return_thunk", "__x86_indirect_thunk_rax", "__x86_indirect_its_thunk_r11",
-                "its_return_thunk"}) {
+        for (String name : new String[] {"__x86_return_thunk", "__x86_indirect_thunk_rax",
+                "__x86_indirect_its_thunk_r11", "its_return_thunk"}) {
             assertEquals(true, thunks.thunk(thunks.at(thunks.address(name))), name);
         }
         for (String name : new String[] {"its_static_thunk", "schedule"}) {

@@ -35,6 +35,8 @@ final class BlockCache {
     private final CodePages pages;
     private final MemorySegment ram;
     private final List<Insn> scratch = new ArrayList<>();
+    /** Blocks whose bytes were compared with memory to find them current ({@link #comparisons}). */
+    private long comparisons;
 
     BlockCache(Decoder decoder, Cpu c) {
         this.decoder = decoder;
@@ -383,8 +385,6 @@ final class BlockCache {
     long comparisons() {
         return comparisons;
     }
-
-    private long comparisons;
 
     private boolean sameBytes(Block b) {
         comparisons++;

@@ -8,6 +8,7 @@ import java.lang.reflect.Executable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import jvisor.engine.emu.EmuLog;
@@ -95,10 +96,11 @@ final class JitPolicy {
      * Queues a region compiled for C2 ({@link CompiledRegion#promote}) for C1 with profiling, from
      * which HotSpot's tiers take it on to C2, and waits (on the background compiler's thread) until
      * that code exists, at most {@link #FIRST_CODE_WAIT_NANOS}, or until C1 gives up on it (C1
-     * runs out of virtual registers on some large regions; HotSpot then goes to C2 directly). The processors go on running the
-     * region's C1 version meanwhile: switched to at once, the new class ran in HotSpot's bytecode
-     * interpreter until HotSpot got round to it, 3-6% of the processor's time while a Linux boot
-     * loads its modules. Without the WhiteBox API this returns at once.
+     * runs out of virtual registers on some large regions; HotSpot then goes to C2 directly). The
+     * processors go on running the region's C1 version meanwhile: switched to at once, the new
+     * class ran in HotSpot's bytecode interpreter until HotSpot got round to it, 3-6% of the
+     * processor's time while a Linux boot loads its modules. Without the WhiteBox API this
+     * returns at once.
      */
     static void compileBeforeUse(Class<? extends CompiledRegion> region) {
         MethodHandle queue = enqueue;
@@ -113,9 +115,9 @@ final class JitPolicy {
                 return;
             }
             long deadline = System.nanoTime() + FIRST_CODE_WAIT_NANOS;
-            while ((int) level.invokeExact(run, false) == 0 && (boolean) compilable.invokeExact(run, C1_PROFILING, false)
-                    && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(500_000);
+            while ((int) level.invokeExact(run, false) == 0
+                    && (boolean) compilable.invokeExact(run, C1_PROFILING, false) && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(500_000);
             }
         } catch (Throwable e) {
             EmuLog.once("jit-first-code", "a region compiled for C2 is used before HotSpot compiled it (" + e + ")");

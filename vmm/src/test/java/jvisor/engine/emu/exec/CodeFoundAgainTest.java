@@ -52,7 +52,8 @@ class CodeFoundAgainTest {
                 m.cpu.setCompileThreshold(threshold);
                 for (int round = 1; round <= 3; round++) {
                     // Ten runs of the block each round, so it is compiled where the threshold allows.
-                    m.load(TestMachine.CODE, Asm.code64("mov ecx, 10\n1: mov ebx, " + round + "\ndec ecx\njnz 1b\ncli\nhlt"));
+                    m.load(TestMachine.CODE,
+                            Asm.code64("mov ecx, 10\n1: mov ebx, " + round + "\ndec ecx\njnz 1b\ncli\nhlt"));
                     m.longMode(TestMachine.CODE);
                     assertEquals(ExitReason.HLT, m.run(), m.cpu.describeExit());
                     assertEquals(round, m.reg(Cpu.RBX), "threshold " + threshold + ", round " + round);

@@ -33,7 +33,10 @@ class JitPolicyTest {
     private static final Pattern WARM_RUN = Pattern.compile(
             " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
 
-    /** A PrintCompilation line of the run method of a region recompiled for C2: the attributes ('%': a loop's), the tier, the class. */
+    /**
+     * A PrintCompilation line of the run method of a region recompiled for C2: the attributes ('%':
+     * a loop's), the tier, the class.
+     */
     private static final Pattern HOT_RUN = Pattern.compile(
             " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Hot/(\\S+)::run ");
 
