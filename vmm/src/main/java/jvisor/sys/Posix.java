@@ -28,6 +28,10 @@ public final class Posix {
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
+    /** madvise: fault the range in now, for reading (Linux 5.14). */
+    public static final int MADV_POPULATE_READ = 22;
+    /** madvise: fault the range in now, writable (Linux 5.14). */
+    public static final int MADV_POPULATE_WRITE = 23;
     public static final int O_RDWR = 0x2;
     public static final int O_CLOEXEC = 0x80000;
     public static final int EINTR = 4;
@@ -45,6 +49,8 @@ public final class Posix {
 
     private static final MethodHandle MMAP = downcall("mmap", true,
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MADVISE = downcall("madvise", true,
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MUNMAP = downcall("munmap", true,
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle OPEN = downcall("open", true,
@@ -97,6 +103,23 @@ public final class Posix {
             return p.reinterpret(size);
         } catch (PosixException e) {
             throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Gives the kernel advice about the pages of {@code range}, a native segment (widened down to
+     * its first page, as madvise wants); returns 0 or the errno. Advice is optional, so a refusal
+     * (an older kernel) is not an error.
+     */
+    public static int madvise(MemorySegment range, int advice) {
+        long start = range.address() & ~0xFFFL;
+        long length = range.address() + range.byteSize() - start;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment errno = newErrnoBuffer(arena);
+            int rc = (int) MADVISE.invokeExact(errno, MemorySegment.ofAddress(start), length, advice);
+            return rc == 0 ? 0 : errno(errno);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
