@@ -1,5 +1,7 @@
 package jvisor.engine.emu.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * Which guest RAM holds decoded code, shared by every processor of a VM. Each 4 KiB page has a
  * bitmap of 64-byte chunks that decoded blocks cover, and an epoch that a write into one of those
@@ -18,7 +20,7 @@ public final class CodePages {
      * harnesses write guest memory directly and then load a processor state ({@link #stateLoaded}).
      * Processors and devices' writes all go through {@link #written} or {@link #deviceWrote}.
      */
-    private volatile int untracked;
+    private final AtomicInteger untracked = new AtomicInteger();
 
     public CodePages(long ramBytes) {
         int pages = (int) ((ramBytes + 0xFFF) >>> 12);
@@ -80,7 +82,7 @@ public final class CodePages {
 
     /** Changes whenever RAM may have been written without {@link #written} or {@link #deviceWrote} hearing of it. */
     public int untracked() {
-        return untracked;
+        return untracked.get();
     }
 
     /**
@@ -89,7 +91,7 @@ public final class CodePages {
      * compared with memory once more.
      */
     public void stateLoaded() {
-        untracked++;
+        untracked.incrementAndGet();
     }
 
     public int pages() {

@@ -157,10 +157,10 @@ final class BlockCache {
                 unlink(slot, prev, b);
                 continue;
             }
+            boolean compared = b.compared == untracked;
             if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key
-                    && (c.mode64() || withinCsLimit(c, b)) && sameSecondPage(c, b)
-                    && (b.compared == untracked || sameBytes(b))) {
-                if (b.compared == untracked || sameMembers(c, b)) {
+                    && (c.mode64() || withinCsLimit(c, b)) && sameSecondPage(c, b) && (compared || sameBytes(b))) {
+                if (compared || sameMembers(c, b)) {
                     b.compared = untracked;
                     return b;
                 }

@@ -7,7 +7,8 @@ import java.lang.reflect.Executable;
 
 /**
  * HotSpot's WhiteBox API as far as {@link JitPolicy} uses it: compiling a method at a chosen tier
- * now, and asking at which tier a method is compiled and whether a tier may still compile it. Open only where the JVM was started with -XX:+WhiteBoxAPI and our
+ * now, and asking at which tier a method is compiled and whether a tier may still compile it.
+ * Open only where the JVM was started with -XX:+WhiteBoxAPI and our
  * {@link jdk.test.whitebox.WhiteBox} on the boot class path, as the jvisor script starts it.
  */
 final class WhiteBoxApi {
