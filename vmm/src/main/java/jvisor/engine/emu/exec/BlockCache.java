@@ -207,8 +207,13 @@ final class BlockCache {
      * with {@code decodeMissing}, decoded here). With {@link #crossPages}, also the blocks after
      * those calls (where a RET in the region may come back to) and blocks on other pages the
      * fetch TLB maps now, at most {@link #REGION_PAGES} pages in all; the region checks such a
-     * page's translation and code epoch each time it jumps onto it. Null where no region can
-     * start (outside 64-bit mode, outside RAM, an entry block that runs into the next page).
+     * page's translation and code epoch each time it jumps onto it. A block whose instruction
+     * straddles the end of its page (decoded as a block of its own) joins too, with the next page
+     * while the fetch TLB maps that page where the instruction was decoded from, and so do the
+     * blocks on that page after it: a loop across a page boundary stays in its region rather than
+     * leaving it twice an iteration to run the straddling instruction in the interpreter. Null
+     * where no region can start (outside 64-bit mode, outside RAM, an entry block that runs into
+     * the next page).
      */
     RegionPlan plan(Cpu c, Block entry, boolean decodeMissing) {
         if (!c.mode64() || entry.host < 0 || entry.page2 >= 0) {
@@ -216,11 +221,13 @@ final class BlockCache {
         }
         List<Block> chosen = new ArrayList<>();
         List<Integer> pageOf = new ArrayList<>();
+        List<Integer> secondPageOf = new ArrayList<>();
         List<RegionPlan.CodePage> codePages = new ArrayList<>();
         java.util.Set<Long> seen = new java.util.HashSet<>();
         codePages.add(new RegionPlan.CodePage(entry.rip & ~0xFFFL, entry.page, entry.epoch));
         chosen.add(entry);
         pageOf.add(0);
+        secondPageOf.add(-1);
         seen.add(entry.rip);
         for (int next = 0; next < chosen.size() && chosen.size() < REGION_BLOCKS; next++) {
             Insn last = chosen.get(next).insns[chosen.get(next).insns.length - 1];
@@ -234,9 +241,14 @@ final class BlockCache {
                 }
                 RegionPlan.CodePage page = codePages.get(p);
                 Block b = onPage(c, target, ((long) page.host() << 12) | (target & 0xFFF), decodeMissing);
-                if (b != null && b.page2 < 0 && b.epoch == page.epoch()) {
+                if (b == null || b.epoch != page.epoch()) {
+                    continue;
+                }
+                int second = b.page2 < 0 ? -1 : secondPage(c, codePages, b);
+                if (b.page2 < 0 || second >= 0) {
                     chosen.add(b);
                     pageOf.add(p);
+                    secondPageOf.add(second);
                 }
             }
         }
@@ -245,7 +257,30 @@ final class BlockCache {
             blocks.add(b.insns);
         }
         entry.members = chosen.toArray(new Block[0]);
-        return new RegionPlan(blocks, pageOf, codePages, pages, ram);
+        return new RegionPlan(blocks, pageOf, secondPageOf, codePages, pages, ram);
+    }
+
+    /**
+     * The index in {@code codePages} of the page straddling block {@code b} runs into, added if
+     * there is room: -1 unless the fetch TLB maps it now where the block was decoded from, under
+     * the same code epoch.
+     */
+    private int secondPage(Cpu c, List<RegionPlan.CodePage> codePages, Block b) {
+        if (pages.epoch(b.page2) != b.epoch2) {
+            return -1;
+        }
+        for (int p = 0; p < codePages.size(); p++) {
+            RegionPlan.CodePage page = codePages.get(p);
+            if (page.linear() == b.lin2) {
+                return page.host() == b.page2 && page.epoch() == b.epoch2 ? p : -1;
+            }
+        }
+        // No walk: planning must not set accessed bits or fault.
+        if (codePages.size() >= REGION_PAGES || c.mmu.cachedFetchPage(b.lin2) != (long) b.page2 << 12) {
+            return -1;
+        }
+        codePages.add(new RegionPlan.CodePage(b.lin2, b.page2, b.epoch2));
+        return codePages.size() - 1;
     }
 
     /**
@@ -298,7 +333,7 @@ final class BlockCache {
         int key = c.modeKey();
         for (Block b = byHost[hostIndex(host)]; b != null; b = b.chain) {
             if (b.host == host && b.rip == rip && b.csBase == 0 && b.modeKey == key && b.valid(pages)
-                    && b.page2 < 0 && sameCode(c, b)) {
+                    && sameBytes(b)) {
                 return b;
             }
         }
@@ -356,7 +391,8 @@ final class BlockCache {
         Block[] members = b.members;
         if (members != null) {
             for (int k = 1; k < members.length; k++) {
-                if (!sameCode(c, members[k])) {
+                // Their pages' translations the region checks itself, where it goes onto them.
+                if (!sameBytes(members[k])) {
                     return false;
                 }
             }

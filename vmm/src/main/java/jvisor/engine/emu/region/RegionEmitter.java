@@ -322,9 +322,10 @@ final class RegionEmitter {
 
     /**
      * Continues at {@code rip}: a jump if it starts one of the region's blocks, else the exit. A
-     * jump back first asks whether the processor may continue and whether the target's page was
-     * rewritten; a jump onto another page asks the same and whether the page is still mapped
-     * where its blocks were decoded from, as the dispatcher would before running them.
+     * jump back first asks whether the processor may continue and whether the target's pages were
+     * rewritten; a jump onto a page the current block does not lie on asks the same and whether
+     * the page is still mapped where its blocks were decoded from, as the dispatcher would before
+     * running them.
      */
     void edge(long rip) {
         Integer target = blockAt.get(rip);
@@ -333,10 +334,9 @@ final class RegionEmitter {
             return;
         }
         boolean back = target <= block;
-        int toPage = plan.pageOf().get(target);
-        boolean crossing = toPage != plan.pageOf().get(block);
-        RegionPlan.CodePage page = plan.codePages().get(toPage);
-        if (back && !crossing) {
+        int targetPages = plan.pagesOf(target);
+        int newPages = targetPages & ~plan.pagesOf(block);
+        if (back && newPages == 0) {
             // The checks cost as much as a short loop's body (crc32's eight instructions): they
             // run on every 16th branch back, which delays an interrupt by at most 15 iterations.
             // The checks are out of line and come back here, so the loop keeps one branch back.
@@ -350,28 +350,40 @@ final class RegionEmitter {
                 code.labelBinding(check);
                 code.iload(BUDGET).ifle(leave);
                 code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
-                code.getstatic(self, "PAGES", CD_PAGES).loadConstant(page.host())
-                        .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
-                        .loadConstant(page.epoch()).if_icmpne(leave);
+                for (int p : pageIndexes(targetPages)) {
+                    checkEpoch(plan.codePages().get(p), leave);
+                }
                 code.goto_(backEdge);
             });
             return;
         }
-        if (crossing) {
+        if (newPages != 0) {
             // Onto another page: every time, the checks the dispatcher would make there.
             Label leave = exitTo(rip);
             if (back) {
                 code.iinc(BUDGET, -1).iload(BUDGET).ifle(leave);
             }
             code.aload(CPU).invokevirtual(CD_CPU, "mayContinue", MethodTypeDesc.of(CD_boolean)).ifeq(leave);
-            code.getstatic(self, "PAGES", CD_PAGES).loadConstant(page.host())
-                    .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
-                    .loadConstant(page.epoch()).if_icmpne(leave);
-            code.aload(MMU).loadConstant(page.linear())
-                    .invokevirtual(CD_MMU, "cachedFetchPage", MethodTypeDesc.of(CD_long, CD_long))
-                    .loadConstant((long) page.host() << 12).lcmp().ifne(leave);
+            for (int p : pageIndexes(newPages)) {
+                RegionPlan.CodePage page = plan.codePages().get(p);
+                checkEpoch(page, leave);
+                code.aload(MMU).loadConstant(page.linear())
+                        .invokevirtual(CD_MMU, "cachedFetchPage", MethodTypeDesc.of(CD_long, CD_long))
+                        .loadConstant((long) page.host() << 12).lcmp().ifne(leave);
+            }
         }
         code.goto_(starts[target]);
+    }
+
+    /** Leaves unless {@code page}'s code epoch is still the one its blocks were decoded under. */
+    private void checkEpoch(RegionPlan.CodePage page, Label leave) {
+        code.getstatic(self, "PAGES", CD_PAGES).loadConstant(page.host())
+                .invokevirtual(CD_PAGES, "epoch", MethodTypeDesc.of(CD_int, CD_int))
+                .loadConstant(page.epoch()).if_icmpne(leave);
+    }
+
+    private static int[] pageIndexes(int mask) {
+        return java.util.stream.IntStream.range(0, Integer.SIZE).filter(p -> (mask & 1 << p) != 0).toArray();
     }
 
     /** A label that leaves the region for {@code rip}. */

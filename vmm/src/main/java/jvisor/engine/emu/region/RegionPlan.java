@@ -12,13 +12,15 @@ import jvisor.engine.emu.decode.Insn;
  * first checks that page as the dispatcher would); every other branch leaves it.
  *
  * @param blocks    the blocks' instructions, the entry block first
- * @param pageOf    for each block, the index in {@code codePages} of the page it lies on
+ * @param pageOf    for each block, the index in {@code codePages} of the page it starts on
+ * @param secondPageOf for each block, the index in {@code codePages} of the page its last
+ *                  instruction runs into, or -1 where the block lies on one page
  * @param codePages the pages, the entry block's first
  * @param pages     the VM's code pages (whose epochs say whether code was rewritten)
  * @param ram       the VM's guest RAM (a region compiled for C2 reads and writes it directly)
  */
-public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<CodePage> codePages, CodePages pages,
-                         MemorySegment ram) {
+public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<Integer> secondPageOf,
+                         List<CodePage> codePages, CodePages pages, MemorySegment ram) {
     /**
      * A page the blocks were decoded from: its linear address, the host page it was mapped to
      * (its number: host offset / 4096) and that page's code epoch when they were.
@@ -34,8 +36,13 @@ public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<CodePag
                 || pageOf.stream().anyMatch(p -> p < 0 || p >= pageCount)) {
             throw new IllegalArgumentException("every block needs one of the plan's pages, the entry the first");
         }
+        if (secondPageOf.size() != blocks.size() || secondPageOf.getFirst() != -1
+                || secondPageOf.stream().anyMatch(p -> p < -1 || p >= pageCount)) {
+            throw new IllegalArgumentException("a block's second page is one of the plan's pages or none, the entry's none");
+        }
         blocks = List.copyOf(blocks);
         pageOf = List.copyOf(pageOf);
+        secondPageOf = List.copyOf(secondPageOf);
         codePages = List.copyOf(codePages);
     }
 
@@ -55,7 +62,14 @@ public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<CodePag
 
     /** The plan with only its first {@code n} blocks. */
     public RegionPlan first(int n) {
-        return new RegionPlan(blocks.subList(0, n), pageOf.subList(0, n), codePages, pages, ram);
+        return new RegionPlan(blocks.subList(0, n), pageOf.subList(0, n), secondPageOf.subList(0, n), codePages, pages,
+                ram);
+    }
+
+    /** The pages block {@code b}'s bytes lie on, as a mask of indexes in {@link #codePages}. */
+    public int pagesOf(int b) {
+        int second = secondPageOf.get(b);
+        return 1 << pageOf.get(b) | (second < 0 ? 0 : 1 << second);
     }
 
     public int instructions() {
