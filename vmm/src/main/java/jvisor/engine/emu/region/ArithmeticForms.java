@@ -59,8 +59,12 @@ final class ArithmeticForms {
                 if (x.isMemory()) {
                     e.mayFault();
                 }
+                // The low half of the product is the same signed or unsigned, at any width.
+                boolean flags = !e.carryAndOverflowUnseen();
                 f.storeReg(x.reg(), s, () -> {
-                    code.aload(CPU);
+                    if (flags) {
+                        code.aload(CPU);
+                    }
                     if (op == 0x0FAF) {
                         f.loadReg(x.reg(), s);
                         readRm(f, x, s);
@@ -68,7 +72,11 @@ final class ArithmeticForms {
                         readRm(f, x, s);
                         code.loadConstant(x.imm());
                     }
-                    code.loadConstant(s).invokestatic(CD_MULDIV, "imul", MTD_IMUL);
+                    if (flags) {
+                        code.loadConstant(s).invokestatic(CD_MULDIV, "imul", MTD_IMUL);
+                    } else {
+                        code.lmul();
+                    }
                 });
             }
             case 0x98 -> f.storeReg(Cpu.RAX, s, () -> f.loadRegSigned(Cpu.RAX, s / 2));

@@ -15,8 +15,8 @@ import jvisor.engine.emu.exec.Moves;
  *
  * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension,
  * BSWAP and the NOPs pass through, and so do MOV loads and stores, which may fault; register-only ALU
- * operations (not ADC and SBB, which read CF), TEST, NEG and rotates and shifts by a non-zero
- * immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
+ * operations (not ADC and SBB, which read CF), TEST, NEG, IMUL and rotates and shifts by a
+ * non-zero immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
  * a memory operand, which may fault first. Anything else counts as a reader.
  */
 final class FlagLiveness {
@@ -28,10 +28,10 @@ final class FlagLiveness {
      * overwrite) before anything reads them, with nothing in between but moves
      * that cannot see them, memory loads and stores included; -1 if there is none. Only a fault
      * or a write into decoded code ({@link #seenOnTheWay}), which leaves the region, could then
-     * see them on the way. With {@code all}, rotates on the way (which overwrite CF and OF and
-     * read nothing) are passed where nothing from the first of them on can see the flags: between
-     * one rotate's and the next write of all six there is no state in which the other four could
-     * be seen.
+     * see them on the way. With {@code all}, rotates and IMULs on the way (which overwrite CF and
+     * OF and read nothing) are passed where nothing from the first of them on can see the flags:
+     * between one rotate's and the next write of all six there is no state in which the other
+     * four could be seen.
      * SHA-256's XOR or ADD, MOV, ROR, XOR: the first XOR's flags were computed for nothing.
      */
     static int overwrittenAt(Insn[] block, int at, boolean all) {
@@ -42,7 +42,7 @@ final class FlagLiveness {
                 return -1;
             }
             if (overwritesCarryAndOverflow(y) || overwritesAfterReading(y)) {
-                if (!all || !isRotate(y)) {
+                if (!all || !keepsTheOtherFlags(y)) {
                     // Before the first rotate a fault finds the flags as they were left: settled then.
                     return firstRotate >= 0 && seenOnTheWay(block, firstRotate, k) ? -1 : k;
                 }
@@ -101,7 +101,10 @@ final class FlagLiveness {
         return false;
     }
 
-    /** Writes CF and OF (all six arithmetic flags unless it is a rotate) without reading any, and cannot fault. */
+    /**
+     * Writes CF and OF (all six arithmetic flags unless it {@linkplain #keepsTheOtherFlags keeps
+     * the other four}) without reading any, and cannot fault.
+     */
     static boolean overwritesCarryAndOverflow(Insn y) {
         int op = y.opcode();
         boolean register = y.rm() >= 0;
@@ -120,6 +123,7 @@ final class FlagLiveness {
             case 0xF6, 0xF7 -> register && (y.sub() == 0 || y.sub() == 3); // TEST, NEG
             case 0xD0, 0xD1 -> register && y.sub() != 2 && y.sub() != 3; // by 1; not RCL, RCR
             case 0xC0, 0xC1 -> register && y.sub() != 2 && y.sub() != 3 && (y.imm() & (y.opSize() == 8 ? 63 : 31)) != 0;
+            case 0x0FAF, 0x69, 0x6B -> register; // IMUL: CF and OF only
             default -> false;
         };
     }
@@ -147,9 +151,11 @@ final class FlagLiveness {
         };
     }
 
-    private static boolean isRotate(Insn y) {
+    /** A rotate or IMUL: writes CF and OF and leaves SF, ZF, AF and PF as they were. */
+    private static boolean keepsTheOtherFlags(Insn y) {
         int op = y.opcode();
-        return (op == 0xC0 || op == 0xC1 || op == 0xD0 || op == 0xD1) && y.sub() <= 1;
+        return (op == 0xC0 || op == 0xC1 || op == 0xD0 || op == 0xD1) && y.sub() <= 1
+                || op == 0x0FAF || op == 0x69 || op == 0x6B;
     }
 
     /** Neither reads nor writes a flag, cannot fault and stays in the region. */

@@ -258,6 +258,16 @@ final class RegionEmitter {
     }
 
     /**
+     * Whether the current instruction may leave out the CF and OF it writes (and nothing else)
+     * because its block overwrites them before anything reads them, and nothing on the way, not
+     * even a fault, could see them: there is then nothing to settle.
+     */
+    boolean carryAndOverflowUnseen() {
+        int q = FlagLiveness.overwrittenAt(currentBlock, position, false);
+        return q >= 0 && !FlagLiveness.seenOnTheWay(currentBlock, position, q);
+    }
+
+    /**
      * Whether the current instruction, an operation of {@code kind} on locals A, B (result R), may
      * leave its flags out because only the block's closing Jcc reads them, from those locals, and
      * every successor overwrites them first ({@link FlagLiveness#deadAcrossBlocks}). They stay

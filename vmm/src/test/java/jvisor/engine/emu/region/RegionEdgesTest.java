@@ -270,6 +270,61 @@ class RegionEdgesTest {
     }
 
     /**
+     * IMUL, like a rotate, writes CF and OF only: an ADD, an IMUL that overflows, a faulting
+     * load, then the XOR that overwrites all six. The exception finds the ADD's ZF, SF and PF
+     * with the IMUL's CF and OF, so neither may be left out.
+     */
+    @Test
+    void aFaultPastAnImulSeesTheImulsCarryWithTheFlagsOfTheAddBeforeIt() {
+        Outcome o = sameBothWays("""
+                mov edi, 0x3fffff00
+                1: xor ecx, ecx
+                mov esi, 1
+                add esi, esi
+                mov r10d, 0x10000
+                imul r10d, r10d
+                mov rax, qword ptr [rdi]
+                xor eax, esi
+                lea rdi, [rdi + 8]
+                jmp 1b
+                """, true);
+        assertEquals(0x4000_0000L, o.regs()[Cpu.RDI], "the load faulted at the first unmapped address");
+        assertEquals(0, o.regs()[10], "2^32 truncated to 32 bits");
+        assertEquals(Flags.CF | Flags.OF, o.flags() & (Flags.CF | Flags.OF | Flags.ZF | Flags.PF | Flags.SF),
+                "IMUL's CF and OF (ADD's are clear) with ADD's ZF, PF and SF, not those of XOR ECX, ECX");
+    }
+
+    /**
+     * The multi-precision multiply's shape: IMULs whose CF and OF the next IMUL or a shift
+     * overwrites with nothing on the way are computed without them; the last IMUL's OF, read
+     * by SETO, and an IMUL's product at each width stay exact.
+     */
+    @Test
+    void imulsWhoseFlagsNothingSeesKeepTheirProductsAndTheLastOnesFlags() {
+        Outcome o = sameBothWays("""
+                mov ecx, 100
+                mov r8, 0x123456789abcdef1
+                mov r9, 0x0fedcba987654321
+                1: mov rax, r8
+                imul rax, r9
+                mov r10, r9
+                imul r10d, r8d
+                imul r11w, r9w, -3
+                imul r12, r8, 0x7fffffff
+                shr r8, 3
+                add r8, rax
+                mov rdx, r9
+                imul rdx, r9
+                seto bl
+                add r9, rdx
+                dec ecx
+                jnz 1b
+                hlt
+                """, false);
+        assertEquals(0, o.regs()[Cpu.RCX]);
+    }
+
+    /**
      * CRC-32's loop: a shift whose flags an XOR from memory overwrites, with a load between; here
      * the XOR's own load faults, before it writes its flags, and the exception finds the shift's.
      */
