@@ -1,8 +1,6 @@
 package jvisor.engine.emu.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import jvisor.engine.GuestIo;
 import jvisor.engine.GuestMemory;
@@ -25,10 +23,6 @@ public final class Mmu {
     public static final int READ = 0;
     public static final int WRITE = 1;
     public static final int EXEC = 2;
-
-    static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final int BITS = 12;
     private static final int SIZE = 1 << BITS;
@@ -86,6 +80,8 @@ public final class Mmu {
     private int mapEpochSeen;
 
     private final MemorySegment ram;
+    /** The same RAM for the accesses the TLB hits (and those at host offsets it found). */
+    private final HostRam hostRam;
     private final GuestMemory memory;
     private final CodePages code;
     private final Cpu cpu;
@@ -99,6 +95,7 @@ public final class Mmu {
         this.cpu = cpu;
         this.memory = memory;
         this.ram = memory.segment();
+        this.hostRam = new HostRam(ram);
         this.code = code;
         this.walker = new PageWalker(this, cpu);
         this.watch = new DataWatch(cpu);
@@ -162,7 +159,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin);
         if (t[i] == (lin & PAGE)) {
-            return ram.get(ValueLayout.JAVA_BYTE, t[i + 1] + lin) & 0xFF;
+            return hostRam.get8(t[i + 1] + lin);
         }
         return (int) slowRead(lin, 1, userMode, READ);
     }
@@ -171,7 +168,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin);
         if (t[i] == tagOf(lin, 2)) {
-            return ram.get(U16, t[i + 1] + lin) & 0xFFFF;
+            return hostRam.get16(t[i + 1] + lin);
         }
         return (int) slowRead(lin, 2, userMode, READ);
     }
@@ -180,7 +177,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin);
         if (t[i] == tagOf(lin, 4)) {
-            return ram.get(U32, t[i + 1] + lin);
+            return hostRam.get32(t[i + 1] + lin);
         }
         return (int) slowRead(lin, 4, userMode, READ);
     }
@@ -189,7 +186,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin);
         if (t[i] == tagOf(lin, 8)) {
-            return ram.get(U64, t[i + 1] + lin);
+            return hostRam.get64(t[i + 1] + lin);
         }
         return slowRead(lin, 8, userMode, READ);
     }
@@ -213,7 +210,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin) + WRITE_SET;
         if (t[i] == (lin & PAGE)) {
-            ram.set(ValueLayout.JAVA_BYTE, t[i + 1] + lin, (byte) v);
+            hostRam.set8(t[i + 1] + lin, v);
             return false;
         }
         return slowWrite(lin, 1, v, userMode);
@@ -223,7 +220,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin) + WRITE_SET;
         if (t[i] == tagOf(lin, 2)) {
-            ram.set(U16, t[i + 1] + lin, (short) v);
+            hostRam.set16(t[i + 1] + lin, v);
             return false;
         }
         return slowWrite(lin, 2, v, userMode);
@@ -233,7 +230,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin) + WRITE_SET;
         if (t[i] == tagOf(lin, 4)) {
-            ram.set(U32, t[i + 1] + lin, v);
+            hostRam.set32(t[i + 1] + lin, v);
             return false;
         }
         return slowWrite(lin, 4, v, userMode);
@@ -243,7 +240,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin) + WRITE_SET;
         if (t[i] == tagOf(lin, 8)) {
-            ram.set(U64, t[i + 1] + lin, v);
+            hostRam.set64(t[i + 1] + lin, v);
             return false;
         }
         return slowWrite(lin, 8, v, userMode);
@@ -417,7 +414,7 @@ public final class Mmu {
         long[] t = tlb;
         int i = at(lin) + FETCH_SET;
         if (t[i] == (lin & PAGE)) {
-            return ram.get(ValueLayout.JAVA_BYTE, t[i + 1] + lin) & 0xFF;
+            return hostRam.get8(t[i + 1] + lin);
         }
         return (int) slowRead(lin, 1, userMode, EXEC);
     }
@@ -611,19 +608,19 @@ public final class Mmu {
 
     long readHost(long host, int size) {
         return switch (size) {
-            case 1 -> ram.get(ValueLayout.JAVA_BYTE, host) & 0xFF;
-            case 2 -> ram.get(U16, host) & 0xFFFF;
-            case 4 -> ram.get(U32, host) & 0xFFFF_FFFFL;
-            default -> ram.get(U64, host);
+            case 1 -> hostRam.get8(host);
+            case 2 -> hostRam.get16(host);
+            case 4 -> hostRam.get32(host) & 0xFFFF_FFFFL;
+            default -> hostRam.get64(host);
         };
     }
 
     void writeHost(long host, int size, long v) {
         switch (size) {
-            case 1 -> ram.set(ValueLayout.JAVA_BYTE, host, (byte) v);
-            case 2 -> ram.set(U16, host, (short) v);
-            case 4 -> ram.set(U32, host, (int) v);
-            default -> ram.set(U64, host, v);
+            case 1 -> hostRam.set8(host, (int) v);
+            case 2 -> hostRam.set16(host, (int) v);
+            case 4 -> hostRam.set32(host, (int) v);
+            default -> hostRam.set64(host, v);
         }
     }
 
