@@ -16,9 +16,10 @@ import java.nio.ByteOrder;
  * whose processors have stopped when it is unmapped (a segment access after that would crash
  * as well: {@link jvisor.engine.GuestMemory}'s segment is the global scope's). Where Unsafe's
  * memory access is denied ({@code --sun-misc-unsafe-memory-access=deny}, a JDK without it) or
- * the host is big-endian, every access goes through the segment.
+ * the host is big-endian, every access goes through the segment. A record, so that in a region
+ * compiled for C2, which holds it in a static final field, C2 folds the address and size.
  */
-final class HostRam {
+public record HostRam(MemorySegment segment, long address, long size) {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,23 +27,24 @@ final class HostRam {
     @SuppressWarnings("removal")
     private static final sun.misc.Unsafe UNSAFE = unsafe();
 
-    private final MemorySegment segment;
-    private final long address;
-    private final long size;
-
-    HostRam(MemorySegment segment) {
-        this.segment = segment;
-        this.address = segment.address();
-        this.size = segment.byteSize();
+    /** The address and size must be the segment's. */
+    public HostRam {
+        if (address != segment.address() || size != segment.byteSize()) {
+            throw new IllegalArgumentException("not the segment's address and size");
+        }
     }
 
-    /** Whether accesses go through Unsafe (for tests). */
-    static boolean direct() {
+    public static HostRam of(MemorySegment segment) {
+        return new HostRam(segment, segment.address(), segment.byteSize());
+    }
+
+    /** Whether accesses go through Unsafe. */
+    public static boolean direct() {
         return UNSAFE != null;
     }
 
     @SuppressWarnings("removal")
-    int get8(long offset) {
+    public int get8(long offset) {
         if (UNSAFE == null) {
             return segment.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
         }
@@ -50,7 +52,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    int get16(long offset) {
+    public int get16(long offset) {
         if (UNSAFE == null) {
             return segment.get(U16, offset) & 0xFFFF;
         }
@@ -58,7 +60,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    int get32(long offset) {
+    public int get32(long offset) {
         if (UNSAFE == null) {
             return segment.get(U32, offset);
         }
@@ -66,7 +68,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    long get64(long offset) {
+    public long get64(long offset) {
         if (UNSAFE == null) {
             return segment.get(U64, offset);
         }
@@ -74,7 +76,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    void set8(long offset, int v) {
+    public void set8(long offset, int v) {
         if (UNSAFE == null) {
             segment.set(ValueLayout.JAVA_BYTE, offset, (byte) v);
         } else {
@@ -83,7 +85,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    void set16(long offset, int v) {
+    public void set16(long offset, int v) {
         if (UNSAFE == null) {
             segment.set(U16, offset, (short) v);
         } else {
@@ -92,7 +94,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    void set32(long offset, int v) {
+    public void set32(long offset, int v) {
         if (UNSAFE == null) {
             segment.set(U32, offset, v);
         } else {
@@ -101,7 +103,7 @@ final class HostRam {
     }
 
     @SuppressWarnings("removal")
-    void set64(long offset, long v) {
+    public void set64(long offset, long v) {
         if (UNSAFE == null) {
             segment.set(U64, offset, v);
         } else {

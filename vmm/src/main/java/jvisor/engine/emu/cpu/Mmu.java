@@ -95,7 +95,7 @@ public final class Mmu {
         this.cpu = cpu;
         this.memory = memory;
         this.ram = memory.segment();
-        this.hostRam = new HostRam(ram);
+        this.hostRam = HostRam.of(ram);
         this.code = code;
         this.walker = new PageWalker(this, cpu);
         this.watch = new DataWatch(cpu);

@@ -12,8 +12,7 @@ import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import jvisor.engine.emu.cpu.HostRam;
 import jvisor.engine.emu.cpu.Mmu;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.DataWatch;
@@ -22,10 +21,10 @@ import jvisor.engine.emu.decode.Insn;
 /**
  * Guest memory operands in 64-bit mode: the effective address computed from the registers, and
  * reads and writes through the processor's MMU. A region for C1 calls the MMU's methods; a region
- * for C2 looks the TLB up itself and on a hit reads or writes the RAM segment, a constant of its
- * class, so that C2 keeps the TLB in registers and folds the segment's checks; a miss calls the
- * MMU's slow path, which walks the page tables or reaches the device. As in the interpreter, only
- * FS and GS add a base in 64-bit mode.
+ * for C2 looks the TLB up itself and on a hit reads or writes RAM ({@link HostRam}), a constant
+ * of its class, so that C2 keeps the TLB in registers and folds the RAM's address and size; a
+ * miss calls the MMU's slow path, which walks the page tables or reaches the device. As in the
+ * interpreter, only FS and GS add a base in 64-bit mode.
  */
 final class Memory {
     private static final MethodTypeDesc MTD_SEGMENT_BASE = MethodTypeDesc.of(CD_long, CD_int);
@@ -34,11 +33,7 @@ final class Memory {
     private static final MethodTypeDesc MTD_READ_SIZED = MethodTypeDesc.of(CD_long, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_INT = MethodTypeDesc.of(CD_boolean, CD_long, CD_int);
     private static final MethodTypeDesc MTD_WRITE_LONG = MethodTypeDesc.of(CD_boolean, CD_long, CD_long);
-    static final ClassDesc CD_SEGMENT = ClassDesc.of(MemorySegment.class.getName());
-    private static final ClassDesc CD_OPS = ClassDesc.of(RegionOps.class.getName());
-    private static final String[] LAYOUT = {null, "U8", "U16", null, "U32", null, null, null, "U64"};
-    private static final Class<?>[] LAYOUT_TYPE = {null, ValueLayout.OfByte.class, ValueLayout.OfShort.class, null,
-        ValueLayout.OfInt.class, null, null, null, ValueLayout.OfLong.class};
+    static final ClassDesc CD_HOST_RAM = ClassDesc.of(HostRam.class.getName());
 
     private Memory() { }
 
@@ -120,7 +115,7 @@ final class Memory {
         }
         Label slow = leave != null ? leave : code.newLabel();
         hit(f, lin, size, false, slow);
-        segmentGet(f, lin, size);
+        ramGet(f, lin, size);
         extend(code, size, signed);
         if (leave != null) {
             return;
@@ -158,25 +153,23 @@ final class Memory {
         f.code.aload(RegionFrame.TLB).iload(RegionFrame.IDX).iconst_1().iadd().laload().lload(lin).ladd();
     }
 
-    /** Pushes RAM.get(layout, host of the entry at IDX + lin): a byte, short, int or long. */
-    private static void segmentGet(RegionFrame f, int lin, int size) {
+    /**
+     * Pushes RAM.getN(host of the entry at IDX + lin) ({@link HostRam}) as a byte, short, int or
+     * long, the form {@link #extend} takes.
+     */
+    private static void ramGet(RegionFrame f, int lin, int size) {
         CodeBuilder code = f.code;
-        ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
-        code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout);
+        code.getstatic(f.self, "RAM", CD_HOST_RAM);
         host(f, lin);
-        code.invokeinterface(CD_SEGMENT, "get", MethodTypeDesc.of(primitive(size), layout, CD_long));
+        code.invokevirtual(CD_HOST_RAM, "get" + size * 8, MethodTypeDesc.of(size == 8 ? CD_long : CD_int, CD_long));
+        switch (size) {
+            case 1 -> code.i2b();
+            case 2 -> code.i2s();
+            default -> { }
+        }
     }
 
-    private static ClassDesc primitive(int size) {
-        return switch (size) {
-            case 1 -> java.lang.constant.ConstantDescs.CD_byte;
-            case 2 -> java.lang.constant.ConstantDescs.CD_short;
-            case 4 -> CD_int;
-            default -> CD_long;
-        };
-    }
-
-    /** Extends the byte, short or int on the stack (as read from the segment) to a long. */
+    /** Extends the byte, short or int on the stack (as read from RAM) to a long. */
     private static void extend(CodeBuilder code, int size, boolean signed) {
         switch (size) {
             case 8 -> { }
@@ -236,7 +229,7 @@ final class Memory {
         if (f.inlineTlb) {
             Label slow = leave != null ? leave : code.newLabel();
             hit(f, lin, size, true, slow);
-            segmentGet(f, lin, size);
+            ramGet(f, lin, size);
             extend(code, size, false);
             if (leave == null) {
                 Label done = code.newLabel();
@@ -269,18 +262,14 @@ final class Memory {
             // A write tag carries a flag bit on pages with decoded code: those miss, and the MMU checks.
             Label slow = leave != null ? leave : code.newLabel();
             hit(f, lin, size, true, slow);
-            ClassDesc layout = ClassDesc.of(LAYOUT_TYPE[size].getName());
-            code.getstatic(f.self, "RAM", CD_SEGMENT).getstatic(CD_OPS, LAYOUT[size], layout);
+            code.getstatic(f.self, "RAM", CD_HOST_RAM);
             host(f, lin);
             code.lload(value);
-            switch (size) {
-                case 1 -> code.l2i().i2b();
-                case 2 -> code.l2i().i2s();
-                case 4 -> code.l2i();
-                default -> { }
+            if (size < 8) {
+                code.l2i();
             }
-            code.invokeinterface(CD_SEGMENT, "set", MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void, layout,
-                    CD_long, primitive(size)));
+            code.invokevirtual(CD_HOST_RAM, "set" + size * 8,
+                    MethodTypeDesc.of(java.lang.constant.ConstantDescs.CD_void, CD_long, size == 8 ? CD_long : CD_int));
             if (leave != null) {
                 code.iconst_0();
                 return;

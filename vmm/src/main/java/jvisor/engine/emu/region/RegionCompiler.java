@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jvisor.engine.emu.EmuLog;
+import jvisor.engine.emu.cpu.HostRam;
 import jvisor.engine.emu.decode.Insn;
 
 /**
@@ -144,7 +145,7 @@ public final class RegionCompiler {
         List<Object> data = new ArrayList<>();
         data.add(null);
         data.add(plan.pages());
-        data.add(plan.ram());
+        data.add(HostRam.of(plan.ram()));
         int n = plan.instructions();
         long[] rips = new long[n];
         int[] positions = new int[n];
@@ -223,7 +224,7 @@ public final class RegionCompiler {
             cb.withSuperclass(CD_REGION);
             int statics = ClassFile.ACC_STATIC | ClassFile.ACC_FINAL | ClassFile.ACC_PRIVATE;
             cb.withField("PAGES", RegionEmitter.CD_PAGES, statics);
-            cb.withField("RAM", Memory.CD_SEGMENT, statics);
+            cb.withField("RAM", Memory.CD_HOST_RAM, statics);
             for (int k = 0; k < handlers.size(); k++) {
                 cb.withField("o" + k, RegionEmitter.CD_OP, statics);
                 cb.withField("i" + k, RegionEmitter.CD_INSN, statics);
@@ -260,7 +261,7 @@ public final class RegionCompiler {
                 .checkcast(CD_Object.arrayType())
                 .astore(0);
         code.aload(0).iconst_1().aaload().checkcast(RegionEmitter.CD_PAGES).putstatic(self, "PAGES", RegionEmitter.CD_PAGES);
-        code.aload(0).iconst_2().aaload().checkcast(Memory.CD_SEGMENT).putstatic(self, "RAM", Memory.CD_SEGMENT);
+        code.aload(0).iconst_2().aaload().checkcast(Memory.CD_HOST_RAM).putstatic(self, "RAM", Memory.CD_HOST_RAM);
         for (int k = 0; k < handlers; k++) {
             code.aload(0).loadConstant(3 + 2 * k).aaload().checkcast(RegionEmitter.CD_OP)
                     .putstatic(self, "o" + k, RegionEmitter.CD_OP);

@@ -87,11 +87,11 @@ final class RegionFrame {
     final CodeBuilder code;
     /**
      * Whether memory accesses look the TLB up in the region's own bytecode (regions for C2, which
-     * then keeps the arrays in registers and folds the RAM segment's checks) rather than calling
+     * then keeps the arrays in registers and folds the RAM's address and size) rather than calling
      * the MMU (regions for C1, which would not inline the segment access well).
      */
     final boolean inlineTlb;
-    /** The region class's static final RAM segment (with {@link #inlineTlb}). */
+    /** The region's class, with the static final RAM ({@link jvisor.engine.emu.cpu.HostRam}) of {@link #inlineTlb}. */
     final ClassDesc self;
 
     /**

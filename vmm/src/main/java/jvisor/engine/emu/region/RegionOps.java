@@ -1,7 +1,5 @@
 package jvisor.engine.emu.region;
 
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.exec.Shifts;
@@ -9,16 +7,10 @@ import jvisor.engine.emu.exec.Shifts;
 /**
  * The operations a region calls rather than compiles inline: ADC and SBB, which read the carry
  * the flags hold before they record their own; the flags an instruction left out, set when a
- * fault or an exit could see them; and the layouts of guest memory.
+ * fault or an exit could see them.
  */
 public final class RegionOps {
     private RegionOps() { }
-
-    /** Guest memory's layouts, constants a region's accesses refer to. */
-    public static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
-    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** {@link RegionFrame#PENDING}'s mark of a shift: with the kind, size and count in its low 15 bits. */
     public static final int SHIFTED = 1 << 16;

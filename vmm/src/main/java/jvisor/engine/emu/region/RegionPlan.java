@@ -38,7 +38,7 @@ public record RegionPlan(List<Insn[]> blocks, List<Integer> pageOf, List<Integer
         }
         if (secondPageOf.size() != blocks.size() || secondPageOf.getFirst() != -1
                 || secondPageOf.stream().anyMatch(p -> p < -1 || p >= pageCount)) {
-            throw new IllegalArgumentException("a block's second page is one of the plan's pages or none, the entry's none");
+            throw new IllegalArgumentException("a block's second page is none or one of the plan's, the entry's none");
         }
         blocks = List.copyOf(blocks);
         pageOf = List.copyOf(pageOf);

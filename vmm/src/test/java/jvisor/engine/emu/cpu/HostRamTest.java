@@ -27,7 +27,7 @@ class HostRamTest {
     void readsAndWritesAreTheSegmentsLittleEndianBytesAtEveryWidth() {
         try (GuestMemory memory = GuestMemory.allocate(SIZE)) {
             MemorySegment segment = memory.segment();
-            HostRam ram = new HostRam(segment);
+            HostRam ram = HostRam.of(segment);
             segment.set(U64, 0x1001, 0x8877_6655_4433_2211L);
             assertEquals(0x8877_6655_4433_2211L, ram.get64(0x1001));
             assertEquals(0x4433_2211, ram.get32(0x1001));
@@ -45,7 +45,7 @@ class HostRamTest {
     @Test
     void theLastBytesOfTheMappingAreReachableAndNothingPastThem() {
         try (GuestMemory memory = GuestMemory.allocate(SIZE)) {
-            HostRam ram = new HostRam(memory.segment());
+            HostRam ram = HostRam.of(memory.segment());
             ram.set64(SIZE - 8, -1L);
             assertEquals(0xFFFF_FFFF, ram.get32(SIZE - 4));
             assertEquals(0xFF, ram.get8(SIZE - 1));
