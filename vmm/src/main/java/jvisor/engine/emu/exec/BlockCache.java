@@ -400,14 +400,6 @@ final class BlockCache {
         return true;
     }
 
-    /**
-     * Whether the block's bytes are still what memory holds, where it is fetched from now (a block
-     * running into the next page: that page's translation may have changed).
-     */
-    boolean sameCode(Cpu c, Block b) {
-        return sameSecondPage(c, b) && sameBytes(b);
-    }
-
     /** Whether a block running into the next page still finds that page where it was decoded from. */
     private static boolean sameSecondPage(Cpu c, Block b) {
         if (b.page2 < 0) {
@@ -422,7 +414,14 @@ final class BlockCache {
         return comparisons;
     }
 
-    private boolean sameBytes(Block b) {
+    /**
+     * Whether the block's bytes are still what memory holds at the host pages it was decoded
+     * from. Not whether it is fetched from there now: a region checks each page's translation
+     * where it goes onto it, and a region member that runs into the next page must not be walked
+     * to for that by a processor taking the region over (the walk could fault, or set accessed
+     * bits the guest never asked for).
+     */
+    boolean sameBytes(Block b) {
         comparisons++;
         int first = (int) Math.min(b.bytes.length, 0x1000 - (b.host & 0xFFF));
         if (MemorySegment.mismatch(ram, b.host, b.host + first, MemorySegment.ofArray(b.bytes), 0, first) >= 0) {

@@ -508,7 +508,7 @@ public final class Interpreter {
         if (heat < 8 || !powerOfTwo && (c.cpuCount == 1 || (heat & (SHARE_EVERY - 1)) != 0)) {
             return false;
         }
-        if (shared.adopt(b, m -> cache.sameCode(c, m))) {
+        if (shared.adopt(b, cache::sameBytes)) {
             return true;
         }
         if (c.cpuCount == 1) {
@@ -571,7 +571,7 @@ public final class Interpreter {
 
     /** Compiles or queues the region entered at {@code b}; returns whether it is ready to run now. */
     private boolean compile(Block b) {
-        if (shared.adopt(b, m -> cache.sameCode(c, m))) {
+        if (shared.adopt(b, cache::sameBytes)) {
             return true;
         }
         RegionPlan plan = cache.plan(c, b, !compileInBackground);
