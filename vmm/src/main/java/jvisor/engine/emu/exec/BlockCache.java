@@ -160,7 +160,7 @@ final class BlockCache {
             boolean compared = b.compared == untracked;
             if (b.host == host && b.rip == rip && b.csBase == csBase && b.modeKey == key
                     && (c.mode64() || withinCsLimit(c, b)) && sameSecondPage(c, b) && (compared || sameBytes(b))) {
-                if (compared || sameMembers(c, b)) {
+                if (compared || sameMembers(b)) {
                     b.compared = untracked;
                     return b;
                 }
@@ -387,7 +387,7 @@ final class BlockCache {
     }
 
     /** Whether the other blocks of the block's region still hold what they were decoded from. */
-    private boolean sameMembers(Cpu c, Block b) {
+    private boolean sameMembers(Block b) {
         Block[] members = b.members;
         if (members != null) {
             for (int k = 1; k < members.length; k++) {

@@ -14,10 +14,10 @@ import jvisor.engine.emu.exec.Moves;
  * on the way, the region records how to set the flags instead ({@link RegionFrame#PENDING}).
  *
  * <p>Only forms known exactly are judged: register-only moves, LEA, zero and sign extension,
- * BSWAP and the NOPs pass through, and so do MOV loads and stores, which may fault; register-only ALU
- * operations (not ADC and SBB, which read CF), TEST, NEG, IMUL and rotates and shifts by a
- * non-zero immediate overwrite, and so do ALU operations into a register from memory, CMP and TEST with
- * a memory operand, which may fault first. Anything else counts as a reader.
+ * BSWAP and the NOPs pass through, and so do MOV loads and stores, which may fault; register-only
+ * ALU operations (not ADC and SBB, which read CF), TEST, NEG, IMUL and rotates and shifts by a
+ * non-zero immediate overwrite, and so do ALU operations into a register from memory, CMP and
+ * TEST with a memory operand, which may fault first. Anything else counts as a reader.
  */
 final class FlagLiveness {
     private FlagLiveness() { }
