@@ -180,6 +180,30 @@ final class DataForms {
         code.labelBinding(done);
     }
 
+    /**
+     * Whether {@link #alu} may compute {@code x} as its operation alone where its flags are unseen:
+     * ADD, SUB, AND, OR or XOR of 32 or 64 bits between registers or with an immediate (the result
+     * then only depends on the operands' low bits, and nothing can fault).
+     */
+    private static boolean leanAlu(Insn x, int alu, Operand dst, Operand src, int s) {
+        boolean registers = (dst != Operand.RM || x.rm() >= 0) && (src != Operand.RM || x.rm() >= 0);
+        return s >= 4 && registers && alu != ADC && alu != SBB && alu != CMP && alu != TEST;
+    }
+
+    /** Whether {@code x} is an ALU form {@link #alu} may compute alone where its flags are unseen. */
+    static boolean leanForm(Insn x) {
+        int op = x.opcode();
+        int s = x.opSize();
+        if (op < 0x40 && (op & 7) < 6) {
+            return switch (op & 7) {
+                case 0, 1 -> leanAlu(x, op >> 3, Operand.RM, Operand.REG, s);
+                case 2, 3 -> leanAlu(x, op >> 3, Operand.REG, Operand.RM, s);
+                default -> leanAlu(x, op >> 3, Operand.ACC, Operand.IMM, s);
+            };
+        }
+        return (op == 0x80 || op == 0x81 || op == 0x83) && leanAlu(x, x.sub(), Operand.RM, Operand.IMM, s);
+    }
+
     /** {@code dst op= src}; a memory destination is read and written through one checked linear address. */
     private static void alu(RegionEmitter e, Insn x, int alu, Operand dst, Operand src, int s) {
         RegionFrame f = e.frame();
@@ -187,6 +211,29 @@ final class DataForms {
         boolean writes = alu != CMP && alu != TEST;
         boolean memoryDst = dst == Operand.RM && x.rm() < 0;
         int dstReg = dst == Operand.RM ? x.rm() : dst == Operand.ACC ? Cpu.RAX : x.reg();
+        if (leanAlu(x, alu, dst, src, s) && e.flagsUnseen()) {
+            // Nothing will see the flags, not even a fault: the operation alone, without the
+            // operands' locals, which a region's method would otherwise spend half its bytecode on
+            // (SHA-256's rounds are mostly such ADDs, XORs and ANDs).
+            int srcReg = src == Operand.REG ? x.reg() : x.rm();
+            f.storeReg(dstReg, s, () -> {
+                f.loadReg64(dstReg);
+                if (src == Operand.IMM) {
+                    code.loadConstant(Flags.sx(x.imm(), s));
+                } else {
+                    f.loadReg64(srcReg);
+                }
+                switch (alu) {
+                    case ADD -> code.ladd();
+                    case OR -> code.lor();
+                    case AND -> code.land();
+                    case XOR -> code.lxor();
+                    default -> code.lsub();
+                }
+            });
+            e.flagsUnknown();
+            return;
+        }
         // A memory operand is read before A and B change: a fault there must find them holding
         // the operands of flags an earlier instruction left out (FlagLiveness.overwritesAfterReading).
         if (src == Operand.RM && x.rm() < 0) {

@@ -91,6 +91,16 @@ final class FlagLiveness {
         return p;
     }
 
+    /**
+     * Whether nothing, not even a fault, can see the flags {@code block[at]} writes (CF and OF, or
+     * with {@code all} all six): the block overwrites them first with nothing on the way that may
+     * fault or leave the region.
+     */
+    static boolean unseen(Insn[] block, int at, boolean all) {
+        int q = overwrittenAt(block, at, all);
+        return q >= 0 && !seenOnTheWay(block, at, q);
+    }
+
     /** Whether something from {@code block[at + 1]} to {@code block[q]} may fault or leave the region. */
     static boolean seenOnTheWay(Insn[] block, int at, int q) {
         for (int k = at + 1; k <= q; k++) {

@@ -116,6 +116,8 @@ public final class RegionCompiler {
                     size += 60;
                 } else if (x.isMemory() && x.opcode() != 0x8D) { // LEA computes an address, accesses nothing
                     size += forC2 ? 80 : 40;
+                } else if (DataForms.leanForm(x) && FlagLiveness.unseen(block, k, true)) {
+                    size += 14;
                 } else {
                     size += 30;
                 }

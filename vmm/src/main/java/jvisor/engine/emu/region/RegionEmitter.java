@@ -263,8 +263,12 @@ final class RegionEmitter {
      * even a fault, could see them: there is then nothing to settle.
      */
     boolean carryAndOverflowUnseen() {
-        int q = FlagLiveness.overwrittenAt(currentBlock, position, false);
-        return q >= 0 && !FlagLiveness.seenOnTheWay(currentBlock, position, q);
+        return FlagLiveness.unseen(currentBlock, position, false);
+    }
+
+    /** As {@link #carryAndOverflowUnseen}, for an instruction that writes all six arithmetic flags. */
+    boolean flagsUnseen() {
+        return FlagLiveness.unseen(currentBlock, position, true);
     }
 
     /**

@@ -325,6 +325,36 @@ class RegionEdgesTest {
     }
 
     /**
+     * ADD, SUB, AND, OR and XOR of 32 and 64 bits between registers and with immediates, each
+     * overwritten by the next with nothing on the way that could see the flags: a region computes
+     * them without the operands' locals; the results (a 32-bit one clears the upper half) and the
+     * last one's flags, which ADC and SETcc read, stay exact.
+     */
+    @Test
+    void aluOperationsWhoseFlagsNothingSeesKeepTheirResults() {
+        Outcome o = sameBothWays("""
+                mov ecx, 200
+                mov r8, 0x0123456789abcdef
+                mov r9, 0xfedcba9876543210
+                1: add r8, r9
+                xor r10d, r8d
+                sub r11, r8
+                and r12d, 0x7fff00ff
+                or r13, -16
+                add r9d, 0x9e3779b9
+                sub r14d, r9d
+                xor r15, r14
+                adc r8, r9
+                setc bl
+                add rbx, rbx
+                dec ecx
+                jnz 1b
+                hlt
+                """, false);
+        assertEquals(0, o.regs()[Cpu.RCX]);
+    }
+
+    /**
      * CRC-32's loop: a shift whose flags an XOR from memory overwrites, with a load between; here
      * the XOR's own load faults, before it writes its flags, and the exception finds the shift's.
      */
