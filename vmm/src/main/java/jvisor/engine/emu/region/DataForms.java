@@ -217,19 +217,40 @@ final class DataForms {
             // (SHA-256's rounds are mostly such ADDs, XORs and ANDs).
             int srcReg = src == Operand.REG ? x.reg() : x.rm();
             f.storeReg(dstReg, s, () -> {
+                if (s == 8) {
+                    f.loadReg64(dstReg);
+                    if (src == Operand.IMM) {
+                        code.loadConstant(x.imm());
+                    } else {
+                        f.loadReg64(srcReg);
+                    }
+                    switch (alu) {
+                        case ADD -> code.ladd();
+                        case OR -> code.lor();
+                        case AND -> code.land();
+                        case XOR -> code.lxor();
+                        default -> code.lsub();
+                    }
+                    return;
+                }
+                // In int arithmetic, as the form with the locals is: done in longs and masked,
+                // crc32's loop took a third longer in C2's code.
                 f.loadReg64(dstReg);
+                code.l2i();
                 if (src == Operand.IMM) {
-                    code.loadConstant(Flags.sx(x.imm(), s));
+                    code.loadConstant((int) x.imm());
                 } else {
                     f.loadReg64(srcReg);
+                    code.l2i();
                 }
                 switch (alu) {
-                    case ADD -> code.ladd();
-                    case OR -> code.lor();
-                    case AND -> code.land();
-                    case XOR -> code.lxor();
-                    default -> code.lsub();
+                    case ADD -> code.iadd();
+                    case OR -> code.ior();
+                    case AND -> code.iand();
+                    case XOR -> code.ixor();
+                    default -> code.isub();
                 }
+                code.i2l();
             });
             e.flagsUnknown();
             return;
