@@ -14,6 +14,8 @@ import static jvisor.engine.emu.region.RegionFrame.T0;
 
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.OperatorInstruction;
 import java.lang.constant.MethodTypeDesc;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.Flags;
@@ -74,24 +76,17 @@ final class DataForms {
         if (x.isMemory() && op != 0x8D && x.op() != Moves.NOP) {
             e.mayFault();
         }
-        if (op < 0x40) {
-            int alu = op >> 3;
-            switch (op & 7) {
-                case 0, 1 -> alu(e, x, alu, Operand.RM, Operand.REG, s);
-                case 2, 3 -> alu(e, x, alu, Operand.REG, Operand.RM, s);
-                default -> alu(e, x, alu, Operand.ACC, Operand.IMM, s);
-            }
+        AluForm form = aluForm(x);
+        if (form != null) {
+            alu(e, x, form.alu(), form.dst(), form.src(), s);
             return;
         }
         switch (op) {
-            case 0x80, 0x81, 0x83 -> alu(e, x, x.sub(), Operand.RM, Operand.IMM, s);
-            case 0x84, 0x85 -> alu(e, x, TEST, Operand.RM, Operand.REG, s);
-            case 0xA8, 0xA9 -> alu(e, x, TEST, Operand.ACC, Operand.IMM, s);
             case 0xF6, 0xF7 -> {
-                switch (x.sub()) {
-                    case 0, 1 -> alu(e, x, TEST, Operand.RM, Operand.IMM, s);
-                    case 2 -> not(e, x);
-                    default -> unary(e, x, Flags.SUB);
+                if (x.sub() == 2) {
+                    not(e, x);
+                } else {
+                    unary(e, x, Flags.SUB);
                 }
             }
             case 0xFE, 0xFF -> unary(e, x, x.sub() == 0 ? Flags.INC : Flags.DEC);
@@ -192,16 +187,44 @@ final class DataForms {
 
     /** Whether {@code x} is an ALU form {@link #alu} may compute alone where its flags are unseen. */
     static boolean leanForm(Insn x) {
+        AluForm form = aluForm(x);
+        return form != null && leanAlu(x, form.alu(), form.dst(), form.src(), x.opSize());
+    }
+
+    /** An instruction {@link #alu} compiles: the operation (an x86 ALU number or TEST) and its operands. */
+    private record AluForm(int alu, Operand dst, Operand src) { }
+
+    /** {@code x}'s {@link AluForm}, or null for another instruction. */
+    private static AluForm aluForm(Insn x) {
         int op = x.opcode();
-        int s = x.opSize();
-        if (op < 0x40 && (op & 7) < 6) {
+        if (op < 0x40) {
             return switch (op & 7) {
-                case 0, 1 -> leanAlu(x, op >> 3, Operand.RM, Operand.REG, s);
-                case 2, 3 -> leanAlu(x, op >> 3, Operand.REG, Operand.RM, s);
-                default -> leanAlu(x, op >> 3, Operand.ACC, Operand.IMM, s);
+                case 0, 1 -> new AluForm(op >> 3, Operand.RM, Operand.REG);
+                case 2, 3 -> new AluForm(op >> 3, Operand.REG, Operand.RM);
+                case 4, 5 -> new AluForm(op >> 3, Operand.ACC, Operand.IMM);
+                default -> null;
             };
         }
-        return (op == 0x80 || op == 0x81 || op == 0x83) && leanAlu(x, x.sub(), Operand.RM, Operand.IMM, s);
+        return switch (op) {
+            case 0x80, 0x81, 0x83 -> new AluForm(x.sub(), Operand.RM, Operand.IMM);
+            case 0x84, 0x85 -> new AluForm(TEST, Operand.RM, Operand.REG);
+            case 0xA8, 0xA9 -> new AluForm(TEST, Operand.ACC, Operand.IMM);
+            case 0xF6, 0xF7 -> x.sub() <= 1 ? new AluForm(TEST, Operand.RM, Operand.IMM) : null;
+            default -> null;
+        };
+    }
+
+
+    /** The operation on the two operands on the stack: longs, or with {@code ints} ints; TEST is AND. */
+    private static void operate(CodeBuilder code, int alu, boolean ints) {
+        Opcode operation = switch (alu) {
+            case ADD -> ints ? Opcode.IADD : Opcode.LADD;
+            case OR -> ints ? Opcode.IOR : Opcode.LOR;
+            case AND, TEST -> ints ? Opcode.IAND : Opcode.LAND;
+            case XOR -> ints ? Opcode.IXOR : Opcode.LXOR;
+            default -> ints ? Opcode.ISUB : Opcode.LSUB;
+        };
+        code.with(OperatorInstruction.of(operation));
     }
 
     /** {@code dst op= src}; a memory destination is read and written through one checked linear address. */
@@ -216,41 +239,28 @@ final class DataForms {
             // operands' locals, which a region's method would otherwise spend half its bytecode on
             // (SHA-256's rounds are mostly such ADDs, XORs and ANDs).
             int srcReg = src == Operand.REG ? x.reg() : x.rm();
+            // 32 bits in int arithmetic, as the form with the locals is: done in longs and masked,
+            // crc32's loop took a third longer in C2's code.
+            boolean ints = s == 4;
             f.storeReg(dstReg, s, () -> {
-                if (s == 8) {
-                    f.loadReg64(dstReg);
-                    if (src == Operand.IMM) {
-                        code.loadConstant(x.imm());
-                    } else {
-                        f.loadReg64(srcReg);
-                    }
-                    switch (alu) {
-                        case ADD -> code.ladd();
-                        case OR -> code.lor();
-                        case AND -> code.land();
-                        case XOR -> code.lxor();
-                        default -> code.lsub();
-                    }
-                    return;
-                }
-                // In int arithmetic, as the form with the locals is: done in longs and masked,
-                // crc32's loop took a third longer in C2's code.
                 f.loadReg64(dstReg);
-                code.l2i();
-                if (src == Operand.IMM) {
-                    code.loadConstant((int) x.imm());
-                } else {
-                    f.loadReg64(srcReg);
+                if (ints) {
                     code.l2i();
                 }
-                switch (alu) {
-                    case ADD -> code.iadd();
-                    case OR -> code.ior();
-                    case AND -> code.iand();
-                    case XOR -> code.ixor();
-                    default -> code.isub();
+                if (src != Operand.IMM) {
+                    f.loadReg64(srcReg);
+                    if (ints) {
+                        code.l2i();
+                    }
+                } else if (ints) {
+                    code.loadConstant((int) x.imm());
+                } else {
+                    code.loadConstant(x.imm());
                 }
-                code.i2l();
+                operate(code, alu, ints);
+                if (ints) {
+                    code.i2l();
+                }
             });
             e.flagsUnknown();
             return;
@@ -288,13 +298,7 @@ final class DataForms {
             e.flagsUnknown();
         } else {
             code.lload(A).lload(B);
-            switch (alu) {
-                case ADD -> code.ladd();
-                case OR -> code.lor();
-                case AND, TEST -> code.land();
-                case XOR -> code.lxor();
-                default -> code.lsub();
-            }
+            operate(code, alu, false);
             boolean logic = alu == OR || alu == AND || alu == TEST || alu == XOR;
             if (!logic) {
                 f.signExtend(s);
