@@ -148,6 +148,12 @@ public final class Cpu {
     /** Set when an instruction wrote into decoded code: the interpreter ends the block there. */
     public boolean codeWritten;
     /**
+     * {@code debug.execArmed || debug.pending != 0}, kept by {@link DebugRegisters}: the one field
+     * the interpreter reads between blocks for both. It lies beside the other flags read there,
+     * where the debug registers' own object was a cache miss on about one block in three.
+     */
+    public boolean debugAttention;
+    /**
      * Bumped when the whole TLB is flushed (paging changes, CR3 loads without CR4.PGE): cached
      * blocks are then re-verified against memory before they run again. A CR3 load that keeps
      * global pages and a single-page INVLPG do not bump it; blocks check their own page's

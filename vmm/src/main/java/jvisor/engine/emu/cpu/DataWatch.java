@@ -153,7 +153,7 @@ public final class DataWatch {
         if (replayInstead) {
             throw c.fault(REPLAY);
         }
-        c.debug.pending |= hits;
+        c.debug.addPending(hits);
         if (hit != null && debuggerHit == null) {
             debuggerHit = hit;
         }

@@ -27,15 +27,35 @@ public final class DebugRegisters {
     private final long[] execAddress = new long[4];
     private final int[] execBit = new int[4];
     /** Whether any instruction breakpoint is enabled: the interpreter then runs watched blocks. */
-    public boolean execArmed;
+    private boolean execArmed;
     /**
      * B0-B3 of data breakpoints hit by the instruction running now, reported as a trap when it
      * completes (held one more instruction after MOV SS / POP SS). Set by the MMU's watch.
      */
-    public int pending;
+    private int pending;
 
     DebugRegisters(Cpu c) {
         this.c = c;
+    }
+
+    public boolean execArmed() {
+        return execArmed;
+    }
+
+    public int pending() {
+        return pending;
+    }
+
+    /** The instruction running now hit the data breakpoints {@code hits} (B0-B3). */
+    void addPending(int hits) {
+        pending |= hits;
+        c.debugAttention = true;
+    }
+
+    /** The instruction did not complete: the data breakpoints it hit are not reported. */
+    public void clearPending() {
+        pending = 0;
+        c.debugAttention = execArmed;
     }
 
     /** DR0-DR3, DR6 or DR7 as MOV from DRn reads it ({@code n} already resolved from DR4/DR5). */
@@ -101,7 +121,7 @@ public final class DebugRegisters {
      */
     public void raise(long bits) {
         dr6 = (dr6 & ~DR6_B_MASK) | pending | bits;
-        pending = 0;
+        clearPending();
     }
 
     /** The DR6 bits of the instruction breakpoints at linear address {@code lin}, 0 if none. */
@@ -151,6 +171,7 @@ public final class DebugRegisters {
             }
         }
         execArmed = execCount != 0;
+        c.debugAttention = execArmed || pending != 0;
         c.mmu.watch.setGuest(data, starts, lengths, kinds, owners);
     }
 }

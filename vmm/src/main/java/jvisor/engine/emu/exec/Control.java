@@ -261,7 +261,7 @@ public final class Control {
 
     /** INT1: a trap-class #DB; data breakpoints still pending (after MOV SS) are reported in the same one. */
     private static final Op ICEBP = (c, x) -> {
-        if (c.debug.pending != 0) {
+        if (c.debug.pending() != 0) {
             c.setDr6Bits(0);
         }
         raise(c, x, Vectors.DB, Interrupts.Source.ICEBP);

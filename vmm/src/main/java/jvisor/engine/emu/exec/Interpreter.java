@@ -255,7 +255,7 @@ public final class Interpreter {
     }
 
     private void runBlock() {
-        if (watched || c.debug.execArmed) {
+        if (watched || c.debugAttention && c.debug.execArmed()) {
             runWatched();
             return;
         }
@@ -279,7 +279,7 @@ public final class Interpreter {
         } else {
             execute(b, false);
         }
-        if (c.debug.pending != 0) {
+        if (c.debugAttention && c.debug.pending() != 0) {
             GuestBreakpoints.dataTrap(c);
         }
     }
@@ -399,10 +399,10 @@ public final class Interpreter {
         }
         resumeFrom = -1;
         watchHit = null;
-        if (c.debug.pending != 0) {
+        if (c.debug.pending() != 0) {
             GuestBreakpoints.dataTrap(c); // held over a stop for the debugger's watchpoint
         }
-        boolean guestBreakpoints = c.debug.execArmed;
+        boolean guestBreakpoints = c.debug.execArmed();
         if (guestBreakpoints && GuestBreakpoints.instructionFault(c)) {
             if (d != null && d.singleStep()) {
                 stopForDebugger();
@@ -430,7 +430,7 @@ public final class Interpreter {
         if (w != null && d != null) {
             watchHit = w;
             stopForDebugger();
-        } else if (c.debug.pending != 0) {
+        } else if (c.debug.pending() != 0) {
             GuestBreakpoints.dataTrap(c);
         }
         ControlObserver o = observer;
@@ -696,7 +696,7 @@ public final class Interpreter {
             return;
         }
         // The instruction did not complete: what it accessed is not reported.
-        c.debug.pending = 0;
+        c.debug.clearPending();
         int vector = f.vector();
         int code = f.errorCode();
         eventKind = EVENT_EXCEPTION;
