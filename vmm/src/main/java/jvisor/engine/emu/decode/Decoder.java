@@ -63,6 +63,16 @@ public final class Decoder {
 
     /** Decodes the instruction at {@code rip}; may throw the processor's fetch fault. */
     public Insn decode(Cpu c, long rip) {
+        return decodeOpen(c, rip).freeze();
+    }
+
+    /**
+     * The instruction at {@code rip}, complete but not yet frozen: a block's decoder freezes its
+     * instructions one after the other once it has them all, so that they lie side by side in
+     * memory, not between the decoder's garbage (the interpreter's first load of each was a cache
+     * miss).
+     */
+    public DecodedInsn decodeOpen(Cpu c, long rip) {
         DecodedInsn i = new DecodedInsn();
         this.cpu = c;
         this.startRip = rip;
@@ -89,7 +99,7 @@ public final class Decoder {
         if (i.bytes == null) {
             i.bytes = Arrays.copyOf(buf, pos);
         }
-        return i.freeze();
+        return i;
     }
 
     /** The instruction's end is known: its length, bytes, the next RIP and RIP-relative addresses. */

@@ -7,6 +7,7 @@ import java.util.List;
 import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.cpu.Cpu;
 import jvisor.engine.emu.cpu.CpuFault;
+import jvisor.engine.emu.decode.DecodedInsn;
 import jvisor.engine.emu.decode.Decoder;
 import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.region.RegionPlan;
@@ -34,7 +35,7 @@ final class BlockCache {
     private final Decoder decoder;
     private final CodePages pages;
     private final MemorySegment ram;
-    private final List<Insn> scratch = new ArrayList<>();
+    private final List<DecodedInsn> scratch = new ArrayList<>();
     /** Blocks whose bytes were compared with memory to find them current ({@link #comparisons}). */
     private long comparisons;
 
@@ -444,10 +445,10 @@ final class BlockCache {
         long host2 = -1;
         long lin2 = -1;
         for (int n = 0; n < MAX_INSNS; n++) {
-            Insn i;
+            DecodedInsn i;
             long savedCr2 = c.cr2();
             try {
-                i = decoder.decode(c, cur);
+                i = decoder.decodeOpen(c, cur);
             } catch (CpuFault f) {
                 if (n == 0) {
                     throw f;
@@ -455,7 +456,7 @@ final class BlockCache {
                 c.setCr2(savedCr2);
                 break;
             }
-            long end = lin + length + i.length();
+            long end = lin + length + i.length;
             if (n > 0 && ((end - 1) & ~0xFFFL) != page) {
                 // An instruction straddling the page boundary starts a block of its own: this one
                 // then lies on one page, so it may start a compiled region (a block running into
@@ -463,7 +464,7 @@ final class BlockCache {
                 break;
             }
             scratch.add(i);
-            length += i.length();
+            length += i.length;
             if (((end - 1) & ~0xFFFL) != page) {
                 lin2 = (end - 1) & ~0xFFFL;
                 if (host >= 0) {
@@ -474,12 +475,16 @@ final class BlockCache {
                 }
                 break;
             }
-            if (i.endsBlock() || (end & ~0xFFFL) != page || i.nextRip() < cur) {
+            if (i.endsBlock || (end & ~0xFFFL) != page || i.nextRip < cur) {
                 break;
             }
-            cur = i.nextRip();
+            cur = i.nextRip;
         }
-        Insn[] insns = scratch.toArray(new Insn[0]);
+        Insn[] insns = new Insn[scratch.size()];
+        for (int k = 0; k < insns.length; k++) {
+            insns[k] = scratch.get(k).freeze();
+        }
+        scratch.clear();
         byte[] bytes = new byte[length];
         int at = 0;
         for (Insn i : insns) {
