@@ -35,8 +35,6 @@ public final class RegionCompiler {
     static final String WARM_PREFIX = "Warm";
     /** The simple name of the classes of regions recompiled for C2. */
     static final String HOT_PREFIX = "Hot";
-    private static final ClassDesc WARM = ClassDesc.of(RegionCompiler.class.getPackageName() + "." + WARM_PREFIX);
-    private static final ClassDesc HOT = ClassDesc.of(RegionCompiler.class.getPackageName() + "." + HOT_PREFIX);
     private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
     private static final ClassDesc CD_LOOKUP = ClassDesc.of(MethodHandles.Lookup.class.getName());
     private static final ClassDesc CD_HANDLES = ClassDesc.of(MethodHandles.class.getName());
@@ -141,8 +139,19 @@ public final class RegionCompiler {
                 || ControlForms.supportsStack(x);
     }
 
+    /**
+     * A region's class is named by its tier and the guest address it is entered at, e.g.
+     * {@code Warm_ffffffff81569f60}: a profiler of the JVM (perf with HotSpot's perf map, JFR,
+     * async-profiler) then shows which guest code each region's samples are, and the kernel's
+     * symbol table names it.
+     */
+    static ClassDesc className(RegionPlan plan, boolean forC2) {
+        return ClassDesc.of(RegionCompiler.class.getPackageName() + "." + (forC2 ? HOT_PREFIX : WARM_PREFIX) + "_"
+                + Long.toHexString(plan.blocks().getFirst()[0].rip()));
+    }
+
     private static CompiledRegion build(RegionPlan plan, boolean forC2) {
-        ClassDesc self = forC2 ? HOT : WARM;
+        ClassDesc self = className(plan, forC2);
         Map<Insn, Integer> handlers = new IdentityHashMap<>();
         List<Object> data = new ArrayList<>();
         data.add(null);

@@ -31,14 +31,14 @@ import org.junit.jupiter.api.io.TempDir;
 class JitPolicyTest {
     /** A PrintCompilation line of a region's run method: the attributes ('b': a blocking compile), the tier, the class. */
     private static final Pattern WARM_RUN = Pattern.compile(
-            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm/(\\S+)::run ");
+            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Warm_[0-9a-f]+/(\\S+)::run ");
 
     /**
      * A PrintCompilation line of the run method of a region recompiled for C2: the attributes ('%':
      * a loop's), the tier, the class.
      */
     private static final Pattern HOT_RUN = Pattern.compile(
-            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Hot/(\\S+)::run ");
+            " ([%s!bn ]{4,5}) (\\d)\\s+jvisor\\.engine\\.emu\\.region\\.Hot_[0-9a-f]+/(\\S+)::run ");
 
     /**
      * The child JVM's guest: two loops, each a region, run long enough for HotSpot to compile them
