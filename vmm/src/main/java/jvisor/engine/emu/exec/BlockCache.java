@@ -480,16 +480,11 @@ final class BlockCache {
             }
             cur = i.nextRip;
         }
-        Insn[] insns = new Insn[scratch.size()];
-        for (int k = 0; k < insns.length; k++) {
-            insns[k] = scratch.get(k).freeze();
-        }
-        scratch.clear();
         byte[] bytes = new byte[length];
         int at = 0;
-        for (Insn i : insns) {
-            System.arraycopy(i.bytes(), 0, bytes, at, i.bytes().length);
-            at += i.bytes().length;
+        for (DecodedInsn i : scratch) {
+            System.arraycopy(i.bytes, 0, bytes, at, i.bytes.length);
+            at += i.bytes.length;
         }
         if (host >= 0) {
             int first = (int) Math.min(length, 0x1000 - (host & 0xFFF));
@@ -499,6 +494,13 @@ final class BlockCache {
             }
             c.mmu.checkCodeEpoch();
         }
-        return new Block(insns, rip, csBase, key, host, pages, host2, lin2, bytes);
+        // The block, its array and its instructions one after the other, as the interpreter reads them.
+        Insn[] insns = new Insn[scratch.size()];
+        Block b = new Block(insns, rip, csBase, key, host, pages, host2, lin2, bytes);
+        for (int k = 0; k < insns.length; k++) {
+            insns[k] = scratch.get(k).freeze();
+        }
+        scratch.clear();
+        return b;
     }
 }
