@@ -135,6 +135,16 @@ public final class VmlinuxCache {
         return dir.resolve(name + SUFFIX);
     }
 
+    /**
+     * The cache's file for {@code bzImage} if there is one (the vmlinux ELF, followed by the
+     * cache's footer, which ELF loaders ignore), else null: for running the same decompressed
+     * kernel elsewhere, e.g. under QEMU at its PVH entry.
+     */
+    public Path existing(byte[] bzImage) {
+        Path file = entry(bzImage);
+        return Files.isRegularFile(file) ? file : null;
+    }
+
     /** The file's vmlinux, mapped, if it is whole and {@code expectedSize} bytes long; else null. */
     static Vmlinux open(Path file, long expectedSize) {
         if (expectedSize <= 0 || expectedSize > KernelPayload.MAX_DECOMPRESSED) {

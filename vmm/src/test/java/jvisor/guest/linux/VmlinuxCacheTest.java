@@ -80,6 +80,14 @@ class VmlinuxCacheTest {
     }
 
     @Test
+    void theFileOfAnImageIsFoundOnlyOnceItIsStored() {
+        VmlinuxCache cache = cache();
+        assertNull(cache.existing(image));
+        use(cache, image);
+        assertEquals(cache.entry(image), cache.existing(image));
+    }
+
+    @Test
     void aHitReturnsWhatTheFileHoldsWithoutDecompressing() throws IOException {
         VmlinuxCache cache = cache();
         byte[] other = kernel.vmlinux().clone();
