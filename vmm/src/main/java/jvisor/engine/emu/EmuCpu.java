@@ -110,9 +110,10 @@ public final class EmuCpu implements VirtualCpu {
         long all = interpreter.retired();
         long compiled = interpreter.retiredInRegions();
         return String.format(java.util.Locale.ROOT,
-                "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs; %,d regions compiled in this JVM",
+                "%,d instructions, %,d (%.0f%%) in compiled regions over %,d runs; %,d regions compiled in this JVM"
+                        + " (%,d dropped unbuilt: their code had stopped running)",
                 all, compiled, all == 0 ? 0.0 : 100.0 * compiled / all, interpreter.regionRuns(),
-                Interpreter.regionsCompiled());
+                Interpreter.regionsCompiled(), Interpreter.regionsDropped());
     }
 
     /** How often this processor compared a decoded block's bytes with memory to find it current (tests). */

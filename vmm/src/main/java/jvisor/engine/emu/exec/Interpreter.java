@@ -90,6 +90,11 @@ public final class Interpreter {
         return BackgroundCompiler.published();
     }
 
+    /** Regions the background compiler of this JVM dropped unbuilt, their code no longer running. */
+    public static long regionsDropped() {
+        return BackgroundCompiler.dropped();
+    }
+
     /** Instructions completed so far. */
     public long retired() {
         return retired;
