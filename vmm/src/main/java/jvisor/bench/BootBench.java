@@ -74,12 +74,31 @@ final class BootBench {
         }
     }
 
-    /** One boot's figures; instructions is -1 and cpu null where unknown (QEMU). */
-    record Round(double toInit, double toPowerOff, long instructions, ThreadCpu.Split cpu) {
+    /**
+     * One boot's figures; instructions is -1 and cpu null where unknown (QEMU). {@code modules} is
+     * the seconds from /init's uptime line to its modules line, i.e. the insmods (whose module
+     * signatures the kernel hashes and checks): guest work alone, without start-up or firmware;
+     * -1 if either line is missing.
+     */
+    record Round(double toInit, double toPowerOff, long instructions, ThreadCpu.Split cpu, double modules) {
         Round(double toInit, double toPowerOff, long instructions) {
-            this(toInit, toPowerOff, instructions, null);
+            this(toInit, toPowerOff, instructions, null, -1);
+        }
+
+        Round(double toInit, double toPowerOff, long instructions, ThreadCpu.Split cpu) {
+            this(toInit, toPowerOff, instructions, cpu, -1);
+        }
+
+        /** The module phase of a boot whose markers are {@link #MARKERS}. */
+        static double modules(TimedBoot b) {
+            double uptime = b.markers().get(1);
+            double modules = b.markers().get(2);
+            return uptime < 0 || modules < 0 ? -1 : modules - uptime;
         }
     }
+
+    /** The lines a boot is timed to: /init's marker, then the lines before and after its insmods. */
+    static final List<String> MARKERS = List.of(InitScript.MARKER, InitScript.UPTIME_PREFIX, InitScript.MODULES_PREFIX);
 
     private BootBench() { }
 
@@ -101,8 +120,8 @@ final class BootBench {
             out.println("bench boot: qemu-system-x86_64 is not installed; timing the emu engine alone");
         }
         out.printf(Locale.ROOT, "load average at start: %s%n", loadAverage());
-        out.printf(Locale.ROOT, "%-6s %-11s %10s %10s %14s %8s   %s%n", "round", "", "to /init", "to off", "instructions",
-                "MIPS", "CPU seconds: processors, C2, C1, tier 1 / process");
+        out.printf(Locale.ROOT, "%-6s %-11s %10s %10s %10s %14s %8s   %s%n", "round", "", "to /init", "to off", "modules",
+                "instructions", "MIPS", "CPU seconds: processors, C2, C1, tier 1 / process");
         List<Round> emu = new ArrayList<>();
         List<Round> tcg = new ArrayList<>();
         List<Round> tcgVmlinux = new ArrayList<>();
@@ -138,11 +157,13 @@ final class BootBench {
             if (v != null) {
                 print(out, "median", TCG_VMLINUX, v);
             }
-            out.printf(Locale.ROOT, "emu/TCG: %.2fx to /init, %.2fx to power-off (TCG runs the bzImage's decompressor,"
-                    + " jvisor decompresses on the host)%n", e.toInit() / t.toInit(), e.toPowerOff() / t.toPowerOff());
+            out.printf(Locale.ROOT, "emu/TCG: %.2fx to /init, %.2fx to power-off, %s in the module phase (TCG runs the"
+                    + " bzImage's decompressor, jvisor decompresses on the host)%n", e.toInit() / t.toInit(),
+                    e.toPowerOff() / t.toPowerOff(), ratio(e.modules(), t.modules()));
             if (v != null) {
-                out.printf(Locale.ROOT, "emu/%s: %.2fx to /init, %.2fx to power-off (both enter the decompressed"
-                        + " kernel)%n", TCG_VMLINUX, e.toInit() / v.toInit(), e.toPowerOff() / v.toPowerOff());
+                out.printf(Locale.ROOT, "emu/%s: %.2fx to /init, %.2fx to power-off, %s in the module phase (both enter"
+                        + " the decompressed kernel)%n", TCG_VMLINUX, e.toInit() / v.toInit(), e.toPowerOff() / v.toPowerOff(),
+                        ratio(e.modules(), v.modules()));
             }
         }
         out.printf(Locale.ROOT, "load average at end: %s%n", loadAverage());
@@ -150,6 +171,11 @@ final class BootBench {
     }
 
     private static final String TCG_VMLINUX = "TCG vmlinux";
+
+    /** {@code a / b} as a ratio, or "-" where either is unknown. */
+    static String ratio(double a, double b) {
+        return a < 0 || b <= 0 ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
+    }
 
     /** The vmlinux jvisor's emu rounds decompressed {@code vmlinuz} into, in the user's cache; null if there is none. */
     private static Path decompressed(Path vmlinuz) {
@@ -165,8 +191,9 @@ final class BootBench {
         String mips = r.instructions() < 0 ? "-" : String.format(Locale.ROOT, "%.0f", r.instructions() / r.toPowerOff() / 1e6);
         String cpu = r.cpu() == null ? "" : String.format(Locale.ROOT, "   %.2f, %.2f, %.2f, %.2f / %.2f",
                 r.cpu().processors(), r.cpu().c2(), r.cpu().c1(), r.cpu().tier1(), r.cpu().total());
-        out.printf(Locale.ROOT, "%-6s %-11s %8.2f s %8.2f s %14s %8s%s%n", round, engine, r.toInit(), r.toPowerOff(),
-                instructions, mips, cpu);
+        String modules = r.modules() < 0 ? "-" : String.format(Locale.ROOT, "%.2f s", r.modules());
+        out.printf(Locale.ROOT, "%-6s %-11s %8.2f s %8.2f s %10s %14s %8s%s%n", round, engine, r.toInit(), r.toPowerOff(),
+                modules, instructions, mips, cpu);
     }
 
     private static Round emu(Path vmlinuz, Path initrd, Options o) {
@@ -178,7 +205,7 @@ final class BootBench {
         TimedBoot b = boot("the emu engine", cmd);
         String count = b.reported(BootChild.INSTRUCTIONS);
         return new Round(b.markerSeconds(), b.exitSeconds(), count == null ? -1 : Long.parseLong(count),
-                ThreadCpu.Split.parse(b.reported(ThreadCpu.Split.PREFIX)));
+                ThreadCpu.Split.parse(b.reported(ThreadCpu.Split.PREFIX)), Round.modules(b));
     }
 
     /**
@@ -191,21 +218,21 @@ final class BootBench {
                 "-append", CMDLINE, "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot");
         if (!required) {
             try {
-                TimedBoot b = TimedBoot.run(cmd, InitScript.MARKER, TIMEOUT_SECONDS);
+                TimedBoot b = TimedBoot.run(cmd, MARKERS, TIMEOUT_SECONDS);
                 return b.markerSeconds() < 0 || b.exitStatus() != 0 ? null
-                        : new Round(b.markerSeconds(), b.exitSeconds(), -1);
+                        : new Round(b.markerSeconds(), b.exitSeconds(), -1, null, Round.modules(b));
             } catch (IOException e) {
                 return null;
             }
         }
         TimedBoot b = boot("QEMU TCG", cmd);
-        return new Round(b.markerSeconds(), b.exitSeconds(), -1);
+        return new Round(b.markerSeconds(), b.exitSeconds(), -1, null, Round.modules(b));
     }
 
     private static TimedBoot boot(String what, List<String> cmd) {
         TimedBoot b;
         try {
-            b = TimedBoot.run(cmd, InitScript.MARKER, TIMEOUT_SECONDS);
+            b = TimedBoot.run(cmd, MARKERS, TIMEOUT_SECONDS);
         } catch (IOException e) {
             throw new BadInputException("cannot start " + what + ": " + e.getMessage());
         }
@@ -234,7 +261,8 @@ final class BootBench {
                 middle(cpu.stream().mapToDouble(ThreadCpu.Split::total).sorted().toArray()));
         return new Round(middle(rounds.stream().mapToDouble(Round::toInit).sorted().toArray()),
                 middle(rounds.stream().mapToDouble(Round::toPowerOff).sorted().toArray()),
-                (long) middle(rounds.stream().mapToDouble(Round::instructions).sorted().toArray()), medianCpu);
+                (long) middle(rounds.stream().mapToDouble(Round::instructions).sorted().toArray()), medianCpu,
+                middle(rounds.stream().mapToDouble(Round::modules).sorted().toArray()));
     }
 
     private static double middle(double[] sorted) {

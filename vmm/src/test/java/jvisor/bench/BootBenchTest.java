@@ -42,6 +42,19 @@ class BootBenchTest {
     }
 
     @Test
+    void theModulePhaseRunsFromTheUptimeLineToTheModulesLine() {
+        assertEquals(1.5, BootBench.Round.modules(new TimedBoot(List.of(3.0, 3.25, 4.75), 5, 0, "", "")), 1e-9);
+        assertEquals(-1, BootBench.Round.modules(new TimedBoot(List.of(3.0, 3.25, -1.0), 5, 0, "", "")));
+        assertEquals(-1, BootBench.Round.modules(new TimedBoot(List.of(3.0, -1.0, 4.75), 5, 0, "", "")));
+        BootBench.Round m = BootBench.median(List.of(new BootBench.Round(3, 9, 100, null, 1.25),
+                new BootBench.Round(1, 7, 300, null, 0.5), new BootBench.Round(2, 8, 200, null, 2.0)));
+        assertEquals(1.25, m.modules());
+        assertEquals("2.50x", BootBench.ratio(1.25, 0.5));
+        assertEquals("-", BootBench.ratio(-1, 0.5));
+        assertEquals("-", BootBench.ratio(1.25, -1));
+    }
+
+    @Test
     void theChildKeepsOurJvmOptionsButNotRecordingsOrAgents() {
         assertEquals(List.of("-Xss4m", "-XX:+UseParallelGC"), BootBench.childJvmOptions(List.of("-Xss4m",
                 "-XX:StartFlightRecording=filename=x.jfr", "-agentlib:jdwp=transport=dt_socket", "-XX:+UseParallelGC")));
