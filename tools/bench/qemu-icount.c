@@ -5,7 +5,7 @@
  * apart as well: TCG counts each iteration as an instruction, emu counts the whole instruction.
  *
  * Written against QEMU's plugin API version 1 (QEMU 7.2, Debian 12); only the few calls used
- * here are declared. Build and run: tools/bench/tcg-phases.sh.
+ * here are declared. Built and run by tools/bench/tcg-phases.py.
  *
  * Output lines: "<seconds since the epoch> <instructions> <REP iterations>", then "total ...".
  */

@@ -43,7 +43,6 @@ lines = []
 with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as p:
     for raw in p.stdout:
         lines.append((time.time(), raw.decode(errors='replace').rstrip()))
-end = time.time()
 
 
 def when(text):

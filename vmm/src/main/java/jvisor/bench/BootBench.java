@@ -137,11 +137,14 @@ final class BootBench {
                 if (n == 1) {
                     vmlinux = decompressed(vmlinuz);
                 }
+                if (n == 1 && vmlinux == null) {
+                    out.println("bench boot: no decompressed vmlinux in jvisor's cache; timing TCG on the bzImage alone");
+                }
                 Round v = vmlinux == null ? null : qemu(vmlinux, initrd, o, false);
                 if (v != null) {
                     tcgVmlinux.add(v);
                     print(out, Integer.toString(n), TCG_VMLINUX, v);
-                } else if (vmlinux != null || n == 1) {
+                } else if (vmlinux != null) {
                     out.println("bench boot: QEMU did not boot the decompressed vmlinux (a kernel without a PVH entry?);"
                             + " timing TCG on the bzImage alone");
                     vmlinux = null;
@@ -216,17 +219,25 @@ final class BootBench {
         List<String> cmd = List.of("qemu-system-x86_64", "-accel", "tcg", "-m", Long.toString(o.memory() >> 20),
                 "-smp", Integer.toString(o.cpus()), "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", CMDLINE, "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot");
-        if (!required) {
+        TimedBoot b;
+        if (required) {
+            b = boot("QEMU TCG", cmd);
+        } else {
             try {
-                TimedBoot b = TimedBoot.run(cmd, MARKERS, TIMEOUT_SECONDS);
-                return b.markerSeconds() < 0 || b.exitStatus() != 0 ? null
-                        : new Round(b.markerSeconds(), b.exitSeconds(), -1, null, Round.modules(b));
+                b = TimedBoot.run(cmd, MARKERS, TIMEOUT_SECONDS);
             } catch (IOException e) {
                 return null;
             }
+            if (!booted(b)) {
+                return null;
+            }
         }
-        TimedBoot b = boot("QEMU TCG", cmd);
         return new Round(b.markerSeconds(), b.exitSeconds(), -1, null, Round.modules(b));
+    }
+
+    /** Whether the boot reached /init's marker and its process exited normally. */
+    private static boolean booted(TimedBoot b) {
+        return b.markerSeconds() >= 0 && b.exitStatus() == 0;
     }
 
     private static TimedBoot boot(String what, List<String> cmd) {
@@ -236,7 +247,7 @@ final class BootBench {
         } catch (IOException e) {
             throw new BadInputException("cannot start " + what + ": " + e.getMessage());
         }
-        if (b.markerSeconds() < 0 || b.exitStatus() != 0) {
+        if (!booted(b)) {
             throw new BadInputException(what + " did not boot to /init and power off (exit status " + b.exitStatus()
                     + "); its output:\n" + b.output() + b.errors());
         }

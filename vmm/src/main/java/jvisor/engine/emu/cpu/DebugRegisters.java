@@ -49,13 +49,18 @@ public final class DebugRegisters {
     /** The instruction running now hit the data breakpoints {@code hits} (B0-B3). */
     void addPending(int hits) {
         pending |= hits;
-        c.debugAttention = true;
+        attend();
     }
 
     /** The instruction did not complete: the data breakpoints it hit are not reported. */
     public void clearPending() {
         pending = 0;
-        c.debugAttention = execArmed;
+        attend();
+    }
+
+    /** Tells the interpreter whether it has anything to look at here between blocks ({@link Cpu#debugAttention}). */
+    private void attend() {
+        c.debugAttention = execArmed || pending != 0;
     }
 
     /** DR0-DR3, DR6 or DR7 as MOV from DRn reads it ({@code n} already resolved from DR4/DR5). */
@@ -171,7 +176,7 @@ public final class DebugRegisters {
             }
         }
         execArmed = execCount != 0;
-        c.debugAttention = execArmed || pending != 0;
+        attend();
         c.mmu.watch.setGuest(data, starts, lengths, kinds, owners);
     }
 }

@@ -147,7 +147,7 @@ public final class RegionCompiler {
      */
     static ClassDesc className(RegionPlan plan, boolean forC2) {
         return ClassDesc.of(RegionCompiler.class.getPackageName() + "." + (forC2 ? HOT_PREFIX : WARM_PREFIX) + "_"
-                + Long.toHexString(plan.blocks().getFirst()[0].rip()));
+                + Long.toHexString(plan.entryRip()));
     }
 
     private static CompiledRegion build(RegionPlan plan, boolean forC2) {
