@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import jvisor.engine.emu.region.RegionCompiler;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -108,20 +109,32 @@ class HostDifferentialTest {
         assertTrue(coverage.count() > 500, "forms covered: " + coverage.count());
     }
 
-    /** The same forms through tier 1: every block is compiled to bytecode before it runs. */
+    /**
+     * The same forms through tier 1: every block is compiled to bytecode before it runs, once
+     * with the registers in the region's locals and once read and written in the processor's
+     * array ({@link RegionCompiler#keepRatio}).
+     */
     @net.jqwik.api.Example
     void everyFormMatchesTheHostWhenCompiled() {
-        emu.compileThreshold(1);
-        Random rnd = new Random(11);
         java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
-        for (InstructionPool.Entry e : pool.entries) {
-            if (failures.containsKey(e.template())) {
-                continue;
-            }
+        for (int ratio : new int[] {-1, Integer.MAX_VALUE}) {
+            int before = RegionCompiler.keepRatio(ratio);
             try {
-                compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
-            } catch (AssertionError failure) {
-                failures.put(e.template(), failure.getMessage());
+                emu.compileThreshold(1);
+                Random rnd = new Random(11);
+                String form = ratio < 0 ? " (registers in locals)" : " (registers in the array)";
+                for (InstructionPool.Entry e : pool.entries) {
+                    if (failures.containsKey(e.template())) {
+                        continue;
+                    }
+                    try {
+                        compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
+                    } catch (AssertionError failure) {
+                        failures.put(e.template(), failure.getMessage() + form);
+                    }
+                }
+            } finally {
+                RegionCompiler.keepRatio(before);
             }
         }
         assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled");
@@ -158,14 +171,23 @@ class HostDifferentialTest {
             return;
         }
         CASES.incrementAndGet();
-        switch ((int) (seed & 3)) {
-            case 0, 1 -> emu.compileThreshold((int) (seed & 1));
-            case 2 -> emu.compileThreshold(1);
-            default -> emu.compileForC2();
-        }
-        String text = String.join(" | ", entries.stream().map(InstructionPool.Entry::text).toList());
-        if (compare(entries, randomState(new Random(seed), flags), text).cut()) {
-            CUT.incrementAndGet();
+        // Case 2 compiles with every register read and written in the processor's array.
+        boolean inArray = (seed & 3) == 2;
+        int before = inArray ? RegionCompiler.keepRatio(Integer.MAX_VALUE) : 0;
+        try {
+            switch ((int) (seed & 3)) {
+                case 0, 1 -> emu.compileThreshold((int) (seed & 1));
+                case 2 -> emu.compileThreshold(1);
+                default -> emu.compileForC2();
+            }
+            String text = String.join(" | ", entries.stream().map(InstructionPool.Entry::text).toList());
+            if (compare(entries, randomState(new Random(seed), flags), text).cut()) {
+                CUT.incrementAndGet();
+            }
+        } finally {
+            if (inArray) {
+                RegionCompiler.keepRatio(before);
+            }
         }
     }
 }

@@ -14,14 +14,16 @@ import jvisor.engine.emu.cpu.Flags;
 import jvisor.engine.emu.cpu.Mmu;
 
 /**
- * The local variables of a region's method and how it reaches the guest state. The sixteen
- * general registers live in locals while the region runs, loaded from the processor's array on
+ * The local variables of a region's method and how it reaches the guest state. The general
+ * registers the region uses live in locals while it runs, loaded from the processor's array on
  * entry and written back on every exit, around every handler call and in the fault handler:
- * HotSpot then keeps them in machine registers across the guest instructions. Each instruction
- * changes them only after whatever may fault, so the locals a fault finds are the state before
- * the faulting instruction. The lazy flags stay in the {@link Flags} object. Register accesses,
- * sign extension and narrow writes are bytecode of their own rather than calls: HotSpot's first
- * tier (C1), which runs most regions, inlines almost nothing.
+ * HotSpot then keeps them in machine registers across the guest instructions. A region for C1
+ * keeps only the registers it uses often; the others it reads and writes in the array where it
+ * uses them ({@link RegionCompiler#keepRatio(int)}). Each instruction changes registers only after
+ * whatever may fault, so the state a fault finds is that before the faulting instruction. The
+ * lazy flags stay in the {@link Flags} object. Register accesses, sign extension and narrow
+ * writes are bytecode of their own rather than calls: HotSpot's first tier (C1), which runs most
+ * regions, inlines almost nothing.
  */
 final class RegionFrame {
     static final ClassDesc CD_CPU = ClassDesc.of(Cpu.class.getName());
@@ -78,6 +80,8 @@ final class RegionFrame {
      * shift of the value in A ({@link RegionOps#settle}).
      */
     static final int PENDING = ADDR + 2;
+    /** A long on its way into the processor's register array ({@link #inArray(int)}). */
+    private static final int TO_ARRAY = PENDING + 1;
 
     /** Branches back per run: a spinning region still returns now and then. */
     static final int BACK_BRANCHES = 1 << 16;
@@ -91,13 +95,15 @@ final class RegionFrame {
      * the MMU (regions for C1, which would not inline the segment access well).
      */
     final boolean inlineTlb;
+    /** How often the emitted code reads or writes each register (in a first emission). */
+    private final int[] uses = new int[16];
     /** The region's class, with the static final RAM ({@link jvisor.engine.emu.cpu.HostRam}) of {@link #inlineTlb}. */
     final ClassDesc self;
 
     /**
      * The registers the region keeps in locals (bit n: register n), loaded on entry and after a
-     * handler, and those it may change there, written back on an exit, before a handler and in
-     * the fault handler. The rest stay in the processor's array, which is then always current.
+     * handler, and those of them it may change, written back on an exit, before a handler and in
+     * the fault handler. The rest are read and written in the processor's array, always current.
      */
     private final int kept;
     private final int changed;
@@ -114,7 +120,7 @@ final class RegionFrame {
         this.inlineTlb = inlineTlb;
         this.self = self;
         this.kept = kept;
-        this.changed = changed;
+        this.changed = changed & kept;
     }
 
     /** Every register (a first emission, before the masks are known). */
@@ -128,20 +134,18 @@ final class RegionFrame {
         return written;
     }
 
-    private int use(int n) {
-        if ((kept & (1 << n)) == 0) {
-            throw new IllegalStateException("register " + n + " is not kept in a local");
-        }
-        touched |= 1 << n;
-        return GPR + 2 * n;
+    /** How often the code read or wrote register {@code n}. */
+    int uses(int n) {
+        return uses[n];
     }
 
-    private int change(int n) {
-        if ((changed & (1 << n)) == 0) {
-            throw new IllegalStateException("register " + n + " is not written back");
-        }
-        written |= 1 << n;
-        return use(n);
+    private boolean inArray(int n) {
+        return (kept & (1 << n)) == 0;
+    }
+
+    private void use(int n) {
+        touched |= 1 << n;
+        uses[n]++;
     }
 
     void prologue() {
@@ -181,12 +185,23 @@ final class RegionFrame {
 
     /** Pushes all 64 bits of register {@code n} (0-15). */
     void loadReg64(int n) {
-        code.lload(use(n));
+        use(n);
+        if (inArray(n)) {
+            code.aload(REGS).loadConstant(n).laload();
+        } else {
+            code.lload(GPR + 2 * n);
+        }
     }
 
     /** Stores the long on the stack as all 64 bits of register {@code n} (0-15). */
     void storeReg64(int n) {
-        code.lstore(change(n));
+        use(n);
+        written |= 1 << n;
+        if (inArray(n)) {
+            code.lstore(TO_ARRAY).aload(REGS).loadConstant(n).lload(TO_ARRAY).lastore();
+        } else {
+            code.lstore(GPR + 2 * n);
+        }
     }
 
     /** The register of {@code n} at {@code size} bytes (16-19 are AH, CH, DH, BH, in RAX to RBX). */
@@ -200,7 +215,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, zero-extended. */
     void loadReg(int n, int size) {
-        code.lload(use(register(n, size)));
+        loadReg64(register(n, size));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -209,7 +224,7 @@ final class RegionFrame {
 
     /** Pushes register {@code n} at {@code size} bytes, sign-extended. */
     void loadRegSigned(int n, int size) {
-        code.lload(use(register(n, size)));
+        loadReg64(register(n, size));
         if (high(n, size)) {
             code.bipush(8).lushr();
         }
@@ -221,10 +236,11 @@ final class RegionFrame {
      * the processor does: 4 bytes clear the upper half, 1 and 2 keep the rest.
      */
     void storeReg(int n, int size, Runnable value) {
-        int slot = change(register(n, size));
+        int r = register(n, size);
         if (size < 4) {
             long keep = high(n, size) ? ~0xFF00L : size == 2 ? ~0xFFFFL : ~0xFFL;
-            code.lload(slot).loadConstant(keep).land();
+            loadReg64(r);
+            code.loadConstant(keep).land();
             value.run();
             mask(size);
             if (high(n, size)) {
@@ -235,7 +251,7 @@ final class RegionFrame {
             value.run();
             mask(size);
         }
-        code.lstore(slot);
+        storeReg64(r);
     }
 
     /** Masks the long on the stack to {@code size} bytes. */

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The edges of a compiled region: branches that leave it in the middle, faults in its second or
  * later block, handlers called from inside it, interrupts arriving while it loops. Each program
- * runs twice, interpreted and with every block compiled into a region before it first runs, and
- * both runs must end in the same state with the same instruction count.
+ * runs interpreted and with every block compiled into a region before it first runs (for C1 with
+ * the registers in locals, in the processor's array and as the compiler chooses, and for C2),
+ * and all runs must end in the same state with the same instruction count.
  */
 class RegionEdgesTest {
     /** What a run leaves behind: registers, arithmetic flags, RIP, instructions, the data page. */
@@ -65,8 +66,21 @@ class RegionEdgesTest {
         Outcome interpreted = run(source, 0, catching);
         Outcome compiled = run(source, 1, catching);
         compiled.assertSameAs(interpreted, "compiled against interpreted");
+        withKeepRatio(-1, () -> run(source, 1, catching))
+                .assertSameAs(interpreted, "compiled with the registers in locals against interpreted");
+        withKeepRatio(Integer.MAX_VALUE, () -> run(source, 1, catching))
+                .assertSameAs(interpreted, "compiled with the registers in the array against interpreted");
         run(source, 1, true, catching).assertSameAs(interpreted, "compiled for C2 against interpreted");
         return compiled;
+    }
+
+    private static Outcome withKeepRatio(int ratio, java.util.function.Supplier<Outcome> run) {
+        int before = RegionCompiler.keepRatio(ratio);
+        try {
+            return run.get();
+        } finally {
+            RegionCompiler.keepRatio(before);
+        }
     }
 
     @Test
