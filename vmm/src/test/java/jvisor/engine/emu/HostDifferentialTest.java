@@ -121,18 +121,7 @@ class HostDifferentialTest {
             int before = RegionCompiler.keepRatio(ratio);
             try {
                 emu.compileThreshold(1);
-                Random rnd = new Random(11);
-                String form = ratio < 0 ? " (registers in locals)" : " (registers in the array)";
-                for (InstructionPool.Entry e : pool.entries) {
-                    if (failures.containsKey(e.template())) {
-                        continue;
-                    }
-                    try {
-                        compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
-                    } catch (AssertionError failure) {
-                        failures.put(e.template(), failure.getMessage() + form);
-                    }
-                }
+                compareEveryForm(new Random(11), failures, ratio < 0 ? " (registers in locals)" : " (registers in the array)");
             } finally {
                 RegionCompiler.keepRatio(before);
             }
@@ -144,8 +133,13 @@ class HostDifferentialTest {
     @net.jqwik.api.Example
     void everyFormMatchesTheHostWhenCompiledForC2() {
         emu.compileForC2();
-        Random rnd = new Random(13);
         java.util.Map<Integer, String> failures = new java.util.TreeMap<>();
+        compareEveryForm(new Random(13), failures, "");
+        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled for C2");
+    }
+
+    /** Runs one instance of each template not yet in {@code failures}, adding those that differ (with {@code form} after the difference). */
+    private void compareEveryForm(Random rnd, java.util.Map<Integer, String> failures, String form) {
         for (InstructionPool.Entry e : pool.entries) {
             if (failures.containsKey(e.template())) {
                 continue;
@@ -153,10 +147,9 @@ class HostDifferentialTest {
             try {
                 compare(List.of(e), randomState(rnd, rnd.nextLong()), e.text());
             } catch (AssertionError failure) {
-                failures.put(e.template(), failure.getMessage());
+                failures.put(e.template(), failure.getMessage() + form);
             }
         }
-        assertEquals("", String.join("\n", failures.values()), failures.size() + " templates differ when compiled for C2");
     }
 
     @Provide
