@@ -217,10 +217,9 @@ public final class RegionCompiler {
     /**
      * The registers a region for C1 keeps in locals; the rest it reads and writes in the
      * processor's array where it uses them. C1 gives a local that lives across a call a stack
-     * slot, stored and reloaded around the call: kept in locals, the registers of kernel code,
-     * which calls the MMU every few instructions, made a third of a region's machine code, and
-     * read and written in the array they made a Linux boot's C1 code 31% smaller and its C1 time
-     * 19% shorter. A register used much more often than the region calls out (a loop's counters
+     * slot, stored and reloaded around the call: in kernel code, which calls the MMU every few
+     * instructions, that was a third of a region's machine code (README, "Registers in C1's
+     * regions"). A register used much more often than the region calls out (a loop's counters
      * and pointers between its memory accesses) still pays for its local.
      */
     private static int keptForC1(RegionFrame used, int calls) {

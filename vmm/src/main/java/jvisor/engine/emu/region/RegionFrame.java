@@ -95,8 +95,6 @@ final class RegionFrame {
      * the MMU (regions for C1, which would not inline the segment access well).
      */
     final boolean inlineTlb;
-    /** How often the emitted code reads or writes each register (in a first emission). */
-    private final int[] uses = new int[16];
     /** The region's class, with the static final RAM ({@link jvisor.engine.emu.cpu.HostRam}) of {@link #inlineTlb}. */
     final ClassDesc self;
 
@@ -110,6 +108,8 @@ final class RegionFrame {
     /** The registers the emitted code reads or writes, and those it writes: the masks for the final emission. */
     private int touched;
     private int written;
+    /** How often the emitted code reads or writes each register (in a first emission). */
+    private final int[] uses = new int[16];
 
     /**
      * A frame that keeps registers {@code kept} in locals, of which it writes back {@code changed};
