@@ -226,7 +226,7 @@ public final class RegionCompiler {
         int ratio = keepRatio;
         int kept = 0;
         for (int n = 0; n < 16; n++) {
-            if ((used.touched() & (1 << n)) != 0 && (ratio < 0 || used.uses(n) > (long) ratio * calls)) {
+            if (used.uses(n) > 0 && (ratio < 0 || used.uses(n) > (long) ratio * calls)) {
                 kept |= 1 << n;
             }
         }

@@ -105,8 +105,7 @@ final class RegionFrame {
      */
     private final int kept;
     private final int changed;
-    /** The registers the emitted code reads or writes, and those it writes: the masks for the final emission. */
-    private int touched;
+    /** The registers the emitted code writes: the mask of those to write back, for the final emission. */
     private int written;
     /** How often the emitted code reads or writes each register (in a first emission). */
     private final int[] uses = new int[16];
@@ -126,7 +125,14 @@ final class RegionFrame {
     /** Every register (a first emission, before the masks are known). */
     static final int ALL_REGISTERS = 0xFFFF;
 
+    /** The registers the emitted code reads or writes. */
     int touched() {
+        int touched = 0;
+        for (int n = 0; n < 16; n++) {
+            if (uses[n] != 0) {
+                touched |= 1 << n;
+            }
+        }
         return touched;
     }
 
@@ -144,7 +150,6 @@ final class RegionFrame {
     }
 
     private void use(int n) {
-        touched |= 1 << n;
         uses[n]++;
     }
 
