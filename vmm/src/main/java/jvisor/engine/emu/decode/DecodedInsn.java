@@ -27,7 +27,6 @@ public final class DecodedInsn {
     public long disp;
     /** The segment register of the memory operand (default or override). */
     public int seg;
-    public long addrMask;
     /** 64-bit mode with DS or ES: the effective address is the linear address, no segment check needed. */
     public boolean flat;
     public long imm;
@@ -57,8 +56,8 @@ public final class DecodedInsn {
 
     /** The finished instruction. */
     public Insn freeze() {
-        return new Insn(op, fastForm, opSize, addrSize, reg, rm, base, index, scale, disp, seg, addrMask, flat, imm, imm2, sub,
-                vreg, prefixes, opcode, rip, nextRip, length, mode64, endsBlock, bytes);
+        return new Insn(op, fastForm, opSize, addrSize, reg, rm, base, index, scale, disp, seg, flat, imm, imm2, sub,
+                vreg, prefixes, opcode, rip, nextRip, length, mode64, endsBlock);
     }
 
     @Override

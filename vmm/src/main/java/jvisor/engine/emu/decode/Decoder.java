@@ -15,12 +15,19 @@ import jvisor.engine.emu.cpu.Vectors;
 public final class Decoder {
     private static final int MAX_LENGTH = 15;
 
-    /** What an instruction nothing implements does: #UD, as on a processor without it. */
-    public static final Op UNDEFINED = (c, i) -> {
-        EmuLog.once("ud" + HexFormat.of().formatHex(i.bytes()), "invalid or unimplemented instruction at "
-                + Long.toHexString(i.rip()) + ": " + HexFormat.ofDelimiter(" ").formatHex(i.bytes()) + " (#UD)");
+    /** Marks an instruction nothing implements until its bytes are known ({@link #undefined(byte[])}). */
+    private static final Op UNDEFINED = (c, i) -> {
         throw c.fault(Vectors.UD);
     };
+
+    /** What an instruction nothing implements does: #UD, as on a processor without it, logging its bytes once. */
+    private static Op undefined(byte[] bytes) {
+        return (c, i) -> {
+            EmuLog.once("ud" + HexFormat.of().formatHex(bytes), "invalid or unimplemented instruction at "
+                    + Long.toHexString(i.rip()) + ": " + HexFormat.ofDelimiter(" ").formatHex(bytes) + " (#UD)");
+            throw c.fault(Vectors.UD);
+        };
+    }
     private static final Op TOO_LONG = (c, i) -> {
         throw c.fault(Vectors.GP, 0);
     };
@@ -98,6 +105,9 @@ public final class Decoder {
         i.nextRip = (rip + pos) & ipMask;
         if (i.bytes == null) {
             i.bytes = Arrays.copyOf(buf, pos);
+        }
+        if (i.op == UNDEFINED) {
+            i.op = undefined(i.bytes);
         }
         return i;
     }
@@ -297,7 +307,6 @@ public final class Decoder {
         } else {
             i.addrSize = (c.codeSize() == 2) != adsize ? 2 : 4;
         }
-        i.addrMask = i.addrSize == 8 ? -1L : i.addrSize == 4 ? 0xFFFF_FFFFL : 0xFFFF;
     }
 
     private static int byteReg(int n, int rex) {

@@ -1,6 +1,7 @@
 package jvisor.engine.emu.exec;
 
 import jvisor.engine.emu.cpu.Cpu;
+import jvisor.engine.emu.decode.Insn;
 
 /**
  * Sees the processor's control transfers while set ({@link Interpreter#setControlObserver}): each
@@ -23,31 +24,18 @@ public interface ControlObserver {
     /** {@code from} is the RIP of the instruction (or of the interrupted one, for EVENT). */
     void transfer(Cpu c, int kind, long from);
 
-    /** Which transfer an instruction is, from its bytes (prefixes, then the opcode). */
-    static int kindOf(byte[] insn) {
-        int i = 0;
-        while (i < insn.length) {
-            int b = insn[i] & 0xFF;
-            boolean prefix = b == 0x66 || b == 0x67 || b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x2E
-                    || b == 0x36 || b == 0x3E || b == 0x26 || b == 0x64 || b == 0x65 || (b & 0xF0) == 0x40;
-            if (!prefix) {
-                break;
-            }
-            i++;
-        }
-        if (i >= insn.length) {
-            return NONE;
-        }
-        int op = insn[i] & 0xFF;
-        return switch (op) {
+    /** Which transfer an instruction is, from its opcode (and a group opcode's operation). */
+    static int kindOf(Insn insn) {
+        return switch (insn.opcode()) {
             case 0xE8, 0x9A -> CALL;
             case 0xC3, 0xC2, 0xCA, 0xCB -> RET;
             case 0xCF -> IRET;
             case 0xE9, 0xEB, 0xEA -> JUMP;
-            case 0xFF -> {
-                int reg = i + 1 < insn.length ? (insn[i + 1] >> 3) & 7 : -1;
-                yield reg == 2 || reg == 3 ? CALL : reg == 4 || reg == 5 ? JUMP : NONE;
-            }
+            case 0xFF -> switch (insn.sub()) {
+                case 2, 3 -> CALL;
+                case 4, 5 -> JUMP;
+                default -> NONE;
+            };
             default -> NONE;
         };
     }

@@ -441,7 +441,7 @@ public final class Interpreter {
         ControlObserver o = observer;
         if (o != null && done > 0) {
             Insn last = b.insns[done - 1];
-            int kind = ControlObserver.kindOf(last.bytes());
+            int kind = ControlObserver.kindOf(last);
             if (kind != ControlObserver.NONE) {
                 o.transfer(c, kind, last.rip());
             }
