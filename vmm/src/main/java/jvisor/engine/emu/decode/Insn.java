@@ -5,7 +5,7 @@ package jvisor.engine.emu.decode;
  * fold its fields into compiled blocks. Register numbers follow the architectural encoding (RAX =
  * 0 ... R15 = 15); byte registers 16-19 are AH, CH, DH, BH.
  *
- * <p>Its fields are as narrow as their values, so that an instruction takes 72 bytes rather than
+ * <p>Its fields are as narrow as their values, so that an instruction takes 64 bytes rather than
  * a record's 128 and a copy of its bytes (those are its block's): the interpreter runs code that
  * has not become hot from here, and in a Linux boot most of its time went on cache misses loading
  * instructions (the README's "Decoded instructions, narrower").
@@ -17,20 +17,20 @@ public final class Insn {
     private final long imm;
     private final long imm2;
     private final short opcode;
-    private final short fastForm;
     private final short prefixes;
+    /** Unsigned: the forms are fewer than 256. */
+    private final byte fastForm;
     private final byte opSize;
     private final byte addrSize;
     private final byte reg;
     private final byte rm;
     private final byte base;
     private final byte index;
-    private final byte scale;
     private final byte seg;
     private final byte sub;
     private final byte vreg;
     private final byte length;
-    /** {@link #FLAT}, {@link #MODE64}, {@link #ENDS_BLOCK}, and the shift of {@link #ipMask()}. */
+    /** {@link #FLAT}, {@link #MODE64}, {@link #ENDS_BLOCK}, where the instruction pointer wraps, the scale. */
     private final byte bits;
 
     private static final int FLAT = 1;
@@ -41,6 +41,8 @@ public final class Insn {
      * for its mask: 0 (64-bit), 2 (32-bit), 3 (16-bit).
      */
     private static final int IP_WRAP_SHIFT = 3;
+    /** Bits 5-6: the index's scale as a shift count. */
+    private static final int SCALE_SHIFT = 5;
 
     /**
      * @param op        the handler
@@ -72,14 +74,16 @@ public final class Insn {
                 long disp, int seg, boolean flat, long imm, long imm2, int sub, int vreg, int prefixes, int opcode,
                 long rip, long nextRip, int length, boolean mode64, boolean endsBlock) {
         this.op = op;
-        this.fastForm = (short) fastForm;
+        if (fastForm >>> 8 != 0 || scale >>> 2 != 0) {
+            throw new IllegalArgumentException("fast form " + fastForm + " or scale " + scale + " out of range");
+        }
+        this.fastForm = (byte) fastForm;
         this.opSize = (byte) opSize;
         this.addrSize = (byte) addrSize;
         this.reg = (byte) reg;
         this.rm = (byte) rm;
         this.base = (byte) base;
         this.index = (byte) index;
-        this.scale = (byte) scale;
         this.disp = disp;
         this.seg = (byte) seg;
         this.imm = imm;
@@ -91,7 +95,7 @@ public final class Insn {
         this.rip = rip;
         this.length = (byte) length;
         this.bits = (byte) ((flat ? FLAT : 0) | (mode64 ? MODE64 : 0) | (endsBlock ? ENDS_BLOCK : 0)
-                | ipWrap(rip, nextRip, length) << IP_WRAP_SHIFT);
+                | ipWrap(rip, nextRip, length) << IP_WRAP_SHIFT | scale << SCALE_SHIFT);
     }
 
     /** 0, 2 or 3: the widest of 64, 32 and 16 bits at which rip + length wraps to nextRip. */
@@ -114,7 +118,7 @@ public final class Insn {
     }
 
     public int fastForm() {
-        return fastForm;
+        return fastForm & 0xFF;
     }
 
     public int opSize() {
@@ -142,7 +146,7 @@ public final class Insn {
     }
 
     public int scale() {
-        return scale;
+        return bits >>> SCALE_SHIFT & 3;
     }
 
     public long disp() {
@@ -191,7 +195,7 @@ public final class Insn {
     }
 
     public long nextRip() {
-        return (rip + length) & ipMask(bits >>> IP_WRAP_SHIFT);
+        return (rip + length) & ipMask(bits >>> IP_WRAP_SHIFT & 3);
     }
 
     public int length() {

@@ -12,7 +12,7 @@ class InsnTest {
     private static final Op NOP = (c, i) -> { };
 
     private static Insn insn(int opSize, int addrSize, int reg, int base, long rip, long nextRip, int length) {
-        return new Insn(NOP, 0x7FFF, opSize, addrSize, reg, Insn.NONE, base, Insn.NONE, 3, -0x8000_0000L, -1, true,
+        return new Insn(NOP, 0xFF, opSize, addrSize, reg, Insn.NONE, base, Insn.NONE, 3, -0x8000_0000L, -1, true,
                 0x8000_0000_0000_0000L, 0xFFFF_FFFF_8100_0000L, 7, 15, (1 << 10) - 1, 0x3AFF, rip, nextRip, length,
                 true, true);
     }
@@ -20,7 +20,7 @@ class InsnTest {
     @Test
     void operandsComeBackAsDecoded() {
         Insn i = insn(8, 8, 19, Insn.NONE, 0xFFFF_FFFF_8100_0000L, 0xFFFF_FFFF_8100_000FL, 15);
-        assertEquals(0x7FFF, i.fastForm());
+        assertEquals(0xFF, i.fastForm());
         assertEquals(8, i.opSize());
         assertEquals(19, i.reg()); // BH
         assertEquals(Insn.NONE, i.rm());
@@ -40,6 +40,15 @@ class InsnTest {
         Insn plain = new Insn(NOP, 0, 4, 4, 0, 3, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0, 0xE8, 0x1000, 0x1005, 5,
                 false, false);
         assertFalse(plain.flat() || plain.mode64() || plain.endsBlock() || plain.isMemory());
+        assertEquals(0, plain.scale());
+    }
+
+    @Test
+    void valuesTooWideForTheirFieldsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new Insn(NOP, 0x100, 4, 4, 0, 0, 0, 0, 0, 0, 0, false, 0, 0,
+                0, 0, 0, 0x90, 0, 1, 1, false, false));
+        assertThrows(IllegalArgumentException.class, () -> new Insn(NOP, 1, 4, 4, 0, 0, 0, 0, 4, 0, 0, false, 0, 0,
+                0, 0, 0, 0x90, 0, 1, 1, false, false));
     }
 
     @Test
