@@ -69,9 +69,14 @@ final class Block {
     int nextGeneration;
     int next2Generation;
 
-    Block(Insn[] insns, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
+    /**
+     * A block of {@code count} instructions, which the decoder then puts in {@link #insns}: the
+     * array is made here, after the block, so that the block, its array and its instructions lie
+     * in memory in the order the interpreter reads them.
+     */
+    Block(int count, long rip, long csBase, int modeKey, long host, CodePages pages, long host2, long lin2,
           byte[] bytes) {
-        this.insns = insns;
+        this.insns = new Insn[count];
         this.rip = rip;
         this.csBase = csBase;
         this.modeKey = modeKey;

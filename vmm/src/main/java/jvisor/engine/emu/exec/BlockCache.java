@@ -495,8 +495,8 @@ final class BlockCache {
             c.mmu.checkCodeEpoch();
         }
         // The block, its array and its instructions one after the other, as the interpreter reads them.
-        Insn[] insns = new Insn[scratch.size()];
-        Block b = new Block(insns, rip, csBase, key, host, pages, host2, lin2, bytes);
+        Block b = new Block(scratch.size(), rip, csBase, key, host, pages, host2, lin2, bytes);
+        Insn[] insns = b.insns;
         for (int k = 0; k < insns.length; k++) {
             insns[k] = scratch.get(k).freeze();
         }

@@ -13,7 +13,6 @@ import jvisor.engine.emu.EmuCpu;
 import jvisor.engine.emu.TestMachine;
 import jvisor.engine.emu.cpu.CodePages;
 import jvisor.engine.emu.cpu.Cpu;
-import jvisor.engine.emu.decode.Insn;
 import jvisor.engine.emu.region.CompiledRegion;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +24,7 @@ class SharedRegionsTest {
     private static final long HOST = 0x5000 + 0x123;
 
     private static Block block(CodePages pages, long rip, int modeKey) {
-        return new Block(new Insn[0], rip, 0, modeKey, HOST, pages, -1, -1, new byte[0]);
+        return new Block(0, rip, 0, modeKey, HOST, pages, -1, -1, new byte[0]);
     }
 
     private static final CompiledRegion REGION = new CompiledRegion() {
