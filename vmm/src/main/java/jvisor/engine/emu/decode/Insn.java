@@ -37,10 +37,11 @@ public final class Insn {
     private static final int MODE64 = 1 << 1;
     private static final int ENDS_BLOCK = 1 << 2;
     /**
-     * Bits 3-4: where the instruction pointer wraps, as sixteenths of how far -1 is shifted right
-     * for its mask: 0 (64-bit), 2 (32-bit), 3 (16-bit).
+     * Bits 3-4: where the instruction pointer wraps, as the shift that makes its mask from -1 in
+     * units of 16 bits: 0 (64-bit), 2 (32-bit), 3 (16-bit).
      */
     private static final int IP_WRAP_SHIFT = 3;
+    private static final int[] IP_WRAPS = {0, 2, 3};
     /** Bits 5-6: the index's scale as a shift count. */
     private static final int SCALE_SHIFT = 5;
 
@@ -100,7 +101,7 @@ public final class Insn {
 
     /** 0, 2 or 3: the widest of 64, 32 and 16 bits at which rip + length wraps to nextRip. */
     private static int ipWrap(long rip, long nextRip, int length) {
-        for (int wrap : new int[] {0, 2, 3}) {
+        for (int wrap : IP_WRAPS) {
             if (((rip + length) & ipMask(wrap)) == nextRip) {
                 return wrap;
             }
