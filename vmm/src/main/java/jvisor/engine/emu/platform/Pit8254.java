@@ -34,6 +34,8 @@ final class Pit8254 implements PortHandler, AckListener {
     /** Whether IRQ 0 is masked everywhere it could reach a processor; null without reinjection. */
     private final BooleanSupplier irq0Masked;
     private final TickBacklog backlog = new TickBacklog();
+    /** Held while IRQ 0 is raised and released ({@link #raiseIrq0}). */
+    private final Object irq0Edges = new Object();
     private long scheduledEdge = PitChannel.NEVER;
     private int portB;
 
@@ -98,7 +100,7 @@ final class Pit8254 implements PortHandler, AckListener {
             raise = backlog.acknowledged(timers.now());
         }
         if (raise) {
-            irq0.pulse();
+            raiseIrq0();
         }
     }
 
@@ -171,6 +173,18 @@ final class Pit8254 implements PortHandler, AckListener {
             }
         }
         if (raise) {
+            raiseIrq0();
+        }
+    }
+
+    /**
+     * An edge on IRQ 0, from the timer thread or from the processor acknowledging the last tick.
+     * The two must not overlap: a raise that found the other's still high would make no edge, and
+     * its tick would be lost while the backlog waits for its acknowledge. A lock of its own, so
+     * that a raise does not hold up the PIT's ports.
+     */
+    private void raiseIrq0() {
+        synchronized (irq0Edges) {
             irq0.pulse();
         }
     }
