@@ -24,7 +24,12 @@ import jvisor.engine.emu.region.RegionPlan;
  * comparing the block and every member of its region.
  */
 final class BlockCache {
-    private static final int L1_SIZE = 1 << 16;
+    /**
+     * First-level slots. 4,096 (16 KB) rather than 65,536 (256 KB, a quarter of a core's L2 here,
+     * where each cold find missed on its slot): a Linux boot's first-level hits went from 91.1% to
+     * 89.4% of 4.4 M finds, and ping round trips in the guest fell by a tenth (README).
+     */
+    private static final int L1_SIZE = 1 << 12;
     private static final int MAX_INSNS = 64;
     /** Past this many blocks the cache starts over, like a translation cache that filled up. */
     private static final int MAX_BLOCKS = 1 << 18;
