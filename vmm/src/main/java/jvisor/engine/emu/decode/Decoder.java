@@ -15,13 +15,8 @@ import jvisor.engine.emu.cpu.Vectors;
 public final class Decoder {
     private static final int MAX_LENGTH = 15;
 
-    /** Marks an instruction nothing implements until its bytes are known ({@link #undefined(byte[])}). */
-    private static final Op UNDEFINED = (c, i) -> {
-        throw c.fault(Vectors.UD);
-    };
-
     /** What an instruction nothing implements does: #UD, as on a processor without it, logging its bytes once. */
-    private static Op undefined(byte[] bytes) {
+    private static Op undefinedOp(byte[] bytes) {
         return (c, i) -> {
             EmuLog.once("ud" + HexFormat.of().formatHex(bytes), "invalid or unimplemented instruction at "
                     + Long.toHexString(i.rip()) + ": " + HexFormat.ofDelimiter(" ").formatHex(bytes) + " (#UD)");
@@ -106,8 +101,8 @@ public final class Decoder {
         if (i.bytes == null) {
             i.bytes = Arrays.copyOf(buf, pos);
         }
-        if (i.op == UNDEFINED) {
-            i.op = undefined(i.bytes);
+        if (i.op == null) {
+            i.op = undefinedOp(i.bytes); // its bytes are known only now
         }
         return i;
     }
@@ -233,8 +228,9 @@ public final class Decoder {
         i.fastForm = maps.fastFormOf(handler);
     }
 
+    /** Nothing implements the encoding: the handler is made once the bytes are known ({@link #undefinedOp}). */
     private void undefined(DecodedInsn i) {
-        i.op = UNDEFINED;
+        i.op = null;
         i.endsBlock = true;
     }
 

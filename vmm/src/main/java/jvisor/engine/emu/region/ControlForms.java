@@ -36,9 +36,11 @@ final class ControlForms {
 
     /** PUSH/POP of a 64-bit value, compiled in the middle of a block. */
     static boolean supportsStack(Insn x) {
-        if (!plain(x) || x.opSize() != 8) {
-            return false;
-        }
+        return plain(x) && x.opSize() == 8 && isPushOrPop(x);
+    }
+
+    /** PUSH or POP of a register, PUSH of an immediate or of r/m (not POP r/m). */
+    static boolean isPushOrPop(Insn x) {
         int op = x.opcode();
         return (op >= 0x50 && op <= 0x5F) || op == 0x68 || op == 0x6A || (op == 0xFF && x.sub() == 6);
     }

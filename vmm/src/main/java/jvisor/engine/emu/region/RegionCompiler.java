@@ -256,10 +256,10 @@ public final class RegionCompiler {
         return calls;
     }
 
+    /** PUSH, POP (POP r/m too), a near CALL, RET and LEAVE. */
     private static boolean usesStack(Insn x) {
         int op = x.opcode();
-        return op >= 0x50 && op <= 0x5F || op == 0x68 || op == 0x6A || op == 0x8F || op == 0xE8 || op == 0xC2
-                || op == 0xC3 || op == 0xC9 || op == 0xFF && (x.sub() == 2 || x.sub() == 6);
+        return ControlForms.isPushOrPop(x) || x.isNearCall() || op == 0x8F || op == 0xC2 || op == 0xC3 || op == 0xC9;
     }
 
     /**
